@@ -1,0 +1,51 @@
+/** `nocflow config path|get|set|check`. */
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, parseConfigValue } from '../../config/config.js';
+import { CliError } from '../main.js';
+
+export function registerConfig(program: Command): void {
+  const cmd = program.command('config').description('show or change the configuration file');
+  cmd
+    .command('path')
+    .description('print the configuration file path')
+    .action(() => {
+      process.stdout.write(`${loadConfig().path}\n`);
+    });
+  cmd
+    .command('get [key]')
+    .description('print a value (dotted key, e.g. engine.topN), or the whole effective config')
+    .action((key?: string) => {
+      const handle = open();
+      const value = key ? handle.get(key) : handle.config;
+      if (value === undefined) throw new CliError(`no such key: ${key}`);
+      process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+    });
+  cmd
+    .command('set <key> <value>')
+    .description('validate and store a value (JSON or plain string); the file is written with mode 0600')
+    .action((key: string, value: string) => {
+      const handle = open();
+      try {
+        handle.set(key, parseConfigValue(value));
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message, 2, { cause: err });
+        throw err;
+      }
+    });
+  cmd
+    .command('check')
+    .description('validate the configuration file and report every violation')
+    .action(() => {
+      const handle = open();
+      process.stdout.write(`ok: ${handle.path}\n`);
+    });
+}
+
+function open() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2, { cause: err });
+    throw err;
+  }
+}

@@ -1,0 +1,7 @@
+/** The command registry: one file per command (group) under this folder; add yours here. */
+import type { Command } from 'commander';
+import { registerConfig } from './config.js';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [registerConfig];

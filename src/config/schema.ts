@@ -1,0 +1,23 @@
+/**
+ * The one configuration schema: every section, its JSON schema and its defaults.
+ * Each area owns a file in sections/; add a section here to wire it in.
+ */
+import { engineDefaults, engineSchema, type EngineConfig } from './sections/engine.js';
+import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.js';
+
+export interface NocflowConfig {
+  engine: EngineConfig;
+  store: StoreConfig;
+  /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
+  [section: string]: unknown;
+}
+
+export const configSchema = {
+  engine: engineSchema,
+  store: storeSchema,
+} as const;
+
+export const configDefaults: NocflowConfig = {
+  engine: engineDefaults,
+  store: storeDefaults,
+};

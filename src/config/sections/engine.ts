@@ -1,0 +1,49 @@
+/** Config section `engine`: where flows come from and how windows are analysed. */
+export const engineSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    nfcapdDir: { type: 'string', description: 'Directory nfcapd writes to (watched by the engine).' },
+    nfdumpBin: { type: 'string', description: 'Path or name of the nfdump binary.' },
+    topN: { type: 'integer', minimum: 1, maximum: 100000, description: 'Candidates analysed in detail per window.' },
+    inside: { type: 'array', items: { type: 'string' }, description: 'Campus inside prefixes (CIDR); empty = backbone mode.' },
+    units: {
+      type: 'array',
+      description: 'Unit names by prefix, used to say who an IP is.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['prefix', 'name'],
+        properties: { prefix: { type: 'string' }, name: { type: 'string' } },
+      },
+    },
+    knownServers: { type: 'array', items: { type: 'string' }, description: 'Whitelisted servers (IP or CIDR): never "many peers".' },
+    peerCap: { type: 'integer', minimum: 16, description: 'Per-host peer set cap (the seeds cap array A per host).' },
+    thresholds: { type: 'object', description: 'Per-type thresholds; see src/engine/rules.ts for keys and defaults.' },
+    pollSeconds: { type: 'number', minimum: 0.1, description: 'How often the watcher looks for new files.' },
+  },
+} as const;
+
+export interface EngineConfig {
+  nfcapdDir: string;
+  nfdumpBin: string;
+  topN: number;
+  inside: string[];
+  units: { prefix: string; name: string }[];
+  knownServers: string[];
+  peerCap: number;
+  thresholds: Record<string, number>;
+  pollSeconds: number;
+}
+
+export const engineDefaults: EngineConfig = {
+  nfcapdDir: '',
+  nfdumpBin: 'nfdump',
+  topN: 500,
+  inside: [],
+  units: [],
+  knownServers: [],
+  peerCap: 4096,
+  thresholds: {},
+  pollSeconds: 5,
+};

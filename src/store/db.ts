@@ -1,0 +1,51 @@
+/**
+ * The embedded SQLite database: opening, WAL mode, and versioned migrations.
+ * Each feature area declares its migrations in migrations/<area>.ts; they are applied in the order of
+ * migrations/index.ts and recorded by id, so adding an area never renumbers another's.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { allMigrations, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+/** Error opening or migrating the database, with the file and the cause. */
+export class StoreError extends Error {
+  constructor(message: string, readonly file: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** Apply the migrations not yet recorded in `schema_migrations`, each in its own transaction. Returns the ids applied. */
+export function migrate(db: Db, migrations: Migration[] = allMigrations): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+  const done = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id));
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(m.id, Date.now());
+    })();
+    applied.push(m.id);
+  }
+  return applied;
+}
+
+/** Open (creating if needed) the database at `file` (':memory:' allowed) and migrate it. */
+export function openDb(file: string): Db {
+  try {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (err) {
+    throw new StoreError(`cannot open database ${file}: ${(err as Error).message}`, file, { cause: err });
+  }
+}

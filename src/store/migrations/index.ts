@@ -1,0 +1,10 @@
+/** Every area's migrations, in application order. Append new areas at the end. */
+import { engineMigrations } from './engine.js';
+
+/** One schema change: a stable id (area-NNN) and its SQL. */
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const allMigrations: Migration[] = [...engineMigrations];
