@@ -197,7 +197,15 @@ export interface Anomaly {
   tracking?: Tracking;
   /** Configured unit name for the IP's prefix, when known. */
   unit?: string;
-  /** Short lists: top peers etc. Free-form summary strings for the alert text. */
+  /** AS number the flows carry for this IP (source AS for attackers, destination AS for victims). */
+  asn?: number;
+  /** Top peers by flows (capped per host). */
+  topPeers?: { ip: string; flows: number }[];
+  /** Campus beacon details, for `cc-beacon`. */
+  beacon?: { peer: string; port: number; flows: number; meanIntervalSeconds: number; intervalCv: number; bytesPerFlow: number };
+  /** Other types this IP also matched in the same role (lower priority). */
+  alsoMatched?: AnomalyType[];
+  /** Short free-form notes for the alert text. */
   notes?: string[];
 }
 

@@ -1,7 +1,8 @@
 /** The command registry: one file per command (group) under this folder; add yours here. */
 import type { Command } from 'commander';
 import { registerConfig } from './config.js';
+import { registerAnalyze } from './analyze.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze];

@@ -1,0 +1,399 @@
+/**
+ * One window's analysis (pure over its input batches): aggregate every IP in both roles, rank by several scale
+ * indicators and take the top N of each, break the candidates down into features, classify them with the rules,
+ * and — when inside prefixes are configured — apply the seeds' per-campus method (internal hosts, their external
+ * peers, and the suspect list C).
+ */
+import { WindowAggregator, type WindowAggregate } from './aggregate.js';
+import { FeatureAccumulator } from './features.js';
+import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
+import { PairSet, topIds } from './tables.js';
+import type { Anomaly, FlowBatch, Role, WindowResult } from './types.js';
+import { timeSlotOf, timeSlotStart } from './types.js';
+import { PrefixSet } from '../util/ip.js';
+
+/** Options of one analysis. */
+export interface AnalyzeOptions {
+  /** Candidates per ranking indicator (default 500). */
+  topN?: number;
+  /** Campus inside prefixes; empty = backbone mode. */
+  inside?: string[];
+  /** Unit names by prefix. */
+  units?: { prefix: string; name: string }[];
+  /** Known servers (IP or CIDR), never reported for peer counts. */
+  knownServers?: string[];
+  thresholds?: Record<string, number>;
+  /** Peers kept per host for the summary lists (default 4096). */
+  peerCap?: number;
+  /** Force the TimeSlot (default: from the file name, else from the first flow). */
+  timeSlot?: number;
+  /** Window length in seconds for volume thresholds (default: the flows' time span, within 30..300). */
+  windowSeconds?: number;
+  files?: string[];
+}
+
+/** Analyze a stream of batches as one window. */
+export async function analyzeBatches(batches: AsyncIterable<FlowBatch> | Iterable<FlowBatch>, opts: AnalyzeOptions = {}): Promise<WindowResult> {
+  const agg = new WindowAggregator();
+  for await (const b of batches) agg.add(b);
+  return detect(agg.result(), opts);
+}
+
+const SOURCE_INDICATORS = ['outPeers', 'outFlows', 'outPackets', 'outBytes', 'outPorts'] as const;
+const DEST_INDICATORS = ['inPeers', 'inFlows', 'inPackets', 'inBytes'] as const;
+
+/** Detection over a finished aggregate. */
+export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowResult {
+  const { ips, hosts: h, flows, totals } = agg;
+  const n = ips.size;
+  const topN = opts.topN ?? 500;
+  const { thresholds: t } = resolveThresholds(opts.thresholds);
+  const peerCap = opts.peerCap ?? 4096;
+  const spanS = totals.flows > 0 ? (totals.lastStart - totals.firstStart) / 1000 : 300;
+  const windowSeconds = opts.windowSeconds ?? Math.min(300, Math.max(30, spanS));
+  const scale = windowSeconds / 300;
+  const known = new PrefixSet((opts.knownServers ?? []).map((p) => ({ prefix: p })));
+  const units = new PrefixSet((opts.units ?? []).map((u) => ({ prefix: u.prefix, tag: u.name })));
+  const inside = new PrefixSet((opts.inside ?? []).map((p) => ({ prefix: p })));
+  const campusMode = inside.size > 0;
+
+  // 1. Candidates: the top N of each indicator, in each role.
+  const candOut = new Int32Array(n).fill(-1);
+  const candIn = new Int32Array(n).fill(-1);
+  const outIds: number[] = [];
+  const inIds: number[] = [];
+  for (const k of SOURCE_INDICATORS) {
+    for (const id of topIds(h[k].data, n, topN)) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
+  }
+  for (const k of DEST_INDICATORS) {
+    for (const id of topIds(h[k].data, n, topN)) if (candIn[id] < 0) { candIn[id] = inIds.length; inIds.push(id); }
+  }
+
+  // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.
+  let campus: CampusState | undefined;
+  if (campusMode) {
+    campus = campusPass(agg, inside, t);
+    for (const id of campus.externalIds) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
+    for (const id of campus.insideIds) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
+  }
+
+  // 3. Feature pass over the stored flows, for candidates only.
+  const accOut = outIds.map(() => new FeatureAccumulator());
+  const accIn = inIds.map(() => new FeatureAccumulator());
+  const peersOut = outIds.map(() => new Map<number, number>());
+  const peersIn = inIds.map(() => new Map<number, number>());
+  for (let c = 0; c < flows.src.length; c++) {
+    const len = Math.min(1 << 20, flows.size - c * (1 << 20));
+    const S = flows.src[c], D = flows.dst[c], SP = flows.sport[c], DP = flows.dport[c], PR = flows.proto[c];
+    const FL = flows.flags[c], PK = flows.packets[c], BY = flows.bytes[c], EN = flows.entry[c], SA = flows.srcAs[c], DA = flows.dstAs[c];
+    for (let i = 0; i < len; i++) {
+      const s = S[i], d = D[i];
+      const ko = candOut[s];
+      if (ko >= 0) {
+        accOut[ko].add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], SA[i]);
+        capBump(peersOut[ko], d, peerCap);
+      }
+      const ki = candIn[d];
+      if (ki >= 0) {
+        const a = accIn[ki];
+        a.add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], DA[i]);
+        a.entries.set(EN[i], (a.entries.get(EN[i]) ?? 0) + 1);
+        capBump(peersIn[ki], s, peerCap);
+        if (!a.sources.has(s)) {
+          a.sources.add(s);
+          if (h.outPeers.data[s] === 1 && h.inPeers.data[s] <= 1) a.spoofedSources++;
+          if (agg.pairs.has(d, s)) a.answeredSources++;
+        }
+      }
+    }
+  }
+
+  // 4. Rules.
+  const anomalies: Anomaly[] = [];
+  const base = (id: number) => ({
+    knownServer: known.size > 0 && known.has(ips.text(id)),
+    scale,
+  });
+  for (let k = 0; k < outIds.length; k++) {
+    const id = outIds[k];
+    const a = accOut[k];
+    if (a.flows === 0) continue;
+    const avg = a.averages();
+    const feats = a.features();
+    const topPort = feats.dstPorts[0]?.share ?? 0;
+    const isInside = campus?.inside[id] === 1;
+    const view: HostView = {
+      role: 'attacker',
+      peers: h.outPeers.data[id],
+      ports: h.outPorts.data[id],
+      flows: h.outFlows.data[id],
+      packets: h.outPackets.data[id],
+      bytes: h.outBytes.data[id],
+      reverseBytes: h.inBytes.data[id],
+      features: feats,
+      packetsPerFlow: avg.packetsPerFlow,
+      bytesPerPacket: avg.bytesPerPacket,
+      bytesPerFlow: avg.bytesPerFlow,
+      topPortShare: topPort,
+      spoofedShare: 0,
+      answeredShare: 0,
+      ...base(id),
+    };
+    const hits: { hit: RuleHit; role: Role }[] = [];
+    if (!isInside) for (const hit of evaluateAll(RULES.filter((r) => r.role === 'attacker'), view, t)) hits.push({ hit, role: 'attacker' });
+    if (campus) {
+      const cv = campus.view(id);
+      if (cv) {
+        const campusView: HostView = isInside
+          ? { ...view, campus: cv, bytesPerPacket: (h.outBytes.data[id] + h.inBytes.data[id]) / Math.max(1, h.outPackets.data[id] + h.inPackets.data[id]) }
+          : { ...view, campus: cv };
+        const scope = isInside ? 'inside' : 'external';
+        for (const hit of evaluateAll(CAMPUS_RULES.filter((r) => r.role === scope), campusView, t)) hits.push({ hit, role: isInside ? 'internal' : 'attacker' });
+        if (isInside) {
+          // Inside hosts also get the backbone's volume rules, reported in the internal role.
+          for (const hit of evaluateAll(RULES.filter((r) => r.role === 'attacker' && r.type !== 'undefined'), view, t)) hits.push({ hit, role: 'internal' });
+        }
+      }
+    }
+    if (hits.length === 0) continue;
+    hits.sort((x, y) => x.hit.rule.priority - y.hit.rule.priority || y.hit.score - x.hit.score);
+    const best = hits[0];
+    const anomaly: Anomaly = {
+      ip: ips.text(id),
+      role: best.role,
+      type: best.hit.rule.type,
+      severity: hits.some((x) => x.hit.severity === 'super' && x.hit.rule.type === best.hit.rule.type) ? 'super' : best.hit.severity,
+      score: Math.max(...hits.map((x) => x.hit.score)),
+      metrics: { flows: view.flows, packets: view.packets, bytes: view.bytes, distinctPeers: view.peers, distinctPorts: view.ports },
+      features: feats,
+      evidence: best.hit.evidence,
+      topPeers: topPeerList(peersOut[k], ips),
+    };
+    const also = [...new Set(hits.slice(1).map((x) => x.hit.rule.type))].filter((x) => x !== best.hit.rule.type);
+    if (also.length) anomaly.alsoMatched = also;
+    const sig = a.signature();
+    if (sig) anomaly.signature = sig;
+    const asn = a.asn();
+    if (asn) anomaly.asn = asn;
+    const unit = units.size > 0 ? units.match(anomaly.ip) : undefined;
+    if (unit) anomaly.unit = unit;
+    const cvb = campus?.view(id)?.beacon;
+    if (best.hit.rule.type === 'cc-beacon' && cvb) {
+      anomaly.beacon = { peer: cvb.peer, port: cvb.port, flows: cvb.flows, meanIntervalSeconds: cvb.meanInterval, intervalCv: cvb.intervalCv, bytesPerFlow: cvb.bytesPerFlow };
+    }
+    anomalies.push(anomaly);
+  }
+  for (let k = 0; k < inIds.length; k++) {
+    const id = inIds[k];
+    const a = accIn[k];
+    if (a.flows === 0) continue;
+    const avg = a.averages();
+    const feats = a.features();
+    const srcCount = a.sources.size;
+    // Spoofed: sources that did nothing else, spread at random (many distinct /16s).
+    const spread = spreadOf(a.sources, ips);
+    const view: HostView = {
+      role: 'victim',
+      peers: h.inPeers.data[id],
+      ports: feats.distinct.dstPorts,
+      flows: h.inFlows.data[id],
+      packets: h.inPackets.data[id],
+      bytes: h.inBytes.data[id],
+      reverseBytes: h.outBytes.data[id],
+      features: feats,
+      packetsPerFlow: avg.packetsPerFlow,
+      bytesPerPacket: avg.bytesPerPacket,
+      bytesPerFlow: avg.bytesPerFlow,
+      topPortShare: feats.dstPorts[0]?.share ?? 0,
+      spoofedShare: srcCount > 0 && spread >= 0.3 ? a.spoofedSources / srcCount : 0,
+      answeredShare: srcCount > 0 ? a.answeredSources / srcCount : 0,
+      ...base(id),
+    };
+    const hits = evaluateAll(RULES.filter((r) => r.role === 'victim'), view, t);
+    if (hits.length === 0) continue;
+    const best = hits[0];
+    const anomaly: Anomaly = {
+      ip: ips.text(id),
+      role: 'victim',
+      type: best.rule.type,
+      severity: best.severity,
+      score: Math.max(...hits.map((x) => x.score)),
+      metrics: { flows: view.flows, packets: view.packets, bytes: view.bytes, distinctPeers: view.peers, distinctPorts: view.ports },
+      features: feats,
+      evidence: best.evidence,
+      entryPoints: a.entryPoints(agg.exporters),
+      victim: { distinctSources: srcCount, spoofedShare: view.spoofedShare },
+      topPeers: topPeerList(peersIn[k], ips),
+    };
+    const also = [...new Set(hits.slice(1).map((x) => x.rule.type))].filter((x) => x !== best.rule.type);
+    if (also.length) anomaly.alsoMatched = also;
+    const sig = a.signature();
+    if (sig) anomaly.signature = sig;
+    const asn = a.asn();
+    if (asn) anomaly.asn = asn;
+    const unit = units.size > 0 ? units.match(anomaly.ip) : undefined;
+    if (unit) anomaly.unit = unit;
+    anomalies.push(anomaly);
+  }
+  anomalies.sort((x, y) => y.score - x.score || x.ip.localeCompare(y.ip));
+
+  const slot = opts.timeSlot ?? (totals.flows > 0 ? timeSlotOf(Math.floor(totals.firstStart / 1000)) : 0);
+  const start = timeSlotStart(slot);
+  return {
+    window: { timeSlot: slot, start, end: start + 300 },
+    flows: totals.flows,
+    packets: totals.packets,
+    bytes: totals.bytes,
+    distinctIps: n,
+    anomalies,
+    ...(opts.files ? { files: opts.files } : {}),
+  };
+}
+
+/** Count a peer's flows, adding new peers only while under the cap (the seeds cap per-host peer arrays). */
+function capBump(m: Map<number, number>, peer: number, cap: number): void {
+  const v = m.get(peer);
+  if (v !== undefined) m.set(peer, v + 1);
+  else if (m.size < cap) m.set(peer, 1);
+}
+
+function topPeerList(m: Map<number, number>, ips: WindowAggregate['ips'], n = 10): { ip: string; flows: number }[] {
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, n).map(([id, flows]) => ({ ip: ips.text(id), flows }));
+}
+
+/** Distinct /16 (IPv4) or /32 (IPv6) networks per source: near 1 when sources are spread at random. */
+function spreadOf(sources: Set<number>, ips: WindowAggregate['ips']): number {
+  if (sources.size === 0) return 0;
+  const nets = new Set<number | string>();
+  for (const s of sources) {
+    if (ips.familyOf.data[s] === 4) nets.add(ips.v4Of.data[s] >>> 16);
+    else nets.add(ips.text(s).split(':').slice(0, 2).join(':'));
+  }
+  return nets.size / Math.min(sources.size, 65536);
+}
+
+interface CampusState {
+  inside: Uint8Array;
+  insideCount: number;
+  /** External sources worth evaluating (list C candidates). */
+  externalIds: number[];
+  /** Active inside hosts worth evaluating. */
+  insideIds: number[];
+  view(id: number): CampusView | undefined;
+}
+
+/** The seeds' per-campus pass: arrays A (inside hosts), B (their external peers) and C (suspects). */
+function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): CampusState {
+  const { ips, hosts: h, flows } = agg;
+  const n = ips.size;
+  const inside = new Uint8Array(n);
+  let insideCount = 0;
+  for (let id = 0; id < n; id++) {
+    const hit = ips.familyOf.data[id] === 4 ? insideSet.matchV4(ips.v4Of.data[id]) : insideSet.match(ips.text(id));
+    if (hit !== undefined) { inside[id] = 1; insideCount++; }
+  }
+  // Active inside hosts: those that sent anything out of the campus in the window.
+  const active = new Uint8Array(n);
+  let activeCount = 0;
+  const extTargets = new PairSet(1 << 14);
+  const insideTargets = new Uint32Array(n);
+  const unusedTargets = new Uint32Array(n);
+  const inFlows = new Float64Array(n);
+  const inPackets = new Float64Array(n);
+  const inBytes = new Float64Array(n);
+  const inTcp = new Float64Array(n);
+  const beacons = new Map<string, { src: number; dst: number; port: number; starts: number[]; bytes: number[] }>();
+  const BEACON_KEYS_MAX = 200_000;
+  const CH = 1 << 20;
+  const forEach = (fn: (s: number, d: number, c: number, i: number) => void) => {
+    for (let c = 0; c < flows.src.length; c++) {
+      const len = Math.min(CH, flows.size - c * CH);
+      const S = flows.src[c], D = flows.dst[c];
+      for (let i = 0; i < len; i++) fn(S[i], D[i], c, i);
+    }
+  };
+  forEach((s, d) => {
+    if (inside[s] === 1 && inside[d] === 0 && active[s] === 0) { active[s] = 1; activeCount++; }
+  });
+  forEach((s, d, c, i) => {
+    if (inside[s] === 0 && inside[d] === 1) {
+      inFlows[s]++;
+      inPackets[s] += flows.packets[c][i];
+      inBytes[s] += flows.bytes[c][i];
+      if (flows.proto[c][i] === 6) inTcp[s]++;
+      if (extTargets.add(s, d)) {
+        insideTargets[s]++;
+        if (active[d] === 0) unusedTargets[s]++;
+      }
+    } else if (inside[s] === 1 && inside[d] === 0 && flows.packets[c][i] <= 50) {
+      const port = flows.dport[c][i];
+      const key = `${s}/${d}/${port}`;
+      let e = beacons.get(key);
+      if (!e) {
+        if (beacons.size >= BEACON_KEYS_MAX) return;
+        e = { src: s, dst: d, port, starts: [], bytes: [] };
+        beacons.set(key, e);
+      }
+      e.starts.push(flows.start[c][i]);
+      e.bytes.push(flows.bytes[c][i]);
+    }
+  });
+  // Best beacon per inside host: regular intervals and near-constant sizes.
+  const beaconOf = new Map<number, NonNullable<CampusView['beacon']>>();
+  for (const e of beacons.values()) {
+    if (e.starts.length < 4) continue;
+    const b = beaconStats(e.starts, e.bytes);
+    if (!b) continue;
+    const cur = beaconOf.get(e.src);
+    const cand = { peer: ips.text(e.dst), port: e.port, flows: e.starts.length, ...b };
+    if (b.intervalCv <= t['cc-beacon.maxIntervalCv'] && b.bytesCv <= t['cc-beacon.maxBytesCv'] && b.bytesPerFlow <= t['cc-beacon.maxBytesPerFlow'] && (!cur || cand.flows > cur.flows)) beaconOf.set(e.src, cand);
+  }
+  const externalIds: number[] = [];
+  const insideIds: number[] = [];
+  for (let id = 0; id < n; id++) {
+    if (inside[id] === 0 && (unusedTargets[id] > 0 || inFlows[id] >= 5)) externalIds.push(id);
+    else if (inside[id] === 1 && active[id] === 1 && (h.outPeers.data[id] >= 20 || beaconOf.has(id) || h.outBytes.data[id] >= 1e6)) insideIds.push(id);
+  }
+  return {
+    inside,
+    insideCount,
+    externalIds,
+    insideIds,
+    view(id: number): CampusView | undefined {
+      if (id >= n) return undefined;
+      return {
+        inside: inside[id] === 1,
+        unusedTargets: unusedTargets[id],
+        insideTargets: insideTargets[id],
+        activeInside: activeCount,
+        inBytesPerPacket: inPackets[id] > 0 ? inBytes[id] / inPackets[id] : Infinity,
+        inFlows: inFlows[id],
+        inPackets: inPackets[id],
+        inTcpShare: inFlows[id] > 0 ? inTcp[id] / inFlows[id] : 0,
+        beacon: beaconOf.get(id),
+      };
+    },
+  };
+}
+
+/** Coefficient of variation of intervals between starts and of bytes per flow. */
+export function beaconStats(starts: number[], bytes: number[]): { intervalCv: number; bytesCv: number; meanInterval: number; bytesPerFlow: number } | undefined {
+  const s = [...starts].sort((a, b) => a - b);
+  const iv: number[] = [];
+  for (let i = 1; i < s.length; i++) iv.push((s[i] - s[i - 1]) / 1000);
+  const cv = (xs: number[]) => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    if (m === 0) return { m, cv: Infinity };
+    const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length;
+    return { m, cv: Math.sqrt(v) / m };
+  };
+  const i = cv(iv);
+  if (i.m < 0.5) return undefined; // sub-second repeats are bursts, not beacons
+  const b = cv(bytes);
+  return { intervalCv: i.cv, bytesCv: b.cv, meanInterval: i.m, bytesPerFlow: b.m };
+}
+
+/** Thresholds in force (for reports). */
+export function thresholdsFor(opts: AnalyzeOptions): Thresholds {
+  return resolveThresholds(opts.thresholds).thresholds;
+}
