@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/nocflow.js');
+const CAPTURES = path.resolve(ROOT, '../shared/captures');
+const env = { NOCFLOW_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-cfg-')) };
+const nocflow = (...args: string[]) => execa('node', [BIN, ...args], { env, reject: false });
+
+describe('nocflow analyze (built CLI)', () => {
+  it('--json prints exactly one JSON document with the documented shape', async () => {
+    const r = await nocflow('analyze', path.join(CAPTURES, 'pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd'), '--json');
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc).sort()).toEqual(['anomalies', 'flows', 'window']);
+    expect(doc.window.timeSlot).toBe(Math.floor((doc.window.start + 150) / 300));
+    expect(doc.window.end - doc.window.start).toBe(300);
+    expect(doc.flows).toBeGreaterThan(9000);
+    const v = doc.anomalies[0];
+    for (const k of ['ip', 'role', 'type', 'severity', 'score', 'metrics', 'features', 'signature', 'entryPoints']) expect(v, k).toHaveProperty(k);
+    for (const k of ['flows', 'packets', 'bytes', 'distinctPeers', 'distinctPorts']) expect(v.metrics).toHaveProperty(k);
+    for (const k of ['protocols', 'dstPorts', 'packets', 'bytes', 'synOnlyShare', 'onePacket40Share', 'serverLike']) expect(v.features).toHaveProperty(k);
+    expect(v.signature).toBe('30120-1-46');
+  });
+
+  it('--inside switches to campus mode; bad prefixes are refused with a reason', async () => {
+    const ok = await nocflow('analyze', path.join(CAPTURES, 'test-cc-capture-1.ipfix.nfcapd'), '--inside', '147.32.0.0/16', '--json');
+    expect(JSON.parse(ok.stdout).anomalies.map((a: { type: string }) => a.type)).toContain('cc-beacon');
+    const bad = await nocflow('analyze', path.join(CAPTURES, 'synscan.ipfix.nfcapd'), '--inside', '147.32.0.300/16');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--inside: not an IP address or prefix/);
+  });
+
+  it('prints alert texts in English and Traditional Chinese', async () => {
+    const f = path.join(CAPTURES, 'synscan.ipfix.nfcapd');
+    const en = await nocflow('analyze', f);
+    expect(en.stdout).toContain('※Attacker：172.16.0.8');
+    expect(en.stdout).toContain('Wide scan or intrusion');
+    expect(en.stdout).toMatch(/distinct destination ports in 5 minutes: 1,000 \(threshold 500, 2\.0×\)/);
+    const zh = await nocflow('--lang', 'zh-TW', 'analyze', f);
+    expect(zh.stdout).toContain('※異常類型：疑似大範圍掃瞄或入侵');
+    expect(zh.stdout).toContain('SYN比例超過95%');
+  });
+
+  it('a missing or unreadable file exits non-zero with one line', async () => {
+    const missing = await nocflow('analyze', '/nonexistent/nfcapd.202611221405');
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-bad-'));
+    const bad = path.join(dir, 'nfcapd.202611221405');
+    fs.writeFileSync(bad, 'not a flow file at all, just text'.repeat(20));
+    const r = await nocflow('analyze', bad);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^nocflow: nfdump cannot read .*nfcapd\.202611221405: .*bad magic/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--help documents the options', async () => {
+    const r = await nocflow('analyze', '--help');
+    for (const o of ['--inside', '--top', '--json', '--window-seconds', '--threshold']) expect(r.stdout).toContain(o);
+  });
+});
