@@ -30,7 +30,8 @@ export function v4ToNumber(s: string): number {
 
 /** Expand an IPv6 text address to 8 groups of 16 bits; undefined when not IPv6. */
 export function v6ToGroups(s: string): number[] | undefined {
-  if (!net.isIPv6(s)) return undefined;
+  // Zone ids (fe80::1%eth0) are local to a host: never valid in a flow match or a route.
+  if (!net.isIPv6(s) || s.includes('%')) return undefined;
   let text = s;
   const tail: number[] = [];
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);

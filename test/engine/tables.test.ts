@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { IpTable, PairSet, U32Map, topIds } from '../../src/engine/tables.js';
+
+describe('typed-array tables', () => {
+  it('U32Map keeps every key through growth, including 0 and 0xffffffff', () => {
+    const m = new U32Map(16);
+    const keys = [0, 0xffffffff, ...Array.from({ length: 50000 }, (_, i) => (i * 2654435761) >>> 0)];
+    keys.forEach((k, i) => m.getOrInsert(k, i));
+    const uniq = new Map<number, number>();
+    keys.forEach((k, i) => { if (!uniq.has(k)) uniq.set(k, i); });
+    expect(m.size).toBe(uniq.size);
+    for (const [k, v] of uniq) expect(m.get(k)).toBe(v);
+    expect(m.get(123456789)).toBe(uniq.get(123456789) ?? -1);
+  });
+
+  it('PairSet tells new pairs from repeated ones, order matters', () => {
+    const s = new PairSet(16);
+    let fresh = 0;
+    for (let i = 0; i < 20000; i++) if (s.add(i % 1000, (i * 7) % 300)) fresh++;
+    const ref = new Set<string>();
+    for (let i = 0; i < 20000; i++) ref.add(`${i % 1000},${(i * 7) % 300}`);
+    expect(fresh).toBe(ref.size);
+    expect(s.size).toBe(ref.size);
+    expect(s.add(1, 2)).toBe(!ref.has('1,2'));
+    expect(s.has(2, 1)).toBe(ref.has('2,1'));
+  });
+
+  it('IpTable interns IPv4 and IPv6 to dense ids and back', () => {
+    const t = new IpTable();
+    const a = t.internV4(0xc0000201);
+    const b = t.internV6('2001:db8::1');
+    expect([a, b]).toEqual([0, 1]);
+    expect(t.internV4(0xc0000201)).toBe(0);
+    expect(t.text(a)).toBe('192.0.2.1');
+    expect(t.text(b)).toBe('2001:db8::1');
+    expect(t.lookup('192.0.2.1')).toBe(0);
+    expect(t.lookup('192.0.2.2')).toBe(-1);
+  });
+
+  it('topIds returns the n largest, largest first, skipping zeros', () => {
+    const score = [5, 0, 9, 1, 9, 3, 0, 7];
+    expect(topIds(score, score.length, 3)).toEqual([2, 4, 7]);
+    expect(topIds(score, score.length, 100)).toEqual([2, 4, 7, 0, 5, 3]);
+  });
+});
