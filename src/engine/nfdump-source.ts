@@ -1,14 +1,14 @@
 /**
- * FlowSource driver that runs `nfdump` (execa, argument arrays, TZ=UTC) and streams its `fmt:` output through
- * {@link NfdumpTextParser}. Output is never buffered whole: batches are yielded as stdout arrives, and reading
+ * FlowSource driver that runs `nfdump` (execa, argument arrays, TZ=UTC) and streams its `-o pipe` output through
+ * {@link NfdumpPipeParser}. Output is never buffered whole: batches are yielded as stdout arrives, and reading
  * pauses while the consumer works (back-pressure).
  *
- * Each file is read in two passes, `inet` without and `inet6` with `-6`: nfdump abbreviates long IPv6 addresses
- * unless `-6` is given, and `-6` widens every address column, which costs time on IPv4 rows. The decode itself is
- * cheap (FIELD-NOTES: ~30 M flows/s); printing is the cost.
+ * `nfdump -E` lists the file's exporters first; with one exporter the file is read in one pass, with several, one
+ * pass per exporter (`sysid N`), because the pipe format does not carry the exporter address. The decode is cheap
+ * (FIELD-NOTES: ~30 M flows/s); printing is the cost, and pipe is nfdump's cheapest text.
  */
 import { execa } from 'execa';
-import { NFDUMP_FMT, NfdumpTextParser, type ParseStats } from './nfdump-text.js';
+import { NfdumpPipeParser, parseExporterList, type ExporterInfo, type ParseStats } from './nfdump-text.js';
 import type { FlowBatch, FlowReadOptions, FlowRecord, FlowSource } from './types.js';
 import { v4ToString } from '../util/ip.js';
 
@@ -32,13 +32,13 @@ export interface NfdumpSourceOptions {
   onFileDone?: (file: string, stats: ParseStats) => void;
 }
 
-/** Build the nfdump argument list for one file and one address family. Pure; exported for argument-exact tests. */
-export function nfdumpArgs(file: string, family: 4 | 6, filter?: string): string[] {
-  const fam = family === 4 ? 'inet' : 'inet6';
-  const expr = filter && filter.trim() !== '' ? `(${filter}) and ${fam}` : fam;
-  const args = ['-r', file, '-q', '-N'];
-  if (family === 6) args.push('-6');
-  args.push('-o', NFDUMP_FMT, expr);
+/** Build the nfdump argument list for one pass over one file. Pure; exported for argument-exact tests. */
+export function nfdumpArgs(file: string, filter?: string, sysId?: number): string[] {
+  const parts: string[] = [];
+  if (filter && filter.trim() !== '') parts.push(`(${filter})`);
+  if (sysId !== undefined) parts.push(`sysid ${sysId}`);
+  const args = ['-r', file, '-q', '-o', 'pipe'];
+  if (parts.length > 0) args.push(parts.join(' and '));
   return args;
 }
 
@@ -48,9 +48,11 @@ export function createNfdumpSource(opts: NfdumpSourceOptions = {}): FlowSource {
   return {
     async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
       for (const file of files) {
+        const exporters = await listExporters(bin, file, readOpts.signal);
         const stats: ParseStats = { rows: 0, badLines: 0 };
-        for (const family of [4, 6] as const) {
-          const pass = readPass(bin, file, family, readOpts);
+        const passes: (ExporterInfo | undefined)[] = exporters.length > 1 ? exporters : [exporters[0]];
+        for (const ex of passes) {
+          const pass = readPass(bin, file, readOpts, ex?.ip ?? '', exporters.length > 1 ? ex?.sysId : undefined);
           for await (const batch of pass.batches) yield batch;
           stats.rows += pass.stats.rows;
           stats.badLines += pass.stats.badLines;
@@ -61,13 +63,29 @@ export function createNfdumpSource(opts: NfdumpSourceOptions = {}): FlowSource {
   };
 }
 
-function readPass(bin: string, file: string, family: 4 | 6, readOpts: FlowReadOptions) {
+/** The exporters of a file (`nfdump -E`); rejects with FlowSourceError when nfdump cannot read it. */
+export async function listExporters(bin: string, file: string, signal?: AbortSignal): Promise<ExporterInfo[]> {
+  const r = await execa(bin, ['-E', file], { env: { TZ: 'UTC' }, reject: false, stdin: 'ignore', cancelSignal: signal, maxBuffer: 10_000_000 });
+  checkResult(r, file, signal);
+  return parseExporterList(String(r.stdout));
+}
+
+function checkResult(result: { failed: boolean; exitCode?: number; stderr?: unknown; shortMessage?: string }, file: string, signal?: AbortSignal): void {
+  if (signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled');
+  const stderr = String(result.stderr ?? '').trim();
+  // nfdump 1.7.1 exits 0 on a corrupt file ("bad magic", "appendix offset error"): judge stderr too.
+  if (result.failed || result.exitCode !== 0 || NFDUMP_ERROR.test(stderr)) {
+    const reason = lastMeaningfulLine(stderr) || (result.exitCode === undefined ? String(result.shortMessage) : `nfdump exited with code ${result.exitCode}`);
+    throw new FlowSourceError(`nfdump cannot read ${file}: ${reason}`, file, reason, { cause: result });
+  }
+}
+
+function readPass(bin: string, file: string, readOpts: FlowReadOptions, exporter: string, sysId?: number) {
   const queue: FlowBatch[] = [];
-  const parser = new NfdumpTextParser((b) => queue.push(b), readOpts.batchSize ?? 65536);
+  const parser = new NfdumpPipeParser((b) => queue.push(b), exporter, readOpts.batchSize ?? 65536);
   async function* batches(): AsyncIterable<FlowBatch> {
-    const proc = execa(bin, nfdumpArgs(file, family, readOpts.filter), {
+    const proc = execa(bin, nfdumpArgs(file, readOpts.filter, sysId), {
       env: { TZ: 'UTC' },
-      extendEnv: true,
       buffer: { stdout: false, stderr: true },
       stdin: 'ignore',
       reject: false,
@@ -87,14 +105,7 @@ function readPass(bin: string, file: string, family: 4 | 6, readOpts: FlowReadOp
     } finally {
       if (proc.exitCode === null && !proc.killed) proc.kill();
     }
-    const result = await proc;
-    if (readOpts.signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled');
-    const stderr = String(result.stderr ?? '').trim();
-    // nfdump 1.7.1 exits 0 on a corrupt file ("bad magic", "appendix offset error"): judge stderr too.
-    if (result.failed || result.exitCode !== 0 || NFDUMP_ERROR.test(stderr)) {
-      const reason = lastMeaningfulLine(stderr) || (result.exitCode === undefined ? String(result.shortMessage) : `nfdump exited with code ${result.exitCode}`);
-      throw new FlowSourceError(`nfdump cannot read ${file}: ${reason}`, file, reason, { cause: result });
-    }
+    checkResult(await proc, file, readOpts.signal);
   }
   return { batches: batches(), stats: parser.stats };
 }

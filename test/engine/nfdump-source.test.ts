@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { createNfdumpSource, FlowSourceError, nfdumpArgs, readFlowRecords } from '../../src/engine/nfdump-source.js';
-import { NfdumpTextParser, NFDUMP_FMT } from '../../src/engine/nfdump-text.js';
+import { NfdumpPipeParser, parseExporterList } from '../../src/engine/nfdump-text.js';
 import type { FlowBatch, FlowRecord } from '../../src/engine/types.js';
 
 const CAPTURES = path.resolve(__dirname, '../../../shared/captures');
@@ -17,37 +17,44 @@ async function collect(files: string[], filter?: string): Promise<FlowRecord[]> 
   return out;
 }
 
-/** nfdump's own view of the file through the legacy all-numeric pipe format, for comparison. */
-async function pipeRows(file: string): Promise<string[][]> {
-  const { stdout } = await execa('nfdump', ['-r', file, '-q', '-o', 'pipe'], { env: { TZ: 'UTC' } });
-  return stdout.split('\n').filter(Boolean).map((l) => l.split('|'));
+/** nfdump's own view of the file through a fmt: format (a different printer than the pipe format we read). */
+async function fmtRows(file: string): Promise<string[][]> {
+  const { stdout } = await execa('nfdump', ['-r', file, '-q', '-N', '-o', 'fmt:%tsr|%sa|%da|%sp|%dp|%pr|%flg|%pkt|%byt|%ra|%td'], { env: { TZ: 'UTC' } });
+  return stdout.split('\n').filter(Boolean).map((l) => l.split('|').map((x) => x.trim()));
 }
 
-describe('nfdump text parser (pure)', () => {
+const FLAG_LETTERS = 'CEUAPRSF';
+const flagsOf = (text: string) => [...text].reduce((m, ch, k) => (ch !== '.' && ch === FLAG_LETTERS[k] ? m | (1 << (7 - k)) : m), 0);
+
+describe('nfdump pipe parser (pure)', () => {
   it('parses IPv4 and IPv6 rows, flags, counters and times', () => {
     const batches: FlowBatch[] = [];
-    const p = new NfdumpTextParser((b) => batches.push(b), 10);
+    const p = new NfdumpPipeParser((b) => batches.push(b), '127.0.0.2', 10);
+    const v4 = (a: number, b: number, c: number, d: number) => ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
     const lines = [
-      '1278275056.340|           0.061|   64.13.134.52|     172.16.0.8|   113| 36050|6    |...A.R..|       1|      46|     3|     4|      127.0.0.2|  65001|   65002',
-      '1700000000.005|           1.500| 2001:db8::1| 2001:db8:0:1::2|   443| 51000|17   |........| 1234567890123|  99999999999|     0|     0|      127.0.0.1|     0|     0',
-      'garbage line',
+      `2|1278275056340|1278275056401|6|0|0|0|${v4(64, 13, 134, 52)}|113|0|0|0|${v4(172, 16, 0, 8)}|36050|65001|65002|3|4|20|0|1|46`,
+      // 2001:db8::1 -> 2001:db8:0:1::2 as four 32-bit words each
+      `10|1700000000005|1700000001505|17|${0x20010db8}|0|0|1|443|${0x20010db8}|1|0|2|51000|0|0|0|0|0|0|1234567890123|99999999999`,
+      'garbage|line',
+      '2|1|2|6|0|0|0|1|2|0|0|0|3|4|0|0|0|0|0|0|1',
       'No matching flows',
     ];
-    // Split mid-line to exercise chunk boundaries.
     const text = Buffer.from(lines.join('\n') + '\n');
+    // Split mid-line to exercise chunk boundaries.
     p.push(text.subarray(0, 50));
     p.push(text.subarray(50));
     p.flush();
     expect(batches).toHaveLength(1);
     const b = batches[0];
     expect(b.size).toBe(2);
-    expect(p.stats).toEqual({ rows: 2, badLines: 1 });
+    expect(p.stats).toEqual({ rows: 2, badLines: 2 });
     expect(b.family[0]).toBe(4);
-    expect(b.srcV4[0]).toBe(((64 << 24) >>> 0) + (13 << 16) + (134 << 8) + 52);
+    expect(b.srcV4[0]).toBe(v4(64, 13, 134, 52));
+    expect(b.dstV4[0]).toBe(v4(172, 16, 0, 8));
     expect(b.flags[0]).toBe(16 | 4); // ACK + RST
     expect(b.start[0]).toBe(1278275056340);
     expect(b.end[0]).toBe(1278275056401);
-    expect([b.inIf[0], b.outIf[0], b.srcAs[0], b.dstAs[0]]).toEqual([3, 4, 65001, 65002]);
+    expect([b.sport[0], b.dport[0], b.inIf[0], b.outIf[0], b.srcAs[0], b.dstAs[0]]).toEqual([113, 36050, 3, 4, 65001, 65002]);
     expect(b.exporters[b.exporterIdx[0]]).toBe('127.0.0.2');
     expect(b.family[1]).toBe(6);
     expect(b.src6[1]).toBe('2001:db8::1');
@@ -55,42 +62,46 @@ describe('nfdump text parser (pure)', () => {
     expect(b.packets[1]).toBe(1234567890123);
     expect(b.bytes[1]).toBe(99999999999);
     expect(b.proto[1]).toBe(17);
-    expect(b.end[1] - b.start[1]).toBe(1500);
   });
 
   it('emits full batches at the batch size', () => {
     const sizes: number[] = [];
-    const p = new NfdumpTextParser((b) => sizes.push(b.size), 4);
-    const line = '1.000|0.000|1.2.3.4|5.6.7.8|1|2|6|......S.|1|40|0|0|127.0.0.1|0|0\n';
+    const p = new NfdumpPipeParser((b) => sizes.push(b.size), '', 4);
+    const line = '2|1000|1000|6|0|0|0|16909060|1|0|0|0|84281096|2|0|0|0|0|2|0|1|40\n';
     p.push(Buffer.from(line.repeat(10)));
     p.flush();
     expect(sizes).toEqual([4, 4, 2]);
+  });
+
+  it('reads the exporter list of nfdump -E', () => {
+    const text = 'Exporters:\n\nSysID: 1, IP:        127.0.0.1, version: 9, ID:  0, Sequence failures: 0, packets: 76, flows: 2002\nSysID: 2, IP: 2001:db8::9, version: 10, ID: 0, Sequence failures: 0, packets: 1, flows: 5\n';
+    expect(parseExporterList(text)).toEqual([{ sysId: 1, ip: '127.0.0.1', flows: 2002 }, { sysId: 2, ip: '2001:db8::9', flows: 5 }]);
   });
 });
 
 describe('nfdump source on real nfcapd files', () => {
   it('builds argument arrays, never shell strings', () => {
-    expect(nfdumpArgs('/x/nfcapd.202611221405', 4)).toEqual(['-r', '/x/nfcapd.202611221405', '-q', '-N', '-o', NFDUMP_FMT, 'inet']);
-    expect(nfdumpArgs('/x/f', 6, 'host 1.2.3.4; rm -rf /')).toEqual(['-r', '/x/f', '-q', '-N', '-6', '-o', NFDUMP_FMT, '(host 1.2.3.4; rm -rf /) and inet6']);
+    expect(nfdumpArgs('/x/nfcapd.202611221405')).toEqual(['-r', '/x/nfcapd.202611221405', '-q', '-o', 'pipe']);
+    expect(nfdumpArgs('/x/f', 'host 1.2.3.4; rm -rf /', 3)).toEqual(['-r', '/x/f', '-q', '-o', 'pipe', '(host 1.2.3.4; rm -rf /) and sysid 3']);
   });
 
-  it('reads every flow of the synscan capture with the values nfdump prints', async () => {
+  it('reads every flow of the synscan capture with the values nfdump prints (fmt output, independent of pipe)', async () => {
     const rows = await collect([SYNSCAN]);
-    const pipe = await pipeRows(SYNSCAN);
-    expect(rows.length).toBe(pipe.length);
+    const ref = await fmtRows(SYNSCAN);
+    expect(rows.length).toBe(ref.length);
     expect(rows.length).toBeGreaterThan(1000);
-    // Compare a sample of rows field by field with the pipe format (af|first|last|proto|sa*4|sp|da*4|dp|...|flags|tos|pkts|bytes).
     const key = (r: { src: string; dst: string; sport: number; dport: number; start: number }) => `${r.src}|${r.dst}|${r.sport}|${r.dport}|${r.start}`;
     const mine = new Map(rows.map((r) => [key(r), r]));
-    for (const f of pipe.slice(0, 200)) {
-      const ip = (n: string) => { const v = Number(n); return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`; };
-      const r = mine.get(key({ src: ip(f[7]), dst: ip(f[12]), sport: +f[8], dport: +f[13], start: +f[1] }));
+    for (const f of ref) {
+      const start = Math.round(Number(f[0]) * 1000);
+      const r = mine.get(key({ src: f[1], dst: f[2], sport: +f[3], dport: +f[4], start }));
       expect(r, f.join('|')).toBeDefined();
-      expect(r!.end).toBe(+f[2]);
-      expect(r!.proto).toBe(+f[3]);
-      expect(r!.flags).toBe(+f[18]);
-      expect(r!.packets).toBe(+f[20]);
-      expect(r!.bytes).toBe(+f[21]);
+      expect(r!.proto).toBe(+f[5]);
+      expect(r!.flags).toBe(flagsOf(f[6]));
+      expect(r!.packets).toBe(+f[7]);
+      expect(r!.bytes).toBe(+f[8]);
+      expect(r!.exporter).toBe(f[9]);
+      expect(r!.end - r!.start).toBe(Math.round(Number(f[10]) * 1000));
     }
     const syn = rows.filter((r) => r.src === '172.16.0.8' && r.flags === 2);
     expect(syn.length).toBeGreaterThan(900);
