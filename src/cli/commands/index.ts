@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { registerConfig } from './config.js';
 import { registerAnalyze } from './analyze.js';
+import { registerHunt } from './hunt.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt];
