@@ -81,7 +81,6 @@ function v6Text(w: Float64Array, o: number): string {
 export class NfdumpPipeParser {
   readonly stats: ParseStats = { rows: 0, badLines: 0 };
   private batch: FlowBatch;
-  private rest: Buffer | undefined;
   private readonly cols = new Float64Array(PIPE_COLUMNS);
 
   constructor(
@@ -98,55 +97,69 @@ export class NfdumpPipeParser {
     return b;
   }
 
-  /** Parse one chunk of output. */
+  /** Parse one chunk of output (a row may continue in the next chunk: the parser keeps its state). */
   push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.rest) {
-      buf = Buffer.concat([this.rest, chunk]);
-      this.rest = undefined;
+    const cols = this.cols;
+    let col = this.col, v = this.v, digits = this.digits, bad = this.bad;
+    const n = chunk.length;
+    for (let p = 0; p < n; p++) {
+      const c = chunk[p];
+      const d = c - 0x30;
+      if (d >= 0 && d <= 9) {
+        v = v * 10 + d;
+        digits++;
+      } else if (c === PIPE) {
+        if (digits === 0 || col >= PIPE_COLUMNS - 1) bad = true;
+        else cols[col++] = v;
+        v = 0;
+        digits = 0;
+      } else if (c === NL) {
+        if (col > 0 || digits > 0 || bad) {
+          if (bad || digits === 0 || col !== PIPE_COLUMNS - 1) this.stats.badLines++;
+          else {
+            cols[col] = v;
+            this.row();
+          }
+        }
+        col = 0; v = 0; digits = 0; bad = false;
+        this.skipLine = false;
+      } else if (c === NO_MATCH && col === 0 && digits === 0 && !bad) {
+        // nfdump's "No matching flows": skip the line without counting it.
+        const nl = chunk.indexOf(NL, p);
+        if (nl < 0) { this.skipLine = true; p = n; } else p = nl - 1;
+      } else if (c !== 0x0d && c !== 0x20) {
+        if (this.skipLine) continue;
+        bad = true;
+      }
     }
-    let lineStart = 0;
-    for (;;) {
-      const nl = buf.indexOf(NL, lineStart);
-      if (nl < 0) break;
-      if (nl > lineStart && buf[lineStart] !== NO_MATCH) this.parseLine(buf, lineStart, nl);
-      lineStart = nl + 1;
-    }
-    if (lineStart < buf.length) this.rest = Buffer.from(buf.subarray(lineStart));
+    this.col = col; this.v = v; this.digits = digits; this.bad = bad;
   }
+
+  private col = 0;
+  private v = 0;
+  private digits = 0;
+  private bad = false;
+  private skipLine = false;
 
   /** Parse any trailing line and emit the last (partial) batch. */
   flush(): void {
-    if (this.rest && this.rest.length > 0 && this.rest[0] !== NO_MATCH) this.parseLine(this.rest, 0, this.rest.length);
-    this.rest = undefined;
+    if (!this.skipLine && (this.col > 0 || this.digits > 0)) {
+      if (this.bad || this.digits === 0 || this.col !== PIPE_COLUMNS - 1) this.stats.badLines++;
+      else {
+        this.cols[this.col] = this.v;
+        this.row();
+      }
+    }
+    this.col = 0; this.v = 0; this.digits = 0; this.bad = false; this.skipLine = false;
     if (this.batch.size > 0) {
       this.emit(this.batch);
       this.batch = this.newBatch();
     }
   }
 
-  private parseLine(buf: Buffer, start: number, end: number): void {
+  /** Store the row held in `cols`. */
+  private row(): void {
     const cols = this.cols;
-    let col = 0;
-    let v = 0;
-    let digits = 0;
-    for (let p = start; p < end; p++) {
-      const c = buf[p];
-      if (c === PIPE) {
-        if (digits === 0 || col >= PIPE_COLUMNS) { this.stats.badLines++; return; }
-        cols[col++] = v;
-        v = 0;
-        digits = 0;
-      } else if (c >= 0x30 && c <= 0x39) {
-        v = v * 10 + (c - 0x30);
-        digits++;
-      } else if (c !== 0x0d && c !== 0x20) {
-        this.stats.badLines++;
-        return;
-      }
-    }
-    if (digits === 0 || col !== PIPE_COLUMNS - 1) { this.stats.badLines++; return; }
-    cols[col] = v;
     const b = this.batch;
     const i = b.size;
     const af = cols[0];
