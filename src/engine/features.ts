@@ -44,8 +44,10 @@ export class FeatureAccumulator {
   readonly byts = new Map<number, number>();
   readonly flagMix = new Map<number, number>();
   readonly asns = new Map<number, number>();
-  /** (port, packets, bytes) combinations → flows, for the signature. */
-  readonly combos = new Map<string, number>();
+  /** (port, packets, bytes) combinations → flows, for the signature: packed into one number when they fit in 53
+   * bits (port 16, packets 12, bytes 25), as text otherwise. */
+  readonly combos = new Map<number, number>();
+  readonly bigCombos = new Map<string, number>();
   /** Victims only: entry (exporter index << 20 | interface) → flows. */
   readonly entries = new Map<number, number>();
   /** Victims only: distinct sources, and how many look spoofed / are answered. */
@@ -71,8 +73,13 @@ export class FeatureAccumulator {
     if (sport > 0 && sport < 1024) this.serverPort++;
     else if (sport >= 32768) this.clientPort++;
     if (asn > 0) bump(this.asns, asn);
-    const key = `${dport}-${packets}-${bytes}`;
-    this.combos.set(key, (this.combos.get(key) ?? 0) + 1);
+    if (packets < 4096 && bytes < 33554432) {
+      const key = (dport * 4096 + packets) * 33554432 + bytes;
+      this.combos.set(key, (this.combos.get(key) ?? 0) + 1);
+    } else {
+      const key = `${dport}-${packets}-${bytes}`;
+      this.bigCombos.set(key, (this.bigCombos.get(key) ?? 0) + 1);
+    }
   }
 
   /** The breakdown. */
@@ -99,7 +106,15 @@ export class FeatureAccumulator {
   signature(): string | undefined {
     let best = '';
     let bestN = 0;
-    for (const [k, n] of this.combos) if (n > bestN) { best = k; bestN = n; }
+    for (const [k, n] of this.combos) {
+      if (n > bestN) {
+        const bytes = k % 33554432;
+        const rest = (k - bytes) / 33554432;
+        best = `${Math.floor(rest / 4096)}-${rest % 4096}-${bytes}`;
+        bestN = n;
+      }
+    }
+    for (const [k, n] of this.bigCombos) if (n > bestN) { best = k; bestN = n; }
     return this.flows > 0 && bestN * 2 > this.flows ? best : undefined;
   }
 
