@@ -107,6 +107,14 @@ describe('nfdump source on real nfcapd files', () => {
     expect(syn.length).toBeGreaterThan(900);
   });
 
+  it('reads IPv6 flows (fixture made by nfpcapd from a generated IPv6 SYN pcap)', async () => {
+    const rows = await collect([path.resolve(__dirname, '../fixtures/ipv6-syn.nfcapd')]);
+    expect(rows.map((r) => `${r.src} ${r.dst} ${r.sport} ${r.dport} ${r.flags} ${r.packets} ${r.bytes}`)).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `2001:db8:1:2::abcd 2001:db8:ffff::${i} ${39999 + i} 443 2 1 60`),
+    );
+    expect(rows[1].start - rows[0].start).toBe(1000);
+  });
+
   it('applies an nfdump filter', async () => {
     const rows = await collect([DOMINATE], 'dst port 30120');
     expect(rows.length).toBeGreaterThan(5000);
