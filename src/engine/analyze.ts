@@ -297,6 +297,7 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): 
   let activeCount = 0;
   const extTargets = new PairSet(1 << 14);
   const insideTargets = new Uint32Array(n);
+  const activeTargets = new Uint32Array(n);
   const unusedTargets = new Uint32Array(n);
   const inFlows = new Float64Array(n);
   const inPackets = new Float64Array(n);
@@ -324,6 +325,7 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): 
       if (extTargets.add(s, d)) {
         insideTargets[s]++;
         if (active[d] === 0) unusedTargets[s]++;
+        else activeTargets[s]++;
       }
     } else if (inside[s] === 1 && inside[d] === 0 && flows.packets[c][i] <= 50) {
       const port = flows.dport[c][i];
@@ -365,6 +367,7 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): 
         inside: inside[id] === 1,
         unusedTargets: unusedTargets[id],
         insideTargets: insideTargets[id],
+        activeTargets: activeTargets[id],
         activeInside: activeCount,
         inBytesPerPacket: inPackets[id] > 0 ? inBytes[id] / inPackets[id] : Infinity,
         inFlows: inFlows[id],

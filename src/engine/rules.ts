@@ -109,6 +109,8 @@ export interface CampusView {
   unusedTargets: number;
   /** External source: inside hosts it touched, and how many inside hosts were active. */
   insideTargets: number;
+  /** Of those, the ones that were active (sent something out) in the window. */
+  activeTargets: number;
   activeInside: number;
   /** External source: bytes per packet of its flows to inside hosts, and their count. */
   inBytesPerPacket: number;
@@ -142,10 +144,14 @@ export interface Rule {
 const smallPackets = (v: HostView, t: Thresholds) =>
   v.packetsPerFlow <= t['scan.maxPacketsPerFlow'] && v.bytesPerPacket <= t['scan.maxBytesPerPacket'];
 const notServer = (v: HostView) => v.features.serverLike !== true && !v.knownServer;
-/** Inbound traffic that looks like an attack rather than clients of a working service. */
+/**
+ * Inbound traffic that looks like an attack rather than clients of a working service: handshakes that never
+ * complete (SYN without ACK), or tiny flows the victim does not answer. Spoofed-looking sources alone do not decide:
+ * clients of a resolver also talk to nothing else in a window.
+ */
 const attackLikeInbound = (v: HostView, t: Thresholds) => {
   const tiny = v.packetsPerFlow <= t['victim.maxPacketsPerFlow'] && v.bytesPerPacket <= t['victim.maxBytesPerPacket'];
-  return v.features.synOnlyShare >= 0.5 || v.spoofedShare >= 0.5 || (tiny && v.answeredShare < 0.5);
+  return v.features.synOnlyShare >= 0.5 || (tiny && v.answeredShare < 0.5);
 };
 
 const peers: Indicator['value'] = (v) => v.peers;
@@ -267,7 +273,7 @@ export const CAMPUS_RULES: Rule[] = [
     type: 'campus-sweep',
     role: 'external',
     priority: 6,
-    indicators: [{ name: 'share of active inside hosts touched', value: (v) => (v.campus && v.campus.activeInside > 0 ? v.campus.insideTargets / v.campus.activeInside : 0), over: 'campus-sweep.share' }],
+    indicators: [{ name: 'share of active inside hosts touched', value: (v) => (v.campus && v.campus.activeInside > 0 ? v.campus.activeTargets / v.campus.activeInside : 0), over: 'campus-sweep.share' }],
     when: (v, t) => (v.campus?.activeInside ?? 0) >= t['campus-sweep.minActive'],
   },
   {

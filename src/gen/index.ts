@@ -1,0 +1,75 @@
+/**
+ * The scenario generator as a library: generate a scenario, export it over IPFIX/NetFlow v9 to a real nfcapd on
+ * loopback, and hand back the closed nfcapd file with its ground truth.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FlowExporter } from './exporter.js';
+import type { ExportProtocol } from './ipfix.js';
+import { startNfcapd } from './nfcapd.js';
+import { generateScenario, scaleChunks, type ScenarioName, type Truth } from './scenarios.js';
+import type { FlowRecord } from '../engine/types.js';
+
+export { generateScenario, scaleChunks, SCENARIOS, type ScenarioName, type Truth, type Planted } from './scenarios.js';
+export { FlowExporter, isLoopback } from './exporter.js';
+export { FlowEncoder } from './ipfix.js';
+export { startNfcapd, freeUdpPort } from './nfcapd.js';
+
+/** Completed nfcapd files directly or in sub-directories of `dir`. */
+function closedFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/^nfcapd\.\d{12}(\d{2})?$/.test(e.name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/**
+ * Send flows (an array or chunks) through a real nfcapd into one closed nfcapd file, moved to `outFile`.
+ * Resolves to the path. The collector is stopped with SIGTERM, which closes and names the file.
+ */
+export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: string, opts: { protocol?: ExportProtocol; rate?: number } = {}): Promise<string> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-gen-'));
+  const nfcapd = await startNfcapd({ dir: work, interval: 3600 });
+  const exporter = new FlowExporter({ port: nfcapd.port, protocol: opts.protocol, rate: opts.rate });
+  let sent = 0;
+  try {
+    for (const chunk of chunks) {
+      await exporter.send(chunk);
+      sent += chunk.length;
+    }
+    // Let nfcapd drain its socket buffer before it is told to close the file.
+    await new Promise((r) => setTimeout(r, 500 + Math.min(5000, sent / 500)));
+  } finally {
+    exporter.close();
+    await nfcapd.stop();
+  }
+  const files = closedFiles(work);
+  if (files.length === 0) throw new Error(`nfcapd wrote no file in ${work}`);
+  if (files.length > 1) throw new Error(`nfcapd rotated during generation (${files.length} files in ${work})`);
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.copyFileSync(files[0], outFile);
+  fs.rmSync(work, { recursive: true, force: true });
+  return outFile;
+}
+
+/** Generate a scenario into `outFile` (an nfcapd file) and write its truth next to it as `<outFile>.truth.json`. */
+export async function writeScenarioFile(name: ScenarioName, outFile: string, opts: { seed?: number; scale?: number; base?: number; protocol?: ExportProtocol } = {}): Promise<{ file: string; truth: Truth }> {
+  const g = generateScenario(name, opts);
+  const chunks: FlowRecord[][] = [];
+  for (let i = 0; i < g.flows.length; i += 20_000) chunks.push(g.flows.slice(i, i + 20_000));
+  await writeFlowsFile(chunks, outFile, { protocol: opts.protocol });
+  fs.writeFileSync(`${outFile}.truth.json`, JSON.stringify(g.truth, null, 2));
+  return { file: outFile, truth: g.truth };
+}
+
+/** The benchmark window: `count` flows with millions of distinct IPs. */
+export async function writeScaleFile(outFile: string, count: number, opts: { seed?: number } = {}): Promise<string> {
+  return writeFlowsFile(scaleChunks(count, opts), outFile, { rate: 350_000 });
+}
