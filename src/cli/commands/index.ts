@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { registerConfig } from './config.js';
 import { registerAnalyze } from './analyze.js';
 import { registerHunt } from './hunt.js';
+import { registerGen } from './gen.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen];
