@@ -49,3 +49,8 @@ export function openDb(file: string): Db {
     throw new StoreError(`cannot open database ${file}: ${(err as Error).message}`, file, { cause: err });
   }
 }
+
+/** The database file: config `store.path`, or `<data dir>/nocflow.db`. */
+export function resolveDbPath(configured: string, dataDirectory: string): string {
+  return configured && configured.trim() !== '' ? configured : path.join(dataDirectory, 'nocflow.db');
+}

@@ -4,7 +4,8 @@ import { registerConfig } from './config.js';
 import { registerAnalyze } from './analyze.js';
 import { registerHunt } from './hunt.js';
 import { registerGen } from './gen.js';
+import { registerWatch } from './watch.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch];

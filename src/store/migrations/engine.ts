@@ -1,4 +1,4 @@
-/** Engine tables: processed files, windows, anomalies, tracking. */
+/** Engine tables: processed files, windows, anomalies, tracking, false-positive verdicts. */
 import type { Migration } from './index.js';
 
 export const engineMigrations: Migration[] = [
@@ -8,24 +8,29 @@ export const engineMigrations: Migration[] = [
       CREATE TABLE processed_files (
         path TEXT PRIMARY KEY,
         time_slot INTEGER,
-        status TEXT NOT NULL,          -- 'done' | 'failed'
+        status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
         error TEXT,
         flows INTEGER NOT NULL DEFAULT 0,
         processed_at INTEGER NOT NULL
       );
+      -- One row per analysed file: several 1-minute files (demo) may share a TimeSlot.
       CREATE TABLE windows (
-        time_slot INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file TEXT NOT NULL UNIQUE,
+        time_slot INTEGER NOT NULL,
         start INTEGER NOT NULL,
         end INTEGER NOT NULL,
         flows INTEGER NOT NULL,
         packets REAL NOT NULL,
         bytes REAL NOT NULL,
         distinct_ips INTEGER NOT NULL,
-        files TEXT NOT NULL,           -- JSON array
+        anomaly_count INTEGER NOT NULL,
         created_at INTEGER NOT NULL
       );
+      CREATE INDEX windows_slot ON windows (time_slot);
       CREATE TABLE anomalies (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
+        window_id INTEGER NOT NULL REFERENCES windows (id) ON DELETE CASCADE,
         time_slot INTEGER NOT NULL,
         ip TEXT NOT NULL,
         role TEXT NOT NULL,
@@ -33,10 +38,11 @@ export const engineMigrations: Migration[] = [
         severity TEXT NOT NULL,
         score REAL NOT NULL,
         signature TEXT,
-        doc TEXT NOT NULL,             -- the whole Anomaly as JSON
-        UNIQUE (time_slot, ip, role, type)
+        doc TEXT NOT NULL,
+        UNIQUE (window_id, ip, role, type)
       );
       CREATE INDEX anomalies_ip ON anomalies (ip, time_slot);
+      CREATE INDEX anomalies_slot ON anomalies (time_slot);
       CREATE TABLE tracking (
         ip TEXT NOT NULL,
         type TEXT NOT NULL,
@@ -44,6 +50,15 @@ export const engineMigrations: Migration[] = [
         last_slot INTEGER NOT NULL,
         windows_seen INTEGER NOT NULL,
         streak INTEGER NOT NULL,
+        PRIMARY KEY (ip, type)
+      );
+      CREATE TABLE verdicts (
+        ip TEXT NOT NULL,
+        type TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('false-positive')),
+        reason TEXT NOT NULL,
+        who TEXT NOT NULL,
+        at INTEGER NOT NULL,
         PRIMARY KEY (ip, type)
       );
     `,

@@ -1,0 +1,64 @@
+/** `nocflow watch <dir>`: run the engine loop in the foreground (one line or JSON line per window). */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { createNfdumpSource } from '../../engine/nfdump-source.js';
+import { createEngineRunner, type EngineEvent } from '../../engine/runner.js';
+import { openDb, resolveDbPath } from '../../store/db.js';
+import { EngineStore } from '../../store/engine-store.js';
+import { dataDir } from '../../util/paths.js';
+import { stripControl } from '../../util/sanitize.js';
+import { CliError } from '../main.js';
+import fs from 'node:fs';
+
+/** One human line per event (pure). */
+export function formatEvent(e: EngineEvent): string {
+  switch (e.kind) {
+    case 'window': {
+      const when = new Date(e.result.window.start * 1000).toISOString().slice(0, 16).replace('T', ' ');
+      const top = e.result.anomalies.slice(0, 3).map((a) => `${a.ip} ${a.type}`).join(', ');
+      return `window ${e.result.window.timeSlot} ${when} ${e.file}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies${top ? ` (${top})` : ''} in ${e.seconds.toFixed(1)} s`;
+    }
+    case 'file-error':
+      return `skipped ${e.file}: ${stripControl(e.reason)}`;
+    case 'sink-error':
+      return `sink ${e.sink} failed: ${stripControl(e.reason)}`;
+    case 'lag':
+      return `lag ${e.seconds.toFixed(0)} s behind nfcapd`;
+  }
+}
+
+export function registerWatch(program: Command): void {
+  program
+    .command('watch [dir]')
+    .description('process every new completed nfcapd file in a directory, once each and in order (foreground)')
+    .option('--once', 'process what is there now and exit')
+    .option('--json', 'print JSON lines (one per event)')
+    .option('--db <file>', 'SQLite database (default: config store.path or <data dir>/nocflow.db)')
+    .action(async (dirArg: string | undefined, o: { once?: boolean; json?: boolean; db?: string }) => {
+      const cfg = loadConfig().config;
+      const dir = dirArg ?? cfg.engine.nfcapdDir;
+      if (!dir) throw new CliError('no directory given and engine.nfcapdDir is not set', 2);
+      if (!fs.existsSync(dir)) throw new CliError(`no such directory: ${dir}`);
+      const db = openDb(o.db ?? resolveDbPath(cfg.store.path, dataDir()));
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir }, { store: new EngineStore(db), source: createNfdumpSource({ bin: cfg.engine.nfdumpBin }) });
+      runner.on((e) => {
+        if (e.kind === 'lag' && !o.json) return;
+        if (o.json) {
+          const { kind } = e;
+          const data = e.kind === 'window' ? { kind, file: e.file, timeSlot: e.result.window.timeSlot, flows: e.result.flows, anomalies: e.result.anomalies.map((a) => ({ ip: a.ip, role: a.role, type: a.type, severity: a.severity, tracking: a.tracking })) } : e;
+          process.stdout.write(`${JSON.stringify(data)}\n`);
+        } else process.stdout.write(`${formatEvent(e)}\n`);
+      });
+      if (o.once) {
+        await runner.processOnce();
+        db.close();
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => void runner.stop().then(() => { db.close(); resolve(); });
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        runner.start();
+      });
+    });
+}

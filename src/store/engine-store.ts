@@ -1,0 +1,190 @@
+/**
+ * The engine's SQLite tables: the processed-file ledger, windows, anomalies, tracking and false-positive verdicts.
+ * `commitWindow` writes a whole file's result in ONE transaction (window, anomalies, tracking, ledger), so a crash
+ * mid-file leaves nothing behind and re-processing replaces rather than adds.
+ */
+import type { Db } from './db.js';
+import { advance, trackingOf, type TrackState } from '../engine/tracking.js';
+import type { Anomaly, AnomalyType, WindowResult } from '../engine/types.js';
+import { parsePrefix, prefixContains } from '../util/ip.js';
+
+/** A stored window (summary, without anomalies). */
+export interface WindowRow {
+  id: number;
+  file: string;
+  timeSlot: number;
+  start: number;
+  end: number;
+  flows: number;
+  packets: number;
+  bytes: number;
+  distinctIps: number;
+  anomalyCount: number;
+  createdAt: number;
+}
+
+/** A false-positive verdict. */
+export interface Verdict {
+  ip: string;
+  type: string;
+  reason: string;
+  who: string;
+  at: number;
+}
+
+/** One entry of an IP's history. */
+export interface HistoryRow {
+  timeSlot: number;
+  file: string;
+  anomaly: Anomaly;
+}
+
+interface WindowDbRow {
+  id: number; file: string; time_slot: number; start: number; end: number; flows: number; packets: number; bytes: number;
+  distinct_ips: number; anomaly_count: number; created_at: number;
+}
+
+const toWindow = (r: WindowDbRow): WindowRow => ({
+  id: r.id, file: r.file, timeSlot: r.time_slot, start: r.start, end: r.end, flows: r.flows, packets: r.packets, bytes: r.bytes,
+  distinctIps: r.distinct_ips, anomalyCount: r.anomaly_count, createdAt: r.created_at,
+});
+
+/** Typed access to the engine tables. */
+export class EngineStore {
+  constructor(readonly db: Db) {}
+
+  /** Status of a file in the ledger, or undefined when never seen. */
+  fileStatus(path: string): 'done' | 'failed' | undefined {
+    const r = this.db.prepare('SELECT status FROM processed_files WHERE path = ?').get(path) as { status: 'done' | 'failed' } | undefined;
+    return r?.status;
+  }
+
+  /** Every path in the ledger (done or failed). */
+  knownFiles(): Set<string> {
+    return new Set((this.db.prepare('SELECT path FROM processed_files').all() as { path: string }[]).map((r) => r.path));
+  }
+
+  /** Record a file nfdump could not read. */
+  recordFailure(path: string, error: string, now: number): void {
+    this.db
+      .prepare(`INSERT INTO processed_files (path, status, error, processed_at) VALUES (?, 'failed', ?, ?)
+                ON CONFLICT (path) DO UPDATE SET status = 'failed', error = excluded.error, processed_at = excluded.processed_at`)
+      .run(path, error, now);
+  }
+
+  /** Files that failed, newest first. */
+  failures(limit = 50): { path: string; error: string; at: number }[] {
+    return (this.db.prepare("SELECT path, error, processed_at AS at FROM processed_files WHERE status = 'failed' ORDER BY processed_at DESC LIMIT ?").all(limit) as { path: string; error: string; at: number }[]);
+  }
+
+  /**
+   * Store one file's result atomically and attach tracking to its anomalies (returned). `beforeCommit` runs inside
+   * the transaction (tests use it to simulate a crash).
+   */
+  commitWindow(file: string, result: WindowResult, now: number, beforeCommit?: () => void): WindowResult {
+    const slot = result.window.timeSlot;
+    const tx = this.db.transaction(() => {
+      this.db.prepare('DELETE FROM windows WHERE file = ?').run(file);
+      const w = this.db
+        .prepare(`INSERT INTO windows (file, time_slot, start, end, flows, packets, bytes, distinct_ips, anomaly_count, created_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(file, slot, result.window.start, result.window.end, result.flows, result.packets, result.bytes, result.distinctIps, result.anomalies.length, now);
+      const windowId = Number(w.lastInsertRowid);
+      const getT = this.db.prepare('SELECT first_slot, last_slot, windows_seen, streak FROM tracking WHERE ip = ? AND type = ?');
+      const putT = this.db.prepare(`INSERT INTO tracking (ip, type, first_slot, last_slot, windows_seen, streak) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (ip, type) DO UPDATE SET first_slot = excluded.first_slot, last_slot = excluded.last_slot, windows_seen = excluded.windows_seen, streak = excluded.streak`);
+      const putA = this.db.prepare(`INSERT OR REPLACE INTO anomalies (window_id, time_slot, ip, role, type, severity, score, signature, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const anomalies = result.anomalies.map((a) => {
+        const row = getT.get(a.ip, a.type) as { first_slot: number; last_slot: number; windows_seen: number; streak: number } | undefined;
+        const prev: TrackState | undefined = row ? { firstSlot: row.first_slot, lastSlot: row.last_slot, windowsSeen: row.windows_seen, streak: row.streak } : undefined;
+        const next = advance(prev, slot);
+        putT.run(a.ip, a.type, next.firstSlot, next.lastSlot, next.windowsSeen, next.streak);
+        const withTracking: Anomaly = { ...a, tracking: trackingOf(next, slot) };
+        putA.run(windowId, slot, a.ip, a.role, a.type, a.severity, a.score, a.signature ?? null, JSON.stringify(withTracking));
+        return withTracking;
+      });
+      this.db
+        .prepare(`INSERT INTO processed_files (path, time_slot, status, error, flows, processed_at) VALUES (?, ?, 'done', NULL, ?, ?)
+                  ON CONFLICT (path) DO UPDATE SET time_slot = excluded.time_slot, status = 'done', error = NULL, flows = excluded.flows, processed_at = excluded.processed_at`)
+        .run(file, slot, result.flows, now);
+      beforeCommit?.();
+      return anomalies;
+    });
+    const anomalies = tx();
+    return { ...result, anomalies, files: [file] };
+  }
+
+  /** Windows, newest first. */
+  listWindows(limit = 100): WindowRow[] {
+    return (this.db.prepare('SELECT * FROM windows ORDER BY time_slot DESC, id DESC LIMIT ?').all(limit) as WindowDbRow[]).map(toWindow);
+  }
+
+  /** A window with its anomalies, by row id. */
+  getWindow(id: number): WindowResult | undefined {
+    const w = this.db.prepare('SELECT * FROM windows WHERE id = ?').get(id) as WindowDbRow | undefined;
+    if (!w) return undefined;
+    const anomalies = (this.db.prepare('SELECT doc FROM anomalies WHERE window_id = ? ORDER BY score DESC, ip').all(id) as { doc: string }[]).map((r) => JSON.parse(r.doc) as Anomaly);
+    return { window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file] };
+  }
+
+  /** The newest window (by TimeSlot, then insertion). */
+  latestWindow(): WindowResult | undefined {
+    const r = this.db.prepare('SELECT id FROM windows ORDER BY time_slot DESC, id DESC LIMIT 1').get() as { id: number } | undefined;
+    return r ? this.getWindow(r.id) : undefined;
+  }
+
+  /** The newest window at or before `slot`. */
+  windowAtSlot(slot: number): WindowResult | undefined {
+    const r = this.db.prepare('SELECT id FROM windows WHERE time_slot <= ? ORDER BY time_slot DESC, id DESC LIMIT 1').get(slot) as { id: number } | undefined;
+    return r ? this.getWindow(r.id) : undefined;
+  }
+
+  /** `offset` windows back from the newest (0 = newest, -3 = three before). */
+  windowByOffset(offset: number): WindowResult | undefined {
+    const back = Math.abs(Math.trunc(offset));
+    const r = this.db.prepare('SELECT id FROM windows ORDER BY time_slot DESC, id DESC LIMIT 1 OFFSET ?').get(back) as { id: number } | undefined;
+    return r ? this.getWindow(r.id) : undefined;
+  }
+
+  /** Anomaly history of an IP or every IP in a prefix, newest first. */
+  history(target: string, limit = 500): HistoryRow[] {
+    const p = parsePrefix(target, { loose: true });
+    const full = (p.family === 4 && p.length === 32) || (p.family === 6 && p.length === 128);
+    const rows = full
+      ? (this.db.prepare('SELECT a.time_slot, w.file, a.doc FROM anomalies a JOIN windows w ON w.id = a.window_id WHERE a.ip = ? ORDER BY a.time_slot DESC, a.id DESC LIMIT ?').all(p.address, limit) as { time_slot: number; file: string; doc: string }[])
+      : (this.db.prepare('SELECT a.time_slot, w.file, a.doc, a.ip FROM anomalies a JOIN windows w ON w.id = a.window_id ORDER BY a.time_slot DESC, a.id DESC').all() as { time_slot: number; file: string; doc: string; ip: string }[])
+          .filter((r) => prefixContains(p, r.ip))
+          .slice(0, limit);
+    return rows.map((r) => ({ timeSlot: r.time_slot, file: r.file, anomaly: JSON.parse(r.doc) as Anomaly }));
+  }
+
+  /** Per-slot presence of (ip, type) over the last `n` slots up to `slot` (1 = abnormal), for sparklines. */
+  presence(ip: string, type: AnomalyType, slot: number, n = 12): number[] {
+    const rows = this.db.prepare('SELECT DISTINCT time_slot FROM anomalies WHERE ip = ? AND type = ? AND time_slot > ? AND time_slot <= ?').all(ip, type, slot - n, slot) as { time_slot: number }[];
+    const set = new Set(rows.map((r) => r.time_slot));
+    return Array.from({ length: n }, (_, k) => (set.has(slot - n + 1 + k) ? 1 : 0));
+  }
+
+  /** Mark (ip, type) as a false positive. */
+  setVerdict(v: Verdict): void {
+    this.db
+      .prepare(`INSERT INTO verdicts (ip, type, verdict, reason, who, at) VALUES (?, ?, 'false-positive', ?, ?, ?)
+                ON CONFLICT (ip, type) DO UPDATE SET reason = excluded.reason, who = excluded.who, at = excluded.at`)
+      .run(v.ip, v.type, v.reason, v.who, v.at);
+  }
+
+  /** Remove a verdict. */
+  clearVerdict(ip: string, type: string): void {
+    this.db.prepare('DELETE FROM verdicts WHERE ip = ? AND type = ?').run(ip, type);
+  }
+
+  /** Every verdict. */
+  verdicts(): Verdict[] {
+    return this.db.prepare('SELECT ip, type, reason, who, at FROM verdicts ORDER BY at DESC').all() as Verdict[];
+  }
+
+  /** Delete windows older than `minSlot` (anomalies follow by cascade); returns the rows removed. */
+  prune(minSlot: number): number {
+    return this.db.prepare('DELETE FROM windows WHERE time_slot < ?').run(minSlot).changes;
+  }
+}
