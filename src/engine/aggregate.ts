@@ -4,7 +4,7 @@
  * packets, bytes. Flows are also kept in compact columns so that the few hundred candidates can be broken down
  * into features afterwards without reading the file again.
  */
-import { Column, IpTable, PairSet } from './tables.js';
+import { ChunkedColumn, IpTable, PairSet } from './tables.js';
 import type { FlowBatch } from './types.js';
 import { TcpFlag } from './types.js';
 
@@ -18,7 +18,7 @@ export class FlowColumns {
   dport: Uint16Array[] = [];
   proto: Uint8Array[] = [];
   flags: Uint8Array[] = [];
-  packets: Float64Array[] = [];
+  packets: Uint32Array[] = [];
   bytes: Float64Array[] = [];
   entry: Uint32Array[] = []; // (exporter index << 20) | (input interface & 0xfffff)
   start: Float64Array[] = [];
@@ -37,7 +37,7 @@ export class FlowColumns {
       this.dport.push(new Uint16Array(CHUNK));
       this.proto.push(new Uint8Array(CHUNK));
       this.flags.push(new Uint8Array(CHUNK));
-      this.packets.push(new Float64Array(CHUNK));
+      this.packets.push(new Uint32Array(CHUNK));
       this.bytes.push(new Float64Array(CHUNK));
       this.entry.push(new Uint32Array(CHUNK));
       this.start.push(new Float64Array(CHUNK));
@@ -50,7 +50,7 @@ export class FlowColumns {
     this.dport[c][i] = dport;
     this.proto[c][i] = proto;
     this.flags[c][i] = flags;
-    this.packets[c][i] = packets;
+    this.packets[c][i] = packets > 0xffffffff ? 0xffffffff : packets;
     this.bytes[c][i] = bytes;
     this.entry[c][i] = entry;
     this.start[c][i] = start;
@@ -60,28 +60,29 @@ export class FlowColumns {
   }
 }
 
-/** Per-IP counters in both roles, indexed by IpTable id. */
+/**
+ * Per-IP counters in both roles, indexed by IpTable id, in 1 Mi chunks. Packets and bytes are float32: they rank
+ * hosts and are compared with thresholds (relative error 6e-8); the exact values of reported hosts come from the
+ * feature pass.
+ */
 export class HostCounters {
-  outFlows = new Column(Float64Array);
-  outPackets = new Column(Float64Array);
-  outBytes = new Column(Float64Array);
-  outPeers = new Column(Uint32Array);
-  outPorts = new Column(Uint32Array);
-  inFlows = new Column(Float64Array);
-  inPackets = new Column(Float64Array);
-  inBytes = new Column(Float64Array);
-  inPeers = new Column(Uint32Array);
+  outFlows = new ChunkedColumn(Uint32Array);
+  outPackets = new ChunkedColumn(Float32Array);
+  outBytes = new ChunkedColumn(Float32Array);
+  outPeers = new ChunkedColumn(Uint32Array);
+  outPorts = new ChunkedColumn(Uint32Array);
+  inFlows = new ChunkedColumn(Uint32Array);
+  inPackets = new ChunkedColumn(Float32Array);
+  inBytes = new ChunkedColumn(Float32Array);
+  inPeers = new ChunkedColumn(Uint32Array);
+  private readonly all = [this.outFlows, this.outPackets, this.outBytes, this.outPeers, this.outPorts, this.inFlows, this.inPackets, this.inBytes, this.inPeers];
+  private chunks = 0;
 
   ensure(id: number): void {
-    this.outFlows.ensure(id);
-    this.outPackets.ensure(id);
-    this.outBytes.ensure(id);
-    this.outPeers.ensure(id);
-    this.outPorts.ensure(id);
-    this.inFlows.ensure(id);
-    this.inPackets.ensure(id);
-    this.inBytes.ensure(id);
-    this.inPeers.ensure(id);
+    const need = (id >>> 20) + 1;
+    if (need <= this.chunks) return;
+    for (const c of this.all) c.ensure(id);
+    this.chunks = need;
   }
 }
 
@@ -137,17 +138,18 @@ export class WindowAggregator {
       const pk = b.packets[i];
       const by = b.bytes[i];
       const dp = b.dport[i];
-      h.outFlows.data[s]++;
-      h.outPackets.data[s] += pk;
-      h.outBytes.data[s] += by;
-      h.inFlows.data[d]++;
-      h.inPackets.data[d] += pk;
-      h.inBytes.data[d] += by;
+      const cs = s >>> 20, os = s & 0xfffff, cd = d >>> 20, od = d & 0xfffff;
+      h.outFlows.chunks[cs][os]++;
+      h.outPackets.chunks[cs][os] += pk;
+      h.outBytes.chunks[cs][os] += by;
+      h.inFlows.chunks[cd][od]++;
+      h.inPackets.chunks[cd][od] += pk;
+      h.inBytes.chunks[cd][od] += by;
       if (this.pairs.add(s, d)) {
-        h.outPeers.data[s]++;
-        h.inPeers.data[d]++;
+        h.outPeers.chunks[cs][os]++;
+        h.inPeers.chunks[cd][od]++;
       }
-      if (this.srcPorts.add(s, dp)) h.outPorts.data[s]++;
+      if (this.srcPorts.add(s, dp)) h.outPorts.chunks[cs][os]++;
       const st = b.start[i];
       if (st < t.firstStart) t.firstStart = st;
       if (st > t.lastStart) t.lastStart = st;

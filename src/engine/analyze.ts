@@ -7,7 +7,7 @@
 import { WindowAggregator, type WindowAggregate } from './aggregate.js';
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
-import { PairSet, topIds } from './tables.js';
+import { PairSet, topIdsChunked } from './tables.js';
 import type { Anomaly, FlowBatch, Role, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { PrefixSet } from '../util/ip.js';
@@ -63,10 +63,10 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const outIds: number[] = [];
   const inIds: number[] = [];
   for (const k of SOURCE_INDICATORS) {
-    for (const id of topIds(h[k].data, n, topN)) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
+    for (const id of topIdsChunked(h[k], n, topN)) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
   }
   for (const k of DEST_INDICATORS) {
-    for (const id of topIds(h[k].data, n, topN)) if (candIn[id] < 0) { candIn[id] = inIds.length; inIds.push(id); }
+    for (const id of topIdsChunked(h[k], n, topN)) if (candIn[id] < 0) { candIn[id] = inIds.length; inIds.push(id); }
   }
 
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.
@@ -101,7 +101,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
         capBump(peersIn[ki], s, peerCap);
         if (!a.sources.has(s)) {
           a.sources.add(s);
-          if (h.outPeers.data[s] === 1 && h.inPeers.data[s] <= 1) a.spoofedSources++;
+          if (h.outPeers.get(s) === 1 && h.inPeers.get(s) <= 1) a.spoofedSources++;
           if (agg.pairs.has(d, s)) a.answeredSources++;
         }
       }
@@ -124,12 +124,13 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     const isInside = campus?.inside[id] === 1;
     const view: HostView = {
       role: 'attacker',
-      peers: h.outPeers.data[id],
-      ports: h.outPorts.data[id],
-      flows: h.outFlows.data[id],
-      packets: h.outPackets.data[id],
-      bytes: h.outBytes.data[id],
-      reverseBytes: h.inBytes.data[id],
+      peers: h.outPeers.get(id),
+      ports: h.outPorts.get(id),
+      // Exact values from the feature pass (the host counters are float32 for ranking).
+      flows: a.flows,
+      packets: a.packets,
+      bytes: a.bytes,
+      reverseBytes: h.inBytes.get(id),
       features: feats,
       packetsPerFlow: avg.packetsPerFlow,
       bytesPerPacket: avg.bytesPerPacket,
@@ -145,7 +146,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
       const cv = campus.view(id);
       if (cv) {
         const campusView: HostView = isInside
-          ? { ...view, campus: cv, bytesPerPacket: (h.outBytes.data[id] + h.inBytes.data[id]) / Math.max(1, h.outPackets.data[id] + h.inPackets.data[id]) }
+          ? { ...view, campus: cv, bytesPerPacket: (h.outBytes.get(id) + h.inBytes.get(id)) / Math.max(1, h.outPackets.get(id) + h.inPackets.get(id)) }
           : { ...view, campus: cv };
         const scope = isInside ? 'inside' : 'external';
         for (const hit of evaluateAll(CAMPUS_RULES.filter((r) => r.role === scope), campusView, t)) hits.push({ hit, role: isInside ? 'internal' : 'attacker' });
@@ -194,12 +195,12 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     const spread = spreadOf(a.sources, ips);
     const view: HostView = {
       role: 'victim',
-      peers: h.inPeers.data[id],
+      peers: h.inPeers.get(id),
       ports: feats.distinct.dstPorts,
-      flows: h.inFlows.data[id],
-      packets: h.inPackets.data[id],
-      bytes: h.inBytes.data[id],
-      reverseBytes: h.outBytes.data[id],
+      flows: a.flows,
+      packets: a.packets,
+      bytes: a.bytes,
+      reverseBytes: h.outBytes.get(id),
       features: feats,
       packetsPerFlow: avg.packetsPerFlow,
       bytesPerPacket: avg.bytesPerPacket,
@@ -266,7 +267,7 @@ function spreadOf(sources: Set<number>, ips: WindowAggregate['ips']): number {
   if (sources.size === 0) return 0;
   const nets = new Set<number | string>();
   for (const s of sources) {
-    if (ips.familyOf.data[s] === 4) nets.add(ips.v4Of.data[s] >>> 16);
+    if (ips.familyOf.get(s) === 4) nets.add(ips.v4Of.get(s) >>> 16);
     else nets.add(ips.text(s).split(':').slice(0, 2).join(':'));
   }
   return nets.size / Math.min(sources.size, 65536);
@@ -289,7 +290,7 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): 
   const inside = new Uint8Array(n);
   let insideCount = 0;
   for (let id = 0; id < n; id++) {
-    const hit = ips.familyOf.data[id] === 4 ? insideSet.matchV4(ips.v4Of.data[id]) : insideSet.match(ips.text(id));
+    const hit = ips.familyOf.get(id) === 4 ? insideSet.matchV4(ips.v4Of.get(id)) : insideSet.match(ips.text(id));
     if (hit !== undefined) { inside[id] = 1; insideCount++; }
   }
   // Active inside hosts: those that sent anything out of the campus in the window.
@@ -354,7 +355,7 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): 
   const insideIds: number[] = [];
   for (let id = 0; id < n; id++) {
     if (inside[id] === 0 && (unusedTargets[id] > 0 || inFlows[id] >= 5)) externalIds.push(id);
-    else if (inside[id] === 1 && active[id] === 1 && (h.outPeers.data[id] >= 20 || beaconOf.has(id) || h.outBytes.data[id] >= 1e6)) insideIds.push(id);
+    else if (inside[id] === 1 && active[id] === 1 && (h.outPeers.get(id) >= 20 || beaconOf.has(id) || h.outBytes.get(id) >= 1e6)) insideIds.push(id);
   }
   return {
     inside,

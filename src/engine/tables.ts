@@ -46,7 +46,7 @@ export class U32Map {
       if (v === 0) {
         this.keys[i] = key;
         this.vals[i] = value + 1;
-        if (++this.size * 2 > mask) this.grow();
+        if (++this.size * 4 > mask * 3) this.grow();
         return value;
       }
       if (this.keys[i] === key) return v - 1;
@@ -96,7 +96,7 @@ export class PairSet {
         this.a[i] = x;
         this.b[i] = y;
         this.used[i] = 1;
-        if (++this.size * 2 > mask) this.grow();
+        if (++this.size * 4 > mask * 3) this.grow();
         return true;
       }
       if (this.a[i] === x && this.b[i] === y) return false;
@@ -154,14 +154,41 @@ export class Column<T extends Float64Array | Uint32Array | Int32Array | Uint16Ar
   }
 }
 
+const CHUNK_BITS = 20;
+const CHUNK_SIZE = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+
+/**
+ * A column in fixed 1 Mi-entry chunks: grows without copying and without the doubling overshoot, which matters
+ * when a window has tens of millions of distinct IPs.
+ */
+export class ChunkedColumn<T extends Float64Array | Float32Array | Uint32Array | Uint8Array> {
+  readonly chunks: T[] = [];
+  constructor(private readonly ctor: new (n: number) => T) {}
+  /** Make sure index `i` exists. */
+  ensure(i: number): void {
+    while (this.chunks.length <= i >>> CHUNK_BITS) this.chunks.push(new this.ctor(CHUNK_SIZE));
+  }
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
+  }
+  set(i: number, v: number): void {
+    this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK] = v;
+  }
+}
+
+/** Chunk index and offset of an id in a ChunkedColumn. */
+export const chunkOf = (i: number) => i >>> CHUNK_BITS;
+export const offsetOf = (i: number) => i & CHUNK_MASK;
+
 /** Interns IP addresses to dense ids: IPv4 through a U32Map, IPv6 through a Map of text. */
 export class IpTable {
   private readonly v4 = new U32Map(1 << 16);
   private readonly v6 = new Map<string, number>();
   /** For each id: the IPv4 value (family 4) or 0. */
-  readonly v4Of = new Column(Uint32Array, 1 << 16);
+  readonly v4Of = new ChunkedColumn(Uint32Array);
   /** For each id: 4 or 6. */
-  readonly familyOf = new Column(Uint8Array, 1 << 16);
+  readonly familyOf = new ChunkedColumn(Uint8Array);
   /** IPv6 text by id. */
   readonly v6Of = new Map<number, string>();
   size = 0;
@@ -172,8 +199,8 @@ export class IpTable {
     if (id === this.size) {
       this.v4Of.ensure(id);
       this.familyOf.ensure(id);
-      this.v4Of.data[id] = n;
-      this.familyOf.data[id] = 4;
+      this.v4Of.set(id, n);
+      this.familyOf.set(id, 4);
       this.size++;
     }
     return id;
@@ -187,7 +214,7 @@ export class IpTable {
       this.v6.set(s, id);
       this.v4Of.ensure(id);
       this.familyOf.ensure(id);
-      this.familyOf.data[id] = 6;
+      this.familyOf.set(id, 6);
       this.v6Of.set(id, s);
     }
     return id;
@@ -203,8 +230,8 @@ export class IpTable {
 
   /** Text form of an id. */
   text(id: number): string {
-    if (this.familyOf.data[id] === 6) return this.v6Of.get(id)!;
-    const n = this.v4Of.data[id];
+    if (this.familyOf.get(id) === 6) return this.v6Of.get(id)!;
+    const n = this.v4Of.get(id);
     return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   }
 }
@@ -215,39 +242,72 @@ function nextPow2(n: number): number {
   return c;
 }
 
+/** Ids of the `n` largest values of a chunked column over ids [0, count), largest first (ties: lower id). */
+export function topIdsChunked(col: ChunkedColumn<Float64Array | Float32Array | Uint32Array | Uint8Array>, count: number, n: number): number[] {
+  const heap = new TopHeap(n);
+  for (let c = 0; c < col.chunks.length; c++) {
+    const arr = col.chunks[c];
+    const base = c << CHUNK_BITS;
+    const len = Math.min(arr.length, count - base);
+    for (let i = 0; i < len; i++) {
+      const v = arr[i];
+      if (v > 0) heap.offer(base + i, v);
+    }
+  }
+  return heap.sorted();
+}
+
 /** Ids of the `n` largest values of `score[0..count)` (ties: lower id first), largest first. Skips zeros. */
 export function topIds(score: ArrayLike<number>, count: number, n: number): number[] {
-  // Min-heap of size n over ids.
-  const heap: number[] = [];
-  const less = (x: number, y: number) => score[x] < score[y] || (score[x] === score[y] && x > y);
-  const up = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
+  const heap = new TopHeap(n);
+  for (let id = 0; id < count; id++) if (score[id] > 0) heap.offer(id, score[id]);
+  return heap.sorted();
+}
+
+/** A bounded min-heap keeping the n largest (value, id), ties broken towards the lower id. */
+class TopHeap {
+  private readonly ids: number[] = [];
+  private readonly vals: number[] = [];
+  constructor(private readonly n: number) {}
+  private less(i: number, j: number): boolean {
+    return this.vals[i] < this.vals[j] || (this.vals[i] === this.vals[j] && this.ids[i] > this.ids[j]);
+  }
+  private swap(i: number, j: number): void {
+    [this.ids[i], this.ids[j]] = [this.ids[j], this.ids[i]];
+    [this.vals[i], this.vals[j]] = [this.vals[j], this.vals[i]];
+  }
+  offer(id: number, v: number): void {
+    if (this.n <= 0) return;
+    if (this.ids.length < this.n) {
+      this.ids.push(id);
+      this.vals.push(v);
+      let i = this.ids.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!this.less(i, p)) break;
+        this.swap(i, p);
+        i = p;
+      }
+      return;
     }
-  };
-  const down = (i: number) => {
+    // Replace the minimum only when strictly better (a later id loses ties).
+    if (v < this.vals[0] || (v === this.vals[0] && id > this.ids[0])) return;
+    this.ids[0] = id;
+    this.vals[0] = v;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       let m = i;
-      if (l < heap.length && less(heap[l], heap[m])) m = l;
-      if (r < heap.length && less(heap[r], heap[m])) m = r;
+      if (l < this.ids.length && this.less(l, m)) m = l;
+      if (r < this.ids.length && this.less(r, m)) m = r;
       if (m === i) break;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
+      this.swap(i, m);
       i = m;
     }
-  };
-  for (let id = 0; id < count; id++) {
-    if (score[id] <= 0) continue;
-    if (heap.length < n) {
-      heap.push(id);
-      up(heap.length - 1);
-    } else if (less(heap[0], id)) {
-      heap[0] = id;
-      down(0);
-    }
   }
-  return heap.sort((x, y) => (less(x, y) ? 1 : less(y, x) ? -1 : 0));
+  sorted(): number[] {
+    const idx = this.ids.map((_, k) => k);
+    idx.sort((a, b) => this.vals[b] - this.vals[a] || this.ids[a] - this.ids[b]);
+    return idx.map((k) => this.ids[k]);
+  }
 }
