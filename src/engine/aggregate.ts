@@ -75,7 +75,11 @@ export class HostCounters {
   inPackets = new ChunkedColumn(Float32Array);
   inBytes = new ChunkedColumn(Float32Array);
   inPeers = new ChunkedColumn(Uint32Array);
-  private readonly all = [this.outFlows, this.outPackets, this.outBytes, this.outPeers, this.outPorts, this.inFlows, this.inPackets, this.inBytes, this.inPeers];
+  /** The destination and port of a host's first flow as a source: most hosts send once in a window, and their one
+   * pair need not enter the pair sets (saves memory and two hash inserts per such flow). */
+  firstDst = new ChunkedColumn(Uint32Array);
+  firstPort = new ChunkedColumn(Uint32Array);
+  private readonly all = [this.outFlows, this.outPackets, this.outBytes, this.outPeers, this.outPorts, this.inFlows, this.inPackets, this.inBytes, this.inPeers, this.firstDst, this.firstPort];
   private chunks = 0;
 
   ensure(id: number): void {
@@ -91,7 +95,8 @@ export interface WindowAggregate {
   ips: IpTable;
   hosts: HostCounters;
   flows: FlowColumns;
-  pairs: PairSet;
+  /** True when `x` sent at least one flow to `y` in the window. */
+  hasPair(x: number, y: number): boolean;
   exporters: string[];
   totals: { flows: number; packets: number; bytes: number; firstStart: number; lastStart: number };
 }
@@ -139,17 +144,32 @@ export class WindowAggregator {
       const by = b.bytes[i];
       const dp = b.dport[i];
       const cs = s >>> 20, os = s & 0xfffff, cd = d >>> 20, od = d & 0xfffff;
+      const before = h.outFlows.chunks[cs][os];
+      if (before === 0) {
+        // First flow of this source: its pair and port are new by definition.
+        h.firstDst.chunks[cs][os] = d;
+        h.firstPort.chunks[cs][os] = dp;
+        h.outPeers.chunks[cs][os] = 1;
+        h.outPorts.chunks[cs][os] = 1;
+        h.inPeers.chunks[cd][od]++;
+      } else {
+        if (before === 1) {
+          // Second flow: the first pair and port enter the sets now.
+          this.pairs.add(s, h.firstDst.chunks[cs][os]);
+          this.srcPorts.add(s, h.firstPort.chunks[cs][os]);
+        }
+        if (this.pairs.add(s, d)) {
+          h.outPeers.chunks[cs][os]++;
+          h.inPeers.chunks[cd][od]++;
+        }
+        if (this.srcPorts.add(s, dp)) h.outPorts.chunks[cs][os]++;
+      }
       h.outFlows.chunks[cs][os]++;
       h.outPackets.chunks[cs][os] += pk;
       h.outBytes.chunks[cs][os] += by;
       h.inFlows.chunks[cd][od]++;
       h.inPackets.chunks[cd][od] += pk;
       h.inBytes.chunks[cd][od] += by;
-      if (this.pairs.add(s, d)) {
-        h.outPeers.chunks[cs][os]++;
-        h.inPeers.chunks[cd][od]++;
-      }
-      if (this.srcPorts.add(s, dp)) h.outPorts.chunks[cs][os]++;
       const st = b.start[i];
       if (st < t.firstStart) t.firstStart = st;
       if (st > t.lastStart) t.lastStart = st;
@@ -162,7 +182,14 @@ export class WindowAggregator {
 
   /** The aggregate so far. */
   result(): WindowAggregate {
-    return { ips: this.ips, hosts: this.hosts, flows: this.flows, pairs: this.pairs, exporters: this.exporters, totals: this.totals };
+    const h = this.hosts;
+    const hasPair = (x: number, y: number) => {
+      const n = h.outFlows.get(x);
+      if (n === 0) return false;
+      if (n === 1) return h.firstDst.get(x) === y;
+      return this.pairs.has(x, y);
+    };
+    return { ips: this.ips, hosts: this.hosts, flows: this.flows, hasPair, exporters: this.exporters, totals: this.totals };
   }
 }
 

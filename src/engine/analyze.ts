@@ -58,23 +58,28 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const campusMode = inside.size > 0;
 
   // 1. Candidates: the top N of each indicator, in each role.
-  const candOut = new Int32Array(n).fill(-1);
-  const candIn = new Int32Array(n).fill(-1);
+  // Candidate index by id: a byte flag per IP (cheap to test per flow) and a map for the few flagged.
+  const outFlag = new Uint8Array(n);
+  const inFlag = new Uint8Array(n);
+  const outIndex = new Map<number, number>();
+  const inIndex = new Map<number, number>();
+  const candOut = { has: (id: number) => outFlag[id] === 1, add: (id: number) => { outFlag[id] = 1; outIndex.set(id, outIds.length); outIds.push(id); } };
+  const candIn = { has: (id: number) => inFlag[id] === 1, add: (id: number) => { inFlag[id] = 1; inIndex.set(id, inIds.length); inIds.push(id); } };
   const outIds: number[] = [];
   const inIds: number[] = [];
   for (const k of SOURCE_INDICATORS) {
-    for (const id of topIdsChunked(h[k], n, topN)) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
+    for (const id of topIdsChunked(h[k], n, topN)) if (!candOut.has(id)) candOut.add(id);
   }
   for (const k of DEST_INDICATORS) {
-    for (const id of topIdsChunked(h[k], n, topN)) if (candIn[id] < 0) { candIn[id] = inIds.length; inIds.push(id); }
+    for (const id of topIdsChunked(h[k], n, topN)) if (!candIn.has(id)) candIn.add(id);
   }
 
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.
   let campus: CampusState | undefined;
   if (campusMode) {
     campus = campusPass(agg, inside, t);
-    for (const id of campus.externalIds) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
-    for (const id of campus.insideIds) if (candOut[id] < 0) { candOut[id] = outIds.length; outIds.push(id); }
+    for (const id of campus.externalIds) if (!candOut.has(id)) candOut.add(id);
+    for (const id of campus.insideIds) if (!candOut.has(id)) candOut.add(id);
   }
 
   // 3. Feature pass over the stored flows, for candidates only.
@@ -88,13 +93,13 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     const FL = flows.flags[c], PK = flows.packets[c], BY = flows.bytes[c], EN = flows.entry[c], SA = flows.srcAs[c], DA = flows.dstAs[c];
     for (let i = 0; i < len; i++) {
       const s = S[i], d = D[i];
-      const ko = candOut[s];
-      if (ko >= 0) {
+      if (outFlag[s] === 1) {
+        const ko = outIndex.get(s)!;
         accOut[ko].add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], SA[i]);
         capBump(peersOut[ko], d, peerCap);
       }
-      const ki = candIn[d];
-      if (ki >= 0) {
+      if (inFlag[d] === 1) {
+        const ki = inIndex.get(d)!;
         const a = accIn[ki];
         a.add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], DA[i]);
         a.entries.set(EN[i], (a.entries.get(EN[i]) ?? 0) + 1);
@@ -102,7 +107,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
         if (!a.sources.has(s)) {
           a.sources.add(s);
           if (h.outPeers.get(s) === 1 && h.inPeers.get(s) <= 1) a.spoofedSources++;
-          if (agg.pairs.has(d, s)) a.answeredSources++;
+          if (agg.hasPair(d, s)) a.answeredSources++;
         }
       }
     }
