@@ -4,7 +4,7 @@
  * packets, bytes. Flows are also kept in compact columns so that the few hundred candidates can be broken down
  * into features afterwards without reading the file again.
  */
-import { ChunkedColumn, IpTable, PairSet } from './tables.js';
+import { IpTable, PairSet, topIdsStrided } from './tables.js';
 import type { FlowBatch } from './types.js';
 import { TcpFlag } from './types.js';
 
@@ -60,33 +60,67 @@ export class FlowColumns {
   }
 }
 
+/** Field offsets of a host record (32-bit words). Packets and bytes are float32, the rest uint32. */
+const F = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4, inFlows: 5, inPackets: 6, inBytes: 7, inPeers: 8, firstDst: 9, firstPort: 10 } as const;
+const FLOAT_FIELDS = new Set<number>([F.outPackets, F.outBytes, F.inPackets, F.inBytes]);
+/** Words per host record: 44 bytes, so one host's counters share one or two cache lines. */
+export const HOST_STRIDE = 11;
+const HOST_CHUNK_BITS = 18;
+const HOST_CHUNK = 1 << HOST_CHUNK_BITS;
+const HOST_MASK = HOST_CHUNK - 1;
+export type HostField = keyof typeof F;
+
+/** Read access to one field of every host. */
+export interface HostColumn {
+  get(id: number): number;
+}
+
 /**
- * Per-IP counters in both roles, indexed by IpTable id, in 1 Mi chunks. Packets and bytes are float32: they rank
- * hosts and are compared with thresholds (relative error 6e-8); the exact values of reported hosts come from the
- * feature pass.
+ * Per-IP counters in both roles, indexed by IpTable id: one interleaved record per host (random access touches one
+ * or two cache lines instead of eleven arrays), in chunks of 256 Ki hosts. Packets and bytes are float32: they rank
+ * hosts and meet thresholds (relative error 6e-8); reported values come exact from the feature pass.
+ * `firstDst`/`firstPort` keep a source's first flow so single-flow sources stay out of the pair sets.
  */
 export class HostCounters {
-  outFlows = new ChunkedColumn(Uint32Array);
-  outPackets = new ChunkedColumn(Float32Array);
-  outBytes = new ChunkedColumn(Float32Array);
-  outPeers = new ChunkedColumn(Uint32Array);
-  outPorts = new ChunkedColumn(Uint32Array);
-  inFlows = new ChunkedColumn(Uint32Array);
-  inPackets = new ChunkedColumn(Float32Array);
-  inBytes = new ChunkedColumn(Float32Array);
-  inPeers = new ChunkedColumn(Uint32Array);
-  /** The destination and port of a host's first flow as a source: most hosts send once in a window, and their one
-   * pair need not enter the pair sets (saves memory and two hash inserts per such flow). */
-  firstDst = new ChunkedColumn(Uint32Array);
-  firstPort = new ChunkedColumn(Uint32Array);
-  private readonly all = [this.outFlows, this.outPackets, this.outBytes, this.outPeers, this.outPorts, this.inFlows, this.inPackets, this.inBytes, this.inPeers, this.firstDst, this.firstPort];
-  private chunks = 0;
+  readonly u: Uint32Array[] = [];
+  readonly f: Float32Array[] = [];
 
   ensure(id: number): void {
-    const need = (id >>> 20) + 1;
-    if (need <= this.chunks) return;
-    for (const c of this.all) c.ensure(id);
-    this.chunks = need;
+    while (this.u.length <= id >>> HOST_CHUNK_BITS) {
+      const buf = new ArrayBuffer(HOST_CHUNK * HOST_STRIDE * 4);
+      this.u.push(new Uint32Array(buf));
+      this.f.push(new Float32Array(buf));
+    }
+  }
+
+  /** One field's value for a host. */
+  value(field: HostField, id: number): number {
+    const off = F[field];
+    const arr = FLOAT_FIELDS.has(off) ? this.f : this.u;
+    return arr[id >>> HOST_CHUNK_BITS][(id & HOST_MASK) * HOST_STRIDE + off];
+  }
+
+  /** A read-only column view of one field. */
+  column(field: HostField): HostColumn {
+    return { get: (id) => this.value(field, id) };
+  }
+
+  outFlows = this.column('outFlows');
+  outPackets = this.column('outPackets');
+  outBytes = this.column('outBytes');
+  outPeers = this.column('outPeers');
+  outPorts = this.column('outPorts');
+  inFlows = this.column('inFlows');
+  inPackets = this.column('inPackets');
+  inBytes = this.column('inBytes');
+  inPeers = this.column('inPeers');
+  firstDst = this.column('firstDst');
+
+  /** Ids of the `n` hosts with the largest value of `field` among ids [0, count), largest first. */
+  top(field: HostField, count: number, n: number): number[] {
+    const off = F[field];
+    const arrs = FLOAT_FIELDS.has(off) ? this.f : this.u;
+    return topIdsStrided(arrs, HOST_CHUNK_BITS, HOST_STRIDE, off, count, n);
   }
 }
 
@@ -143,33 +177,34 @@ export class WindowAggregator {
       const pk = b.packets[i];
       const by = b.bytes[i];
       const dp = b.dport[i];
-      const cs = s >>> 20, os = s & 0xfffff, cd = d >>> 20, od = d & 0xfffff;
-      const before = h.outFlows.chunks[cs][os];
+      const us = h.u[s >>> 18], fs = h.f[s >>> 18], ps = (s & 0x3ffff) * 11;
+      const ud = h.u[d >>> 18], fd = h.f[d >>> 18], pd = (d & 0x3ffff) * 11;
+      const before = us[ps];
       if (before === 0) {
         // First flow of this source: its pair and port are new by definition.
-        h.firstDst.chunks[cs][os] = d;
-        h.firstPort.chunks[cs][os] = dp;
-        h.outPeers.chunks[cs][os] = 1;
-        h.outPorts.chunks[cs][os] = 1;
-        h.inPeers.chunks[cd][od]++;
+        us[ps + 9] = d;
+        us[ps + 10] = dp;
+        us[ps + 3] = 1;
+        us[ps + 4] = 1;
+        ud[pd + 8]++;
       } else {
         if (before === 1) {
           // Second flow: the first pair and port enter the sets now.
-          this.pairs.add(s, h.firstDst.chunks[cs][os]);
-          this.srcPorts.add(s, h.firstPort.chunks[cs][os]);
+          this.pairs.add(s, us[ps + 9]);
+          this.srcPorts.add(s, us[ps + 10]);
         }
         if (this.pairs.add(s, d)) {
-          h.outPeers.chunks[cs][os]++;
-          h.inPeers.chunks[cd][od]++;
+          us[ps + 3]++;
+          ud[pd + 8]++;
         }
-        if (this.srcPorts.add(s, dp)) h.outPorts.chunks[cs][os]++;
+        if (this.srcPorts.add(s, dp)) us[ps + 4]++;
       }
-      h.outFlows.chunks[cs][os]++;
-      h.outPackets.chunks[cs][os] += pk;
-      h.outBytes.chunks[cs][os] += by;
-      h.inFlows.chunks[cd][od]++;
-      h.inPackets.chunks[cd][od] += pk;
-      h.inBytes.chunks[cd][od] += by;
+      us[ps] = before + 1;
+      fs[ps + 1] += pk;
+      fs[ps + 2] += by;
+      ud[pd + 5]++;
+      fd[pd + 6] += pk;
+      fd[pd + 7] += by;
       const st = b.start[i];
       if (st < t.firstStart) t.firstStart = st;
       if (st > t.lastStart) t.lastStart = st;

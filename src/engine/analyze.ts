@@ -7,7 +7,7 @@
 import { WindowAggregator, type WindowAggregate } from './aggregate.js';
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
-import { PairSet, topIdsChunked } from './tables.js';
+import { PairSet } from './tables.js';
 import type { Anomaly, FlowBatch, Role, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { PrefixSet } from '../util/ip.js';
@@ -68,10 +68,10 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const outIds: number[] = [];
   const inIds: number[] = [];
   for (const k of SOURCE_INDICATORS) {
-    for (const id of topIdsChunked(h[k], n, topN)) if (!candOut.has(id)) candOut.add(id);
+    for (const id of h.top(k, n, topN)) if (!candOut.has(id)) candOut.add(id);
   }
   for (const k of DEST_INDICATORS) {
-    for (const id of topIdsChunked(h[k], n, topN)) if (!candIn.has(id)) candIn.add(id);
+    for (const id of h.top(k, n, topN)) if (!candIn.has(id)) candIn.add(id);
   }
 
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.

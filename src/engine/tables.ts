@@ -257,6 +257,22 @@ export function topIdsChunked(col: ChunkedColumn<Float64Array | Float32Array | U
   return heap.sorted();
 }
 
+/** Ids of the `n` largest values of one field of strided records in chunks (see HostCounters), largest first. */
+export function topIdsStrided(chunks: ArrayLike<number>[], chunkBits: number, stride: number, offset: number, count: number, n: number): number[] {
+  const heap = new TopHeap(n);
+  const per = 1 << chunkBits;
+  for (let c = 0; c < chunks.length; c++) {
+    const arr = chunks[c];
+    const base = c * per;
+    const len = Math.min(per, count - base);
+    for (let i = 0, p = offset; i < len; i++, p += stride) {
+      const v = arr[p];
+      if (v > 0) heap.offer(base + i, v);
+    }
+  }
+  return heap.sorted();
+}
+
 /** Ids of the `n` largest values of `score[0..count)` (ties: lower id first), largest first. Skips zeros. */
 export function topIds(score: ArrayLike<number>, count: number, n: number): number[] {
   const heap = new TopHeap(n);
