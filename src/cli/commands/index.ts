@@ -5,7 +5,8 @@ import { registerAnalyze } from './analyze.js';
 import { registerHunt } from './hunt.js';
 import { registerGen } from './gen.js';
 import { registerWatch } from './watch.js';
+import { registerEngine } from './engine.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine];

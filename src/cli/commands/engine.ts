@@ -1,0 +1,112 @@
+/** `nocflow engine [start|status|stop]`: the shared engine process. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { loadConfig } from '../../config/config.js';
+import { callEngine, defaultSocketPath } from '../../daemon/client.js';
+import { createEngineProcess, type EngineStatus } from '../../daemon/engine-process.js';
+import { isAlive } from '../../daemon/server.js';
+import { dataDir } from '../../util/paths.js';
+import { CliError } from '../main.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/nocflow.js');
+const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
+const pidFile = (sock: string) => `${sock}.pid`;
+
+/** Run the engine in this process until SIGINT/SIGTERM. */
+export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number } = {}): Promise<void> {
+  const sock = socketPath();
+  const engine = createEngineProcess(loadConfig().config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds });
+  try {
+    await engine.start();
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  fs.writeFileSync(pidFile(sock), String(process.pid));
+  process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      void engine.stop().finally(() => {
+        fs.rmSync(pidFile(sock), { force: true });
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function formatStatus(s: EngineStatus): string {
+  const lines = [
+    `engine ${s.version}, pid ${s.pid}, up ${Math.round((Date.now() - s.startedAt) / 1000)} s, ${s.clients} client(s)`,
+    `nfcapd dir: ${s.nfcapdDir}`,
+    `database:   ${s.database}`,
+    `files: ${s.processed} processed, ${s.failed} failed; ${s.flows.toLocaleString('en-US')} flows`,
+    `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}`,
+    s.latestWindow ? `latest window: ${new Date(s.latestWindow.start * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies` : 'latest window: none',
+  ];
+  for (const e of s.recentErrors) lines.push(`failed: ${e.path}: ${e.error}`);
+  return lines.join('\n');
+}
+
+export function registerEngine(program: Command): void {
+  const cmd = program
+    .command('engine')
+    .description('run the shared engine (watcher, detection, socket) in the foreground; see also start|status|stop')
+    .option('--dir <nfcapdDir>', 'nfcapd directory (default: config engine.nfcapdDir)')
+    .option('--interval <s>', 'nfcapd rotation interval in seconds (for lag)', '300')
+    .action(async (o: { dir?: string; interval: string }) => runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval) }));
+  cmd
+    .command('start')
+    .description('start the engine in the background (logs to <data dir>/engine.log)')
+    .option('--dir <nfcapdDir>', 'nfcapd directory')
+    .option('--interval <s>', 'nfcapd rotation interval in seconds', '300')
+    .action(async (o: { dir?: string; interval: string }) => {
+      const sock = socketPath();
+      if (await isAlive(sock)) {
+        process.stdout.write(`engine already running on ${sock}\n`);
+        return;
+      }
+      fs.mkdirSync(dataDir(), { recursive: true });
+      const log = fs.openSync(path.join(dataDir(), 'engine.log'), 'a', 0o600);
+      const args = [BIN, 'engine', '--interval', o.interval, ...(o.dir ? ['--dir', o.dir] : [])];
+      // node:child_process.spawn (argument array, no shell): execa does not take raw file descriptors for a detached child.
+      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
+      child.unref();
+      for (let i = 0; i < 150; i++) {
+        if (await isAlive(sock)) {
+          process.stdout.write(`engine ${child.pid} started on ${sock}\n`);
+          return;
+        }
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new CliError(`the engine did not start; see ${path.join(dataDir(), 'engine.log')}`);
+    });
+  cmd
+    .command('status')
+    .description('show the running engine\'s status')
+    .option('--json', 'JSON output')
+    .action(async (o: { json?: boolean }) => {
+      let s: EngineStatus;
+      try {
+        s = await callEngine<EngineStatus>('engine.status', undefined, { socketPath: socketPath() });
+      } catch (err) {
+        throw new CliError((err as Error).message, 3);
+      }
+      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
+    });
+  cmd
+    .command('stop')
+    .description('stop the running engine')
+    .action(async () => {
+      const sock = socketPath();
+      const pid = fs.existsSync(pidFile(sock)) ? Number(fs.readFileSync(pidFile(sock), 'utf8')) : NaN;
+      if (!Number.isInteger(pid) || !(await isAlive(sock))) throw new CliError('no engine is running', 3);
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && (await isAlive(sock)); i++) await new Promise((r) => setTimeout(r, 100));
+      process.stdout.write(`engine ${pid} stopped\n`);
+    });
+}

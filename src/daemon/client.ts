@@ -1,0 +1,187 @@
+/**
+ * Client of the engine socket: one-shot `callEngine` for CLI commands, and `connectEngine` for the TUI — a
+ * long-lived connection with pushed events and automatic reconnection (state events say so, so the screen can).
+ * `autostart` spawns `nocflow engine start` when no engine answers.
+ */
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { PROTOCOL_VERSION, type Message } from './protocol.js';
+import { runtimeDir } from '../util/paths.js';
+
+/** The default socket path. */
+export function defaultSocketPath(): string {
+  return path.join(runtimeDir(), 'engine.sock');
+}
+
+/** An error answer from the engine. */
+export class EngineError extends Error {
+  constructor(readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export interface ConnectOptions {
+  socketPath?: string;
+  autostart?: boolean;
+  /** Reconnect after losing the engine (default true for connectEngine). */
+  reconnect?: boolean;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** A live connection. */
+export interface EngineConnection {
+  call<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
+  on(event: string, fn: (data: unknown) => void): () => void;
+  onState(fn: (s: ConnectionState) => void): () => void;
+  state(): ConnectionState;
+  close(): void;
+}
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/nocflow.js');
+
+/** Start a background engine (`nocflow engine start`) and wait until its socket answers. */
+export async function startEngineInBackground(socketPath: string, timeoutMs = 15_000): Promise<void> {
+  await execa(process.execPath, [BIN, 'engine', 'start'], { env: { NOCFLOW_SOCKET: socketPath }, stdin: 'ignore', timeout: timeoutMs });
+}
+
+function connectOnce(socketPath: string): Promise<net.Socket> {
+  return new Promise((res, rej) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => { s.off('error', rej); res(s); });
+    s.once('error', rej);
+  });
+}
+
+/** Open a live connection (with hello, reconnection and events). */
+export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineConnection> {
+  const socketPath = opts.socketPath ?? process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
+  const reconnect = opts.reconnect ?? true;
+  let sock: net.Socket | undefined;
+  let state: ConnectionState = 'connecting';
+  let closed = false;
+  let nextId = 1;
+  const pending = new Map<number, { res: (v: unknown) => void; rej: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const listeners = new Map<string, Set<(d: unknown) => void>>();
+  const stateListeners = new Set<(s: ConnectionState) => void>();
+  const setState = (s: ConnectionState) => {
+    state = s;
+    for (const l of stateListeners) l(s);
+  };
+
+  const attach = (s: net.Socket) => {
+    sock = s;
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let m: Message;
+        try {
+          m = JSON.parse(line) as Message;
+        } catch {
+          continue;
+        }
+        if ('event' in m) {
+          for (const l of listeners.get(m.event) ?? []) l(m.data);
+        } else if ('id' in m) {
+          const p = pending.get(m.id);
+          if (!p) continue;
+          pending.delete(m.id);
+          clearTimeout(p.timer);
+          if ('error' in m) p.rej(new EngineError(m.error.code, m.error.message, m.error.details));
+          else p.res((m as { result: unknown }).result);
+        }
+      }
+    });
+    s.on('close', () => {
+      for (const [, p] of pending) {
+        clearTimeout(p.timer);
+        p.rej(new EngineError('DISCONNECTED', 'the engine went away'));
+      }
+      pending.clear();
+      sock = undefined;
+      if (closed) return setState('closed');
+      if (!reconnect) return setState('closed');
+      setState('reconnecting');
+      void retry();
+    });
+    s.on('error', () => undefined);
+  };
+
+  const send = (method: string, params: unknown, timeoutMs: number) =>
+    new Promise<unknown>((res, rej) => {
+      if (!sock) return rej(new EngineError('DISCONNECTED', 'not connected to the engine'));
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        rej(new EngineError('TIMEOUT', `${method} timed out`));
+      }, timeoutMs);
+      pending.set(id, { res, rej, timer });
+      sock.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id, method, params })}\n`);
+    });
+
+  const hello = () => send('hello', { user: os.userInfo().username, sshConnection: process.env.SSH_CONNECTION, pid: process.pid }, 5000);
+
+  async function retry(): Promise<void> {
+    for (let attempt = 0; !closed; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * (attempt + 1))));
+      try {
+        attach(await connectOnce(socketPath));
+        await hello();
+        setState('connected');
+        for (const l of listeners.get('reconnected') ?? []) l(null);
+        return;
+      } catch {
+        /* keep trying */
+      }
+    }
+  }
+
+  try {
+    attach(await connectOnce(socketPath));
+  } catch (err) {
+    if (!opts.autostart) throw new EngineError('NO_ENGINE', `no engine on ${socketPath} (start one with: nocflow engine start)`);
+    await startEngineInBackground(socketPath);
+    attach(await connectOnce(socketPath));
+  }
+  await hello();
+  setState('connected');
+
+  return {
+    call: <T,>(method: string, params?: unknown, timeoutMs = 30_000) => send(method, params, timeoutMs) as Promise<T>,
+    on(event, fn) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(fn);
+      return () => set!.delete(fn);
+    },
+    onState(fn) {
+      stateListeners.add(fn);
+      return () => stateListeners.delete(fn);
+    },
+    state: () => state,
+    close() {
+      closed = true;
+      sock?.destroy();
+      setState('closed');
+    },
+  };
+}
+
+/** One request to the engine, for CLI commands. */
+export async function callEngine<T = unknown>(method: string, params?: unknown, opts: { socketPath?: string; autostart?: boolean } = {}): Promise<T> {
+  const c = await connectEngine({ ...opts, reconnect: false });
+  try {
+    return await c.call<T>(method, params);
+  } finally {
+    c.close();
+  }
+}

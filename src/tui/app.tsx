@@ -1,0 +1,418 @@
+/**
+ * The operator TUI (ink): Top-N, attacker detail, investigate, blocks and help screens over one engine connection.
+ * Keys come from the one key table (src/views/keymap.ts); state changes go through the pure reducer (state.ts);
+ * screens only render.
+ */
+import React, { useEffect, useReducer, useRef } from 'react';
+import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
+import { ACTIONS, actionFor, complete, hints, keyLabel, type Scope } from '../views/keymap.js';
+import { aboveMinutes, bar, fit, human, mainFeature, shortDuration, sparkline } from '../views/format.js';
+import { alertText, portLabel, protoLabel } from '../engine/alert-text.js';
+import { roleLabels, typeLabel, parseLang, type Lang } from '../i18n/labels.js';
+import { actionTargets, initialState, reduce, screenOf, selectedAnomaly, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
+import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
+import { parsePrefix } from '../util/ip.js';
+import { stripControl } from '../util/sanitize.js';
+
+/** What the TUI needs from the engine (the socket connection, or a test double). */
+export interface Backend {
+  call<T = unknown>(method: string, params?: unknown): Promise<T>;
+  on(event: string, fn: (data: unknown) => void): () => void;
+  onState?(fn: (s: 'connecting' | 'connected' | 'reconnecting' | 'closed') => void): () => void;
+}
+
+const NO_COLOR = !!process.env.NO_COLOR;
+const color = (c: string) => (NO_COLOR ? undefined : c);
+const SEV_COLOR: Record<string, string> = { super: 'red', over: 'yellow' };
+
+const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
+
+function Header({ s, width }: { s: State; width: number }) {
+  const w = s.window;
+  const when = w ? new Date(w.window.start * 1000).toISOString().slice(0, 16).replace('T', ' ') : '—';
+  const counts = new Map<string, number>();
+  for (const a of w?.anomalies ?? []) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
+  const byType = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}:${n}`).join(' ');
+  const lag = s.lagSeconds === undefined ? '' : ` lag ${shortDuration(s.lagSeconds / 60)}`;
+  const state = s.connection !== 'connected' ? ` [${s.connection}]` : '';
+  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}`;
+  return (
+    <Box flexDirection="column">
+      <Text bold color={color('cyan')}>
+        {fit(`nocflow  ${T(s.lang, 'window', '時段')} ${when} UTC  ${human(w?.flows ?? 0)} flows${lag}${flags}${state}`, width)}
+      </Text>
+      <Text dimColor>{fit(`${w?.anomalies.length ?? 0} ${T(s.lang, 'anomalies', '異常')}  ${byType}  sort:${s.sort}${s.filter ? `  /${s.filter}` : ''}${s.marks.size ? `  ${s.marks.size} marked` : ''}`, width)}</Text>
+    </Box>
+  );
+}
+
+/** Column widths for the top list at a terminal width. */
+export function columns(width: number) {
+  const extra = Math.max(0, width - 80);
+  return { sev: 2, type: 16 + Math.floor(extra * 0.3), ip: 15 + Math.floor(extra * 0.3), who: 8 + Math.floor(extra * 0.2), feat: 13 + Math.floor(extra * 0.2), dur: 5, spark: 12 };
+}
+
+/** One row of the top list (pure). */
+export function topRow(a: ViewAnomaly, lang: Lang, width: number, marked: boolean): string {
+  const c = columns(width);
+  const sev = `${marked ? '*' : ' '}${a.severity === 'super' ? '!' : ' '}`;
+  const who = a.unit ?? (a.asn ? `AS${a.asn}` : '');
+  return [
+    sev,
+    fit(typeLabel(a.type, a.severity, lang), c.type),
+    fit(a.ip, c.ip),
+    fit(who, c.who),
+    fit(mainFeature(a), c.feat),
+    fit(shortDuration(aboveMinutes(a)), c.dur, 'right'),
+    fit(sparkline(a.history ?? []), c.spark),
+  ].join(' ');
+}
+
+function TopList({ s, width, height }: { s: State; width: number; height: number }) {
+  const rows = visibleRows(s);
+  const c = columns(width);
+  if (!s.window) return <Text>{T(s.lang, 'waiting for the first window from the engine…', '等待引擎的第一個時段…')}</Text>;
+  if (rows.length === 0) return <Text>{s.filter ? T(s.lang, `nothing matches /${s.filter}`, `沒有符合 /${s.filter} 的項目`) : T(s.lang, 'no anomalies in this window', '此時段沒有異常')}</Text>;
+  const top = Math.max(0, Math.min(s.selected - Math.floor(height / 2), rows.length - height));
+  const head = ['  ', fit(T(s.lang, 'TYPE', '類型'), c.type), fit('IP', c.ip), fit(T(s.lang, 'WHO', '單位'), c.who), fit(T(s.lang, 'FEATURE', '特徵'), c.feat), fit(T(s.lang, 'DUR', '持續'), c.dur, 'right'), fit(T(s.lang, 'LAST 1H', '近一小時'), c.spark)].join(' ');
+  return (
+    <Box flexDirection="column">
+      <Text bold>{fit(head, width)}</Text>
+      {rows.slice(top, top + height - 1).map((a, i) => {
+        const idx = top + i;
+        const marked = s.marks.has(`${a.ip}|${a.role}|${a.type}`);
+        const line = fit(topRow(a, s.lang, width, marked), width);
+        return (
+          <Text key={`${a.ip}|${a.role}|${a.type}`} inverse={idx === s.selected} color={a.verdict ? color('gray') : color(SEV_COLOR[a.severity])}>
+            {line}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+function Bars({ title, items, fmt, width, lang }: { title: string; items: { value: number | string; share: number }[]; fmt: (v: number | string) => string; width: number; lang: Lang }) {
+  const labelW = 12;
+  const barW = Math.max(8, Math.min(40, width - labelW - 10));
+  return (
+    <Box flexDirection="column" marginBottom={0}>
+      <Text bold>{title}</Text>
+      {items.slice(0, 5).map((it) => (
+        <Text key={String(it.value)}>
+          {fit(fmt(it.value), labelW)} <Text color={color('green')}>{bar(it.share, barW)}</Text> {(it.share * 100).toFixed(1).padStart(5)}%
+        </Text>
+      ))}
+      {items.length === 0 ? <Text dimColor>{T(lang, '(none)', '（無）')}</Text> : null}
+    </Box>
+  );
+}
+
+function Detail({ s, width, height }: { s: State; width: number; height: number }) {
+  const a = selectedAnomaly(s);
+  if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
+  const f = a.features;
+  const half = width >= 100 ? Math.floor(width / 2) - 1 : width;
+  const lines = alertText(a, s.lang, s.window?.window.timeSlot).split('\n');
+  const top = Math.max(0, Math.min(s.selected, 0));
+  void top;
+  return (
+    <Box flexDirection="column">
+      <Text bold color={color(SEV_COLOR[a.severity])}>
+        {fit(`${T(s.lang, roleLabels[a.role].en, roleLabels[a.role].zh)} ${a.ip}${a.unit ? ` (${a.unit})` : ''}  ${typeLabel(a.type, a.severity, s.lang)}  ${a.signature ? `sig ${a.signature}` : ''}`, width)}
+      </Text>
+      <Box flexDirection={width >= 100 ? 'row' : 'column'}>
+        <Box flexDirection="column" width={half}>
+          <Bars title={T(s.lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`)} items={f.protocols} fmt={protoLabel} width={half} lang={s.lang} />
+          <Bars title={T(s.lang, `Destination ports (${f.distinct.dstPorts})`, `目的Port（${f.distinct.dstPorts}）`)} items={f.dstPorts} fmt={portLabel} width={half} lang={s.lang} />
+          {height > 30 || width >= 100 ? <Bars title={T(s.lang, `TCP flags`, `TCP Flags`)} items={f.tcpFlags} fmt={String} width={half} lang={s.lang} /> : null}
+        </Box>
+        <Box flexDirection="column" width={half}>
+          <Bars title={T(s.lang, `Packets per flow (${f.distinct.packets})`, `Packet特徵（${f.distinct.packets}）`)} items={f.packets} fmt={String} width={half} lang={s.lang} />
+          <Bars title={T(s.lang, `Bytes per flow (${f.distinct.bytes})`, `Octet特徵（${f.distinct.bytes}）`)} items={f.bytes} fmt={String} width={half} lang={s.lang} />
+          {a.entryPoints?.length ? (
+            <Box flexDirection="column">
+              <Text bold>{T(s.lang, 'Entry points (exporter#interface)', '攻擊入口（路由器#介面）')}</Text>
+              {a.entryPoints.slice(0, 4).map((e) => (
+                <Text key={`${e.exporter}#${e.interface}`}>{fit(`${e.exporter}#${e.interface}`, 20)} {bar(e.share, 12)} {(e.share * 100).toFixed(1)}%</Text>
+              ))}
+            </Box>
+          ) : null}
+        </Box>
+      </Box>
+      <Text dimColor>{fit(`SYN ${(f.synOnlyShare * 100).toFixed(1)}%  1pkt/40B ${(f.onePacket40Share * 100).toFixed(1)}%  ${f.serverLike === null ? '' : f.serverLike ? 'server' : 'client'}  ${a.tracking ? `${T(s.lang, 'seen', '出現')} ${a.tracking.windowsSeen}w ${(a.tracking.shareAbove * 100).toFixed(0)}% streak ${a.tracking.streak}` : ''}`, width)}</Text>
+      {lines.slice(0, Math.max(0, height - (width >= 100 ? 16 : 26))).map((l, i) => (
+        <Text key={i}>{fit(l, width)}</Text>
+      ))}
+    </Box>
+  );
+}
+
+function Investigate({ s, width, height }: { s: State; width: number; height: number }) {
+  const inv = s.investigate;
+  if (!inv) return <Text>{T(s.lang, 'press i on a row, or :investigate IP', '在列上按 i，或輸入 :investigate IP')}</Text>;
+  const sum: InvestigateSummary | undefined = inv.summary;
+  const p: InvestigateProgress | undefined = inv.progress;
+  const range = `${new Date(inv.from).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(inv.to).toISOString().slice(11, 16)} UTC`;
+  return (
+    <Box flexDirection="column">
+      <Text bold color={color('cyan')}>{fit(`${T(s.lang, 'Investigate', '調查')} ${inv.target}  ${range}  ${sum ? `(${sum.source})` : ''}`, width)}</Text>
+      {inv.running ? <Text color={color('yellow')}>{T(s.lang, 'querying nfcapd files', '查詢 nfcapd 檔案中')} {p ? `${p.filesDone}/${p.filesTotal} files, ${human(p.flows)} flows` : '…'}  (Esc {T(s.lang, 'cancels', '取消')})</Text> : null}
+      {inv.error ? <Text color={color('red')}>{inv.error}</Text> : null}
+      <Text bold>{T(s.lang, 'Anomaly history', '異常紀錄')}</Text>
+      {(inv.history ?? []).length === 0 ? <Text dimColor>{T(s.lang, '(no anomalies stored for this target)', '（無異常紀錄）')}</Text> : null}
+      {(inv.history ?? []).slice(0, 4).map((h, i) => (
+        <Text key={i}>{fit(`${new Date((h.timeSlot * 300 - 150) * 1000).toISOString().slice(0, 16).replace('T', ' ')}  ${h.anomaly.ip}  ${typeLabel(h.anomaly.type, h.anomaly.severity, s.lang)}  ${mainFeature(h.anomaly)}`, width)}</Text>
+      ))}
+      {sum ? (
+        <Box flexDirection="column">
+          <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
+          <Box flexDirection={width >= 100 ? 'row' : 'column'}>
+            <Box flexDirection="column" width={width >= 100 ? Math.floor(width / 2) : width}>
+              <Text bold>{T(s.lang, 'Top peers', '主要對象')}</Text>
+              {sum.topPeers.slice(0, Math.max(3, Math.floor((height - 14) / 2))).map((pp) => (
+                <Text key={pp.ip}>{fit(`${pp.ip}`, 40)} {human(pp.flows).padStart(6)} flows</Text>
+              ))}
+            </Box>
+            <Box flexDirection="column">
+              <Text bold>{T(s.lang, 'Top ports', '主要Port')}</Text>
+              {sum.topPorts.slice(0, 4).map((pp) => (
+                <Text key={`${pp.proto}/${pp.port}`}>{fit(`${protoLabel(pp.proto)}/${portLabel(pp.port)}`, 16)} {human(pp.flows).padStart(6)}</Text>
+              ))}
+            </Box>
+          </Box>
+          <Text>{fit(`${T(s.lang, 'flows/min', '每分鐘Flow')} ${sparkline(sum.series.map((x) => x.flows).slice(-60))}`, width)}</Text>
+        </Box>
+      ) : null}
+      <Text bold>ARP/MAC</Text>
+      <Text dimColor>{T(s.lang, '(no ARP/MAC collection configured)', '（未設定 ARP/MAC 收集）')}</Text>
+      <Text bold>{T(s.lang, 'Blocks', '封鎖')}</Text>
+      <Text dimColor>{T(s.lang, '(FlowSpec blocking is not available in this build)', '（此版本尚無 FlowSpec 封鎖）')}</Text>
+    </Box>
+  );
+}
+
+function Blocks({ s }: { s: State }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>{T(s.lang, 'FlowSpec blocks', 'FlowSpec 封鎖')}</Text>
+      <Text dimColor>{T(s.lang, 'No blocks: FlowSpec blocking (BGP speaker) is not part of this build yet.', '沒有封鎖：此版本尚未包含 FlowSpec（BGP speaker）。')}</Text>
+    </Box>
+  );
+}
+
+/** The help screen's lines, generated from the key table (pure). */
+export function helpLines(lang: Lang): string[] {
+  return ACTIONS.map((a) => `${a.keys.map(keyLabel).join(' / ').padEnd(14)} ${lang === 'zh-TW' ? a.zh : a.en}${a.dangerous ? ' (!)' : ''}${a.disabledWhy ? ` — ${lang === 'zh-TW' ? '停用' : 'disabled'}: ${a.disabledWhy}` : ''}`);
+}
+
+function Help({ s, width }: { s: State; width: number }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>{T(s.lang, 'Keys', '按鍵')}</Text>
+      {helpLines(s.lang).map((l) => (
+        <Text key={l}>{fit(l, width)}</Text>
+      ))}
+    </Box>
+  );
+}
+
+/** Map ink's input to a key name of the key table. */
+function keyName(input: string, k: { upArrow: boolean; downArrow: boolean; return: boolean; escape: boolean; ctrl: boolean; tab: boolean; pageDown: boolean; pageUp: boolean }): string {
+  if (k.upArrow) return 'up';
+  if (k.downArrow) return 'down';
+  if (k.return) return 'return';
+  if (k.escape) return 'escape';
+  if (k.tab) return 'tab';
+  if (k.pageDown) return 'pagedown';
+  if (k.pageUp) return 'pageup';
+  if (k.ctrl) return `ctrl+${input}`;
+  return input;
+}
+
+/** The application. */
+export function App({ backend, lang, onQuit }: { backend: Backend; lang: Lang; onQuit?: () => void }) {
+  const [s, dispatch] = useReducer(reduce, lang, initialState);
+  const { stdout } = useStdout();
+  const [size, setSize] = React.useState({ w: stdout?.columns ?? 80, h: stdout?.rows ?? 24 });
+  const { exit } = useApp();
+  const sRef = useRef(s);
+  sRef.current = s;
+
+  useEffect(() => {
+    const onResize = () => setSize({ w: stdout.columns, h: stdout.rows });
+    stdout?.on('resize', onResize);
+    return () => void stdout?.off('resize', onResize);
+  }, [stdout]);
+
+  useEffect(() => {
+    const load = () =>
+      backend.call<ViewWindow | null>('windows.latest').then(
+        (w) => dispatch({ t: 'window', window: w, live: true }),
+        (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
+      );
+    dispatch({ t: 'connection', state: 'connected' });
+    void load();
+    const offs = [
+      backend.on('window', () => void load()),
+      backend.on('reconnected', () => void load()),
+      backend.on('verdict.changed', () => void load()),
+      backend.on('engine-lag', (d) => dispatch({ t: 'lag', seconds: Number((d as { seconds: number }).seconds) })),
+      backend.on('file-error', (d) => dispatch({ t: 'flash', text: `skipped ${stripControl(String((d as { file: string }).file))}: ${stripControl(String((d as { reason: string }).reason))}`, error: true })),
+      backend.on('investigate.progress', (d) => {
+        const p = d as InvestigateProgress & { id: number };
+        if (p.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { progress: p } });
+      }),
+      backend.on('investigate.result', (d) => {
+        const r = d as { id: number; summary?: InvestigateSummary; error?: string; history?: State['investigate'] extends infer X ? X extends { history?: infer H } ? H : never : never };
+        if (r.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { running: false, summary: r.summary, error: r.error, history: r.history } });
+      }),
+      backend.onState?.((st) => dispatch({ t: 'connection', state: st })) ?? (() => undefined),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [backend]);
+
+  useEffect(() => {
+    if (s.quit) {
+      onQuit?.();
+      exit();
+    }
+  }, [s.quit]);
+
+  const investigate = (target: string, rangeMinutes = 60) => {
+    try {
+      parsePrefix(target, { loose: true });
+    } catch (err) {
+      dispatch({ t: 'flash', text: (err as Error).message, error: true });
+      return;
+    }
+    const to = Date.now();
+    const from = to - rangeMinutes * 60_000;
+    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined } });
+    dispatch({ t: 'push', screen: 'investigate' });
+    backend.call<{ id: number }>('investigate.start', { target, from, to }).then(
+      (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
+      (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
+    );
+  };
+
+  const runCommand = (line: string) => {
+    const [cmd, ...rest] = line.trim().replace(/^:/, '').split(/\s+/);
+    const arg = rest.join(' ');
+    switch (cmd) {
+      case 'q':
+      case 'quit':
+        return dispatch({ t: 'quit' });
+      case 'lang':
+        return dispatch({ t: 'lang', lang: parseLang(arg) });
+      case 'window':
+        if (!arg || arg === 'live' || arg === '0') {
+          return void backend.call<ViewWindow | null>('windows.latest').then((w) => {
+            dispatch({ t: 'window', window: w, live: false });
+            dispatch({ t: 'flash', text: 'live' });
+          });
+        }
+        return void backend.call<ViewWindow | null>('windows.get', { ref: arg }).then(
+          (w) => (w ? dispatch({ t: 'window', window: w, live: false }) : dispatch({ t: 'flash', text: `no stored window for ${arg}`, error: true })),
+          (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
+        );
+      case 'investigate': {
+        const m = /^(\S+)(?:\s+(\d+)([mhd]))?$/.exec(arg);
+        if (!m) return dispatch({ t: 'flash', text: 'usage: :investigate IP|prefix [30m|2h|1d]', error: true });
+        const n = m[2] ? Number(m[2]) * (m[3] === 'h' ? 60 : m[3] === 'd' ? 1440 : 1) : 60;
+        return investigate(m[1], n);
+      }
+      case 'blocks':
+        return dispatch({ t: 'push', screen: 'blocks' });
+      case 'top':
+        return dispatch({ t: 'back' });
+      default:
+        return dispatch({ t: 'flash', text: `unknown command :${cmd} (window, lang, investigate, blocks, quit)`, error: true });
+    }
+  };
+
+  useInput((input, k) => {
+    const name = keyName(input, k as never);
+    const cur = sRef.current;
+    if (cur.input) {
+      if (name === 'escape') return dispatch({ t: 'inputCancel' });
+      if (name === 'return') {
+        const { kind, text } = cur.input;
+        dispatch({ t: 'inputDone' });
+        if (kind === 'command') runCommand(text);
+        if (kind === 'reason') {
+          for (const a of actionTargets(cur)) void backend.call('verdict.set', { ip: a.ip, type: a.type, reason: text }).catch((e: Error) => dispatch({ t: 'flash', text: e.message, error: true }));
+          dispatch({ t: 'flash', text: `marked ${actionTargets(cur).length} false positive(s)` });
+        }
+        return;
+      }
+      if (name === 'up') return dispatch({ t: 'inputHistory', dir: -1 });
+      if (name === 'down') return dispatch({ t: 'inputHistory', dir: 1 });
+      if (name === 'tab' && cur.input.kind === 'command') return dispatch({ t: 'inputSet', text: complete(cur.input.text) });
+      if (k.backspace || k.delete) return dispatch({ t: 'inputBackspace' });
+      if (input && !k.ctrl && !k.meta) return dispatch({ t: 'inputChar', ch: input });
+      return;
+    }
+    const scope = screenOf(cur) as Scope;
+    const action = actionFor(name, scope);
+    if (!action) return;
+    if (action.disabledWhy) return dispatch({ t: 'flash', text: action.disabledWhy, error: true });
+    const page = Math.max(1, Math.floor((size.h - 6) / 2));
+    switch (action.id) {
+      case 'down': return dispatch({ t: 'move', by: 1 });
+      case 'up': return dispatch({ t: 'move', by: -1 });
+      case 'first': return dispatch({ t: 'moveTo', index: 'first' });
+      case 'last': return dispatch({ t: 'moveTo', index: 'last' });
+      case 'pagedown': return dispatch({ t: 'move', by: page });
+      case 'pageup': return dispatch({ t: 'move', by: -page });
+      case 'open': return selectedAnomaly(cur) ? dispatch({ t: 'push', screen: 'detail' }) : undefined;
+      case 'back':
+        if (scope === 'investigate' && cur.investigate?.running && cur.investigate.id !== undefined) {
+          void backend.call('investigate.cancel', { id: cur.investigate.id });
+          dispatch({ t: 'investigate', inv: { running: false, error: 'cancelled' } });
+        }
+        return dispatch({ t: 'back' });
+      case 'investigate': {
+        const a = selectedAnomaly(cur);
+        return a ? investigate(a.ip) : undefined;
+      }
+      case 'mark': return dispatch({ t: 'toggleMark' });
+      case 'sort': return dispatch({ t: 'cycleSort' });
+      case 'pause': return dispatch({ t: 'togglePause' });
+      case 'hide-fp': return dispatch({ t: 'toggleHideFp' });
+      case 'false-positive': return actionTargets(cur).length ? dispatch({ t: 'startInput', kind: 'reason' }) : undefined;
+      case 'blocks': return dispatch({ t: 'push', screen: 'blocks' });
+      case 'filter': return dispatch({ t: 'startInput', kind: 'filter' });
+      case 'command': return dispatch({ t: 'startInput', kind: 'command' });
+      case 'help': return dispatch({ t: 'push', screen: 'help' });
+      case 'quit': return dispatch({ t: 'quit' });
+    }
+  });
+
+  const width = Math.max(40, size.w);
+  const bodyH = Math.max(4, size.h - 5);
+  const scope = screenOf(s) as Scope;
+  const inputLine = s.input ? `${s.input.kind === 'command' ? ':' : s.input.kind === 'filter' ? '/' : T(s.lang, 'reason: ', '理由：')}${s.input.text}█` : undefined;
+  return (
+    <Box flexDirection="column" width={width} height={size.h}>
+      <Header s={s} width={width} />
+      <Box flexDirection="column" height={bodyH} overflow="hidden">
+        {scope === 'top' ? <TopList s={s} width={width} height={bodyH} /> : null}
+        {scope === 'detail' ? <Detail s={s} width={width} height={bodyH} /> : null}
+        {scope === 'investigate' ? <Investigate s={s} width={width} height={bodyH} /> : null}
+        {scope === 'blocks' ? <Blocks s={s} /> : null}
+        {scope === 'help' ? <Help s={s} width={width} /> : null}
+      </Box>
+      <Text color={s.flash?.error ? color('red') : color('green')}>{fit(inputLine ?? stripControl(s.flash?.text ?? ''), width)}</Text>
+      <Text dimColor>{fit(hints(scope, s.lang), width)}</Text>
+    </Box>
+  );
+}
+
+/** Run the TUI on the terminal until the operator quits. */
+export async function runTui(opts: { backend: Backend; lang: Lang }): Promise<void> {
+  const app = render(<App backend={opts.backend} lang={opts.lang} />, { exitOnCtrlC: true });
+  await app.waitUntilExit();
+}
+
+export type { Msg };

@@ -1,0 +1,214 @@
+/**
+ * The TUI's state and its reducer (pure): a screen stack, the live window, selection, marks, filter, sort, pause,
+ * the `:` command line with history, prompts (false-positive reason), investigate progress, connection state.
+ */
+import type { Anomaly, WindowResult } from '../engine/types.js';
+import type { InvestigateSummary, InvestigateProgress } from '../daemon/investigate.js';
+import type { Lang } from '../i18n/labels.js';
+
+export type ScreenId = 'top' | 'detail' | 'investigate' | 'blocks' | 'help';
+export type SortKey = 'score' | 'flows' | 'peers' | 'bytes';
+export const SORTS: SortKey[] = ['score', 'flows', 'peers', 'bytes'];
+
+/** An anomaly as the engine sends it to screens (with its last 12 windows and verdict). */
+export type ViewAnomaly = Anomaly & { history?: number[]; verdict?: { reason: string; who: string } | null };
+export type ViewWindow = Omit<WindowResult, 'anomalies'> & { anomalies: ViewAnomaly[] };
+
+export interface InvestigateState {
+  id?: number;
+  target: string;
+  from: number;
+  to: number;
+  progress?: InvestigateProgress;
+  summary?: InvestigateSummary;
+  history?: { timeSlot: number; anomaly: Anomaly }[];
+  error?: string;
+  running: boolean;
+}
+
+export interface State {
+  stack: ScreenId[];
+  lang: Lang;
+  window?: ViewWindow;
+  /** A window received while paused, shown on resume. */
+  pending?: ViewWindow;
+  /** Travelled back with :window (live updates do not replace it). */
+  travelled: boolean;
+  selected: number;
+  scroll: number;
+  marks: Set<string>;
+  filter: string;
+  /** Editing: the filter line, the command line, or a prompt. */
+  input?: { kind: 'filter' | 'command' | 'reason'; text: string };
+  history: string[];
+  historyPos: number;
+  sort: SortKey;
+  paused: boolean;
+  hideFalsePositives: boolean;
+  connection: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+  flash?: { text: string; error?: boolean };
+  investigate?: InvestigateState;
+  lagSeconds?: number;
+  quit: boolean;
+}
+
+export const initialState = (lang: Lang): State => ({
+  stack: ['top'],
+  lang,
+  travelled: false,
+  selected: 0,
+  scroll: 0,
+  marks: new Set(),
+  filter: '',
+  history: [],
+  historyPos: -1,
+  sort: 'score',
+  paused: false,
+  hideFalsePositives: false,
+  connection: 'connecting',
+  quit: false,
+});
+
+export type Msg =
+  | { t: 'window'; window: ViewWindow | null; live: boolean }
+  | { t: 'connection'; state: State['connection'] }
+  | { t: 'lag'; seconds: number }
+  | { t: 'move'; by: number }
+  | { t: 'moveTo'; index: 'first' | 'last' }
+  | { t: 'push'; screen: ScreenId }
+  | { t: 'back' }
+  | { t: 'toggleMark' }
+  | { t: 'cycleSort' }
+  | { t: 'togglePause' }
+  | { t: 'toggleHideFp' }
+  | { t: 'startInput'; kind: 'filter' | 'command' | 'reason'; text?: string }
+  | { t: 'inputChar'; ch: string }
+  | { t: 'inputBackspace' }
+  | { t: 'inputSet'; text: string }
+  | { t: 'inputHistory'; dir: -1 | 1 }
+  | { t: 'inputCancel' }
+  | { t: 'inputDone' }
+  | { t: 'lang'; lang: Lang }
+  | { t: 'flash'; text: string; error?: boolean }
+  | { t: 'investigate'; inv: Partial<InvestigateState> & { target?: string } }
+  | { t: 'quit' };
+
+/** The current screen. */
+export const screenOf = (s: State): ScreenId => s.stack[s.stack.length - 1];
+
+const key = (a: Anomaly) => `${a.ip}|${a.role}|${a.type}`;
+
+/** The rows of the top-N list after filter, false-positive hiding and sort. Pure. */
+export function visibleRows(s: State): ViewAnomaly[] {
+  const all = s.window?.anomalies ?? [];
+  const f = s.filter.trim().toLowerCase();
+  const rows = all.filter((a) => {
+    if (s.hideFalsePositives && a.verdict) return false;
+    if (!f) return true;
+    return [a.ip, a.type, a.role, a.unit ?? '', a.signature ?? '', String(a.asn ?? '')].some((x) => x.toLowerCase().includes(f));
+  });
+  const by: Record<SortKey, (a: Anomaly) => number> = {
+    score: (a) => a.score,
+    flows: (a) => a.metrics.flows,
+    peers: (a) => a.metrics.distinctPeers,
+    bytes: (a) => a.metrics.bytes,
+  };
+  return [...rows].sort((x, y) => by[s.sort](y) - by[s.sort](x) || x.ip.localeCompare(y.ip));
+}
+
+/** The selected anomaly, if any. */
+export function selectedAnomaly(s: State): ViewAnomaly | undefined {
+  return visibleRows(s)[s.selected];
+}
+
+/** The anomalies an action applies to: the marked rows, or the selected one. */
+export function actionTargets(s: State): ViewAnomaly[] {
+  const rows = visibleRows(s);
+  if (s.marks.size > 0) return rows.filter((a) => s.marks.has(key(a)));
+  const sel = rows[s.selected];
+  return sel ? [sel] : [];
+}
+
+const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i));
+
+/** The reducer. */
+export function reduce(s: State, m: Msg): State {
+  switch (m.t) {
+    case 'window': {
+      if (!m.window) return s;
+      if (m.live && s.travelled) return s;
+      if (m.live && s.paused) return { ...s, pending: m.window };
+      // Keep the cursor on the same IP when the list changes under it.
+      const cur = selectedAnomaly(s);
+      const next = { ...s, window: m.window, pending: undefined, travelled: m.live ? s.travelled : true };
+      const rows = visibleRows(next);
+      const idx = cur ? rows.findIndex((a) => key(a) === key(cur)) : -1;
+      return { ...next, selected: idx >= 0 ? idx : clamp(s.selected, Math.max(1, rows.length)) };
+    }
+    case 'connection':
+      return { ...s, connection: m.state, flash: m.state === 'reconnecting' ? { text: 'engine went away, reconnecting…', error: true } : m.state === 'connected' && s.connection === 'reconnecting' ? { text: 'engine reconnected' } : s.flash };
+    case 'lag':
+      return { ...s, lagSeconds: m.seconds };
+    case 'move': {
+      const n = screenOf(s) === 'top' ? visibleRows(s).length : 1000;
+      return { ...s, selected: clamp(s.selected + m.by, Math.max(1, n)) };
+    }
+    case 'moveTo':
+      return { ...s, selected: m.index === 'first' ? 0 : Math.max(0, visibleRows(s).length - 1) };
+    case 'push':
+      return screenOf(s) === m.screen ? s : { ...s, stack: [...s.stack, m.screen], flash: undefined };
+    case 'back':
+      if (s.input) return { ...s, input: undefined };
+      return s.stack.length > 1 ? { ...s, stack: s.stack.slice(0, -1) } : s;
+    case 'toggleMark': {
+      const a = selectedAnomaly(s);
+      if (!a) return s;
+      const marks = new Set(s.marks);
+      if (marks.has(key(a))) marks.delete(key(a));
+      else marks.add(key(a));
+      return { ...s, marks, selected: clamp(s.selected + 1, Math.max(1, visibleRows(s).length)) };
+    }
+    case 'cycleSort':
+      return { ...s, sort: SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length], selected: 0 };
+    case 'togglePause':
+      return s.paused ? { ...s, paused: false, window: s.pending ?? s.window, pending: undefined } : { ...s, paused: true };
+    case 'toggleHideFp':
+      return { ...s, hideFalsePositives: !s.hideFalsePositives, selected: 0 };
+    case 'startInput':
+      return { ...s, input: { kind: m.kind, text: m.text ?? (m.kind === 'filter' ? s.filter : '') }, historyPos: -1 };
+    case 'inputChar': {
+      if (!s.input) return s;
+      const text = s.input.text + m.ch;
+      return { ...s, input: { ...s.input, text }, ...(s.input.kind === 'filter' ? { filter: text, selected: 0 } : {}) };
+    }
+    case 'inputBackspace': {
+      if (!s.input) return s;
+      const text = [...s.input.text].slice(0, -1).join('');
+      return { ...s, input: { ...s.input, text }, ...(s.input.kind === 'filter' ? { filter: text, selected: 0 } : {}) };
+    }
+    case 'inputSet':
+      return s.input ? { ...s, input: { ...s.input, text: m.text } } : s;
+    case 'inputHistory': {
+      if (!s.input || s.input.kind !== 'command' || s.history.length === 0) return s;
+      const pos = Math.max(-1, Math.min(s.history.length - 1, s.historyPos + (m.dir === -1 ? 1 : -1)));
+      return { ...s, historyPos: pos, input: { ...s.input, text: pos < 0 ? '' : s.history[s.history.length - 1 - pos] } };
+    }
+    case 'inputCancel':
+      return s.input?.kind === 'filter' ? { ...s, input: undefined, filter: '' } : { ...s, input: undefined };
+    case 'inputDone': {
+      if (!s.input) return s;
+      if (s.input.kind === 'command' && s.input.text.trim()) return { ...s, input: undefined, history: [...s.history, s.input.text.trim()].slice(-100) };
+      return { ...s, input: undefined };
+    }
+    case 'lang':
+      return { ...s, lang: m.lang };
+    case 'flash':
+      return { ...s, flash: { text: m.text, error: m.error } };
+    case 'investigate': {
+      const base: InvestigateState = s.investigate && (m.inv.target === undefined || m.inv.target === s.investigate.target) ? s.investigate : { target: m.inv.target ?? '', from: 0, to: 0, running: false };
+      return { ...s, investigate: { ...base, ...m.inv } };
+    }
+    case 'quit':
+      return { ...s, quit: true };
+  }
+}

@@ -1,0 +1,77 @@
+/** Pure formatting for the screens: numbers, durations, bars, sparklines, display-width padding (CJK-aware). */
+import stringWidth from 'string-width';
+import type { Anomaly } from '../engine/types.js';
+import { PROTO_NAMES } from '../engine/features.js';
+import { stripControl } from '../util/sanitize.js';
+
+/** 1234567 → "1.2M". */
+export function human(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e12) return `${(n / 1e12).toFixed(1)}T`;
+  if (a >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  if (a >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+/** Minutes → "2h05m" / "35m" / "3d4h". */
+export function shortDuration(minutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  if (m >= 1440) return `${Math.floor(m / 1440)}d${Math.floor((m % 1440) / 60)}h`;
+  if (m >= 60) return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return `${m}m`;
+}
+
+/** Pad or cut `text` to exactly `width` terminal cells (wide CJK characters count 2). */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  const clean = stripControl(text);
+  let w = stringWidth(clean);
+  let s = clean;
+  if (w > width) {
+    let out = '';
+    let used = 0;
+    for (const ch of clean) {
+      const cw = stringWidth(ch);
+      if (used + cw > width - 1) break;
+      out += ch;
+      used += cw;
+    }
+    s = `${out}…`;
+    w = used + 1;
+  }
+  const pad = ' '.repeat(Math.max(0, width - w));
+  return align === 'left' ? s + pad : pad + s;
+}
+
+const SPARK = '▁▂▃▄▅▆▇█';
+
+/** A sparkline of values scaled to their maximum ("▁▃█"); zeros draw as '·'. */
+export function sparkline(values: number[]): string {
+  const max = Math.max(0, ...values);
+  return values.map((v) => (v <= 0 || max <= 0 ? '·' : SPARK[Math.min(7, Math.floor((v / max) * 7.999))])).join('');
+}
+
+/** A horizontal bar for a share (0..1) in `width` cells, with eighth-cell resolution. */
+export function bar(share: number, width: number): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const rest = eighths % 8;
+  return ('█'.repeat(full) + (rest ? '▏▎▍▌▋▊▉'[7 - rest] ?? '' : '')).padEnd(width, ' ').slice(0, width);
+}
+
+/** "TCP/22 99.9%", or the signature when there is one. */
+export function mainFeature(a: Anomaly): string {
+  if (a.signature) return a.signature;
+  const p = a.features.protocols[0];
+  const d = a.features.dstPorts[0];
+  const proto = p ? PROTO_NAMES[Number(p.value)] ?? String(p.value) : '?';
+  if (d && d.share >= 0.5) return `${proto}/${d.value} ${(d.share * 100).toFixed(1)}%`;
+  if (a.beacon) return `every ${a.beacon.meanIntervalSeconds.toFixed(0)}s`;
+  return `${proto} ${a.features.distinct.dstPorts} ports`;
+}
+
+/** Minutes above threshold so far (from tracking; a window is 5 minutes). */
+export function aboveMinutes(a: Anomaly): number {
+  return (a.tracking?.streak ?? 1) * 5;
+}
