@@ -24,8 +24,9 @@ export function demoMinute(minute: number, startMs: number, seed = 1): FlowRecor
     // thresholds for the attacks, volumes stay realistic per minute.
     const g = generateScenario(name, { seed: seed + minute * 31, scale: name === 'background' ? 0.2 : 0.3, base: startMs });
     for (const f of g.flows) {
-      const off = Math.floor((f.start - startMs) / 5);
-      flows.push({ ...f, start: startMs + off, end: startMs + off + Math.max(0, Math.floor((f.end - f.start) / 5)) });
+      // 5 minutes squeezed into the first 20 s of the minute, so one 1-minute nfcapd file holds a whole burst.
+      const off = Math.floor((f.start - startMs) / 15);
+      flows.push({ ...f, start: startMs + off, end: startMs + off + Math.max(0, Math.floor((f.end - f.start) / 15)) });
     }
   }
   return flows.sort((a, b) => a.start - b.start);
@@ -35,6 +36,8 @@ export function demoMinute(minute: number, startMs: number, seed = 1): FlowRecor
 export async function streamDemo(opts: { port: number; host?: string; signal: AbortSignal; seed?: number; onMinute?: (minute: number, flows: number) => void }): Promise<void> {
   const exporter = new FlowExporter({ host: opts.host, port: opts.port, rate: 200_000 });
   try {
+    // Start each burst just after a minute boundary: nfcapd (-t 60) rotates on the boundaries.
+    await sleep(60_000 - (Date.now() % 60_000) + 1000, opts.signal);
     for (let minute = 0; !opts.signal.aborted; minute++) {
       const start = Date.now();
       const flows = demoMinute(minute, start, opts.seed);

@@ -17,7 +17,7 @@ interface TypeLabel {
 }
 
 export const typeLabels: Record<AnomalyType, TypeLabel> = {
-  scan: { en: 'Wide scan or intrusion', zh: '疑似大範圍掃瞄或入侵' },
+  scan: { en: 'Scan or intrusion', zh: '疑似大範圍掃瞄或入侵' },
   'many-peers': { en: 'Too many peers', zh: '連線對象過多', enSuper: 'Far too many peers', zhSuper: '連線對象超級多' },
   'egress-high': { en: 'Upload too high', zh: '輸出流量過高' },
   'syn-attack': { en: 'Suspected SYN attack', zh: '疑似SYN攻擊' },

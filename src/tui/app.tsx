@@ -49,7 +49,7 @@ function Header({ s, width }: { s: State; width: number }) {
 /** Column widths for the top list at a terminal width. */
 export function columns(width: number) {
   const extra = Math.max(0, width - 80);
-  return { sev: 2, type: 16 + Math.floor(extra * 0.3), ip: 15 + Math.floor(extra * 0.3), who: 8 + Math.floor(extra * 0.2), feat: 13 + Math.floor(extra * 0.2), dur: 5, spark: 12 };
+  return { sev: 2, type: 20 + Math.floor(extra * 0.3), ip: 15 + Math.floor(extra * 0.3), who: 6 + Math.floor(extra * 0.2), feat: 13 + Math.floor(extra * 0.2), dur: 5, spark: 12 };
 }
 
 /** One row of the top list (pure). */
@@ -92,13 +92,13 @@ function TopList({ s, width, height }: { s: State; width: number; height: number
   );
 }
 
-function Bars({ title, items, fmt, width, lang }: { title: string; items: { value: number | string; share: number }[]; fmt: (v: number | string) => string; width: number; lang: Lang }) {
+function Bars({ title, items, fmt, width, lang, max = 5 }: { title: string; items: { value: number | string; share: number }[]; fmt: (v: number | string) => string; width: number; lang: Lang; max?: number }) {
   const labelW = 12;
   const barW = Math.max(8, Math.min(40, width - labelW - 10));
   return (
     <Box flexDirection="column" marginBottom={0}>
       <Text bold>{title}</Text>
-      {items.slice(0, 5).map((it) => (
+      {items.slice(0, max).map((it) => (
         <Text key={String(it.value)}>
           {fit(fmt(it.value), labelW)} <Text color={color('green')}>{bar(it.share, barW)}</Text> {(it.share * 100).toFixed(1).padStart(5)}%
         </Text>
@@ -114,8 +114,7 @@ function Detail({ s, width, height }: { s: State; width: number; height: number 
   const f = a.features;
   const half = width >= 100 ? Math.floor(width / 2) - 1 : width;
   const lines = alertText(a, s.lang, s.window?.window.timeSlot).split('\n');
-  const top = Math.max(0, Math.min(s.selected, 0));
-  void top;
+  const max = height < 30 && width < 100 ? 3 : 5;
   return (
     <Box flexDirection="column">
       <Text bold color={color(SEV_COLOR[a.severity])}>
@@ -123,13 +122,13 @@ function Detail({ s, width, height }: { s: State; width: number; height: number 
       </Text>
       <Box flexDirection={width >= 100 ? 'row' : 'column'}>
         <Box flexDirection="column" width={half}>
-          <Bars title={T(s.lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`)} items={f.protocols} fmt={protoLabel} width={half} lang={s.lang} />
-          <Bars title={T(s.lang, `Destination ports (${f.distinct.dstPorts})`, `目的Port（${f.distinct.dstPorts}）`)} items={f.dstPorts} fmt={portLabel} width={half} lang={s.lang} />
+          <Bars title={T(s.lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`)} items={f.protocols} fmt={protoLabel} width={half} lang={s.lang} max={max} />
+          <Bars title={T(s.lang, `Destination ports (${f.distinct.dstPorts})`, `目的Port（${f.distinct.dstPorts}）`)} items={f.dstPorts} fmt={portLabel} width={half} lang={s.lang} max={max} />
           {height > 30 || width >= 100 ? <Bars title={T(s.lang, `TCP flags`, `TCP Flags`)} items={f.tcpFlags} fmt={String} width={half} lang={s.lang} /> : null}
         </Box>
         <Box flexDirection="column" width={half}>
-          <Bars title={T(s.lang, `Packets per flow (${f.distinct.packets})`, `Packet特徵（${f.distinct.packets}）`)} items={f.packets} fmt={String} width={half} lang={s.lang} />
-          <Bars title={T(s.lang, `Bytes per flow (${f.distinct.bytes})`, `Octet特徵（${f.distinct.bytes}）`)} items={f.bytes} fmt={String} width={half} lang={s.lang} />
+          <Bars title={T(s.lang, `Packets per flow (${f.distinct.packets})`, `Packet特徵（${f.distinct.packets}）`)} items={f.packets} fmt={String} width={half} lang={s.lang} max={max} />
+          <Bars title={T(s.lang, `Bytes per flow (${f.distinct.bytes})`, `Octet特徵（${f.distinct.bytes}）`)} items={f.bytes} fmt={String} width={half} lang={s.lang} max={max} />
           {a.entryPoints?.length ? (
             <Box flexDirection="column">
               <Text bold>{T(s.lang, 'Entry points (exporter#interface)', '攻擊入口（路由器#介面）')}</Text>
@@ -206,11 +205,14 @@ export function helpLines(lang: Lang): string[] {
   return ACTIONS.map((a) => `${a.keys.map(keyLabel).join(' / ').padEnd(14)} ${lang === 'zh-TW' ? a.zh : a.en}${a.dangerous ? ' (!)' : ''}${a.disabledWhy ? ` — ${lang === 'zh-TW' ? '停用' : 'disabled'}: ${a.disabledWhy}` : ''}`);
 }
 
-function Help({ s, width }: { s: State; width: number }) {
+function Help({ s, width, height }: { s: State; width: number; height: number }) {
+  const lines = helpLines(s.lang);
+  const room = Math.max(1, height - 1);
+  const top = Math.max(0, Math.min(s.selected, lines.length - room));
   return (
     <Box flexDirection="column">
-      <Text bold>{T(s.lang, 'Keys', '按鍵')}</Text>
-      {helpLines(s.lang).map((l) => (
+      <Text bold>{T(s.lang, 'Keys', '按鍵')}{lines.length > room ? T(s.lang, `  (j/k scroll, ${top + 1}-${Math.min(lines.length, top + room)} of ${lines.length})`, `  （j/k 捲動，${top + 1}-${Math.min(lines.length, top + room)}／${lines.length}）`) : ''}</Text>
+      {lines.slice(top, top + room).map((l) => (
         <Text key={l}>{fit(l, width)}</Text>
       ))}
     </Box>
@@ -231,10 +233,11 @@ function keyName(input: string, k: { upArrow: boolean; downArrow: boolean; retur
 }
 
 /** The application. */
-export function App({ backend, lang, onQuit }: { backend: Backend; lang: Lang; onQuit?: () => void }) {
+export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backend; lang: Lang; onQuit?: () => void; size?: { w: number; h: number } }) {
   const [s, dispatch] = useReducer(reduce, lang, initialState);
   const { stdout } = useStdout();
-  const [size, setSize] = React.useState({ w: stdout?.columns ?? 80, h: stdout?.rows ?? 24 });
+  const [termSize, setSize] = React.useState({ w: stdout?.columns ?? 80, h: stdout?.rows ?? 24 });
+  const size = fixedSize ?? termSize;
   const { exit } = useApp();
   const sRef = useRef(s);
   sRef.current = s;
@@ -401,7 +404,7 @@ export function App({ backend, lang, onQuit }: { backend: Backend; lang: Lang; o
         {scope === 'detail' ? <Detail s={s} width={width} height={bodyH} /> : null}
         {scope === 'investigate' ? <Investigate s={s} width={width} height={bodyH} /> : null}
         {scope === 'blocks' ? <Blocks s={s} /> : null}
-        {scope === 'help' ? <Help s={s} width={width} /> : null}
+        {scope === 'help' ? <Help s={s} width={width} height={bodyH} /> : null}
       </Box>
       <Text color={s.flash?.error ? color('red') : color('green')}>{fit(inputLine ?? stripControl(s.flash?.text ?? ''), width)}</Text>
       <Text dimColor>{fit(hints(scope, s.lang), width)}</Text>

@@ -49,6 +49,7 @@ export interface State {
   flash?: { text: string; error?: boolean };
   investigate?: InvestigateState;
   lagSeconds?: number;
+  helpReturn?: number;
   quit: boolean;
 }
 
@@ -156,10 +157,12 @@ export function reduce(s: State, m: Msg): State {
     case 'moveTo':
       return { ...s, selected: m.index === 'first' ? 0 : Math.max(0, visibleRows(s).length - 1) };
     case 'push':
-      return screenOf(s) === m.screen ? s : { ...s, stack: [...s.stack, m.screen], flash: undefined };
+      // The help screen scrolls with the cursor; keep the list's cursor to restore it.
+      return screenOf(s) === m.screen ? s : { ...s, stack: [...s.stack, m.screen], flash: undefined, ...(m.screen === 'help' ? { helpReturn: s.selected, selected: 0 } : {}) };
     case 'back':
       if (s.input) return { ...s, input: undefined };
-      return s.stack.length > 1 ? { ...s, stack: s.stack.slice(0, -1) } : s;
+      if (s.stack.length <= 1) return s;
+      return { ...s, stack: s.stack.slice(0, -1), ...(screenOf(s) === 'help' ? { selected: s.helpReturn ?? 0 } : {}) };
     case 'toggleMark': {
       const a = selectedAnomaly(s);
       if (!a) return s;

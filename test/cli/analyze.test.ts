@@ -38,7 +38,7 @@ describe('nocflow analyze (built CLI)', () => {
     const f = path.join(CAPTURES, 'synscan.ipfix.nfcapd');
     const en = await nocflow('analyze', f);
     expect(en.stdout).toContain('※Attacker：172.16.0.8');
-    expect(en.stdout).toContain('Wide scan or intrusion');
+    expect(en.stdout).toContain('Scan or intrusion');
     expect(en.stdout).toMatch(/distinct destination ports in 5 minutes: 1,000 \(threshold 500, 2\.0×\)/);
     const zh = await nocflow('--lang', 'zh-TW', 'analyze', f);
     expect(zh.stdout).toContain('※異常類型：疑似大範圍掃瞄或入侵');

@@ -6,7 +6,9 @@ import { registerHunt } from './hunt.js';
 import { registerGen } from './gen.js';
 import { registerWatch } from './watch.js';
 import { registerEngine } from './engine.js';
+import { registerTui } from './tui.js';
+import { registerDemo } from './demo.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo];

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { App, helpLines, topRow, type Backend } from '../../src/tui/app.js';
+import { ACTIONS } from '../../src/views/keymap.js';
+import { bar, fit, sparkline, mainFeature } from '../../src/views/format.js';
+import type { ViewAnomaly, ViewWindow } from '../../src/tui/state.js';
+
+const features = (port: number, share = 1) => ({
+  protocols: [{ value: 6, share: 1 }], dstPorts: [{ value: port, share }, { value: 80, share: 1 - share }], packets: [{ value: 1, share: 0.986 }], bytes: [{ value: 40, share: 0.985 }],
+  tcpFlags: [{ value: '......S.', share: 0.99 }], distinct: { protocols: 1, dstPorts: 2, packets: 3, bytes: 4 }, synOnlyShare: 0.99, onePacket40Share: 0.985, serverLike: false, clientPortShare: 1, serverPortShare: 0,
+});
+const anomaly = (i: number, p: Partial<ViewAnomaly> = {}): ViewAnomaly => ({
+  ip: `203.0.113.${i}`, role: 'attacker', type: 'scan', severity: i === 1 ? 'super' : 'over', score: 100 - i, evidence: [{ indicator: 'distinct destinations', value: 5000 + i, threshold: 1000, ratio: 5 }],
+  metrics: { flows: 1000 * i, packets: 1000 * i, bytes: 40000 * i, distinctPeers: 5000 + i, distinctPorts: 2 },
+  features: features(2375), signature: '2375-1-40', tracking: { firstSeenSlot: 10, windowsSeen: 3, shareAbove: 1, streak: 3 }, history: [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1], ...p,
+});
+const window = (n: number): ViewWindow => ({
+  window: { timeSlot: 5984521, start: 1795356150, end: 1795356450 }, flows: 123456, packets: 1, bytes: 1, distinctIps: 10,
+  anomalies: [
+    ...Array.from({ length: n }, (_, i) => anomaly(i + 1)),
+    { ...anomaly(200), ip: '192.0.2.10', role: 'victim', type: 'port-ddos-victim', signature: undefined, features: features(80), entryPoints: [{ exporter: '127.0.0.2', interface: 7, flows: 800, share: 0.8 }, { exporter: '127.0.0.3', interface: 3, flows: 200, share: 0.2 }], victim: { distinctSources: 15000, spoofedShare: 0.97 }, score: 1 },
+  ],
+});
+
+/** A test double of the engine connection: answers from fixtures, records calls, lets the test push events. */
+function fakeBackend(win: ViewWindow) {
+  const calls: { method: string; params: unknown }[] = [];
+  const listeners = new Map<string, ((d: unknown) => void)[]>();
+  const backend: Backend = {
+    async call<T>(method: string, params?: unknown): Promise<T> {
+      calls.push({ method, params });
+      if (method === 'windows.latest' || method === 'windows.get') return win as T;
+      if (method === 'investigate.start') return { id: 7 } as T;
+      return null as T;
+    },
+    on(event, fn) {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return () => undefined;
+    },
+  };
+  const emit = (event: string, data: unknown) => (listeners.get(event) ?? []).forEach((f) => f(data));
+  return { backend, calls, emit };
+}
+
+const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+
+describe('TUI screens (ink-testing-library)', () => {
+  it('top-N at 80x24: header, columns, localized labels, selection', async () => {
+    const { backend } = fakeBackend(window(30));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    const frame = r.lastFrame()!;
+    const lines = frame.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    expect(lines.every((l) => l.length <= 80)).toBe(true);
+    expect(frame).toContain('2026-11-22 14:02 UTC');
+    expect(frame).toContain('123k flows');
+    expect(frame).toContain('31 anomalies');
+    expect(frame).toContain('203.0.113.1 ');
+    expect(frame).toContain('2375-1-40');
+    expect(frame).toContain('Scan or intrusion');
+    r.unmount();
+  });
+
+  it('zh-TW labels with correct widths', async () => {
+    const { backend } = fakeBackend(window(3));
+    const r = render(<App backend={backend} lang="zh-TW" size={{ w: 80, h: 24 }} />);
+    await tick();
+    const frame = r.lastFrame()!;
+    expect(frame).toContain('疑似大範圍掃瞄或入侵');
+    expect(frame).toContain('疑似被分散式攻擊特…');
+    expect(frame).toContain('類型');
+    r.unmount();
+  });
+
+  it('Enter opens the detail with bars and percentages; Esc returns', async () => {
+    const { backend } = fakeBackend(window(3));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write('\r');
+    await tick();
+    const frame = r.lastFrame()!;
+    expect(frame).toContain('Destination ports (2)');
+    expect(frame).toMatch(/2375\s+█+\s+100\.0%/);
+    expect(frame).toContain('Packets per flow (3)');
+    expect(frame).toMatch(/1\s+█+.*98\.6%/);
+    r.stdin.write('\u001b');
+    await tick();
+    expect(r.lastFrame()).toContain('203.0.113.2');
+    r.unmount();
+  });
+
+  it('a victim shows its entry points ranked', async () => {
+    const { backend } = fakeBackend(window(2));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write('G');
+    await tick();
+    r.stdin.write('\r');
+    await tick();
+    const frame = r.lastFrame()!;
+    expect(frame).toContain('Entry points');
+    expect(frame).toMatch(/127\.0\.0\.2#7\s+[█▏▎▍▌▋▊▉]+\s+80\.0%/);
+    r.unmount();
+  });
+
+  it('/ filters the list, ? lists every key of the key table', async () => {
+    const { backend } = fakeBackend(window(12));
+    const r = render(<App backend={backend} lang="en" size={{ w: 100, h: 40 }} />);
+    await tick();
+    r.stdin.write('/');
+    await tick();
+    for (const ch of '192.0') { r.stdin.write(ch); await tick(5); }
+    await tick();
+    let frame = r.lastFrame()!;
+    expect(frame).toContain('192.0.2.10');
+    expect(frame).not.toContain('203.0.113.1 ');
+    r.stdin.write('\r');
+    await tick();
+    r.stdin.write('?');
+    await tick();
+    frame = r.lastFrame()!;
+    expect(helpLines('en')).toHaveLength(ACTIONS.length);
+    for (const a of ACTIONS.filter((x) => x.id !== 'command')) expect(frame, a.id).toContain(a.en.slice(0, 20));
+    r.unmount();
+  });
+
+  it('at 80x24 the help scrolls with j', async () => {
+    const { backend } = fakeBackend(window(2));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write('?');
+    await tick();
+    expect(r.lastFrame()).toContain(`1-18 of ${ACTIONS.length}`);
+    expect(r.lastFrame()).not.toContain('quit');
+    for (let i = 0; i < 5; i++) { r.stdin.write('j'); await tick(5); }
+    await tick();
+    expect(r.lastFrame()).toContain('quit');
+    r.unmount();
+  });
+
+  it('Space marks rows, f asks a reason and sends one verdict per marked row', async () => {
+    const { backend, calls } = fakeBackend(window(5));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write(' ');
+    await tick();
+    r.stdin.write(' ');
+    await tick();
+    expect(r.lastFrame()).toContain('2 marked');
+    r.stdin.write('f');
+    await tick();
+    for (const ch of 'scanner') { r.stdin.write(ch); await tick(5); }
+    r.stdin.write('\r');
+    await tick();
+    const v = calls.filter((c) => c.method === 'verdict.set');
+    expect(v.map((c) => c.params)).toEqual([
+      { ip: '203.0.113.1', type: 'scan', reason: 'scanner' },
+      { ip: '203.0.113.2', type: 'scan', reason: 'scanner' },
+    ]);
+    r.unmount();
+  });
+
+  it('i investigates the selected IP and shows progress then peers; b says why it is disabled', async () => {
+    const { backend, calls, emit } = fakeBackend(window(3));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write('b');
+    await tick();
+    expect(r.lastFrame()).toContain('FlowSpec blocking is not available');
+    r.stdin.write('i');
+    await tick();
+    expect(calls.find((c) => c.method === 'investigate.start')!.params).toMatchObject({ target: '203.0.113.1' });
+    emit('investigate.progress', { id: 7, filesDone: 3, filesTotal: 12, flows: 4000 });
+    await tick();
+    expect(r.lastFrame()).toContain('3/12 files');
+    emit('investigate.result', { id: 7, history: [], summary: { target: '203.0.113.1/32', source: 'nfcapd', from: 0, to: 1, files: 12, flows: 5000, packets: 5000, bytes: 200000, asSource: 5000, asDestination: 0, topPeers: [{ ip: '198.51.100.99', flows: 42, bytes: 1680 }], topPorts: [{ proto: 6, port: 2375, flows: 5000 }], protocols: [{ proto: 6, flows: 5000 }], series: [{ t: 0, flows: 10 }, { t: 60000, flows: 20 }] } });
+    await tick();
+    const frame = r.lastFrame()!;
+    expect(frame).toContain('198.51.100.99');
+    expect(frame).toContain('TCP/2375');
+    expect(frame).toContain('(no ARP/MAC collection configured)');
+    r.unmount();
+  });
+
+  it('p pauses: a new window waits until resume', async () => {
+    const fb = fakeBackend(window(2));
+    const r = render(<App backend={fb.backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write('p');
+    await tick();
+    expect(r.lastFrame()).toContain('PAUSED');
+    r.unmount();
+  });
+
+  it('strips control characters from network text', () => {
+    const evil = anomaly(1, { ip: '203.0.113.1', unit: 'evil\u001b[2J\u0007unit' });
+    const row = topRow(evil, 'en', 80, false);
+    expect(row).not.toMatch(/[\u0000-\u001f]/);
+    expect(row).toContain('evilu…');
+  });
+
+  it('pure helpers: fit counts CJK as two cells; bars; sparklines', () => {
+    expect(fit('連線對象過多', 8)).toBe('連線對… ');
+    expect(fit('ab', 4, 'right')).toBe('  ab');
+    expect(bar(0.5, 10)).toBe('█████     ');
+    expect(bar(1, 4)).toBe('████');
+    expect(sparkline([0, 1, 2, 4])).toBe('·▂▄█');
+    expect(mainFeature(anomaly(1, { signature: undefined }))).toBe('TCP/2375 100.0%');
+  });
+});
