@@ -65,7 +65,8 @@ export async function streamDemo(opts: { port: number; host?: string; signal: Ab
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((res) => {
     if (signal.aborted) return res();
-    const t = setTimeout(res, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
+    const onAbort = () => { clearTimeout(t); res(); };
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); res(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
