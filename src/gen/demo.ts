@@ -20,9 +20,8 @@ export function demoMinute(minute: number, startMs: number, seed = 1): FlowRecor
   const mix: ScenarioName[] = ['background', 'benign-servers', ...DEMO_MIXES[minute % DEMO_MIXES.length]];
   const flows: FlowRecord[] = [];
   for (const name of mix) {
-    // A 5-minute scenario squeezed into one minute at a quarter of its volume: distinct counts stay above
-    // thresholds for the attacks, volumes stay realistic per minute.
-    const g = generateScenario(name, { seed: seed + minute * 31, scale: name === 'background' ? 0.2 : 0.3, base: startMs });
+    // Attacks at full size (their distinct counts must clear the thresholds in one file); background thinned.
+    const g = generateScenario(name, { seed: seed + minute * 31, scale: name === 'background' || name === 'benign-servers' ? 0.2 : 1, base: startMs });
     for (const f of g.flows) {
       // 5 minutes squeezed into the first 20 s of the minute, so one 1-minute nfcapd file holds a whole burst.
       const off = Math.floor((f.start - startMs) / 15);
