@@ -1,5 +1,6 @@
 /** Every area's migrations, in application order. Append new areas at the end. */
 import { engineMigrations } from './engine.js';
+import { devicesMigrations } from './devices.js';
 
 /** One schema change: a stable id (area-NNN) and its SQL. */
 export interface Migration {
@@ -7,4 +8,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations];
