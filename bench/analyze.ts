@@ -16,7 +16,7 @@ const FLOWS = Number(process.env.NOCFLOW_BENCH_FLOWS ?? 10_000_000);
 const SAME_FIELDS = 'fmt:%tsr %ter %sa %da %sp %dp %pr %flg %pkt %byt %in %out %sas %das %ra';
 
 async function ensureFile(): Promise<string> {
-  const file = path.join(ROOT, '.bench-data', `scale-${FLOWS}`, 'nfcapd.202611221405');
+  const file = path.join(ROOT, '.bench-data', `scale-v2-${FLOWS}`, 'nfcapd.202611221405');
   if (fs.existsSync(file)) return file;
   console.log(`building ${FLOWS.toLocaleString('en-US')} flows through nfcapd into ${path.relative(ROOT, file)} (once)...`);
   const t0 = Date.now();
@@ -38,6 +38,7 @@ export async function run(): Promise<void> {
   const ours = await measure('node', [path.join(ROOT, 'bin/nocflow.js'), 'analyze', file, '--json'], { keepStdout: true, env: { NOCFLOW_CONFIG_DIR: path.join(ROOT, '.bench-data', 'cfg') } });
   const doc = JSON.parse(ours.stdout) as { flows: number; anomalies: { ip: string; type: string }[] };
   const distinct = doc.anomalies.length;
+
 
   const w = [46, 9, 12, 10, 16];
   console.log(row(['command', 'wall s', 'flows/s', 'peak MiB', 'nocflow / this'], w));
