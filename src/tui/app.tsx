@@ -5,24 +5,24 @@
  */
 import React, { useEffect, useReducer, useRef } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
-import { ACTIONS, actionFor, complete, hints, keyLabel, type Scope } from '../views/keymap.js';
+import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, type Scope } from '../views/keymap.js';
 import { aboveMinutes, bar, fit, human, mainFeature, shortDuration, sparkline } from '../views/format.js';
 import { alertText, portLabel, protoLabel } from '../engine/alert-text.js';
 import { roleLabels, typeLabel, parseLang, type Lang } from '../i18n/labels.js';
-import { actionTargets, initialState, reduce, screenOf, selectedAnomaly, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
+import { actionTargets, blockTargets, initialState, reduce, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
+import { askUnblock, confirmBlock, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
+import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
+import { Footer } from '../views/footer.js';
+import { Sparkline } from '../views/charts.js';
+import { theme } from '../views/theme.js';
+import { parseInvestigateArgs } from '../views/investigate.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 
-/** What the TUI needs from the engine (the socket connection, or a test double). */
-export interface Backend {
-  call<T = unknown>(method: string, params?: unknown): Promise<T>;
-  on(event: string, fn: (data: unknown) => void): () => void;
-  onState?(fn: (s: 'connecting' | 'connected' | 'reconnecting' | 'closed') => void): () => void;
-}
+export type { Backend };
 
-const NO_COLOR = !!process.env.NO_COLOR;
-const color = (c: string) => (NO_COLOR ? undefined : c);
+const color = theme.color;
 const SEV_COLOR: Record<string, string> = { super: 'red', over: 'yellow' };
 
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
@@ -180,35 +180,45 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
               ))}
             </Box>
           </Box>
-          <Text>{fit(`${T(s.lang, 'flows/min', '每分鐘Flow')} ${sparkline(sum.series.map((x) => x.flows).slice(-60))}`, width)}</Text>
+          <Text>
+            {fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}
+            <Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />
+          </Text>
         </Box>
       ) : null}
-      <Text bold>ARP/MAC</Text>
-      <Text dimColor>{T(s.lang, '(no ARP/MAC collection configured)', '（未設定 ARP/MAC 收集）')}</Text>
-      <Text bold>{T(s.lang, 'Blocks', '封鎖')}</Text>
-      <Text dimColor>{T(s.lang, '(FlowSpec blocking is not available in this build)', '（此版本尚無 FlowSpec 封鎖）')}</Text>
+      <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
+      <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={(d) => `${d.device}  ${d.mac}  ${d.port}${d.vlan ? ` vlan ${d.vlan}` : ''}  ${d.seen}`} />
+      <Text bold>{T(s.lang, 'Blocks covering it', '相關封鎖規則')}</Text>
+      <Section lang={s.lang} width={width} sec={inv.blocks} empty={T(s.lang, '(no FlowSpec rule covers this address)', '（沒有 FlowSpec 規則涵蓋此位址）')} render={(b) => `${b.rule}  ${b.who}  ${b.why}`} />
     </Box>
   );
 }
 
-function Blocks({ s }: { s: State }) {
+/** A side section of Investigate: rows, loading, unavailable (why), error, or an honest empty state. */
+function Section<R>({ sec, render: line, empty, width, lang }: { sec?: { rows?: R[]; unavailable?: string; error?: string }; render: (r: R) => string; empty: string; width: number; lang: Lang }) {
+  if (!sec) return <Text dimColor>{T(lang, 'asking the engine…', '查詢中…')}</Text>;
+  if (sec.unavailable) return <Text dimColor>{fit(`(${sec.unavailable})`, width)}</Text>;
+  if (sec.error) return <Text color={color('red')}>{fit(sec.error, width)}</Text>;
+  if (!sec.rows) return <Text dimColor>{T(lang, 'asking the engine…', '查詢中…')}</Text>;
+  if (sec.rows.length === 0) return <Text dimColor>{empty}</Text>;
   return (
     <Box flexDirection="column">
-      <Text bold>{T(s.lang, 'FlowSpec blocks', 'FlowSpec 封鎖')}</Text>
-      <Text dimColor>{T(s.lang, 'No blocks: FlowSpec blocking (BGP speaker) is not part of this build yet.', '沒有封鎖：此版本尚未包含 FlowSpec（BGP speaker）。')}</Text>
+      {sec.rows.slice(0, 8).map((r, i) => (
+        <Text key={i}>{fit(line(r), width)}</Text>
+      ))}
     </Box>
   );
 }
 
 /** The help screen's lines, generated from the key table (pure). */
-export function helpLines(lang: Lang): string[] {
-  return ACTIONS.map((a) => `${a.keys.map(keyLabel).join(' / ').padEnd(14)} ${lang === 'zh-TW' ? a.zh : a.en}${a.dangerous ? ' (!)' : ''}${a.disabledWhy ? ` — ${lang === 'zh-TW' ? '停用' : 'disabled'}: ${a.disabledWhy}` : ''}`);
+export function helpLines(lang: Lang, caps: State['caps'] = {}): string[] {
+  return helpRows(lang, caps).map((r) => `${r.keys.padEnd(14)} ${r.text}${r.dangerous ? T(lang, ' [confirmed first]', '［需確認］') : ''}${r.disabled ? ` — ${T(lang, 'disabled', '停用')}: ${r.disabled}` : ''}`);
 }
 
 function Help({ s, width, height }: { s: State; width: number; height: number }) {
-  const lines = helpLines(s.lang);
+  const lines = helpLines(s.lang, s.caps);
   const room = Math.max(1, height - 1);
-  const top = Math.max(0, Math.min(s.selected, lines.length - room));
+  const top = Math.max(0, Math.min(s.scrollText, lines.length - room));
   return (
     <Box flexDirection="column">
       <Text bold>{T(s.lang, 'Keys', '按鍵')}{lines.length > room ? T(s.lang, `  (j/k scroll, ${top + 1}-${Math.min(lines.length, top + room)} of ${lines.length})`, `  （j/k 捲動，${top + 1}-${Math.min(lines.length, top + room)}／${lines.length}）`) : ''}</Text>
@@ -217,19 +227,6 @@ function Help({ s, width, height }: { s: State; width: number; height: number })
       ))}
     </Box>
   );
-}
-
-/** Map ink's input to a key name of the key table. */
-function keyName(input: string, k: { upArrow: boolean; downArrow: boolean; return: boolean; escape: boolean; ctrl: boolean; tab: boolean; pageDown: boolean; pageUp: boolean }): string {
-  if (k.upArrow) return 'up';
-  if (k.downArrow) return 'down';
-  if (k.return) return 'return';
-  if (k.escape) return 'escape';
-  if (k.tab) return 'tab';
-  if (k.pageDown) return 'pagedown';
-  if (k.pageUp) return 'pageup';
-  if (k.ctrl) return `ctrl+${input}`;
-  return input;
 }
 
 /** The application. */
@@ -256,9 +253,14 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       );
     dispatch({ t: 'connection', state: 'connected' });
     void load();
+    void probeCapabilities(backend, dispatch);
     const offs = [
       backend.on('window', () => void load()),
-      backend.on('reconnected', () => void load()),
+      backend.on('reconnected', () => {
+        void load();
+        void probeCapabilities(backend, dispatch);
+      }),
+      backend.on('block.changed', () => void loadBlocks(backend, dispatch, sRef.current.caps)),
       backend.on('verdict.changed', () => void load()),
       backend.on('engine-lag', (d) => dispatch({ t: 'lag', seconds: Number((d as { seconds: number }).seconds) })),
       backend.on('file-error', (d) => dispatch({ t: 'flash', text: `skipped ${stripControl(String((d as { file: string }).file))}: ${stripControl(String((d as { reason: string }).reason))}`, error: true })),
@@ -291,8 +293,9 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     }
     const to = Date.now();
     const from = to - rangeMinutes * 60_000;
-    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined } });
+    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined } });
     dispatch({ t: 'push', screen: 'investigate' });
+    void loadInvestigateSections(backend, dispatch, target, sRef.current.caps, sRef.current.lang);
     backend.call<{ id: number }>('investigate.start', { target, from, to }).then(
       (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
@@ -320,13 +323,15 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
           (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
         );
       case 'investigate': {
-        const m = /^(\S+)(?:\s+(\d+)([mhd]))?$/.exec(arg);
-        if (!m) return dispatch({ t: 'flash', text: 'usage: :investigate IP|prefix [30m|2h|1d]', error: true });
-        const n = m[2] ? Number(m[2]) * (m[3] === 'h' ? 60 : m[3] === 'd' ? 1440 : 1) : 60;
-        return investigate(m[1], n);
+        const a = parseInvestigateArgs(arg);
+        if (!a) return dispatch({ t: 'flash', text: 'usage: :investigate IP|prefix [30m|2h|1d]', error: true });
+        return investigate(a.target, a.minutes);
       }
       case 'blocks':
+        void loadBlocks(backend, dispatch, sRef.current.caps);
         return dispatch({ t: 'push', screen: 'blocks' });
+      case 'help':
+        return dispatch({ t: 'push', screen: 'help' });
       case 'top':
         return dispatch({ t: 'back' });
       default:
@@ -356,10 +361,11 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       if (input && !k.ctrl && !k.meta) return dispatch({ t: 'inputChar', ch: input });
       return;
     }
-    const scope = screenOf(cur) as Scope;
+    const scope: Scope = cur.confirm ? 'confirm' : (screenOf(cur) as Scope);
     const action = actionFor(name, scope);
     if (!action) return;
-    if (action.disabledWhy) return dispatch({ t: 'flash', text: action.disabledWhy, error: true });
+    const why = disabledReason(action, cur.caps, cur.lang);
+    if (why) return dispatch({ t: 'flash', text: why, error: true });
     const page = Math.max(1, Math.floor((size.h - 6) / 2));
     switch (action.id) {
       case 'down': return dispatch({ t: 'move', by: 1 });
@@ -384,7 +390,22 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'pause': return dispatch({ t: 'togglePause' });
       case 'hide-fp': return dispatch({ t: 'toggleHideFp' });
       case 'false-positive': return actionTargets(cur).length ? dispatch({ t: 'startInput', kind: 'reason' }) : undefined;
-      case 'blocks': return dispatch({ t: 'push', screen: 'blocks' });
+      case 'blocks':
+        void loadBlocks(backend, dispatch, cur.caps);
+        return dispatch({ t: 'push', screen: 'blocks' });
+      case 'block': {
+        const targets = scope === 'detail' ? [selectedAnomaly(cur)].filter((a): a is ViewAnomaly => !!a) : actionTargets(cur);
+        return void proposeBlock(backend, dispatch, targets, cur.lang);
+      }
+      case 'unblock': return askUnblock(dispatch, blockTargets(cur), cur.lang);
+      case 'confirm': {
+        const c = cur.confirm;
+        if (!c || c.busy || c.lines.length === 0) return;
+        dispatch({ t: 'confirm', confirm: { ...c, busy: true } });
+        if (c.kind === 'block') return void confirmBlock(backend, dispatch, c.payload as unknown[], cur.lang, cur.caps);
+        return void confirmUnblock(backend, dispatch, c.payload as string[], cur.lang, cur.caps);
+      }
+      case 'cancel': return dispatch({ t: 'confirm', confirm: undefined });
       case 'filter': return dispatch({ t: 'startInput', kind: 'filter' });
       case 'command': return dispatch({ t: 'startInput', kind: 'command' });
       case 'help': return dispatch({ t: 'push', screen: 'help' });
@@ -394,20 +415,35 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
 
   const width = Math.max(40, size.w);
   const bodyH = Math.max(4, size.h - 5);
-  const scope = screenOf(s) as Scope;
+  const scope: Scope = s.confirm ? 'confirm' : (screenOf(s) as Scope);
   const inputLine = s.input ? `${s.input.kind === 'command' ? ':' : s.input.kind === 'filter' ? '/' : T(s.lang, 'reason: ', '理由：')}${s.input.text}█` : undefined;
   return (
     <Box flexDirection="column" width={width} height={size.h}>
       <Header s={s} width={width} />
       <Box flexDirection="column" height={bodyH} overflow="hidden">
-        {scope === 'top' ? <TopList s={s} width={width} height={bodyH} /> : null}
-        {scope === 'detail' ? <Detail s={s} width={width} height={bodyH} /> : null}
-        {scope === 'investigate' ? <Investigate s={s} width={width} height={bodyH} /> : null}
-        {scope === 'blocks' ? <Blocks s={s} /> : null}
-        {scope === 'help' ? <Help s={s} width={width} height={bodyH} /> : null}
+        {s.connection === 'reconnecting' || s.connection === 'closed' ? (
+          <Text inverse bold color={color('red')}>{fit(s.connection === 'closed' ? T(s.lang, 'engine connection closed', '與引擎的連線已關閉') : T(s.lang, 'engine restarted or went away — reconnecting… (the screen shows the last data)', '引擎重新啟動或離線 — 重新連線中…（畫面為最後的資料）'), width)}</Text>
+        ) : null}
+        {s.confirm ? <ConfirmDialog title={s.confirm.title} lines={s.confirm.lines} refused={s.confirm.refused} busy={s.confirm.busy} width={width} height={bodyH} lang={s.lang} /> : null}
+        {!s.confirm && screenOf(s) === 'top' ? <TopList s={s} width={width} height={bodyH} /> : null}
+        {!s.confirm && screenOf(s) === 'detail' ? <Scroll by={s.scrollText}><Detail s={s} width={width} height={bodyH} /></Scroll> : null}
+        {!s.confirm && screenOf(s) === 'investigate' ? <Scroll by={s.scrollText}><Investigate s={s} width={width} height={bodyH} /></Scroll> : null}
+        {!s.confirm && screenOf(s) === 'blocks' ? (
+          <BlocksScreen rows={visibleBlocks(s)} loading={s.blocks.loading} error={s.blocks.error} unavailable={capabilityMissing('flowspec', s.caps, s.lang)} selected={s.blockSelected} marks={s.blockMarks} filter={s.filter} width={width} height={bodyH} now={Date.now()} lang={s.lang} />
+        ) : null}
+        {!s.confirm && screenOf(s) === 'help' ? <Help s={s} width={width} height={bodyH} /> : null}
       </Box>
-      <Text color={s.flash?.error ? color('red') : color('green')}>{fit(inputLine ?? stripControl(s.flash?.text ?? ''), width)}</Text>
-      <Text dimColor>{fit(hints(scope, s.lang), width)}</Text>
+      <Text color={theme.flash(!!s.flash?.error && !inputLine)}>{fit(inputLine ?? stripControl(s.flash?.text ?? ''), width)}</Text>
+      <Footer hints={hints(scope, s.lang, s.caps)} width={width} />
+    </Box>
+  );
+}
+
+/** A text screen scrolled up by `by` lines (j/k) inside the body's hidden overflow. */
+function Scroll({ by, children }: { by: number; children: React.ReactNode }) {
+  return (
+    <Box flexDirection="column" marginTop={-by} flexShrink={0}>
+      {children}
     </Box>
   );
 }

@@ -5,6 +5,9 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { InvestigateSummary, InvestigateProgress } from '../daemon/investigate.js';
 import type { Lang } from '../i18n/labels.js';
+import type { Capabilities } from '../views/keymap.js';
+import type { BlockRow } from '../views/blocks.js';
+import type { DeviceRow } from '../views/investigate.js';
 
 export type ScreenId = 'top' | 'detail' | 'investigate' | 'blocks' | 'help';
 export type SortKey = 'score' | 'flows' | 'peers' | 'bytes';
@@ -24,6 +27,22 @@ export interface InvestigateState {
   history?: { timeSlot: number; anomaly: Anomaly }[];
   error?: string;
   running: boolean;
+  /** ARP/MAC answers (devices.where): rows, or why there are none. */
+  devices?: { rows?: DeviceRow[]; unavailable?: string; error?: string };
+  /** FlowSpec rules that cover the target (block.list). */
+  blocks?: { rows?: BlockRow[]; unavailable?: string; error?: string };
+}
+
+/** A dangerous action waiting for the operator's yes (the exact rule and its impact are in `lines`). */
+export interface ConfirmState {
+  kind: 'block' | 'unblock';
+  title: string;
+  lines: string[];
+  /** Opaque payload handed back to the action on yes (the proposals, or the rule ids). */
+  payload: unknown;
+  /** Set when the engine refused the proposal: shown, and yes is not offered. */
+  refused?: string[];
+  busy?: boolean;
 }
 
 export interface State {
@@ -49,7 +68,15 @@ export interface State {
   flash?: { text: string; error?: boolean };
   investigate?: InvestigateState;
   lagSeconds?: number;
-  helpReturn?: number;
+  /** What the engine can do (probed at connect); missing ones disable keys with a reason. */
+  caps: Capabilities;
+  /** The Blocks view's rows, selection and marks. */
+  blocks: { rows?: BlockRow[]; error?: string; loading: boolean };
+  blockSelected: number;
+  blockMarks: Set<string>;
+  /** Scroll offset of the text screens (detail, investigate). */
+  scrollText: number;
+  confirm?: ConfirmState;
   quit: boolean;
 }
 
@@ -67,6 +94,11 @@ export const initialState = (lang: Lang): State => ({
   paused: false,
   hideFalsePositives: false,
   connection: 'connecting',
+  caps: {},
+  blocks: { loading: false },
+  blockSelected: 0,
+  blockMarks: new Set(),
+  scrollText: 0,
   quit: false,
 });
 
@@ -92,12 +124,16 @@ export type Msg =
   | { t: 'lang'; lang: Lang }
   | { t: 'flash'; text: string; error?: boolean }
   | { t: 'investigate'; inv: Partial<InvestigateState> & { target?: string } }
+  | { t: 'caps'; caps: Capabilities }
+  | { t: 'blocks'; blocks: State['blocks'] }
+  | { t: 'confirm'; confirm: ConfirmState | undefined }
   | { t: 'quit' };
 
 /** The current screen. */
 export const screenOf = (s: State): ScreenId => s.stack[s.stack.length - 1];
 
-const key = (a: Anomaly) => `${a.ip}|${a.role}|${a.type}`;
+/** The identity of an anomaly row (marks and cursor follow it across updates). */
+export const rowKey = (a: Anomaly): string => `${a.ip}|${a.role}|${a.type}`;
 
 /** The rows of the top-N list after filter, false-positive hiding and sort. Pure. */
 export function visibleRows(s: State): ViewAnomaly[] {
@@ -117,6 +153,21 @@ export function visibleRows(s: State): ViewAnomaly[] {
   return [...rows].sort((x, y) => by[s.sort](y) - by[s.sort](x) || x.ip.localeCompare(y.ip));
 }
 
+/** The Blocks view's rows after the filter. Pure. */
+export function visibleBlocks(s: State): BlockRow[] {
+  const f = s.filter.trim().toLowerCase();
+  const rows = s.blocks.rows ?? [];
+  return f ? rows.filter((r) => [r.rule, r.who, r.why, r.action].some((x) => x.toLowerCase().includes(f))) : rows;
+}
+
+/** The rules an unblock applies to: the marked ones, or the selected one. */
+export function blockTargets(s: State): BlockRow[] {
+  const rows = visibleBlocks(s);
+  if (s.blockMarks.size > 0) return rows.filter((r) => s.blockMarks.has(r.id));
+  const sel = rows[s.blockSelected];
+  return sel ? [sel] : [];
+}
+
 /** The selected anomaly, if any. */
 export function selectedAnomaly(s: State): ViewAnomaly | undefined {
   return visibleRows(s)[s.selected];
@@ -125,7 +176,7 @@ export function selectedAnomaly(s: State): ViewAnomaly | undefined {
 /** The anomalies an action applies to: the marked rows, or the selected one. */
 export function actionTargets(s: State): ViewAnomaly[] {
   const rows = visibleRows(s);
-  if (s.marks.size > 0) return rows.filter((a) => s.marks.has(key(a)));
+  if (s.marks.size > 0) return rows.filter((a) => s.marks.has(rowKey(a)));
   const sel = rows[s.selected];
   return sel ? [sel] : [];
 }
@@ -143,7 +194,7 @@ export function reduce(s: State, m: Msg): State {
       const cur = selectedAnomaly(s);
       const next = { ...s, window: m.window, pending: undefined, travelled: m.live ? s.travelled : true };
       const rows = visibleRows(next);
-      const idx = cur ? rows.findIndex((a) => key(a) === key(cur)) : -1;
+      const idx = cur ? rows.findIndex((a) => rowKey(a) === rowKey(cur)) : -1;
       return { ...next, selected: idx >= 0 ? idx : clamp(s.selected, Math.max(1, rows.length)) };
     }
     case 'connection':
@@ -151,24 +202,36 @@ export function reduce(s: State, m: Msg): State {
     case 'lag':
       return { ...s, lagSeconds: m.seconds };
     case 'move': {
-      const n = screenOf(s) === 'top' ? visibleRows(s).length : 1000;
-      return { ...s, selected: clamp(s.selected + m.by, Math.max(1, n)) };
+      const scr = screenOf(s);
+      if (scr === 'blocks') return { ...s, blockSelected: clamp(s.blockSelected + m.by, Math.max(1, visibleBlocks(s).length)) };
+      if (scr !== 'top') return { ...s, scrollText: Math.max(0, s.scrollText + m.by) };
+      return { ...s, selected: clamp(s.selected + m.by, Math.max(1, visibleRows(s).length)) };
     }
     case 'moveTo':
+      if (screenOf(s) === 'blocks') return { ...s, blockSelected: m.index === 'first' ? 0 : Math.max(0, visibleBlocks(s).length - 1) };
       return { ...s, selected: m.index === 'first' ? 0 : Math.max(0, visibleRows(s).length - 1) };
     case 'push':
-      // The help screen scrolls with the cursor; keep the list's cursor to restore it.
-      return screenOf(s) === m.screen ? s : { ...s, stack: [...s.stack, m.screen], flash: undefined, ...(m.screen === 'help' ? { helpReturn: s.selected, selected: 0 } : {}) };
+      // The filter belongs to the list it was typed in: entering or leaving the Blocks view clears it.
+      return screenOf(s) === m.screen ? s : { ...s, stack: [...s.stack, m.screen], flash: undefined, scrollText: 0, ...(m.screen === 'blocks' || screenOf(s) === 'blocks' ? { filter: '' } : {}) };
     case 'back':
       if (s.input) return { ...s, input: undefined };
+      if (s.confirm) return { ...s, confirm: undefined };
       if (s.stack.length <= 1) return s;
-      return { ...s, stack: s.stack.slice(0, -1), ...(screenOf(s) === 'help' ? { selected: s.helpReturn ?? 0 } : {}) };
+      return { ...s, stack: s.stack.slice(0, -1), scrollText: 0, ...(screenOf(s) === 'blocks' ? { filter: '' } : {}) };
     case 'toggleMark': {
+      if (screenOf(s) === 'blocks') {
+        const r = visibleBlocks(s)[s.blockSelected];
+        if (!r) return s;
+        const blockMarks = new Set(s.blockMarks);
+        if (blockMarks.has(r.id)) blockMarks.delete(r.id);
+        else blockMarks.add(r.id);
+        return { ...s, blockMarks, blockSelected: clamp(s.blockSelected + 1, Math.max(1, visibleBlocks(s).length)) };
+      }
       const a = selectedAnomaly(s);
       if (!a) return s;
       const marks = new Set(s.marks);
-      if (marks.has(key(a))) marks.delete(key(a));
-      else marks.add(key(a));
+      if (marks.has(rowKey(a))) marks.delete(rowKey(a));
+      else marks.add(rowKey(a));
       return { ...s, marks, selected: clamp(s.selected + 1, Math.max(1, visibleRows(s).length)) };
     }
     case 'cycleSort':
@@ -182,7 +245,7 @@ export function reduce(s: State, m: Msg): State {
     case 'inputChar': {
       if (!s.input) return s;
       const text = s.input.text + m.ch;
-      return { ...s, input: { ...s.input, text }, ...(s.input.kind === 'filter' ? { filter: text, selected: 0 } : {}) };
+      return { ...s, input: { ...s.input, text }, ...(s.input.kind === 'filter' ? { filter: text, selected: 0, blockSelected: 0 } : {}) };
     }
     case 'inputBackspace': {
       if (!s.input) return s;
@@ -211,6 +274,14 @@ export function reduce(s: State, m: Msg): State {
       const base: InvestigateState = s.investigate && (m.inv.target === undefined || m.inv.target === s.investigate.target) ? s.investigate : { target: m.inv.target ?? '', from: 0, to: 0, running: false };
       return { ...s, investigate: { ...base, ...m.inv } };
     }
+    case 'caps':
+      return { ...s, caps: { ...s.caps, ...m.caps } };
+    case 'blocks': {
+      const ids = new Set((m.blocks.rows ?? []).map((r) => r.id));
+      return { ...s, blocks: m.blocks, blockMarks: new Set([...s.blockMarks].filter((id) => ids.has(id))), blockSelected: clamp(s.blockSelected, Math.max(1, m.blocks.rows?.length ?? 1)) };
+    }
+    case 'confirm':
+      return { ...s, confirm: m.confirm };
     case 'quit':
       return { ...s, quit: true };
   }

@@ -57,7 +57,8 @@ export function bar(share: number, width: number): string {
   const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
   const full = Math.floor(eighths / 8);
   const rest = eighths % 8;
-  return ('█'.repeat(full) + (rest ? '▏▎▍▌▋▊▉'[7 - rest] ?? '' : '')).padEnd(width, ' ').slice(0, width);
+  // Partial cells: index rest-1 is rest eighths ('▏' = 1/8 … '▉' = 7/8).
+  return ('█'.repeat(full) + (rest ? '▏▎▍▌▋▊▉'[rest - 1] : '')).padEnd(width, ' ').slice(0, width);
 }
 
 /** "TCP/22 99.9%", or the signature when there is one. */
@@ -74,4 +75,14 @@ export function mainFeature(a: Anomaly): string {
 /** Minutes above threshold so far (from tracking; a window is 5 minutes). */
 export function aboveMinutes(a: Anomaly): number {
   return (a.tracking?.streak ?? 1) * 5;
+}
+
+/** One bar-chart line split in parts: label fitted to a column, the bar, and the percentage ("99.9%"). Pure. */
+export function barLine(label: string, share: number, width: number): { label: string; bar: string; pct: string; text: string } {
+  const labelW = Math.min(14, Math.max(6, Math.floor(width * 0.3)));
+  const barW = Math.max(4, width - labelW - 8);
+  const l = fit(label, labelW);
+  const b = bar(share, barW);
+  const p = `${(Math.max(0, Math.min(1, share)) * 100).toFixed(1)}%`.padStart(6);
+  return { label: l, bar: b, pct: p, text: `${l} ${b} ${p}` };
 }

@@ -1,78 +1,207 @@
 /**
- * The one key table: it drives input, the footer hints and the `?` help. Screens name the scopes in which an action
- * works; dangerous actions ask for confirmation; a disabled action says why.
+ * The one key table: it drives input, the footer hints and the `?` help (and README's keys table, kept in sync by a
+ * test). Screens name the scopes in which an action works; dangerous actions ask for confirmation; an action whose
+ * engine capability is missing stays listed and says why it is disabled.
  */
-export type Scope = 'global' | 'top' | 'detail' | 'investigate' | 'blocks' | 'help';
+import type { Lang } from '../i18n/labels.js';
 
+/** Where an action works. `global` works everywhere; `confirm` is the confirmation dialog. */
+export type Scope = 'global' | 'top' | 'detail' | 'investigate' | 'blocks' | 'help' | 'confirm';
+
+/** Engine features an action may need (probed at connect: a handler the engine does not have disables its keys). */
+export type Capability = 'flowspec' | 'verdicts' | 'devices';
+
+/** What the connected engine can do; `undefined` = not known yet (still probing). */
+export type Capabilities = Partial<Record<Capability, boolean>>;
+
+/** One action of the key table. */
 export interface Action {
   id: string;
-  /** Key names as ink reports them: a character, or 'up' 'down' 'return' 'escape' 'tab' 'pageup' 'pagedown', 'ctrl+d'. */
+  /** Key names as {@link keyName} reports them: a character, or 'up' 'down' 'return' 'escape' 'tab' 'pageup' 'pagedown', 'ctrl+d'. */
   keys: string[];
   scopes: Scope[];
   en: string;
   zh: string;
+  /** Changes the network or shared state: asks for confirmation first. */
   dangerous?: boolean;
-  /** When set, the action is shown but does nothing and says this. */
-  disabledWhy?: string;
+  /** The engine capability the action needs. */
+  needs?: Capability;
+  /** Shown in the footer of these scopes. */
+  hint?: Scope[];
 }
 
-export const ACTIONS: Action[] = [
-  { id: 'down', keys: ['j', 'down'], scopes: ['top', 'blocks', 'detail', 'investigate', 'help'], en: 'move down', zh: '下移' },
-  { id: 'up', keys: ['k', 'up'], scopes: ['top', 'blocks', 'detail', 'investigate', 'help'], en: 'move up', zh: '上移' },
-  { id: 'first', keys: ['g'], scopes: ['top', 'blocks'], en: 'first row', zh: '第一列' },
-  { id: 'last', keys: ['G'], scopes: ['top', 'blocks'], en: 'last row', zh: '最後一列' },
-  { id: 'pagedown', keys: ['ctrl+d', 'pagedown'], scopes: ['top', 'blocks'], en: 'half page down', zh: '下半頁' },
-  { id: 'pageup', keys: ['ctrl+u', 'pageup'], scopes: ['top', 'blocks'], en: 'half page up', zh: '上半頁' },
-  { id: 'open', keys: ['return'], scopes: ['top'], en: 'attacker detail', zh: '攻擊者細節' },
-  { id: 'back', keys: ['escape'], scopes: ['detail', 'investigate', 'blocks', 'help'], en: 'back (cancels a running query)', zh: '返回（取消查詢）' },
-  { id: 'investigate', keys: ['i'], scopes: ['top', 'detail'], en: 'investigate the IP (last hour)', zh: '調查此IP（最近一小時）' },
-  { id: 'mark', keys: [' '], scopes: ['top'], en: 'mark / unmark row', zh: '標記/取消標記' },
-  { id: 'sort', keys: ['s'], scopes: ['top'], en: 'sort by score / flows / peers / bytes', zh: '排序：分數/Flow/對象/Bytes' },
-  { id: 'pause', keys: ['p'], scopes: ['top'], en: 'pause / resume live updates', zh: '暫停/恢復更新' },
-  { id: 'false-positive', keys: ['f'], scopes: ['top', 'detail'], en: 'mark false positive (with a reason)', zh: '標記為誤判（附理由）' },
+const LISTS: Scope[] = ['top', 'blocks'];
+const SCROLLS: Scope[] = ['top', 'blocks', 'detail', 'investigate', 'help'];
+
+/** The key table. */
+export const ACTIONS: readonly Action[] = [
+  { id: 'down', keys: ['j', 'down'], scopes: SCROLLS, en: 'move down', zh: '下移' },
+  { id: 'up', keys: ['k', 'up'], scopes: SCROLLS, en: 'move up', zh: '上移' },
+  { id: 'first', keys: ['g', 'home'], scopes: LISTS, en: 'first row', zh: '第一列' },
+  { id: 'last', keys: ['G', 'end'], scopes: LISTS, en: 'last row', zh: '最後一列' },
+  { id: 'pagedown', keys: ['ctrl+d', 'pagedown'], scopes: LISTS, en: 'half page down', zh: '下半頁' },
+  { id: 'pageup', keys: ['ctrl+u', 'pageup'], scopes: LISTS, en: 'half page up', zh: '上半頁' },
+  { id: 'open', keys: ['return'], scopes: ['top'], en: 'attacker detail', zh: '攻擊者細節', hint: ['top'] },
+  { id: 'confirm', keys: ['y', 'return'], scopes: ['confirm'], en: 'confirm', zh: '確認', hint: ['confirm'] },
+  { id: 'cancel', keys: ['n', 'escape'], scopes: ['confirm'], en: 'cancel', zh: '取消', hint: ['confirm'] },
+  { id: 'back', keys: ['escape'], scopes: ['detail', 'investigate', 'blocks', 'help'], en: 'back (cancels a running query)', zh: '返回（取消查詢）', hint: ['detail', 'investigate', 'blocks', 'help'] },
+  { id: 'investigate', keys: ['i'], scopes: ['top', 'detail'], en: 'investigate the IP (last hour)', zh: '調查此IP（最近一小時）', hint: ['top', 'detail'] },
+  { id: 'mark', keys: [' '], scopes: LISTS, en: 'mark / unmark row (actions apply to all marked)', zh: '標記/取消標記（動作套用到所有標記）', hint: ['top'] },
+  { id: 'sort', keys: ['s'], scopes: ['top'], en: 'sort by score / flows / peers / bytes', zh: '排序：分數/Flow/對象/Bytes', hint: ['top'] },
+  { id: 'pause', keys: ['p'], scopes: ['top'], en: 'pause / resume live updates', zh: '暫停/恢復更新', hint: ['top'] },
+  { id: 'false-positive', keys: ['f'], scopes: ['top', 'detail'], en: 'mark false positive (with a reason)', zh: '標記為誤判（附理由）', needs: 'verdicts', hint: ['top', 'detail'] },
   { id: 'hide-fp', keys: ['h'], scopes: ['top'], en: 'hide / show false positives', zh: '隱藏/顯示誤判' },
-  { id: 'block', keys: ['b'], scopes: ['top', 'detail'], en: 'block with FlowSpec', zh: 'FlowSpec 封鎖', dangerous: true, disabledWhy: 'FlowSpec blocking is not available in this build (no BGP speaker configured)' },
-  { id: 'unblock', keys: ['u'], scopes: ['blocks'], en: 'unblock', zh: '解除封鎖', dangerous: true, disabledWhy: 'FlowSpec blocking is not available in this build (no BGP speaker configured)' },
-  { id: 'blocks', keys: ['B'], scopes: ['top'], en: 'blocks view', zh: '封鎖列表' },
-  { id: 'filter', keys: ['/'], scopes: ['top', 'blocks'], en: 'filter the list', zh: '過濾列表' },
-  { id: 'command', keys: [':'], scopes: ['global'], en: 'command line (:window -3, :lang zh-TW, :investigate IP, :quit)', zh: '命令列（:window -3、:lang zh-TW、:investigate IP、:quit）' },
-  { id: 'help', keys: ['?'], scopes: ['global'], en: 'this help', zh: '說明' },
-  { id: 'quit', keys: ['q'], scopes: ['global'], en: 'quit', zh: '離開' },
+  { id: 'block', keys: ['b'], scopes: ['top', 'detail'], en: 'block with FlowSpec (shows the rule first)', zh: 'FlowSpec 封鎖（先顯示規則）', dangerous: true, needs: 'flowspec', hint: ['top', 'detail'] },
+  { id: 'unblock', keys: ['u'], scopes: ['blocks'], en: 'unblock (withdraw the rule)', zh: '解除封鎖（撤回規則）', dangerous: true, needs: 'flowspec', hint: ['blocks'] },
+  { id: 'blocks', keys: ['B'], scopes: ['top', 'detail', 'investigate'], en: 'blocks view (FlowSpec rules)', zh: '封鎖列表（FlowSpec 規則）' },
+  { id: 'filter', keys: ['/'], scopes: LISTS, en: 'filter the list', zh: '過濾列表', hint: ['top', 'blocks'] },
+  { id: 'command', keys: [':'], scopes: ['global'], en: 'command line (:window -3, :lang zh-TW, :investigate IP, :blocks, :quit)', zh: '命令列（:window -3、:lang zh-TW、:investigate IP、:blocks、:quit）' },
+  { id: 'help', keys: ['?'], scopes: ['global'], en: 'this help', zh: '說明', hint: ['top', 'detail', 'investigate', 'blocks'] },
+  { id: 'quit', keys: ['q'], scopes: ['global'], en: 'quit', zh: '離開', hint: ['top'] },
 ];
 
-/** The action a key triggers in a scope (scope-specific first, then global). */
+/** The action a key triggers in a scope (scope-specific first, then global; the confirm dialog takes no globals). */
 export function actionFor(key: string, scope: Scope): Action | undefined {
-  return ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes(scope)) ?? ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes('global'));
+  const own = ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes(scope));
+  if (own || scope === 'confirm') return own;
+  return ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes('global'));
+}
+
+const WHY: Record<Capability, { en: string; zh: string; enProbing: string; zhProbing: string }> = {
+  flowspec: {
+    en: 'FlowSpec is not available: the engine has no block.* handlers (no BGP speaker configured in this build)',
+    zh: '無法使用 FlowSpec：引擎沒有 block.* 功能（此版本未設定 BGP speaker）',
+    enProbing: 'still asking the engine whether FlowSpec is available',
+    zhProbing: '正在詢問引擎是否支援 FlowSpec',
+  },
+  verdicts: {
+    en: 'the engine does not keep verdicts (no verdict.set handler)',
+    zh: '引擎不保存誤判紀錄（沒有 verdict.set）',
+    enProbing: 'still asking the engine whether it keeps verdicts',
+    zhProbing: '正在詢問引擎是否保存誤判紀錄',
+  },
+  devices: {
+    en: 'ARP/MAC lookups are not available: the engine has no devices.where handler',
+    zh: '無法查詢 ARP/MAC：引擎沒有 devices.where 功能',
+    enProbing: 'still asking the engine about ARP/MAC lookups',
+    zhProbing: '正在詢問引擎是否支援 ARP/MAC 查詢',
+  },
+};
+
+/** Why an action is disabled with these capabilities, or undefined when it is enabled. */
+export function disabledReason(a: Action, caps: Capabilities, lang: Lang): string | undefined {
+  if (!a.needs || caps[a.needs] === true) return undefined;
+  const w = WHY[a.needs];
+  if (caps[a.needs] === undefined) return lang === 'zh-TW' ? w.zhProbing : w.enProbing;
+  return lang === 'zh-TW' ? w.zh : w.en;
+}
+
+/** Why a capability is missing (for empty states), or undefined when present. */
+export function capabilityMissing(c: Capability, caps: Capabilities, lang: Lang): string | undefined {
+  if (caps[c] === true) return undefined;
+  const w = WHY[c];
+  if (caps[c] === undefined) return lang === 'zh-TW' ? w.zhProbing : w.enProbing;
+  return lang === 'zh-TW' ? w.zh : w.en;
 }
 
 /** Display name of a key. */
 export function keyLabel(k: string): string {
-  return ({ return: 'Enter', escape: 'Esc', ' ': 'Space', up: '↑', down: '↓', pagedown: 'PgDn', pageup: 'PgUp' } as Record<string, string>)[k] ?? k;
+  return ({ return: 'Enter', escape: 'Esc', ' ': 'Space', up: '↑', down: '↓', pagedown: 'PgDn', pageup: 'PgUp', home: 'Home', end: 'End', 'ctrl+d': 'Ctrl-d', 'ctrl+u': 'Ctrl-u' } as Record<string, string>)[k] ?? k;
 }
 
-/** Short footer hints for a scope. */
-export function hints(scope: Scope, lang: 'en' | 'zh-TW'): string {
-  const ids: Record<Scope, string[]> = {
-    top: ['open', 'investigate', 'filter', 'mark', 'sort', 'pause', 'false-positive', 'help', 'quit'],
-    detail: ['back', 'investigate', 'false-positive', 'help'],
-    investigate: ['back', 'help'],
-    blocks: ['back', 'unblock', 'help'],
-    help: ['back'],
-    global: [],
-  };
-  return ids[scope]
-    .map((id) => ACTIONS.find((a) => a.id === id)!)
-    .map((a) => `${keyLabel(a.keys[0])} ${(lang === 'zh-TW' ? a.zh : a.en).split(' (')[0]}`)
-    .join('  ');
+/** The description of an action in a language. */
+export function actionText(a: Action, lang: Lang): string {
+  return lang === 'zh-TW' ? a.zh : a.en;
+}
+
+/** One footer hint (key + short description), marked when disabled. */
+export interface Hint {
+  key: string;
+  text: string;
+  disabled: boolean;
+}
+
+/** The footer hints of a scope, from the table. */
+export function hints(scope: Scope, lang: Lang, caps: Capabilities = {}): Hint[] {
+  return ACTIONS.filter((a) => a.hint?.includes(scope)).map((a) => ({
+    key: keyLabel(a.keys[0]),
+    text: actionText(a, lang).split(/ \(|（/)[0],
+    disabled: disabledReason(a, caps, lang) !== undefined,
+  }));
+}
+
+/** One line of help per action: keys, description, where, flags (pure; the `?` screen and README use it). */
+export interface HelpRow {
+  id: string;
+  keys: string;
+  text: string;
+  scopes: string;
+  dangerous: boolean;
+  disabled?: string;
+}
+
+/** The help rows, generated from the table. */
+export function helpRows(lang: Lang, caps: Capabilities = {}): HelpRow[] {
+  return ACTIONS.map((a) => ({
+    id: a.id,
+    keys: a.keys.map(keyLabel).join(' '),
+    text: actionText(a, lang),
+    scopes: a.scopes.join(','),
+    dangerous: !!a.dangerous,
+    disabled: disabledReason(a, caps, lang),
+  }));
+}
+
+/** README's keys table (markdown), generated from the table; a test keeps README in sync with it. */
+export function keysMarkdown(): string {
+  const rows = ACTIONS.map((a) => `| ${a.keys.map((k) => `\`${keyLabel(k)}\``).join(' ')} | ${a.en}${a.dangerous ? ' (confirmed first)' : ''} | ${a.scopes.join(', ')} |`);
+  return ['| Keys | Action | Where |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
 /** Commands of the `:` line, for completion. */
-export const COMMANDS = ['window', 'lang', 'investigate', 'blocks', 'top', 'quit'] as const;
+export const COMMANDS = ['window', 'lang', 'investigate', 'blocks', 'top', 'help', 'quit'] as const;
 
-/** Complete a partial command line (Tab). */
+/** Arguments offered by Tab after a command. */
+const ARGS: Partial<Record<(typeof COMMANDS)[number], string[]>> = { lang: ['en', 'zh-TW'], window: ['-1', '-3', 'live'] };
+
+/** Complete a partial command line (Tab): the command name, then known arguments. Pure. */
 export function complete(line: string): string {
-  const word = line.replace(/^:/, '');
-  if (word.includes(' ')) return line;
-  const hits = COMMANDS.filter((c) => c.startsWith(word));
-  return hits.length === 1 ? `${hits[0]} ` : line;
+  const text = line.replace(/^:/, '');
+  const sp = text.indexOf(' ');
+  if (sp < 0) {
+    const hits = COMMANDS.filter((c) => c.startsWith(text));
+    if (hits.length === 1) return `${hits[0]} `;
+    return commonPrefix(hits.map(String)) || text;
+  }
+  const cmd = text.slice(0, sp) as (typeof COMMANDS)[number];
+  const arg = text.slice(sp + 1);
+  const hits = (ARGS[cmd] ?? []).filter((x) => x.startsWith(arg));
+  if (hits.length === 1) return `${cmd} ${hits[0]}`;
+  const common = commonPrefix(hits);
+  return common.length > arg.length ? `${cmd} ${common}` : text;
+}
+
+function commonPrefix(xs: string[]): string {
+  if (xs.length === 0) return '';
+  let p = xs[0];
+  for (const x of xs) while (!x.startsWith(p)) p = p.slice(0, -1);
+  return p;
+}
+
+/** Map ink's key report to a key name of the table (pure). */
+export function keyName(
+  input: string,
+  k: { upArrow?: boolean; downArrow?: boolean; return?: boolean; escape?: boolean; ctrl?: boolean; tab?: boolean; pageDown?: boolean; pageUp?: boolean; home?: boolean; end?: boolean },
+): string {
+  if (k.upArrow) return 'up';
+  if (k.downArrow) return 'down';
+  if (k.return) return 'return';
+  if (k.escape) return 'escape';
+  if (k.tab) return 'tab';
+  if (k.pageDown) return 'pagedown';
+  if (k.pageUp) return 'pageup';
+  if (k.home) return 'home';
+  if (k.end) return 'end';
+  if (k.ctrl) return `ctrl+${input}`;
+  return input;
 }

@@ -23,16 +23,28 @@ const window = (n: number): ViewWindow => ({
   ],
 });
 
-/** A test double of the engine connection: answers from fixtures, records calls, lets the test push events. */
-function fakeBackend(win: ViewWindow) {
+/** An engine error as the socket client reports it. */
+class FakeEngineError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * A test double of the engine connection: answers from fixtures, records calls, lets the test push events. Methods
+ * not in `extra` and not built in answer NO_METHOD, like an engine without that feature area.
+ */
+function fakeBackend(win: ViewWindow, extra: Record<string, (params: unknown) => unknown> = {}) {
   const calls: { method: string; params: unknown }[] = [];
   const listeners = new Map<string, ((d: unknown) => void)[]>();
   const backend: Backend = {
     async call<T>(method: string, params?: unknown): Promise<T> {
       calls.push({ method, params });
+      if (extra[method]) return extra[method](params) as T;
       if (method === 'windows.latest' || method === 'windows.get') return win as T;
       if (method === 'investigate.start') return { id: 7 } as T;
-      return null as T;
+      if (method === 'verdict.set' || method === 'verdict.list') return [] as T;
+      throw new FakeEngineError('NO_METHOD', `unknown method ${method}`);
     },
     on(event, fn) {
       listeners.set(event, [...(listeners.get(event) ?? []), fn]);
@@ -168,7 +180,7 @@ describe('TUI screens (ink-testing-library)', () => {
     await tick();
     r.stdin.write('b');
     await tick();
-    expect(r.lastFrame()).toContain('FlowSpec blocking is not available');
+    expect(r.lastFrame()).toContain('FlowSpec is not available: the engine has no block.* handlers');
     r.stdin.write('i');
     await tick();
     expect(calls.find((c) => c.method === 'investigate.start')!.params).toMatchObject({ target: '203.0.113.1' });
@@ -180,7 +192,7 @@ describe('TUI screens (ink-testing-library)', () => {
     const frame = r.lastFrame()!;
     expect(frame).toContain('198.51.100.99');
     expect(frame).toContain('TCP/2375');
-    expect(frame).toContain('(no ARP/MAC collection configured)');
+    expect(frame).toContain('ARP/MAC lookups are not available: the engine has no devices.where handler');
     r.unmount();
   });
 

@@ -1,0 +1,72 @@
+/** The Blocks view (FlowSpec rules) and the confirmation dialog for block / unblock. Render only. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import { blockHeader, blockLine, type BlockRow } from './blocks.js';
+import { fit } from './format.js';
+import { theme } from './theme.js';
+import type { Lang } from '../i18n/labels.js';
+
+const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
+
+/** The rules table, or an honest empty state (no FlowSpec handlers, loading, error, no rules). */
+export function BlocksScreen(props: {
+  rows: BlockRow[];
+  loading: boolean;
+  error?: string;
+  unavailable?: string;
+  selected: number;
+  marks: Set<string>;
+  filter: string;
+  width: number;
+  height: number;
+  now: number;
+  lang: Lang;
+}) {
+  const { lang, width } = props;
+  const title = T(lang, `FlowSpec blocks (${props.rows.length})`, `FlowSpec 封鎖（${props.rows.length}）`);
+  let body: React.ReactNode;
+  if (props.unavailable) body = <Text dimColor>{fit(props.unavailable, width)}</Text>;
+  else if (props.error) body = <Text color={theme.color('red')}>{fit(props.error, width)}</Text>;
+  else if (props.loading && props.rows.length === 0) body = <Text dimColor>{T(lang, 'loading rules…', '載入規則中…')}</Text>;
+  else if (props.rows.length === 0) body = <Text dimColor>{props.filter ? T(lang, `no rule matches /${props.filter}`, `沒有符合 /${props.filter} 的規則`) : T(lang, 'no FlowSpec rules are announced', '目前沒有 FlowSpec 規則')}</Text>;
+  else {
+    const room = Math.max(1, props.height - 2);
+    const top = Math.max(0, Math.min(props.selected - Math.floor(room / 2), props.rows.length - room));
+    body = (
+      <Box flexDirection="column">
+        <Text bold>{fit(blockHeader(width, lang), width)}</Text>
+        {props.rows.slice(top, top + room).map((r, i) => (
+          <Text key={r.id} inverse={top + i === props.selected}>
+            {fit(blockLine(r, width, props.now, props.marks.has(r.id)), width)}
+          </Text>
+        ))}
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column">
+      <Text bold color={theme.color('cyan')}>{fit(title, width)}</Text>
+      {body}
+    </Box>
+  );
+}
+
+/** A dangerous action's confirmation: the exact rules and impact, or the refusals with their reasons. */
+export function ConfirmDialog(props: { title: string; lines: string[]; refused?: string[]; busy?: boolean; width: number; height: number; lang: Lang }) {
+  const { lang, width } = props;
+  const room = Math.max(3, props.height - 4);
+  const refused = props.refused ?? [];
+  const body = [...props.lines, ...refused.map((r) => `${T(lang, 'REFUSED', '拒絕')}: ${r}`)];
+  const shown = body.slice(0, room);
+  const canConfirm = props.lines.length > 0 && !props.busy;
+  return (
+    <Box flexDirection="column" borderStyle="single" borderColor={theme.color('red')} width={width}>
+      <Text bold color={theme.color('red')}>{fit(props.title, width - 2)}</Text>
+      {shown.map((l, i) => (
+        <Text key={i} color={l.startsWith(T(lang, 'REFUSED', '拒絕')) ? theme.color('red') : undefined}>{fit(l, width - 2)}</Text>
+      ))}
+      {body.length > shown.length ? <Text dimColor>{T(lang, `… ${body.length - shown.length} more`, `… 另有 ${body.length - shown.length} 行`)}</Text> : null}
+      <Text bold>{fit(props.busy ? T(lang, 'sending…', '送出中…') : canConfirm ? T(lang, 'y / Enter: confirm    n / Esc: cancel', 'y / Enter：確認    n / Esc：取消') : T(lang, 'nothing to confirm — Esc closes', '沒有可確認的項目 — Esc 關閉'), width - 2)}</Text>
+    </Box>
+  );
+}
