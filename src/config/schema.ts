@@ -4,10 +4,12 @@
  */
 import { engineDefaults, engineSchema, type EngineConfig } from './sections/engine.js';
 import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.js';
+import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/devices.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
   store: StoreConfig;
+  devices: DevicesConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -15,9 +17,11 @@ export interface NocflowConfig {
 export const configSchema = {
   engine: engineSchema,
   store: storeSchema,
+  devices: devicesSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
   engine: engineDefaults,
   store: storeDefaults,
+  devices: devicesDefaults,
 };

@@ -1,0 +1,93 @@
+/** Config section `devices`: switches and routers whose ARP / MAC tables are collected over SSH. */
+import type { DeviceKind } from '../../devices/kinds.js';
+
+/** One device to collect from. The config file is written with mode 0600 because it may hold passwords. */
+export interface DeviceSpec {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file (OpenSSH or PEM). Either this or `password`. */
+  keyFile?: string;
+  passphrase?: string;
+  password?: string;
+  kind: DeviceKind;
+  /** Tables to collect; default both that the kind supports. */
+  collect: ('arp' | 'mac')[];
+}
+
+/** A MAC allowed to hold several IPs (a mobile device roaming, or a router answering for many). */
+export interface AllowedMac {
+  mac: string;
+  role: 'mobile' | 'router';
+  note?: string;
+}
+
+export interface DevicesConfig {
+  list: DeviceSpec[];
+  /** OpenSSH known_hosts file; empty = <data dir>/known_hosts. */
+  knownHostsFile: string;
+  /** Accept and record an unknown host key (a changed key is always refused). */
+  trustOnFirstUse: boolean;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** Devices collected at the same time. */
+  concurrency: number;
+  /** Collect at each 5-minute boundary while the engine runs. */
+  schedule: boolean;
+  allowMacs: AllowedMac[];
+}
+
+const kindEnum = ['ios', 'iosxe', 'iosxr', 'nxos', 'junos', 'eos'] as const;
+
+export const devicesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    list: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'host', 'user', 'kind'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+          host: { type: 'string', minLength: 1 },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+          user: { type: 'string', minLength: 1 },
+          keyFile: { type: 'string' },
+          passphrase: { type: 'string' },
+          password: { type: 'string' },
+          kind: { type: 'string', enum: kindEnum },
+          collect: { type: 'array', items: { type: 'string', enum: ['arp', 'mac'] } },
+        },
+      },
+    },
+    knownHostsFile: { type: 'string' },
+    trustOnFirstUse: { type: 'boolean' },
+    connectTimeoutMs: { type: 'integer', minimum: 100 },
+    commandTimeoutMs: { type: 'integer', minimum: 100 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+    schedule: { type: 'boolean' },
+    allowMacs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['mac', 'role'],
+        properties: { mac: { type: 'string' }, role: { type: 'string', enum: ['mobile', 'router'] }, note: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export const devicesDefaults: DevicesConfig = {
+  list: [],
+  knownHostsFile: '',
+  trustOnFirstUse: false,
+  connectTimeoutMs: 10_000,
+  commandTimeoutMs: 30_000,
+  concurrency: 4,
+  schedule: true,
+  allowMacs: [],
+};

@@ -1,0 +1,170 @@
+/**
+ * ARP/MAC anomalies as pure predicates that say why they fired:
+ * - senders probing unused addresses (an IP the gateway cannot resolve, yet outside hosts send to it);
+ * - a MAC holding several IPs over time (possible spoofing), unless allow-listed as mobile or router;
+ * - an IP moving between MACs, or its MAC between ports of one switch.
+ */
+import type { AllowedMac } from '../config/sections/devices.js';
+import { normalizeMac, ZERO_MAC } from './mac.js';
+
+/** What the probe check needs to know of an IP: the seeds' merged-by-IP document satisfies it. */
+export interface IpState {
+  ip: string;
+  typeList: string[];
+  macList: string[];
+}
+
+/** An outside host that sent traffic to unused addresses. */
+export interface ProbeSuspect {
+  ip: string;
+  role: 'attacker';
+  reason: string;
+  /** The unused addresses it sent to, sorted. */
+  targets: string[];
+  flows: number;
+}
+
+const UNUSED_STATES = new Set(['incomplete', 'deleted']);
+
+/** True when no device resolves the IP: its states are only Incomplete/Deleted, or its only MAC is all zeros. */
+export function isUnusedAddress(s: IpState): boolean {
+  const onlyUnusedStates = s.typeList.length > 0 && s.typeList.every((t) => UNUSED_STATES.has(t.toLowerCase()));
+  const onlyZeroMac = s.macList.length > 0 && s.macList.every((m) => m === ZERO_MAC);
+  return onlyUnusedStates || onlyZeroMac;
+}
+
+/** The senders of `inboundPairs` that reached unused addresses, most targets first. */
+export function unusedAddressProbers(
+  ipStates: Iterable<IpState>,
+  inboundPairs: Iterable<{ src: string; dst: string; flows: number }>,
+  opts: { minTargets?: number } = {},
+): ProbeSuspect[] {
+  const minTargets = opts.minTargets ?? 1;
+  const unused = new Set<string>();
+  for (const s of ipStates) if (isUnusedAddress(s)) unused.add(s.ip);
+  const bySrc = new Map<string, { targets: Set<string>; flows: number }>();
+  for (const p of inboundPairs) {
+    if (!unused.has(p.dst) || unused.has(p.src)) continue;
+    let r = bySrc.get(p.src);
+    if (!r) bySrc.set(p.src, (r = { targets: new Set(), flows: 0 }));
+    r.targets.add(p.dst);
+    r.flows += p.flows;
+  }
+  const out: ProbeSuspect[] = [];
+  for (const [ip, r] of bySrc) {
+    if (r.targets.size < minTargets) continue;
+    const targets = [...r.targets].sort();
+    const shown = targets.slice(0, 5).join(', ') + (targets.length > 5 ? `, … (${targets.length - 5} more)` : '');
+    out.push({ ip, role: 'attacker', targets, flows: r.flows, reason: `sent ${r.flows} flows to ${targets.length} unused address${targets.length === 1 ? '' : 'es'} (ARP only Incomplete/Deleted or MAC 00:00:00:00:00:00): ${shown}` });
+  }
+  return out.sort((a, b) => b.targets.length - a.targets.length || b.flows - a.flows || (a.ip < b.ip ? -1 : 1));
+}
+
+/** One history row as the anomaly checks read it (the store's `device_sightings`). */
+export interface HistoryRow {
+  source: 'arp' | 'mac';
+  device: string;
+  ip: string;
+  mac: string;
+  port: string;
+  state: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** A MAC that answered for several IPs. */
+export interface MacMultiIp {
+  mac: string;
+  ips: string[];
+  devices: string[];
+  firstSeen: number;
+  lastSeen: number;
+  reason: string;
+}
+
+const BROADCAST = 'ff:ff:ff:ff:ff:ff';
+
+function allowSet(allow: AllowedMac[]): Set<string> {
+  return new Set(allow.map((a) => normalizeMac(a.mac)).filter((m): m is string => m !== undefined));
+}
+
+/**
+ * MACs holding at least `minIps` IPs over the history. Ignored: the zero and broadcast MACs, a device's own
+ * interface addresses (state Interface), and allow-listed mobile / router MACs.
+ */
+export function macsWithSeveralIps(rows: Iterable<HistoryRow>, allow: AllowedMac[] = [], opts: { minIps?: number } = {}): MacMultiIp[] {
+  const minIps = opts.minIps ?? 2;
+  const skip = allowSet(allow);
+  const by = new Map<string, { ips: Set<string>; devs: Set<string>; first: number; last: number }>();
+  for (const r of rows) {
+    if (r.source !== 'arp' || r.mac === ZERO_MAC || r.mac === BROADCAST || skip.has(r.mac) || r.state === 'Interface') continue;
+    if (UNUSED_STATES.has(r.state.toLowerCase())) continue;
+    let m = by.get(r.mac);
+    if (!m) by.set(r.mac, (m = { ips: new Set(), devs: new Set(), first: r.firstSeen, last: r.lastSeen }));
+    m.ips.add(r.ip);
+    m.devs.add(r.device);
+    m.first = Math.min(m.first, r.firstSeen);
+    m.last = Math.max(m.last, r.lastSeen);
+  }
+  const out: MacMultiIp[] = [];
+  for (const [mac, m] of by) {
+    if (m.ips.size < minIps) continue;
+    const ips = [...m.ips].sort();
+    out.push({ mac, ips, devices: [...m.devs].sort(), firstSeen: m.first, lastSeen: m.last, reason: `MAC ${mac} held ${ips.length} IPs (${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ', …' : ''}); not allow-listed as mobile or router` });
+  }
+  return out.sort((a, b) => b.ips.length - a.ips.length || (a.mac < b.mac ? -1 : 1));
+}
+
+/** An IP whose MAC changed, or whose MAC moved between ports of one switch. */
+export interface IpMove {
+  ip: string;
+  kind: 'mac' | 'port';
+  /** What it moved between, oldest first: MACs, or `device port` strings. */
+  trail: string[];
+  reason: string;
+}
+
+/** IPs that moved between MACs, and IPs whose MAC moved between ports of the same device, over the history. */
+export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): IpMove[] {
+  const skip = allowSet(allow);
+  const macsOfIp = new Map<string, Map<string, number>>();
+  const portsOfMac = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    if (r.mac === ZERO_MAC || r.mac === BROADCAST) continue;
+    if (r.source === 'arp') {
+      if (r.state === 'Interface' || UNUSED_STATES.has(r.state.toLowerCase())) continue;
+      let m = macsOfIp.get(r.ip);
+      if (!m) macsOfIp.set(r.ip, (m = new Map()));
+      m.set(r.mac, Math.min(m.get(r.mac) ?? Infinity, r.firstSeen));
+    } else if (r.port && !/^(cpu|router|sup-eth)/i.test(r.port)) {
+      let m = portsOfMac.get(r.mac);
+      if (!m) portsOfMac.set(r.mac, (m = new Map()));
+      const key = `${r.device} ${r.port}`;
+      m.set(key, Math.min(m.get(key) ?? Infinity, r.firstSeen));
+    }
+  }
+  const order = (m: Map<string, number>) => [...m.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map((e) => e[0]);
+  const out: IpMove[] = [];
+  for (const [ip, macs] of [...macsOfIp.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (macs.size > 1 && ![...macs.keys()].some((m) => skip.has(m))) {
+      const trail = order(macs);
+      out.push({ ip, kind: 'mac', trail, reason: `IP ${ip} answered from ${trail.length} MACs: ${trail.join(' → ')}` });
+    }
+    for (const mac of macs.keys()) {
+      const ports = portsOfMac.get(mac);
+      if (!ports || skip.has(mac)) continue;
+      const perDevice = new Map<string, Map<string, number>>();
+      for (const [key, t] of ports) {
+        const dev = key.slice(0, key.indexOf(' '));
+        if (!perDevice.has(dev)) perDevice.set(dev, new Map());
+        perDevice.get(dev)!.set(key, t);
+      }
+      for (const [, m] of perDevice) {
+        if (m.size < 2) continue;
+        const trail = order(m);
+        out.push({ ip, kind: 'port', trail, reason: `IP ${ip} (MAC ${mac}) moved between ports: ${trail.join(' → ')}` });
+      }
+    }
+  }
+  return out;
+}

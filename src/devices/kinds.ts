@@ -1,0 +1,53 @@
+/**
+ * Device kinds as data: which command shows each table, how paging is turned off, what the pager prompt looks
+ * like. The collector and the test server both read this table; adding a kind is adding a row (and a parser).
+ */
+
+/** The device families nocflow can collect from. */
+export type DeviceKind = 'ios' | 'iosxe' | 'iosxr' | 'nxos' | 'junos' | 'eos';
+
+/** A table a device can be asked for. */
+export type TableName = 'arp' | 'mac';
+
+/** How to talk to one kind of device. */
+export interface KindProfile {
+  kind: DeviceKind;
+  label: string;
+  /** Sent once after the first prompt. */
+  pagingOff: string;
+  /** The command per table; a table missing here is not collected from this kind (an L3 router has no MAC table). */
+  commands: Partial<Record<TableName, string>>;
+}
+
+/** Every kind's commands. */
+export const KIND_PROFILES: Record<DeviceKind, KindProfile> = {
+  ios: { kind: 'ios', label: 'Cisco IOS', pagingOff: 'terminal length 0', commands: { arp: 'show arp', mac: 'show mac address-table' } },
+  iosxe: { kind: 'iosxe', label: 'Cisco IOS-XE', pagingOff: 'terminal length 0', commands: { arp: 'show ip arp', mac: 'show mac address-table' } },
+  iosxr: { kind: 'iosxr', label: 'Cisco IOS-XR', pagingOff: 'terminal length 0', commands: { arp: 'show arp' } },
+  nxos: { kind: 'nxos', label: 'Cisco NX-OS', pagingOff: 'terminal length 0', commands: { arp: 'show ip arp', mac: 'show mac address-table' } },
+  junos: { kind: 'junos', label: 'Juniper Junos', pagingOff: 'set cli screen-length 0', commands: { arp: 'show arp no-resolve', mac: 'show ethernet-switching table' } },
+  eos: { kind: 'eos', label: 'Arista EOS', pagingOff: 'terminal length 0', commands: { arp: 'show ip arp', mac: 'show mac address-table' } },
+};
+
+/** Every kind name. */
+export const DEVICE_KINDS = Object.keys(KIND_PROFILES) as DeviceKind[];
+
+/** The last line of a CLI buffer is a prompt: `sw1#`, `sw1>`, `RP/0/RSP0/CPU0:gw#`, `admin@ex1>`, `admin@ex1#`. */
+export const PROMPT_RE = /(?:^|\n)([A-Za-z0-9_@.:/()~-]{1,96}[>#%$]) ?$/;
+
+/** A pager prompt at the end of a buffer: Cisco/Arista ` --More-- `, Junos `---(more 42%)---`. */
+export const MORE_RE = /(?: ?--More-- ?|---\(more[^)]*\)---|<--- More --->)\s*$/i;
+
+/** Pager prompts anywhere (to remove them from collected text). */
+export const MORE_ANY_RE = / ?--More-- ?|---\(more[^)]*\)---|<--- More --->/gi;
+
+/** Commands for the tables requested (`want`) that this kind supports, in a stable order. */
+export function commandsFor(kind: DeviceKind, want: TableName[]): { table: TableName; command: string }[] {
+  const p = KIND_PROFILES[kind];
+  const out: { table: TableName; command: string }[] = [];
+  for (const table of ['arp', 'mac'] as const) {
+    const command = p.commands[table];
+    if (command && want.includes(table)) out.push({ table, command });
+  }
+  return out;
+}

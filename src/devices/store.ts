@@ -1,0 +1,154 @@
+/**
+ * The device history in SQLite: collection runs, each slot's tables per device (merged documents are rebuilt
+ * from them, so an on-demand run of one device never erases another's), and the sightings with first/last seen
+ * that `where` and the history anomalies read.
+ */
+import type { Db } from '../store/db.js';
+import type { HistoryRow, IpState } from './anomalies.js';
+import type { CollectionRun, RunRecorder } from './collector.js';
+import { mergeSlot, sightingsOf, type DeviceTables, type MergedSlot } from './merge.js';
+
+/** One line of a `where` answer. */
+export interface WhereRow {
+  source: 'arp' | 'mac';
+  device: string;
+  ip: string;
+  mac: string;
+  interface: string;
+  port: string;
+  vlan: number | null;
+  state: string;
+  firstSeen: number;
+  lastSeen: number;
+  firstSlot: number;
+  lastSlot: number;
+  times: number;
+  /** Seen in the device's latest successful collection. */
+  current: boolean;
+}
+
+/** Latest run of a device. */
+export interface DeviceRunRow {
+  device: string;
+  timeSlot: number;
+  startedAt: number;
+  durationMs: number;
+  ok: boolean;
+  reason: string | null;
+  error: string | null;
+  arpEntries: number;
+  macEntries: number;
+  skipped: number;
+}
+
+interface SightingDbRow {
+  source: 'arp' | 'mac';
+  device: string;
+  ip: string;
+  mac: string;
+  interface: string;
+  port: string;
+  vlan: number;
+  state: string;
+  first_seen: number;
+  last_seen: number;
+  first_slot: number;
+  last_slot: number;
+  times: number;
+}
+
+/** The device history store. */
+export class DeviceStore implements RunRecorder {
+  constructor(private readonly db: Db) {}
+
+  /** Record a collection run: its per-device outcome, tables and sightings, in one transaction. */
+  saveRun(run: CollectionRun): void {
+    const insRun = this.db.prepare(
+      `INSERT INTO device_runs (device, time_slot, started_at, duration_ms, ok, reason, error, arp_entries, mac_entries, skipped)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insTables = this.db.prepare(
+      `INSERT INTO device_tables (time_slot, device, timestamp, arp, mac) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (time_slot, device) DO UPDATE SET timestamp = excluded.timestamp, arp = excluded.arp, mac = excluded.mac`,
+    );
+    const upsert = this.db.prepare(
+      `INSERT INTO device_sightings (source, device, ip, mac, interface, port, vlan, state, first_seen, last_seen, first_slot, last_slot, times)
+       VALUES (@source, @device, @ip, @mac, @interface, @port, @vlan, @state, @ts, @ts, @slot, @slot, 1)
+       ON CONFLICT (source, device, ip, mac, interface, port, vlan, state) DO UPDATE SET
+         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+         first_slot = min(first_slot, excluded.first_slot), last_slot = max(last_slot, excluded.last_slot), times = times + 1`,
+    );
+    this.db.transaction(() => {
+      for (const r of run.results) {
+        insRun.run(r.device, run.timeSlot, r.timestamp, r.durationMs, r.ok ? 1 : 0, r.reason ?? null, r.error ?? null, r.arp.length, r.mac.length, r.skipped);
+        if (!r.ok) continue;
+        const t: DeviceTables = { device: r.device, timestamp: r.timestamp, arp: r.arp, mac: r.mac };
+        insTables.run(run.timeSlot, r.device, r.timestamp, JSON.stringify(r.arp), JSON.stringify(r.mac));
+        for (const s of sightingsOf(t)) upsert.run({ ...s, vlan: s.vlan ?? -1, ts: r.timestamp, slot: run.timeSlot });
+      }
+    })();
+  }
+
+  /** The merged documents of a slot, rebuilt from every device's tables stored for it. */
+  mergedAt(timeSlot: number): MergedSlot {
+    const rows = this.db.prepare('SELECT device, timestamp, arp, mac FROM device_tables WHERE time_slot = ? ORDER BY device').all(timeSlot) as { device: string; timestamp: number; arp: string; mac: string }[];
+    return mergeSlot(timeSlot, rows.map((r) => ({ device: r.device, timestamp: r.timestamp, arp: JSON.parse(r.arp), mac: JSON.parse(r.mac) })));
+  }
+
+  /** The newest slot with stored tables, if any. */
+  latestSlot(): number | undefined {
+    const r = this.db.prepare('SELECT max(time_slot) AS s FROM device_tables').get() as { s: number | null };
+    return r.s ?? undefined;
+  }
+
+  /** The IP states of a slot (default: the newest), for the unused-address check. */
+  ipStates(timeSlot = this.latestSlot()): IpState[] {
+    return timeSlot === undefined ? [] : this.mergedAt(timeSlot).byIp;
+  }
+
+  /** Every sighting last seen at or after `sinceMs` (default: all), for the history anomalies. */
+  history(sinceMs = 0): HistoryRow[] {
+    const rows = this.db.prepare('SELECT * FROM device_sightings WHERE last_seen >= ?').all(sinceMs) as SightingDbRow[];
+    return rows.map((r) => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+  }
+
+  /** The latest run of each device. */
+  latestRuns(): DeviceRunRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.* FROM device_runs r JOIN (SELECT device, max(id) AS id FROM device_runs GROUP BY device) l ON l.id = r.id ORDER BY r.device`,
+      )
+      .all() as { device: string; time_slot: number; started_at: number; duration_ms: number; ok: number; reason: string | null; error: string | null; arp_entries: number; mac_entries: number; skipped: number }[];
+    return rows.map((r) => ({ device: r.device, timeSlot: r.time_slot, startedAt: r.started_at, durationMs: r.duration_ms, ok: r.ok === 1, reason: r.reason, error: r.error, arpEntries: r.arp_entries, macEntries: r.mac_entries, skipped: r.skipped }));
+  }
+
+  /** Sightings of an IP (its ARP rows, and the MAC table rows of the MACs it had) or of a MAC, newest first. */
+  sightings(query: { ip: string } | { mac: string }): WhereRow[] {
+    const latestOk = new Map(
+      (this.db.prepare('SELECT device, max(time_slot) AS s FROM device_runs WHERE ok = 1 GROUP BY device').all() as { device: string; s: number }[]).map((r) => [r.device, r.s]),
+    );
+    let rows: SightingDbRow[];
+    if ('ip' in query) {
+      rows = this.db.prepare(`SELECT * FROM device_sightings WHERE source = 'arp' AND ip = ?`).all(query.ip) as SightingDbRow[];
+      const macs = [...new Set(rows.map((r) => r.mac).filter((m) => m !== '00:00:00:00:00:00'))];
+      const byMac = this.db.prepare(`SELECT * FROM device_sightings WHERE source = 'mac' AND mac = ?`);
+      for (const m of macs) rows.push(...(byMac.all(m) as SightingDbRow[]));
+    } else {
+      rows = this.db.prepare('SELECT * FROM device_sightings WHERE mac = ?').all(query.mac) as SightingDbRow[];
+    }
+    return rows
+      .map((r) => ({
+        source: r.source, device: r.device, ip: r.ip, mac: r.mac, interface: r.interface, port: r.port, vlan: r.vlan < 0 ? null : r.vlan,
+        state: r.state, firstSeen: r.first_seen, lastSeen: r.last_seen, firstSlot: r.first_slot, lastSlot: r.last_slot, times: r.times,
+        current: latestOk.get(r.device) === r.last_slot,
+      }))
+      .sort((a, b) => b.lastSeen - a.lastSeen || a.firstSeen - b.firstSeen || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0) || (a.source < b.source ? -1 : 1));
+  }
+
+  /** Forget tables and sightings older than `beforeSlot` (runs are kept). Returns rows removed. */
+  prune(beforeSlot: number): number {
+    const a = this.db.prepare('DELETE FROM device_tables WHERE time_slot < ?').run(beforeSlot).changes;
+    const b = this.db.prepare('DELETE FROM device_sightings WHERE last_slot < ?').run(beforeSlot).changes;
+    return a + b;
+  }
+}
