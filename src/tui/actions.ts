@@ -39,10 +39,19 @@ export async function probeCapabilities(backend: Backend, dispatch: Dispatch): P
       return { present: true };
     }
   };
-  const [blocks, verdicts, devices] = await Promise.all([probe('block.list', {}), probe('verdict.list', {}), probe('devices.where', { ip: '127.0.0.1' })]);
+  // engine.methods names every handler (src/daemon/methods.ts); older engines lack it, then each feature is probed.
+  const listed = await probe('engine.methods', undefined);
+  const names = Array.isArray(listed.answer) ? new Set(listed.answer.map(String)) : undefined;
+  // Probes only read: verdict.list stands for verdict.set, block.list for block.*.
+  const has = async (method: string, probeMethod: string, params: unknown) => (names ? { present: names.has(method) } : probe(probeMethod, params));
+  const [blocks, verdicts, devices] = await Promise.all([
+    has('block.propose', 'block.list', {}),
+    has('verdict.set', 'verdict.list', undefined),
+    has('devices.where', 'devices.where', { ip: '127.0.0.1' }),
+  ]);
   const caps: Capabilities = { flowspec: blocks.present, verdicts: verdicts.present, devices: devices.present };
   dispatch({ t: 'caps', caps });
-  if (blocks.present) dispatch({ t: 'blocks', blocks: { rows: toBlockRows(blocks.answer), loading: false } });
+  if (caps.flowspec) await loadBlocks(backend, dispatch, caps);
   return caps;
 }
 

@@ -313,9 +313,10 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         return dispatch({ t: 'lang', lang: parseLang(arg) });
       case 'window':
         if (!arg || arg === 'live' || arg === '0') {
+          dispatch({ t: 'goLive' });
           return void backend.call<ViewWindow | null>('windows.latest').then((w) => {
-            dispatch({ t: 'window', window: w, live: false });
-            dispatch({ t: 'flash', text: 'live' });
+            dispatch({ t: 'window', window: w, live: true });
+            dispatch({ t: 'flash', text: T(sRef.current.lang, 'live again', '恢復即時') });
           });
         }
         return void backend.call<ViewWindow | null>('windows.get', { ref: arg }).then(

@@ -125,6 +125,7 @@ export type Msg =
   | { t: 'flash'; text: string; error?: boolean }
   | { t: 'investigate'; inv: Partial<InvestigateState> & { target?: string } }
   | { t: 'caps'; caps: Capabilities }
+  | { t: 'goLive' }
   | { t: 'blocks'; blocks: State['blocks'] }
   | { t: 'confirm'; confirm: ConfirmState | undefined }
   | { t: 'quit' };
@@ -274,6 +275,8 @@ export function reduce(s: State, m: Msg): State {
       const base: InvestigateState = s.investigate && (m.inv.target === undefined || m.inv.target === s.investigate.target) ? s.investigate : { target: m.inv.target ?? '', from: 0, to: 0, running: false };
       return { ...s, investigate: { ...base, ...m.inv } };
     }
+    case 'goLive':
+      return { ...s, travelled: false };
     case 'caps':
       return { ...s, caps: { ...s.caps, ...m.caps } };
     case 'blocks': {

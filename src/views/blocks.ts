@@ -91,7 +91,7 @@ export function age(from: number | undefined, now: number): string {
 
 /** The Blocks view's declared columns (k9s-style header + render). */
 export const BLOCK_COLUMNS = [
-  { id: 'rule', en: 'RULE', zh: '規則', min: 28, grow: 0.55 },
+  { id: 'rule', en: 'RULE', zh: '規則', min: 24, grow: 0.55 },
   { id: 'action', en: 'ACTION', zh: '動作', min: 8, grow: 0.05 },
   { id: 'who', en: 'WHO', zh: '操作者', min: 8, grow: 0.1 },
   { id: 'why', en: 'WHY', zh: '理由', min: 10, grow: 0.2 },

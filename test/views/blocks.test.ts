@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { age, blockHeader, blockLine, ruleText, toBlockRows, toProposalView } from '../../src/views/blocks.js';
+import { parseInvestigateArgs, toDeviceRows } from '../../src/views/investigate.js';
+import { blocksCovering } from '../../src/tui/actions.js';
+import stringWidth from 'string-width';
+
+const NOW = Date.UTC(2026, 10, 22, 14, 0);
+
+describe('Blocks view model', () => {
+  it('reads block.list rows of either shape, stripping control characters', () => {
+    const rows = toBlockRows({
+      rules: [
+        { id: 'r1', text: 'match source 198.51.100.7/32 destination-port ==22 then discard', who: 'alice', reason: 'ssh brute\u001b[2J force', createdAt: NOW - 3_600_000, expiresAt: NOW + 1_800_000, matchedPackets: 1234 },
+        { id: 'r2', rule: { match: { destination: '192.0.2.10/32', protocol: 'udp' }, then: { 'rate-limit': 0 } }, user: 'bob', why: 'dns amp' },
+      ],
+    });
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ id: 'r1', who: 'alice', why: 'ssh brute force', matchedPackets: 1234 });
+    expect(rows[1].rule).toBe('match destination 192.0.2.10/32 protocol udp then rate-limit 0');
+    expect(rows[1].action).toBe('rate-limit 0');
+    expect(toBlockRows(null)).toEqual([]);
+  });
+
+  it('lines fit the width with age, expiry and matched columns', () => {
+    const [r] = toBlockRows([{ id: 'r1', text: 'match source 198.51.100.7/32 then discard', who: 'alice', why: 'x', createdAt: NOW - 65 * 60_000, expiresAt: NOW + 30 * 60_000, matchedPackets: 42 }]);
+    for (const w of [80, 160]) {
+      const line = blockLine(r, w, NOW, true);
+      expect(stringWidth(line)).toBeLessThanOrEqual(w);
+      expect(line.startsWith('* ')).toBe(true);
+      expect(line).toContain('1h05m');
+      expect(line).toContain('30m');
+      expect(line).toMatch(/42$/);
+      expect(stringWidth(blockHeader(w, 'zh-TW'))).toBeLessThanOrEqual(w);
+    }
+    expect(blockLine({ ...r, expiresAt: NOW - 1 }, 80, NOW, false)).toContain('expired');
+    expect(age(undefined, NOW)).toBe('—');
+  });
+
+  it('a proposal: exact rules and impact accepted, refusals kept with their reasons', () => {
+    const v = toProposalView({
+      proposals: [
+        { ok: true, rule: { text: 'match source 198.51.100.7/32 then discard' }, impact: ['would also match 0 other hosts', { text: '5,000 flows in the last window' }] },
+        { ok: false, target: '10.0.0.1', reasons: ['inside address: never blocked'] },
+      ],
+    });
+    expect(v.rules).toEqual(['match source 198.51.100.7/32 then discard']);
+    expect(v.impact).toEqual(['would also match 0 other hosts', '5,000 flows in the last window']);
+    expect(v.refused).toEqual(['10.0.0.1: inside address: never blocked']);
+    expect(v.accepted).toHaveLength(1);
+    expect(ruleText('a\u0007b')).toBe('ab');
+  });
+
+  it('blocksCovering finds rules naming an address inside the target', () => {
+    const rows = toBlockRows([{ id: 'a', text: 'match source 198.51.100.7/32 then discard' }, { id: 'b', text: 'match destination 192.0.2.10/32 then discard' }]);
+    expect(blocksCovering(rows, '198.51.100.7').map((r) => r.id)).toEqual(['a']);
+    expect(blocksCovering(rows, '192.0.2.0/24').map((r) => r.id)).toEqual(['b']);
+    expect(blocksCovering(rows, '203.0.113.1')).toEqual([]);
+    expect(blocksCovering(rows, 'not-an-ip')).toEqual([]);
+  });
+});
+
+describe('Investigate model', () => {
+  it('devices.where rows', () => {
+    const rows = toDeviceRows({ entries: [{ device: 'core-sw1', mac: '00:11:22:33:44:55', interface: 'Gi1/0/7', vlan: 20, seenAt: NOW }] });
+    expect(rows).toEqual([{ device: 'core-sw1', mac: '00:11:22:33:44:55', port: 'Gi1/0/7', vlan: '20', seen: '2026-11-22 14:00' }]);
+    expect(toDeviceRows(undefined)).toEqual([]);
+  });
+
+  it(':investigate arguments', () => {
+    expect(parseInvestigateArgs('198.51.100.7')).toEqual({ target: '198.51.100.7', minutes: 60 });
+    expect(parseInvestigateArgs('10.0.0.0/8 2h')).toEqual({ target: '10.0.0.0/8', minutes: 120 });
+    expect(parseInvestigateArgs('10.0.0.1 1d')).toEqual({ target: '10.0.0.1', minutes: 1440 });
+    expect(parseInvestigateArgs('10.0.0.1 0m')).toBeUndefined();
+    expect(parseInvestigateArgs('')).toBeUndefined();
+    expect(parseInvestigateArgs('a b c')).toBeUndefined();
+  });
+});
