@@ -50,9 +50,10 @@ export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
     },
     'devices.where': async (params) => {
       const p = obj(params);
-      if (typeof p.query !== 'string') throw new RpcError('BAD_REQUEST', 'devices.where needs {query: ip or mac}');
+      const q = [p.query, p.ip, p.mac].find((v): v is string => typeof v === 'string');
+      if (q === undefined) throw new RpcError('BAD_REQUEST', 'devices.where needs {query} (or {ip} / {mac})');
       try {
-        return whereLookup(deps.store, p.query, { history: p.history === true });
+        return whereLookup(deps.store, q, { history: p.history === true });
       } catch (err) {
         if (err instanceof WhereQueryError) throw new RpcError('BAD_REQUEST', err.message);
         throw err;

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDb } from '../../src/store/db.js';
+import { DeviceStore } from '../../src/devices/store.js';
+import { formatWhere, whereLookup, WhereQueryError } from '../../src/devices/where.js';
+import { devicesHandlers } from '../../src/devices/handlers.js';
+import { mergeSlot } from '../../src/devices/merge.js';
+import type { CollectionRun, DeviceResult } from '../../src/devices/collector.js';
+import { parseIosXrArp, parseNxosMac, type ArpEntry, type MacEntry } from '../../src/devices/parsers.js';
+import { devicesDefaults } from '../../src/config/sections/devices.js';
+import { RpcError } from '../../src/daemon/protocol.js';
+
+const fx = (name: string) => fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
+
+const S = 5648278;
+const t0 = S * 300_000;
+const gwArp = parseIosXrArp(fx('iosxr-arp-seed-gateway.txt')).entries;
+const nxMac = parseNxosMac(fx('nxos-mac-seed-n5672.txt')).entries;
+const swArp: ArpEntry[] = [{ ip: '10.9.0.5', mac: '70:e4:22:24:88:f5', state: 'Dynamic', ageSeconds: 30, interface: 'Vlan3260', vlan: 3260 }];
+
+function result(device: string, timestamp: number, arp: ArpEntry[], mac: MacEntry[], ok = true): DeviceResult {
+  return { device, kind: 'iosxr', host: '127.0.0.1', ok, ...(ok ? {} : { reason: 'connect' as const, error: `${device}: refused` }), timestamp, durationMs: 5, arp: ok ? arp : [], mac: ok ? mac : [], skipped: 0, skippedSamples: [], morePrompts: 0, hostKeyRecorded: false };
+}
+function run(slot: number, results: DeviceResult[]): CollectionRun {
+  return { timeSlot: slot, startedAt: slot * 300_000, results, merged: mergeSlot(slot, []) };
+}
+
+function fixtureStore() {
+  const store = new DeviceStore(openDb(':memory:'));
+  store.saveRun(run(S, [result('gw', t0 + 1000, gwArp, []), result('sw', t0 + 2000, swArp, nxMac)]));
+  // Next window: 211.79.60.27 answers from another MAC; the switch cannot be reached.
+  const moved = gwArp.map((e) => (e.ip === '211.79.60.27' ? { ...e, mac: '02:00:00:00:00:27' } : e));
+  store.saveRun(run(S + 1, [result('gw', t0 + 301_000, moved, []), result('sw', t0 + 302_000, [], [], false)]));
+  return store;
+}
+
+describe('device history store', () => {
+  it('rebuilds a slot\'s merged documents from every device, even after an on-demand run of one', () => {
+    const store = fixtureStore();
+    expect(store.mergedAt(S).byIp).toHaveLength(16);
+    store.saveRun(run(S, [result('gw', t0 + 9000, gwArp.slice(0, 2), [])]));
+    const m = store.mergedAt(S);
+    expect(m.byIp.map((d) => d.ip)).toEqual(['10.9.0.5', '211.79.60.26', '211.79.60.27']);
+    expect(m.byMac.filter((d) => d.device === 'sw')).toHaveLength(13);
+    expect(store.latestSlot()).toBe(S + 1);
+    expect(store.ipStates().filter((s) => s.typeList.every((t) => t === 'Incomplete' || t === 'Deleted'))).toHaveLength(12);
+  });
+
+  it('keeps first and last seen per binding, and the latest run of each device', () => {
+    const store = fixtureStore();
+    const h = store.history();
+    const zero = h.filter((r) => r.ip === '211.79.60.29');
+    expect(zero).toEqual([{ source: 'arp', device: 'gw', ip: '211.79.60.29', mac: '00:00:00:00:00:00', port: '', state: 'Incomplete', firstSeen: t0 + 1000, lastSeen: t0 + 301_000 }]);
+    expect(store.latestRuns().map((r) => [r.device, r.ok, r.timeSlot, r.reason, r.arpEntries])).toEqual([
+      ['gw', true, S + 1, null, 15],
+      ['sw', false, S + 1, 'connect', 0],
+    ]);
+    expect(store.history(t0 + 100_000).filter((r) => r.device === 'sw')).toHaveLength(0);
+  });
+});
+
+describe('where', () => {
+  it('shows the current MAC of an IP, and its past MAC with --history', () => {
+    const store = fixtureStore();
+    const now = whereLookup(store, '211.79.60.27');
+    expect(now.kind).toBe('ip');
+    expect(now.rows.map((r) => [r.mac, r.device, r.interface, r.state, r.current, r.firstSeen, r.lastSeen])).toEqual([
+      ['02:00:00:00:00:27', 'gw', 'TenGigE0/5/0/3', 'Dynamic', true, t0 + 301_000, t0 + 301_000],
+    ]);
+    const past = whereLookup(store, '211.79.60.27', { history: true });
+    expect(past.rows.map((r) => [r.mac, r.current])).toEqual([
+      ['02:00:00:00:00:27', true],
+      ['70:e4:22:19:86:f9', false],
+    ]);
+  });
+
+  it('follows an IP to its switch port through the MAC table, current as of the switch\'s last good run', () => {
+    const store = fixtureStore();
+    const a = whereLookup(store, '10.9.0.5');
+    expect(a.rows.map((r) => [r.source, r.device, r.mac, r.interface, r.port, r.vlan, r.current])).toEqual([
+      ['arp', 'sw', '70:e4:22:24:88:f5', 'Vlan3260', '', 3260, true],
+      ['mac', 'sw', '70:e4:22:24:88:f5', '', 'Eth1/43', 3260, true],
+    ]);
+    const byMac = whereLookup(store, '70E4.2224.88F5');
+    expect(byMac.kind).toBe('mac');
+    expect(byMac.query).toBe('70:e4:22:24:88:f5');
+    expect(byMac.rows).toHaveLength(2);
+  });
+
+  it('answers nothing for an unseen IP and refuses a query that is neither IP nor MAC', () => {
+    const store = fixtureStore();
+    expect(whereLookup(store, '192.0.2.200').rows).toEqual([]);
+    expect(formatWhere(whereLookup(store, '192.0.2.200'))).toMatch(/never seen/);
+    expect(() => whereLookup(store, 'sw1; rm -rf /')).toThrow(WhereQueryError);
+  });
+
+  it('formats a table with a header and one line per row, without control characters', () => {
+    const store = fixtureStore();
+    const a = whereLookup(store, '211.79.60.27', { history: true });
+    a.rows[0].interface = 'Te0\x1b[31m/5';
+    const text = formatWhere(a);
+    expect(text.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(text).toMatch(/^# 211\.79\.60\.27 \(ip\): 2 rows of history\nIP +MAC +DEVICE/);
+    expect(text).not.toContain('\x1b');
+  });
+});
+
+describe('devices handlers', () => {
+  const store = fixtureStore();
+  const h = devicesHandlers({ config: { ...devicesDefaults, list: [{ name: 'gw', host: '127.0.0.1', port: 22, user: 'u', password: 'p', kind: 'iosxr', collect: ['arp'] }] }, store });
+  const ctx = { user: 'test' };
+
+  it('devices.where takes {ip} (the TUI) or {query}, and refuses garbage with BAD_REQUEST', async () => {
+    const a = (await h['devices.where']({ ip: '211.79.60.27' }, ctx)) as { rows: unknown[] };
+    expect(a.rows).toHaveLength(1);
+    const b = (await h['devices.where']({ query: '211.79.60.27', history: true }, ctx)) as { rows: unknown[] };
+    expect(b.rows).toHaveLength(2);
+    await expect(h['devices.where']({ query: 'x' }, ctx)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(h['devices.where']({}, ctx)).rejects.toBeInstanceOf(RpcError);
+  });
+
+  it('devices.anomalies: unused addresses, their probers, and the IP that changed MAC', async () => {
+    const a = (await h['devices.anomalies']({ inboundPairs: [{ src: '198.51.100.7', dst: '211.73.94.9', flows: 4 }] }, ctx)) as {
+      timeSlot: number; unusedAddresses: string[]; probers: { ip: string; targets: string[] }[]; ipMoves: { ip: string; kind: string }[]; macsWithSeveralIps: unknown[];
+    };
+    expect(a.timeSlot).toBe(S + 1);
+    expect(a.unusedAddresses).toHaveLength(12);
+    expect(a.probers.map((p) => [p.ip, p.targets])).toEqual([['198.51.100.7', ['211.73.94.9']]]);
+    expect(a.ipMoves.map((m) => [m.ip, m.kind])).toEqual([['211.79.60.27', 'mac']]);
+    expect(a.macsWithSeveralIps).toEqual([]);
+  });
+
+  it('devices.collect says UNAVAILABLE without a collector; devices.status lists runs', async () => {
+    await expect(h['devices.collect']({}, ctx)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    const s = (await h['devices.status']({}, ctx)) as { devices: { name: string }[]; runs: { device: string }[] };
+    expect(s.devices.map((d) => d.name)).toEqual(['gw']);
+    expect(s.runs.map((r) => r.device)).toEqual(['gw', 'sw']);
+  });
+});
