@@ -30,7 +30,11 @@ export function BlocksScreen(props: {
   else if (props.loading && props.rows.length === 0) body = <Text dimColor>{T(lang, 'loading rules…', '載入規則中…')}</Text>;
   else if (props.rows.length === 0) body = <Text dimColor>{props.filter ? T(lang, `no rule matches /${props.filter}`, `沒有符合 /${props.filter} 的規則`) : T(lang, 'no FlowSpec rules are announced', '目前沒有 FlowSpec 規則')}</Text>;
   else {
-    const room = Math.max(1, props.height - 2);
+    // The selected rule in full below the table (the MATCH column is cut on narrow terminals).
+    const sel = props.rows[Math.min(props.selected, props.rows.length - 1)];
+    const full = sel ? [sel.rule, sel.why ? `${T(lang, 'why', '理由')}: ${sel.why}` : ''].filter(Boolean).join('  ') : '';
+    const fullLines = Math.max(1, Math.ceil(full.length / Math.max(1, width)));
+    const room = Math.max(1, props.height - 3 - fullLines);
     const top = Math.max(0, Math.min(props.selected - Math.floor(room / 2), props.rows.length - room));
     body = (
       <Box flexDirection="column">
@@ -40,6 +44,7 @@ export function BlocksScreen(props: {
             {fit(blockLine(r, width, props.now, props.marks.has(r.id)), width)}
           </Text>
         ))}
+        <Text dimColor wrap="wrap">{full}</Text>
       </Box>
     );
   }

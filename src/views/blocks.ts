@@ -62,10 +62,12 @@ export function toBlockRow(x: unknown, i: number): BlockRow {
   const o = isObj(x) ? x : { rule: x };
   const inner = isObj(o.rule) ? (o.rule as Obj) : o;
   const then = pick(inner, 'then', 'action');
+  const rule = ruleText(pick(o, 'text', 'summary') ?? o.rule ?? o);
+  const fromText = / then (.+)$/.exec(rule)?.[1] ?? '';
   return {
     id: str(pick(o, 'id', 'ruleId', 'key')) || String(i),
-    rule: ruleText(pick(o, 'text', 'summary') ?? o.rule ?? o),
-    action: isObj(then) ? Object.entries(then).map(([k, v]) => `${k} ${str(v)}`.trim()).join(' ') : str(then) || str(pick(o, 'action')),
+    rule,
+    action: isObj(then) ? Object.entries(then).map(([k, v]) => `${k} ${str(v)}`.trim()).join(' ') : str(then) || str(pick(o, 'action')) || fromText,
     who: str(pick(o, 'who', 'user', 'createdBy', 'operator')),
     why: str(pick(o, 'why', 'reason', 'comment')),
     createdAt: time(pick(o, 'createdAt', 'created', 'at', 'since')),
@@ -91,10 +93,10 @@ export function age(from: number | undefined, now: number): string {
 
 /** The Blocks view's declared columns (k9s-style header + render). */
 export const BLOCK_COLUMNS = [
-  { id: 'rule', en: 'RULE', zh: '規則', min: 24, grow: 0.55 },
-  { id: 'action', en: 'ACTION', zh: '動作', min: 8, grow: 0.05 },
-  { id: 'who', en: 'WHO', zh: '操作者', min: 8, grow: 0.1 },
-  { id: 'why', en: 'WHY', zh: '理由', min: 10, grow: 0.2 },
+  { id: 'rule', en: 'MATCH', zh: '比對條件', min: 28, grow: 0.55 },
+  { id: 'action', en: 'ACTION', zh: '動作', min: 7, grow: 0.05 },
+  { id: 'who', en: 'WHO', zh: '操作者', min: 6, grow: 0.1 },
+  { id: 'why', en: 'WHY', zh: '理由', min: 8, grow: 0.2 },
   { id: 'age', en: 'AGE', zh: '時間', min: 5, grow: 0 },
   { id: 'expiry', en: 'EXPIRES', zh: '到期', min: 7, grow: 0 },
   { id: 'matched', en: 'MATCHED', zh: '命中', min: 7, grow: 0.1 },
@@ -117,7 +119,9 @@ export function blockHeader(width: number, lang: Lang): string {
 export function blockLine(r: BlockRow, width: number, now: number, marked: boolean): string {
   const w = blockWidths(width);
   const expiry = r.expiresAt === undefined ? 'never' : r.expiresAt <= now ? 'expired' : age(now, r.expiresAt);
-  const cells = [r.rule, r.action, r.who, r.why, age(r.createdAt, now), expiry, r.matchedPackets === undefined ? '—' : String(r.matchedPackets)];
+  // The action has its own column: the rule column shows the match part only.
+  const match = r.rule.replace(/^match /, '').replace(/ then .*$/, '');
+  const cells = [match, r.action, r.who, r.why, age(r.createdAt, now), expiry, r.matchedPackets === undefined ? '—' : String(r.matchedPackets)];
   return `${marked ? '*' : ' '} ${cells.map((c, i) => fit(c, w[i], i >= 4 ? 'right' : 'left')).join(' ')}`;
 }
 

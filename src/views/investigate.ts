@@ -17,7 +17,7 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const str = (x: unknown): string => (typeof x === 'string' ? stripControl(x) : typeof x === 'number' ? String(x) : '');
 const pick = (o: Obj, ...names: string[]): unknown => {
-  for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
+  for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
   return undefined;
 };
 

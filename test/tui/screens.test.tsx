@@ -1,0 +1,230 @@
+/**
+ * More screens through ink-testing-library: FlowSpec block / unblock with the confirmation dialog, the Blocks view,
+ * ARP/MAC and blocks sections of Investigate, the reconnect banner, 160x48 layouts, :window travel and :lang.
+ */
+import { describe, expect, it } from 'vitest';
+import React from 'react';
+import stringWidth from 'string-width';
+import { render } from 'ink-testing-library';
+import { App, type Backend } from '../../src/tui/app.js';
+import type { ViewAnomaly, ViewWindow } from '../../src/tui/state.js';
+
+const feats = (port: number) => ({
+  protocols: [{ value: 6, share: 0.75 }, { value: 17, share: 0.25 }], dstPorts: [{ value: port, share: 0.6 }, { value: 80, share: 0.4 }], packets: [{ value: 1, share: 0.5 }], bytes: [{ value: 40, share: 0.5 }],
+  tcpFlags: [{ value: '......S.', share: 0.9 }], distinct: { protocols: 2, dstPorts: 2, packets: 1, bytes: 1 }, synOnlyShare: 0.9, onePacket40Share: 0.5, serverLike: false, clientPortShare: 1, serverPortShare: 0,
+});
+const anomaly = (i: number, p: Partial<ViewAnomaly> = {}): ViewAnomaly => ({
+  ip: `198.51.100.${i}`, role: 'attacker', type: 'scan', severity: 'over', score: 100 - i, evidence: [{ indicator: 'distinct destinations', value: 5000, threshold: 1000, ratio: 5 }],
+  metrics: { flows: 100 * i, packets: 100, bytes: 4000 * (10 - i), distinctPeers: 5000 + i, distinctPorts: 2 }, features: feats(22), history: [1, 1, 1], ...p,
+});
+const win = (n: number, slot = 5984521): ViewWindow => ({
+  window: { timeSlot: slot, start: slot * 300 - 150, end: slot * 300 + 150 }, flows: 5000, packets: 1, bytes: 1, distinctIps: 10,
+  anomalies: Array.from({ length: n }, (_, i) => anomaly(i + 1)),
+});
+
+class CodeError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+function fake(w: ViewWindow, extra: Record<string, (p: unknown) => unknown> = {}) {
+  const calls: { method: string; params: unknown }[] = [];
+  const listeners = new Map<string, ((d: unknown) => void)[]>();
+  const states: ((s: 'connecting' | 'connected' | 'reconnecting' | 'closed') => void)[] = [];
+  const backend: Backend = {
+    async call<T>(method: string, params?: unknown): Promise<T> {
+      calls.push({ method, params });
+      if (extra[method]) return extra[method](params) as T;
+      if (method === 'windows.latest') return w as T;
+      if (method === 'verdict.list') return [] as T;
+      throw new CodeError('NO_METHOD', `unknown method ${method}`);
+    },
+    on(event, fn) {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return () => undefined;
+    },
+    onState(fn) {
+      states.push(fn);
+      return () => undefined;
+    },
+  };
+  return { backend, calls, setState: (s: 'reconnecting' | 'connected') => states.forEach((f) => f(s)) };
+}
+
+const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
+async function keys(r: ReturnType<typeof render>, ...ks: string[]) {
+  for (const k of ks) {
+    r.stdin.write(k);
+    await tick(15);
+  }
+  await tick();
+}
+
+const RULE = 'match source 198.51.100.1/32 destination-port ==22 then discard';
+
+function flowspecEngine(opts: { refuse?: boolean } = {}) {
+  const rules: { id: string; text: string; who: string; why: string; createdAt: number; matchedPackets: number }[] = [];
+  return {
+    rules,
+    handlers: {
+      'block.list': () => ({ rules }),
+      'block.propose': (p: unknown) => {
+        const a = (p as { anomalies: { ip: string }[] }).anomalies;
+        return {
+          proposals: a.map((x) =>
+            opts.refuse && x.ip.endsWith('.2')
+              ? { ok: false, target: x.ip, reasons: ['covers a protected prefix'] }
+              : { ok: true, target: x.ip, rule: { text: RULE.replace('198.51.100.1', x.ip) }, impact: [`${x.ip}: 100 flows in the window would be dropped`] },
+          ),
+        };
+      },
+      'block.add': (p: unknown) => {
+        const prop = (p as { proposal: { rule: { text: string } } }).proposal;
+        rules.push({ id: `r${rules.length + 1}`, text: prop.rule.text, who: 'tester', why: 'scan', createdAt: Date.now() - 120_000, matchedPackets: 7 });
+        return { id: `r${rules.length}` };
+      },
+      'block.remove': (p: unknown) => {
+        const i = rules.findIndex((r) => r.id === (p as { id: string }).id);
+        rules.splice(i, 1);
+        return { removed: true };
+      },
+    },
+  };
+}
+
+describe('FlowSpec from the TUI', () => {
+  it('b shows the exact rule and impact; y announces it; the Blocks view lists it; u withdraws it', async () => {
+    const eng = flowspecEngine();
+    const { backend, calls } = fake(win(3), eng.handlers);
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    await keys(r, 'b');
+    let frame = r.lastFrame()!;
+    expect(frame).toContain('Block 1 address(es) with FlowSpec?');
+    expect(frame).toContain(`rule: ${RULE}`.slice(0, 70));
+    expect(frame).toContain('198.51.100.1: 100 flows in the window would be dropped');
+    expect(calls.filter((c) => c.method === 'block.add')).toHaveLength(0);
+    await keys(r, 'y');
+    await tick();
+    expect(calls.filter((c) => c.method === 'block.add')).toHaveLength(1);
+    expect(r.lastFrame()).toContain('1 rule(s) announced');
+    await keys(r, 'B');
+    frame = r.lastFrame()!;
+    expect(frame).toContain('FlowSpec blocks (1)');
+    expect(frame).toContain('match source 198.51.100.1/32');
+    expect(frame).toContain('tester');
+    expect(frame).toMatch(/2m\s+never\s+7/);
+    await keys(r, 'u');
+    expect(r.lastFrame()).toContain('Withdraw 1 FlowSpec rule(s)?');
+    await keys(r, 'n');
+    expect(calls.filter((c) => c.method === 'block.remove')).toHaveLength(0);
+    await keys(r, 'u', 'y');
+    await tick();
+    expect(calls.find((c) => c.method === 'block.remove')?.params).toEqual({ id: 'r1' });
+    expect(r.lastFrame()).toContain('no FlowSpec rules are announced');
+    r.unmount();
+  });
+
+  it('marked rows are proposed together and a refusal is shown with its reason', async () => {
+    const eng = flowspecEngine({ refuse: true });
+    const { backend, calls } = fake(win(3), eng.handlers);
+    const r = render(<App backend={backend} lang="en" size={{ w: 100, h: 30 }} />);
+    await tick();
+    await keys(r, ' ', ' ', 'b');
+    const frame = r.lastFrame()!;
+    expect((calls.find((c) => c.method === 'block.propose')!.params as { anomalies: { ip: string }[] }).anomalies.map((a) => a.ip)).toEqual(['198.51.100.1', '198.51.100.2']);
+    expect(frame).toContain('REFUSED: 198.51.100.2: covers a protected prefix');
+    expect(frame).toContain('match source 198.51.100.1/32');
+    await keys(r, 'y');
+    await tick();
+    expect(calls.filter((c) => c.method === 'block.add')).toHaveLength(1);
+    r.unmount();
+  });
+
+  it('without FlowSpec handlers b and u say why, and Blocks shows an honest empty state', async () => {
+    const { backend, calls } = fake(win(2));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    await keys(r, 'b');
+    expect(r.lastFrame()).toContain('FlowSpec is not available');
+    expect(calls.some((c) => c.method === 'block.propose')).toBe(false);
+    await keys(r, 'B');
+    expect(r.lastFrame()).toContain('the engine has no block.* handlers');
+    await keys(r, 'u');
+    expect(calls.some((c) => c.method === 'block.remove')).toBe(false);
+    r.unmount();
+  });
+});
+
+describe('Investigate sections and connection', () => {
+  it('ARP/MAC rows from devices.where and the rules covering the address', async () => {
+    const eng = flowspecEngine();
+    eng.rules.push({ id: 'r9', text: 'match source 198.51.100.1/32 then discard', who: 'alice', why: 'ssh', createdAt: 0, matchedPackets: 0 });
+    const { backend, calls } = fake(win(2), {
+      ...eng.handlers,
+      'investigate.start': () => ({ id: 3, from: 0, to: 1 }),
+      'devices.where': () => ({ query: '198.51.100.1', kind: 'ip', history: false, rows: [{ source: 'arp', device: 'core-sw1', ip: '198.51.100.1', mac: 'aa:bb:cc:00:11:22', interface: 'Vlan20', port: '', vlan: 20, lastSeen: Date.UTC(2026, 10, 22, 13, 55) }] }),
+    });
+    const r = render(<App backend={backend} lang="en" size={{ w: 160, h: 48 }} />);
+    await tick();
+    await keys(r, 'i');
+    await tick();
+    const frame = r.lastFrame()!;
+    expect(calls.filter((c) => c.method === 'devices.where').at(-1)?.params).toEqual({ ip: '198.51.100.1' });
+    expect(frame).toMatch(/core-sw1\s+aa:bb:cc:00:11:22\s+Vlan20 vlan 20\s+2026-11-22 13:55/);
+    expect(frame).toContain('match source 198.51.100.1/32 then discard  alice  ssh');
+    r.unmount();
+  });
+
+  it('an engine restart shows the reconnecting banner, then clears it', async () => {
+    const f = fake(win(2));
+    const r = render(<App backend={f.backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    f.setState('reconnecting');
+    await tick();
+    expect(r.lastFrame()).toContain('engine restarted or went away — reconnecting');
+    expect(r.lastFrame()).toContain('198.51.100.1');
+    f.setState('connected');
+    await tick();
+    expect(r.lastFrame()).not.toContain('reconnecting…');
+    r.unmount();
+  });
+
+  it('160x48 uses the room: wider columns, side-by-side charts, every line within the width', async () => {
+    const { backend } = fake({ ...win(40), anomalies: [anomaly(1, { unit: '國立臺灣大學計算機中心', asn: 17716 }), ...win(40).anomalies.slice(1)] });
+    const r = render(<App backend={backend} lang="zh-TW" size={{ w: 160, h: 48 }} />);
+    await tick();
+    let lines = r.lastFrame()!.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(48);
+    expect(lines.every((l) => stringWidth(l) <= 160)).toBe(true);
+    expect(r.lastFrame()).toContain('國立臺灣大學計算機中心');
+    expect(lines.filter((l) => /198\.51\.100\.\d+/.test(l)).length).toBeGreaterThan(35);
+    await keys(r, '\r');
+    lines = r.lastFrame()!.split('\n');
+    // Protocols and packets-per-flow charts side by side on one line.
+    expect(lines.some((l) => l.includes('協定') && l.includes('Packet特徵'))).toBe(true);
+    expect(lines.every((l) => stringWidth(l) <= 160)).toBe(true);
+    r.unmount();
+  });
+
+  it(':window -3 travels back (live updates stop), :window live returns; :lang switches labels', async () => {
+    const old = win(1, 5984500);
+    const { backend, calls } = fake(win(2), { 'windows.get': () => old });
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    await keys(r, ':', 'w', 'i', '\t', '-', '3', '\r');
+    await tick();
+    expect(calls.find((c) => c.method === 'windows.get')?.params).toEqual({ ref: '-3' });
+    expect(r.lastFrame()).toContain('HISTORY');
+    expect(r.lastFrame()).toContain('2026-11-22 12:17');
+    await keys(r, ':', 'w', 'i', 'n', 'd', 'o', 'w', ' ', 'l', 'i', 'v', 'e', '\r');
+    await tick();
+    expect(r.lastFrame()).not.toContain('HISTORY');
+    await keys(r, ':', 'l', 'a', 'n', 'g', ' ', 'z', '\t', '\r');
+    expect(r.lastFrame()).toContain('疑似大範圍掃瞄或入侵');
+    await keys(r, ':', '\u001b[A');
+    expect(r.lastFrame()).toContain(':lang zh-TW');
+    r.unmount();
+  });
+});
