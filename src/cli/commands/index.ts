@@ -8,7 +8,9 @@ import { registerWatch } from './watch.js';
 import { registerEngine } from './engine.js';
 import { registerTui } from './tui.js';
 import { registerDemo } from './demo.js';
+import { registerCollect } from './collect.js';
+import { registerWhere } from './where.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere];

@@ -1,0 +1,50 @@
+/**
+ * The devices area wired in one place for the engine: the history store on the engine's database, the scheduled
+ * collector, and the socket handlers. `start()` begins collecting at each 5-minute boundary (when
+ * `devices.schedule` is on and devices are configured); `stop()` undoes it.
+ */
+import type { DevicesConfig } from '../config/sections/devices.js';
+import type { HandlerTable } from '../daemon/protocol.js';
+import type { Db } from '../store/db.js';
+import { createDeviceCollector, type CollectionRun, type DeviceCollector } from './collector.js';
+import { devicesHandlers } from './handlers.js';
+import type { DeviceDocSink } from './merge.js';
+import { DeviceStore } from './store.js';
+
+/** What the engine passes in. */
+export interface DevicesAreaDeps {
+  /** Receivers of each slot's merged documents (the Elasticsearch writer). */
+  sinks?: DeviceDocSink[];
+  /** Inbound (outside → inside) pairs of a slot, for the unused-address check in devices.anomalies. */
+  inboundPairs?: (timeSlot: number) => Iterable<{ src: string; dst: string; flows: number }>;
+  onRun?: (run: CollectionRun) => void;
+  onError?: (err: Error) => void;
+  knownHostsFile?: string;
+}
+
+/** The wired area. */
+export interface DevicesArea {
+  store: DeviceStore;
+  collector: DeviceCollector;
+  handlers: HandlerTable;
+  start(): void;
+  stop(): void;
+}
+
+/** Wire the devices area on an open database (inert until start). */
+export function createDevicesArea(config: DevicesConfig, db: Db, deps: DevicesAreaDeps = {}): DevicesArea {
+  const store = new DeviceStore(db);
+  const collector = createDeviceCollector(config, { store, ...deps });
+  const handlers = devicesHandlers({ config, store, collector, ...(deps.inboundPairs ? { inboundPairs: deps.inboundPairs } : {}) });
+  return {
+    store,
+    collector,
+    handlers,
+    start() {
+      if (config.schedule && config.list.length > 0) collector.start();
+    },
+    stop() {
+      collector.stop();
+    },
+  };
+}

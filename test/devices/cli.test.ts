@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config/config.js';
+import { newKeyPair, startFakeDevice, type FakeDevice } from './device-server.js';
+
+const fx = (name: string) => fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-cli-dev-'));
+const saved = { ...process.env };
+let dev: FakeDevice;
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    const code = await main(['node', 'nocflow', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+beforeAll(async () => {
+  process.env.NOCFLOW_CONFIG_DIR = path.join(root, 'conf');
+  process.env.NOCFLOW_DATA_DIR = path.join(root, 'data');
+  process.env.NOCFLOW_RUNTIME_DIR = path.join(root, 'run'); // no engine there: the commands work directly
+  const host = newKeyPair();
+  dev = await startFakeDevice({ kind: 'iosxr', hostname: 'gw', hostKey: host.private, user: 'noc', password: 'Secr3t!pw', outputs: { 'show arp': fx('iosxr-arp-seed-gateway.txt') } });
+  const c = loadConfig();
+  c.set('devices', {
+    list: [{ name: 'tn-gw', host: '127.0.0.1', port: dev.port, user: 'noc', password: 'Secr3t!pw', kind: 'iosxr', collect: ['arp'] }],
+    trustOnFirstUse: true,
+  });
+  expect(fs.statSync(c.path).mode & 0o777).toBe(0o600);
+});
+
+afterAll(async () => {
+  process.env = saved;
+  await dev.close();
+});
+
+describe('nocflow collect / where without an engine', () => {
+  it('collects, records the host key, and reports per device', async () => {
+    const r = await run('collect');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\(direct\): 1\/1 devices, 4 MAC docs, 15 IP docs/);
+    expect(r.out).toMatch(/tn-gw\s+iosxr\s+ok \(key saved\)\s+15\s+0\s+0/);
+    expect(r.out).not.toContain('Secr3t');
+    expect(fs.readFileSync(path.join(root, 'data', 'known_hosts'), 'utf8')).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${dev.port} ssh-ed25519 `));
+  });
+
+  it('where <ip> --json answers from the store', async () => {
+    const r = await run('where', '211.79.60.29', '--json');
+    expect(r.code).toBe(0);
+    const a = JSON.parse(r.out) as { kind: string; rows: { device: string; mac: string; state: string; interface: string; current: boolean }[] };
+    expect(a.kind).toBe('ip');
+    expect(a.rows.map((x) => [x.device, x.mac, x.state, x.interface, x.current])).toEqual([['tn-gw', '00:00:00:00:00:00', 'Incomplete', 'TenGigE0/5/0/3', true]]);
+  });
+
+  it('where <mac> prints a table; refuses a bad query and an unknown device with exit 2', async () => {
+    const r = await run('where', '70e4.2219.86f9', '--history');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('# 70:e4:22:19:86:f9 (mac): 1 rows of history');
+    expect(r.out).toMatch(/211\.79\.60\.27\s+70:e4:22:19:86:f9\s+tn-gw\s+TenGigE0\/5\/0\/3/);
+    expect((await run('where', 'not-an-address')).code).toBe(2);
+    const u = await run('collect', 'nope');
+    expect([u.code, u.err]).toEqual([2, 'nocflow: no such device: nope\n']);
+  });
+});
