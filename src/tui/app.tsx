@@ -6,13 +6,14 @@
 import React, { useEffect, useReducer, useRef } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
 import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, type Scope } from '../views/keymap.js';
-import { aboveMinutes, bar, fit, human, mainFeature, shortDuration, sparkline } from '../views/format.js';
-import { alertText, portLabel, protoLabel } from '../engine/alert-text.js';
-import { roleLabels, typeLabel, parseLang, type Lang } from '../i18n/labels.js';
+import { aboveMinutes, fit, human, mainFeature, shortDuration, sparkline } from '../views/format.js';
+import { portLabel, protoLabel } from '../engine/alert-text.js';
+import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
 import { actionTargets, blockTargets, initialState, reduce, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
 import { askUnblock, confirmBlock, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
 import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
 import { Footer } from '../views/footer.js';
+import { DetailScreen } from '../views/detail.js';
 import { Sparkline } from '../views/charts.js';
 import { theme } from '../views/theme.js';
 import { parseInvestigateArgs } from '../views/investigate.js';
@@ -49,13 +50,14 @@ function Header({ s, width }: { s: State; width: number }) {
 /** Column widths for the top list at a terminal width. */
 export function columns(width: number) {
   const extra = Math.max(0, width - 80);
-  return { sev: 2, type: 20 + Math.floor(extra * 0.3), ip: 15 + Math.floor(extra * 0.3), who: 6 + Math.floor(extra * 0.2), feat: 13 + Math.floor(extra * 0.2), dur: 5, spark: 12 };
+  return { sev: 3, type: 20 + Math.floor(extra * 0.3), ip: 15 + Math.floor(extra * 0.3), who: 5 + Math.floor(extra * 0.2), feat: 13 + Math.floor(extra * 0.2), dur: 5, spark: 12 };
 }
 
 /** One row of the top list (pure). */
 export function topRow(a: ViewAnomaly, lang: Lang, width: number, marked: boolean): string {
   const c = columns(width);
-  const sev = `${marked ? '*' : ' '}${a.severity === 'super' ? '!' : ' '}`;
+  // Marked '*'; severity '!!' super / '! ' over; 'fp' once marked a false positive (readable without color).
+  const sev = `${marked ? '*' : ' '}${a.verdict ? 'fp' : a.severity === 'super' ? '!!' : '! '}`;
   const who = a.unit ?? (a.asn ? `AS${a.asn}` : '');
   return [
     sev,
@@ -73,12 +75,13 @@ function TopList({ s, width, height }: { s: State; width: number; height: number
   const c = columns(width);
   if (!s.window) return <Text>{T(s.lang, 'waiting for the first window from the engine…', '等待引擎的第一個時段…')}</Text>;
   if (rows.length === 0) return <Text>{s.filter ? T(s.lang, `nothing matches /${s.filter}`, `沒有符合 /${s.filter} 的項目`) : T(s.lang, 'no anomalies in this window', '此時段沒有異常')}</Text>;
-  const top = Math.max(0, Math.min(s.selected - Math.floor(height / 2), rows.length - height));
-  const head = ['  ', fit(T(s.lang, 'TYPE', '類型'), c.type), fit('IP', c.ip), fit(T(s.lang, 'WHO', '單位'), c.who), fit(T(s.lang, 'FEATURE', '特徵'), c.feat), fit(T(s.lang, 'DUR', '持續'), c.dur, 'right'), fit(T(s.lang, 'LAST 1H', '近一小時'), c.spark)].join(' ');
+  const room = height - 1;
+  const top = Math.max(0, Math.min(s.selected - Math.floor(room / 2), rows.length - room));
+  const head = [T(s.lang, 'SEV', '嚴重'), fit(T(s.lang, 'TYPE', '類型'), c.type), fit('IP', c.ip), fit(T(s.lang, 'WHO', '單位'), c.who), fit(T(s.lang, 'FEATURE', '特徵'), c.feat), fit(T(s.lang, 'DUR', '持續'), c.dur, 'right'), fit(T(s.lang, 'LAST 1H', '近一小時'), c.spark)].join(' ');
   return (
     <Box flexDirection="column">
       <Text bold>{fit(head, width)}</Text>
-      {rows.slice(top, top + height - 1).map((a, i) => {
+      {rows.slice(top, top + room).map((a, i) => {
         const idx = top + i;
         const marked = s.marks.has(`${a.ip}|${a.role}|${a.type}`);
         const line = fit(topRow(a, s.lang, width, marked), width);
@@ -92,59 +95,10 @@ function TopList({ s, width, height }: { s: State; width: number; height: number
   );
 }
 
-function Bars({ title, items, fmt, width, lang, max = 5 }: { title: string; items: { value: number | string; share: number }[]; fmt: (v: number | string) => string; width: number; lang: Lang; max?: number }) {
-  const labelW = 12;
-  const barW = Math.max(8, Math.min(40, width - labelW - 10));
-  return (
-    <Box flexDirection="column" marginBottom={0}>
-      <Text bold>{title}</Text>
-      {items.slice(0, max).map((it) => (
-        <Text key={String(it.value)}>
-          {fit(fmt(it.value), labelW)} <Text color={color('green')}>{bar(it.share, barW)}</Text> {(it.share * 100).toFixed(1).padStart(5)}%
-        </Text>
-      ))}
-      {items.length === 0 ? <Text dimColor>{T(lang, '(none)', '（無）')}</Text> : null}
-    </Box>
-  );
-}
-
 function Detail({ s, width, height }: { s: State; width: number; height: number }) {
   const a = selectedAnomaly(s);
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
-  const f = a.features;
-  const half = width >= 100 ? Math.floor(width / 2) - 1 : width;
-  const lines = alertText(a, s.lang, s.window?.window.timeSlot).split('\n');
-  const max = height < 30 && width < 100 ? 3 : 5;
-  return (
-    <Box flexDirection="column">
-      <Text bold color={color(SEV_COLOR[a.severity])}>
-        {fit(`${T(s.lang, roleLabels[a.role].en, roleLabels[a.role].zh)} ${a.ip}${a.unit ? ` (${a.unit})` : ''}  ${typeLabel(a.type, a.severity, s.lang)}  ${a.signature ? `sig ${a.signature}` : ''}`, width)}
-      </Text>
-      <Box flexDirection={width >= 100 ? 'row' : 'column'}>
-        <Box flexDirection="column" width={half}>
-          <Bars title={T(s.lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`)} items={f.protocols} fmt={protoLabel} width={half} lang={s.lang} max={max} />
-          <Bars title={T(s.lang, `Destination ports (${f.distinct.dstPorts})`, `目的Port（${f.distinct.dstPorts}）`)} items={f.dstPorts} fmt={portLabel} width={half} lang={s.lang} max={max} />
-          {height > 30 || width >= 100 ? <Bars title={T(s.lang, `TCP flags`, `TCP Flags`)} items={f.tcpFlags} fmt={String} width={half} lang={s.lang} /> : null}
-        </Box>
-        <Box flexDirection="column" width={half}>
-          <Bars title={T(s.lang, `Packets per flow (${f.distinct.packets})`, `Packet特徵（${f.distinct.packets}）`)} items={f.packets} fmt={String} width={half} lang={s.lang} max={max} />
-          <Bars title={T(s.lang, `Bytes per flow (${f.distinct.bytes})`, `Octet特徵（${f.distinct.bytes}）`)} items={f.bytes} fmt={String} width={half} lang={s.lang} max={max} />
-          {a.entryPoints?.length ? (
-            <Box flexDirection="column">
-              <Text bold>{T(s.lang, 'Entry points (exporter#interface)', '攻擊入口（路由器#介面）')}</Text>
-              {a.entryPoints.slice(0, 4).map((e) => (
-                <Text key={`${e.exporter}#${e.interface}`}>{fit(`${e.exporter}#${e.interface}`, 20)} {bar(e.share, 12)} {(e.share * 100).toFixed(1)}%</Text>
-              ))}
-            </Box>
-          ) : null}
-        </Box>
-      </Box>
-      <Text dimColor>{fit(`SYN ${(f.synOnlyShare * 100).toFixed(1)}%  1pkt/40B ${(f.onePacket40Share * 100).toFixed(1)}%  ${f.serverLike === null ? '' : f.serverLike ? 'server' : 'client'}  ${a.tracking ? `${T(s.lang, 'seen', '出現')} ${a.tracking.windowsSeen}w ${(a.tracking.shareAbove * 100).toFixed(0)}% streak ${a.tracking.streak}` : ''}`, width)}</Text>
-      {lines.slice(0, Math.max(0, height - (width >= 100 ? 16 : 26))).map((l, i) => (
-        <Text key={i}>{fit(l, width)}</Text>
-      ))}
-    </Box>
-  );
+  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} />;
 }
 
 function Investigate({ s, width, height }: { s: State; width: number; height: number }) {

@@ -1,5 +1,5 @@
 /** The Blocks view (FlowSpec rules) and the confirmation dialog for block / unblock. Render only. */
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { blockHeader, blockLine, type BlockRow } from './blocks.js';
 import { fit } from './format.js';

@@ -3,7 +3,6 @@
  * (src/views/format.ts: `bar`, `sparkline`, `barLine`) wrapped in tiny components. blessed-contrib was not used: it
  * draws into a blessed screen of its own, and two screen managers cannot share one terminal.
  */
-import React from 'react';
 import { Box, Text } from 'ink';
 import { barLine, sparkline } from './format.js';
 import { theme } from './theme.js';

@@ -1,5 +1,4 @@
 /** The footer: key hints from the key table (k9s-style `<key> text`); disabled keys are dim and say why on press. */
-import React from 'react';
 import { Text } from 'ink';
 import stringWidth from 'string-width';
 import type { Hint } from './keymap.js';

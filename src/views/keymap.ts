@@ -28,6 +28,8 @@ export interface Action {
   needs?: Capability;
   /** Shown in the footer of these scopes. */
   hint?: Scope[];
+  /** Footer label [en, zh-TW]. */
+  short?: [string, string];
 }
 
 const LISTS: Scope[] = ['top', 'blocks'];
@@ -41,23 +43,23 @@ export const ACTIONS: readonly Action[] = [
   { id: 'last', keys: ['G', 'end'], scopes: LISTS, en: 'last row', zh: '最後一列' },
   { id: 'pagedown', keys: ['ctrl+d', 'pagedown'], scopes: LISTS, en: 'half page down', zh: '下半頁' },
   { id: 'pageup', keys: ['ctrl+u', 'pageup'], scopes: LISTS, en: 'half page up', zh: '上半頁' },
-  { id: 'open', keys: ['return'], scopes: ['top'], en: 'attacker detail', zh: '攻擊者細節', hint: ['top'] },
-  { id: 'confirm', keys: ['y', 'return'], scopes: ['confirm'], en: 'confirm', zh: '確認', hint: ['confirm'] },
-  { id: 'cancel', keys: ['n', 'escape'], scopes: ['confirm'], en: 'cancel', zh: '取消', hint: ['confirm'] },
-  { id: 'back', keys: ['escape'], scopes: ['detail', 'investigate', 'blocks', 'help'], en: 'back (cancels a running query)', zh: '返回（取消查詢）', hint: ['detail', 'investigate', 'blocks', 'help'] },
-  { id: 'investigate', keys: ['i'], scopes: ['top', 'detail'], en: 'investigate the IP (last hour)', zh: '調查此IP（最近一小時）', hint: ['top', 'detail'] },
-  { id: 'mark', keys: [' '], scopes: LISTS, en: 'mark / unmark row (actions apply to all marked)', zh: '標記/取消標記（動作套用到所有標記）', hint: ['top'] },
-  { id: 'sort', keys: ['s'], scopes: ['top'], en: 'sort by score / flows / peers / bytes', zh: '排序：分數/Flow/對象/Bytes', hint: ['top'] },
-  { id: 'pause', keys: ['p'], scopes: ['top'], en: 'pause / resume live updates', zh: '暫停/恢復更新', hint: ['top'] },
-  { id: 'false-positive', keys: ['f'], scopes: ['top', 'detail'], en: 'mark false positive (with a reason)', zh: '標記為誤判（附理由）', needs: 'verdicts', hint: ['top', 'detail'] },
+  { id: 'open', short: ['detail', '細節'], keys: ['return'], scopes: ['top'], en: 'attacker detail', zh: '攻擊者細節', hint: ['top'] },
+  { id: 'confirm', short: ['yes', '確認'], keys: ['y', 'return'], scopes: ['confirm'], en: 'confirm', zh: '確認', hint: ['confirm'] },
+  { id: 'cancel', short: ['no', '取消'], keys: ['n', 'escape'], scopes: ['confirm'], en: 'cancel', zh: '取消', hint: ['confirm'] },
+  { id: 'back', short: ['back', '返回'], keys: ['escape'], scopes: ['detail', 'investigate', 'blocks', 'help'], en: 'back (cancels a running query)', zh: '返回（取消查詢）', hint: ['detail', 'investigate', 'blocks', 'help'] },
+  { id: 'investigate', short: ['investigate', '調查'], keys: ['i'], scopes: ['top', 'detail'], en: 'investigate the IP (last hour)', zh: '調查此IP（最近一小時）', hint: ['top', 'detail'] },
+  { id: 'mark', short: ['mark', '標記'], keys: [' '], scopes: LISTS, en: 'mark / unmark row (actions apply to all marked)', zh: '標記/取消標記（動作套用到所有標記）', hint: ['top'] },
+  { id: 'sort', short: ['sort', '排序'], keys: ['s'], scopes: ['top'], en: 'sort by score / flows / peers / bytes', zh: '排序：分數/Flow/對象/Bytes', hint: ['top'] },
+  { id: 'pause', short: ['pause', '暫停'], keys: ['p'], scopes: ['top'], en: 'pause / resume live updates', zh: '暫停/恢復更新', hint: ['top'] },
+  { id: 'false-positive', short: ['false pos.', '誤判'], keys: ['f'], scopes: ['top', 'detail'], en: 'mark false positive (with a reason)', zh: '標記為誤判（附理由）', needs: 'verdicts', hint: ['top', 'detail'] },
   { id: 'hide-fp', keys: ['h'], scopes: ['top'], en: 'hide / show false positives', zh: '隱藏/顯示誤判' },
-  { id: 'block', keys: ['b'], scopes: ['top', 'detail'], en: 'block with FlowSpec (shows the rule first)', zh: 'FlowSpec 封鎖（先顯示規則）', dangerous: true, needs: 'flowspec', hint: ['top', 'detail'] },
-  { id: 'unblock', keys: ['u'], scopes: ['blocks'], en: 'unblock (withdraw the rule)', zh: '解除封鎖（撤回規則）', dangerous: true, needs: 'flowspec', hint: ['blocks'] },
-  { id: 'blocks', keys: ['B'], scopes: ['top', 'detail', 'investigate'], en: 'blocks view (FlowSpec rules)', zh: '封鎖列表（FlowSpec 規則）' },
-  { id: 'filter', keys: ['/'], scopes: LISTS, en: 'filter the list', zh: '過濾列表', hint: ['top', 'blocks'] },
+  { id: 'block', short: ['block', '封鎖'], keys: ['b'], scopes: ['top', 'detail'], en: 'block with FlowSpec (shows the rule first)', zh: 'FlowSpec 封鎖（先顯示規則）', dangerous: true, needs: 'flowspec', hint: ['top', 'detail'] },
+  { id: 'unblock', short: ['unblock', '解除'], keys: ['u'], scopes: ['blocks'], en: 'unblock (withdraw the rule)', zh: '解除封鎖（撤回規則）', dangerous: true, needs: 'flowspec', hint: ['blocks'] },
+  { id: 'blocks', short: ['blocks', '封鎖列表'], keys: ['B'], scopes: ['top', 'detail', 'investigate'], en: 'blocks view (FlowSpec rules)', zh: '封鎖列表（FlowSpec 規則）', hint: ['top'] },
+  { id: 'filter', short: ['filter', '過濾'], keys: ['/'], scopes: LISTS, en: 'filter the list', zh: '過濾列表', hint: ['top', 'blocks'] },
   { id: 'command', keys: [':'], scopes: ['global'], en: 'command line (:window -3, :lang zh-TW, :investigate IP, :blocks, :quit)', zh: '命令列（:window -3、:lang zh-TW、:investigate IP、:blocks、:quit）' },
-  { id: 'help', keys: ['?'], scopes: ['global'], en: 'this help', zh: '說明', hint: ['top', 'detail', 'investigate', 'blocks'] },
-  { id: 'quit', keys: ['q'], scopes: ['global'], en: 'quit', zh: '離開', hint: ['top'] },
+  { id: 'help', short: ['help', '說明'], keys: ['?'], scopes: ['global'], en: 'this help', zh: '說明', hint: ['top', 'detail', 'investigate', 'blocks'] },
+  { id: 'quit', short: ['quit', '離開'], keys: ['q'], scopes: ['global'], en: 'quit', zh: '離開', hint: ['top'] },
 ];
 
 /** The action a key triggers in a scope (scope-specific first, then global; the confirm dialog takes no globals). */
@@ -123,9 +125,12 @@ export interface Hint {
 
 /** The footer hints of a scope, from the table. */
 export function hints(scope: Scope, lang: Lang, caps: Capabilities = {}): Hint[] {
-  return ACTIONS.filter((a) => a.hint?.includes(scope)).map((a) => ({
+  // `?` first: on a narrow terminal the footer is cut from the right, and help must stay reachable.
+  const shown = ACTIONS.filter((a) => a.hint?.includes(scope));
+  const ordered = [...shown.filter((a) => a.id === 'help'), ...shown.filter((a) => a.id !== 'help')];
+  return ordered.map((a) => ({
     key: keyLabel(a.keys[0]),
-    text: actionText(a, lang).split(/ \(|（/)[0],
+    text: a.short ? a.short[lang === 'zh-TW' ? 1 : 0] : actionText(a, lang).split(/ \(|（/)[0],
     disabled: disabledReason(a, caps, lang) !== undefined,
   }));
 }

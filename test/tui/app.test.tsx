@@ -210,7 +210,7 @@ describe('TUI screens (ink-testing-library)', () => {
     const evil = anomaly(1, { ip: '203.0.113.1', unit: 'evil\u001b[2J\u0007unit' });
     const row = topRow(evil, 'en', 80, false);
     expect(row).not.toMatch(/[\u0000-\u001f]/);
-    expect(row).toContain('evilu…');
+    expect(row).toContain('evil…');
   });
 
   it('pure helpers: fit counts CJK as two cells; bars; sparklines', () => {

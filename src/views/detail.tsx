@@ -1,0 +1,71 @@
+/**
+ * Attacker detail (Enter): the feature breakdown as bar charts (protocols, destination ports, packets/flow, bytes/flow,
+ * TCP flags), signature, tracking, evidence, victims' entry points ranked, and the alert text. Render only; the body
+ * scrolls with j/k when it is taller than the terminal.
+ */
+import { Box, Text } from 'ink';
+import { BarChart } from './charts.js';
+import { barLine, fit } from './format.js';
+import { theme } from './theme.js';
+import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/alert-text.js';
+import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
+import type { Anomaly } from '../engine/types.js';
+import { stripControl } from '../util/sanitize.js';
+
+const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The detail of one anomaly at a width; `slot` is the window's TimeSlot (for the tracking sentence). */
+export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number }) {
+  const f = a.features;
+  const wide = width >= 100;
+  const half = wide ? Math.floor(width / 2) - 1 : width;
+  const none = T(lang, '(none)', '（無）');
+  const who = [a.unit ? stripControl(a.unit) : '', a.asn ? `AS${a.asn}` : ''].filter(Boolean).join(' ');
+  const chart = (title: string, items: Anomaly['features']['protocols'], label: (v: number | string) => string) => (
+    <BarChart title={title} items={items} label={label} width={half} rows={rows} empty={none} />
+  );
+  return (
+    <Box flexDirection="column">
+      <Text bold color={theme.severity(a.severity, false)}>
+        {fit(`${T(lang, roleLabels[a.role].en, roleLabels[a.role].zh)} ${a.ip}${who ? ` (${who})` : ''}  ${typeLabel(a.type, a.severity, lang)}${a.signature ? `  ${T(lang, 'signature', '特徵碼')} ${a.signature}` : ''}`, width)}
+      </Text>
+      <Text dimColor>
+        {fit(`${a.metrics.flows} flows  ${a.metrics.packets} pkts  ${a.metrics.bytes} B  ${a.metrics.distinctPeers} ${T(lang, 'peers', '對象')}  SYN-only ${pct(f.synOnlyShare)}  1pkt/40B ${pct(f.onePacket40Share)}${f.serverLike === null ? '' : f.serverLike ? '  server-like' : '  client-like'}`, width)}
+      </Text>
+      {a.tracking && slot !== undefined ? <Text wrap="wrap">{trackingSentence(a.tracking, slot, lang)}</Text> : null}
+      <Box flexDirection={wide ? 'row' : 'column'}>
+        <Box flexDirection="column" width={half}>
+          {chart(T(lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`), f.protocols, protoLabel)}
+          {chart(T(lang, `Destination ports (${f.distinct.dstPorts})`, `目的Port（${f.distinct.dstPorts}）`), f.dstPorts, portLabel)}
+          {chart(T(lang, 'TCP flags (share of TCP flows)', 'TCP Flags（佔TCP Flow比例）'), f.tcpFlags, String)}
+        </Box>
+        <Box flexDirection="column" width={half}>
+          {chart(T(lang, `Packets per flow (${f.distinct.packets})`, `Packet特徵（${f.distinct.packets}）`), f.packets, String)}
+          {chart(T(lang, `Bytes per flow (${f.distinct.bytes})`, `Octet特徵（${f.distinct.bytes}）`), f.bytes, String)}
+          {a.entryPoints?.length ? (
+            <Box flexDirection="column">
+              <Text bold>{T(lang, 'Entry points (exporter#interface), ranked', '攻擊入口（路由器#介面）排名')}</Text>
+              {a.entryPoints.slice(0, rows).map((e) => {
+                const l = barLine(`${stripControl(e.exporter)}#${e.interface}`, e.share, half);
+                return (
+                  <Text key={`${e.exporter}#${e.interface}`}>
+                    {l.label} <Text color={theme.color('magenta')}>{l.bar}</Text> {l.pct}
+                  </Text>
+                );
+              })}
+            </Box>
+          ) : null}
+        </Box>
+      </Box>
+      <Text bold>{T(lang, 'Alert text', '告警內容')}</Text>
+      {alertText(a, lang, slot)
+        .split('\n')
+        .map((l, i) => (
+          <Text key={i} wrap="wrap">
+            {stripControl(l)}
+          </Text>
+        ))}
+    </Box>
+  );
+}
