@@ -170,11 +170,17 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
     });
 
     let prompt = '';
-    await waitFor((b) => {
+    const promptLine = (b: string) => {
       const m = PROMPT_RE.exec(b);
       if (m) prompt = m[1];
       return m !== null;
-    }, opts.commandTimeoutMs, 'login');
+    };
+    await waitFor(promptLine, opts.commandTimeoutMs, 'login');
+    // Confirm with an empty line: a banner line that merely looks like a prompt (and ends a chunk) is not one;
+    // the device answers the newline with its real prompt as the last line.
+    buf = '';
+    channel.write('\n');
+    await waitFor((b) => b.includes('\n') && promptLine(b), opts.commandTimeoutMs, 'login');
     const atPrompt = (b: string) => {
       const last = b.slice(b.lastIndexOf('\n') + 1).replace(/\s+$/, '');
       return last === prompt && b.includes('\n');

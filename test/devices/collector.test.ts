@@ -75,7 +75,7 @@ describe('collecting each kind from a real SSH server', () => {
     else expect(r.mac).toEqual([]);
     expect(r.skipped).toBe(0);
     expect(r.morePrompts).toBe(0);
-    expect(d.commands.filter((c) => c !== 'exit')).toEqual([p.pagingOff, p.commands.arp, ...(p.commands.mac ? [p.commands.mac] : [])]);
+    expect(d.commands.filter((c) => c !== 'exit' && c !== '')).toEqual([p.pagingOff, p.commands.arp, ...(p.commands.mac ? [p.commands.mac] : [])]);
   });
 
   it('answers --More-- with a space when the device ignores paging-off, and loses no line', async () => {
@@ -121,6 +121,17 @@ describe('collecting each kind from a real SSH server', () => {
     expect(r.ok).toBe(true);
     expect(r.arp).toHaveLength(13);
     expect(r.skipped).toBe(2);
+  });
+
+  it('is not fooled by a banner line that looks like a prompt and ends a chunk', async () => {
+    const d = await device('ios', { banner: '#### lab use only ####\nbackup-core#', bannerDelayMs: 150 });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const s = spec('ios-fake-prompt', 'ios', d.port);
+    const r = await collectDevice(s, cfg([s], kh));
+    expect(r.error).toBeUndefined();
+    expect(r.arp).toHaveLength(13);
+    expect(r.mac).toHaveLength(3);
+    expect(r.skipped).toBe(0);
   });
 
   it('logs in with a key file', async () => {

@@ -29,6 +29,8 @@ export interface FakeDeviceOptions {
   /** Command text → output (lines separated by \n). */
   outputs: Record<string, string>;
   banner?: string;
+  /** Pause between the banner and the first prompt (input typed meanwhile waits, as on a real device). */
+  bannerDelayMs?: number;
   /** Lines per page while paging is on (default 8). */
   pageLines?: number;
   /** The device ignores the paging-off command, so the pager prompt shows anyway. */
@@ -150,8 +152,9 @@ export async function startFakeDevice(o: FakeDeviceOptions): Promise<FakeDevice>
             write(prompt);
             return true;
           };
+          let ready = false;
           const pump = async () => {
-            if (busy) return;
+            if (busy || !ready) return;
             busy = true;
             while (pending.length > 0) {
               const cmd = pending.shift()!;
@@ -182,7 +185,14 @@ export async function startFakeDevice(o: FakeDeviceOptions): Promise<FakeDevice>
             }
           });
           stream.on('error', () => undefined);
-          write(`${o.banner ? `${o.banner.replace(/\n/g, '\r\n')}\r\n\r\n` : ''}${prompt}`);
+          const greet = async () => {
+            if (o.banner) write(o.banner.replace(/\n/g, '\r\n'));
+            if (o.bannerDelayMs) await sleep(o.bannerDelayMs);
+            write(`\r\n${prompt}`);
+            ready = true;
+            void pump();
+          };
+          void greet();
         });
       });
     });
