@@ -5,6 +5,8 @@
  * - an IP moving between MACs, or its MAC between ports of one switch.
  */
 import type { AllowedMac } from '../config/sections/devices.js';
+import type { FlowBatch } from '../engine/types.js';
+import { v4ToNumber, v4ToString } from '../util/ip.js';
 import { normalizeMac, ZERO_MAC } from './mac.js';
 
 /** What the probe check needs to know of an IP: the seeds' merged-by-IP document satisfies it. */
@@ -167,4 +169,42 @@ export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): I
     }
   }
   return out;
+}
+
+/**
+ * Accumulates (src → dst) flow counts for flows whose destination is one of `targets` (e.g. the unused addresses),
+ * batch by batch, so the unused-address check never needs every pair of a window. Pure.
+ */
+export class PairsToTargets {
+  private readonly v4 = new Set<number>();
+  private readonly v6 = new Set<string>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(targets: Iterable<string>) {
+    for (const t of targets) {
+      const n = v4ToNumber(t);
+      if (Number.isNaN(n)) this.v6.add(t);
+      else this.v4.add(n);
+    }
+  }
+
+  /** Count the batch's flows that reach a target. */
+  add(b: FlowBatch): void {
+    if (this.v4.size === 0 && this.v6.size === 0) return;
+    for (let i = 0; i < b.size; i++) {
+      let key: string | undefined;
+      if (b.family[i] === 4) {
+        if (this.v4.has(b.dstV4[i])) key = `${v4ToString(b.srcV4[i])} ${v4ToString(b.dstV4[i])}`;
+      } else if (b.dst6[i] !== undefined && this.v6.has(b.dst6[i]!)) key = `${b.src6[i]} ${b.dst6[i]}`;
+      if (key !== undefined) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** The pairs counted so far. */
+  pairs(): { src: string; dst: string; flows: number }[] {
+    return [...this.counts].map(([k, flows]) => {
+      const sp = k.indexOf(' ');
+      return { src: k.slice(0, sp), dst: k.slice(sp + 1), flows };
+    });
+  }
 }

@@ -31,8 +31,11 @@ export interface DevicesArea {
   stop(): void;
 }
 
-/** Wire the devices area on an open database (inert until start). */
-export function createDevicesArea(config: DevicesConfig, db: Db, deps: DevicesAreaDeps = {}): DevicesArea {
+/**
+ * Wire the devices area (inert until start). `db` may be a getter, called on first use, for engines that open
+ * their database in start() after building their handler tables.
+ */
+export function createDevicesArea(config: DevicesConfig, db: Db | (() => Db), deps: DevicesAreaDeps = {}): DevicesArea {
   const store = new DeviceStore(db);
   const collector = createDeviceCollector(config, { store, ...deps });
   const handlers = devicesHandlers({ config, store, collector, ...(deps.inboundPairs ? { inboundPairs: deps.inboundPairs } : {}) });

@@ -59,7 +59,16 @@ interface SightingDbRow {
 
 /** The device history store. */
 export class DeviceStore implements RunRecorder {
-  constructor(private readonly db: Db) {}
+  private readonly getDb: () => Db;
+
+  /** `db` may be a getter, resolved on each use (the engine opens its database after wiring). */
+  constructor(db: Db | (() => Db)) {
+    this.getDb = typeof db === 'function' ? db : () => db;
+  }
+
+  private get db(): Db {
+    return this.getDb();
+  }
 
   /** Record a collection run: its per-device outcome, tables and sightings, in one transaction. */
   saveRun(run: CollectionRun): void {

@@ -6,6 +6,11 @@ import { mergeSlot, sightingsOf, type DeviceTables } from '../../src/devices/mer
 import { parseIosArp, parseIosXrArp, parseNxosMac } from '../../src/devices/parsers.js';
 import { ipMoves, isUnusedAddress, macsWithSeveralIps, unusedAddressProbers, type HistoryRow } from '../../src/devices/anomalies.js';
 import { ZERO_MAC } from '../../src/devices/mac.js';
+import { PairsToTargets } from '../../src/devices/anomalies.js';
+import { batchFromRecords, flow } from '../../src/engine/batch.js';
+import { createDevicesArea } from '../../src/devices/area.js';
+import { openDb } from '../../src/store/db.js';
+import { devicesDefaults } from '../../src/config/sections/devices.js';
 
 const fx = (name: string) => fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
 
@@ -151,5 +156,51 @@ describe('history anomalies', () => {
     ]);
     expect(moves.map((m) => [m.ip, m.kind, m.trail])).toEqual([['10.1.0.30', 'port', ['sw1 Eth1/1', 'sw1 Eth1/2']]]);
     expect(ipMoves(rows.concat(row({ ip: '10.0.0.5', mac: B, firstSeen: 50 })), [{ mac: B, role: 'router' }])).toEqual([]);
+  });
+});
+
+describe('pairs to unused addresses from flow batches', () => {
+  it('counts only flows reaching the targets, per sender, IPv4 and IPv6', () => {
+    const acc = new PairsToTargets(['211.79.60.29', '211.73.94.2', '2001:db8::29']);
+    acc.add(batchFromRecords([
+      flow({ src: '198.51.100.66', dst: '211.79.60.29' }),
+      flow({ src: '198.51.100.66', dst: '211.79.60.29' }),
+      flow({ src: '198.51.100.66', dst: '211.73.94.2' }),
+      flow({ src: '198.51.100.66', dst: '211.79.60.27' }),
+      flow({ src: '2001:db8:ff::1', dst: '2001:db8::29' }),
+    ]));
+    acc.add(batchFromRecords([flow({ src: '203.0.113.10', dst: '211.73.94.2' })]));
+    expect(acc.pairs().sort((a, b) => (a.src + a.dst < b.src + b.dst ? -1 : 1))).toEqual([
+      { src: '198.51.100.66', dst: '211.73.94.2', flows: 1 },
+      { src: '198.51.100.66', dst: '211.79.60.29', flows: 2 },
+      { src: '2001:db8:ff::1', dst: '2001:db8::29', flows: 1 },
+      { src: '203.0.113.10', dst: '211.73.94.2', flows: 1 },
+    ]);
+    const states = mergeSlot(SLOT, [gw]).byIp;
+    expect(unusedAddressProbers(states, acc.pairs()).map((p) => [p.ip, p.targets.length, p.flows])).toEqual([
+      ['198.51.100.66', 2, 3],
+      ['203.0.113.10', 1, 1],
+    ]);
+  });
+});
+
+describe('devices area wiring', () => {
+  it('resolves a lazily opened database on first use, and start() stays idle without devices', async () => {
+    let opened = 0;
+    let db: ReturnType<typeof openDb> | undefined;
+    const area = createDevicesArea(devicesDefaults, () => {
+      if (!db) {
+        opened++;
+        db = openDb(':memory:');
+      }
+      return db;
+    });
+    expect(opened).toBe(0);
+    area.start();
+    expect(area.collector.counters().runs).toBe(0);
+    const a = (await area.handlers['devices.where']({ ip: '192.0.2.1' }, { user: 't' })) as { rows: unknown[] };
+    expect([opened, a.rows.length]).toEqual([1, 0]);
+    expect(Object.keys(area.handlers).sort()).toEqual(['devices.anomalies', 'devices.collect', 'devices.status', 'devices.where']);
+    area.stop();
   });
 });
