@@ -22,7 +22,9 @@ export class WhereQueryError extends Error {
 
 /** Classify and canonicalize a query. */
 export function parseWhereQuery(text: string): { ip: string } | { mac: string } {
-  const ip = canonicalIp(text);
+  // A host prefix (the Investigate view may pass one) names a single address.
+  const host = /^(.+)\/(32|128)$/.exec(text.trim());
+  const ip = canonicalIp(host ? host[1] : text);
   if (ip) return { ip };
   const mac = normalizeMac(text);
   if (mac) return { mac };

@@ -213,6 +213,19 @@ describe('failures', () => {
     expect(r.error).toMatch(/nobody \(127\.0\.0\.1:\d+\)/);
   });
 
+  it('gives up on a host that accepts TCP but never speaks SSH (connect timeout)', async () => {
+    const silent = net.createServer((sock) => sock.on('error', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const s = spec('mute', 'ios', (silent.address() as net.AddressInfo).port);
+      const r = await collectDevice(s, cfg([s], path.join(tmp, 'none'), { connectTimeoutMs: 400 }));
+      expect([r.ok, r.reason]).toEqual([false, 'connect-timeout']);
+      expect(r.error).toMatch(/no SSH handshake within 400 ms/);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('reports a device with neither password nor key', async () => {
     const s = spec('nocred', 'ios', 22, { password: undefined });
     const r = await collectDevice(s, cfg([s], path.join(tmp, 'none')));

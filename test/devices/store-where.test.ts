@@ -94,6 +94,8 @@ describe('where', () => {
     expect(whereLookup(store, '192.0.2.200').rows).toEqual([]);
     expect(formatWhere(whereLookup(store, '192.0.2.200'))).toMatch(/never seen/);
     expect(() => whereLookup(store, 'sw1; rm -rf /')).toThrow(WhereQueryError);
+    expect(() => whereLookup(store, '211.79.60.0/24')).toThrow(WhereQueryError);
+    expect(whereLookup(store, '211.79.60.27/32').rows).toHaveLength(1);
   });
 
   it('formats a table with a header and one line per row, without control characters', () => {
