@@ -1,0 +1,101 @@
+/**
+ * Elasticsearch backend contracts. The engine and the TUI depend on these interfaces only, never on the ES client:
+ * `ResultStore` writes nocflow's results (daily indices, spool on outage), `FlowQueryBackend` reads the NOC's flow
+ * indices (investigate an IP, hunt a signature). Pure types.
+ */
+import type { InvestigateSummary } from '../daemon/investigate.js';
+import type { Signature, HuntRow } from '../engine/hunt.js';
+
+export type { InvestigateSummary, Signature, HuntRow };
+
+/** The kinds of documents nocflow writes; each gets its own daily index `<prefix>-<kind>-YYYY.MM.DD`. */
+export type DocKind = 'window' | 'anomaly' | 'arp' | 'mac' | 'block' | 'audit' | 'flow';
+
+/** One document to index: a deterministic id, the time that picks its daily index, and the body. */
+export interface EsDoc {
+  /** Deterministic id (same input → same id), so a replayed document overwrites instead of duplicating. */
+  id: string;
+  /** Epoch milliseconds; selects the UTC day of the index. */
+  ts: number;
+  body: Record<string, unknown>;
+}
+
+/** A document bound to its index: what goes into a bulk request and into the spool. */
+export interface BulkItem {
+  index: string;
+  id: string;
+  body: Record<string, unknown>;
+}
+
+/** Counters of a writer (everything that moves gets a counter). */
+export interface WriterStats {
+  /** Documents ES acknowledged. */
+  indexed: number;
+  /** Bulk requests sent. */
+  bulkRequests: number;
+  /** Documents written to the spool because ES was unavailable or rejected them transiently. */
+  spooled: number;
+  /** Spooled documents later accepted by ES. */
+  replayed: number;
+  /** Documents ES refused permanently (mapping errors...), counted, not retried. */
+  rejected: number;
+}
+
+/** Where nocflow's results go: a typed bulk writer with a spool. */
+export interface ResultStore {
+  /** Index documents of one kind. Never throws for ES outages: the documents are spooled instead. */
+  writeDocs(kind: DocKind, docs: EsDoc[]): Promise<void>;
+  /** Send spooled documents, oldest first; returns how many were accepted. */
+  replaySpool(): Promise<number>;
+  /**
+   * Backfill a closed day: `refresh_interval: -1` on the day's index while `fill` runs, then one `_refresh`,
+   * then the previous setting restored.
+   */
+  backfillDay(kind: DocKind, dayMs: number, fill: () => Promise<void>): Promise<void>;
+  stats(): WriterStats;
+}
+
+/** A time range in epoch milliseconds, [from, to). */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/** Names of the flow fields in the NOC's flow indices (IPFIX names by default). */
+export interface FlowFieldMap {
+  src: string;
+  dst: string;
+  sport: string;
+  dport: string;
+  proto: string;
+  flags: string;
+  packets: string;
+  bytes: string;
+  inIf: string;
+  exporter: string;
+  start: string;
+}
+
+/** One source of a signature hunt over ES, per day merged. */
+export interface EsHuntResult {
+  signature: Signature;
+  /** Days (indices) queried, in order. */
+  indices: string[];
+  /** Sources, sorted by destinations then flows. `destinations`/`sourcePorts` are the largest single-day counts
+   * (cardinality does not add across days); `flows` is the sum. firstSeen/lastSeen are the day bounds. */
+  sources: HuntRow[];
+  /** Distinct sources per day as ES counted them (cardinality of sourceIPAddress). */
+  distinctSourcesPerDay: number[];
+  /** true when a day returned as many buckets as asked for (there may be more). */
+  truncated: boolean;
+}
+
+/** Reads the NOC's flow indices. The TUI's investigate view uses it when ES is configured. */
+export interface FlowQueryBackend {
+  /** Everything ES holds about an IP or prefix in `range`, one daily index at a time; same shape as the nfcapd store's. */
+  investigate(ipOrPrefix: string, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary>;
+  /** The seeds' small-scale hunt: sources of one port-packets-bytes signature ranked by destinations reached. */
+  huntSignature(sig: Signature, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<EsHuntResult>;
+  /** Day-major investigation of many IPs: for each day, every IP; a month is never one giant query. */
+  investigateMany(ips: string[], range: TimeRange, opts?: { signal?: AbortSignal }): Promise<Map<string, InvestigateSummary>>;
+}
