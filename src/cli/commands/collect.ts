@@ -21,6 +21,7 @@ export function formatRunSummary(s: RunSummary, via: 'engine' | 'direct'): strin
   return `${out.join('\n')}\n`;
 }
 
+/** Register `nocflow collect`. */
 export function registerCollect(program: Command): void {
   program
     .command('collect [devices...]')

@@ -8,6 +8,7 @@ import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../main.js';
 
+/** Register `nocflow where`. */
 export function registerWhere(program: Command): void {
   program
     .command('where <address>')

@@ -5,7 +5,8 @@ import type { DeviceKind } from '../../devices/kinds.js';
 export interface DeviceSpec {
   name: string;
   host: string;
-  port: number;
+  /** Default 22. */
+  port?: number;
   user: string;
   /** Private key file (OpenSSH or PEM). Either this or `password`. */
   keyFile?: string;
@@ -23,6 +24,7 @@ export interface AllowedMac {
   note?: string;
 }
 
+/** The `devices` section. */
 export interface DevicesConfig {
   list: DeviceSpec[];
   /** OpenSSH known_hosts file; empty = <data dir>/known_hosts. */
@@ -40,6 +42,7 @@ export interface DevicesConfig {
 
 const kindEnum = ['ios', 'iosxe', 'iosxr', 'nxos', 'junos', 'eos'] as const;
 
+/** JSON schema of the section (validated by conf on every write). */
 export const devicesSchema = {
   type: 'object',
   additionalProperties: false,
@@ -81,6 +84,7 @@ export const devicesSchema = {
   },
 } as const;
 
+/** Defaults: no devices, strict host keys, 10 s connect, 30 s per command, 4 at a time. */
 export const devicesDefaults: DevicesConfig = {
   list: [],
   knownHostsFile: '',
