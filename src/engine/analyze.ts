@@ -115,6 +115,30 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
 
   // 4. Rules.
   const anomalies: Anomaly[] = [];
+  /** The report of one IP in one role from its rule hits (best first) and its feature accumulator. */
+  const buildAnomaly = (id: number, role: Role, hits: RuleHit[], view: HostView, a: FeatureAccumulator, peers: Map<number, number>): Anomaly => {
+    const best = hits[0];
+    const anomaly: Anomaly = {
+      ip: ips.text(id),
+      role,
+      type: best.rule.type,
+      severity: hits.some((x) => x.severity === 'super' && x.rule.type === best.rule.type) ? 'super' : best.severity,
+      score: Math.max(...hits.map((x) => x.score)),
+      metrics: { flows: view.flows, packets: view.packets, bytes: view.bytes, distinctPeers: view.peers, distinctPorts: view.ports },
+      features: view.features,
+      evidence: best.evidence,
+      topPeers: topPeerList(peers, ips),
+    };
+    const also = [...new Set(hits.slice(1).map((x) => x.rule.type))].filter((x) => x !== best.rule.type);
+    if (also.length) anomaly.alsoMatched = also;
+    const sig = a.signature();
+    if (sig) anomaly.signature = sig;
+    const asn = a.asn();
+    if (asn) anomaly.asn = asn;
+    const unit = units.size > 0 ? units.match(anomaly.ip) : undefined;
+    if (unit) anomaly.unit = unit;
+    return anomaly;
+  };
   const base = (id: number) => ({
     knownServer: known.size > 0 && known.has(ips.text(id)),
     scale,
@@ -164,25 +188,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     if (hits.length === 0) continue;
     hits.sort((x, y) => x.hit.rule.priority - y.hit.rule.priority || y.hit.score - x.hit.score);
     const best = hits[0];
-    const anomaly: Anomaly = {
-      ip: ips.text(id),
-      role: best.role,
-      type: best.hit.rule.type,
-      severity: hits.some((x) => x.hit.severity === 'super' && x.hit.rule.type === best.hit.rule.type) ? 'super' : best.hit.severity,
-      score: Math.max(...hits.map((x) => x.hit.score)),
-      metrics: { flows: view.flows, packets: view.packets, bytes: view.bytes, distinctPeers: view.peers, distinctPorts: view.ports },
-      features: feats,
-      evidence: best.hit.evidence,
-      topPeers: topPeerList(peersOut[k], ips),
-    };
-    const also = [...new Set(hits.slice(1).map((x) => x.hit.rule.type))].filter((x) => x !== best.hit.rule.type);
-    if (also.length) anomaly.alsoMatched = also;
-    const sig = a.signature();
-    if (sig) anomaly.signature = sig;
-    const asn = a.asn();
-    if (asn) anomaly.asn = asn;
-    const unit = units.size > 0 ? units.match(anomaly.ip) : undefined;
-    if (unit) anomaly.unit = unit;
+    const anomaly = buildAnomaly(id, best.role, hits.map((x) => x.hit), view, a, peersOut[k]);
     const cvb = campus?.view(id)?.beacon;
     if (best.hit.rule.type === 'cc-beacon' && cvb) {
       anomaly.beacon = { peer: cvb.peer, port: cvb.port, flows: cvb.flows, meanIntervalSeconds: cvb.meanInterval, intervalCv: cvb.intervalCv, bytesPerFlow: cvb.bytesPerFlow };
@@ -217,28 +223,9 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     };
     const hits = evaluateAll(RULES.filter((r) => r.role === 'victim'), view, t);
     if (hits.length === 0) continue;
-    const best = hits[0];
-    const anomaly: Anomaly = {
-      ip: ips.text(id),
-      role: 'victim',
-      type: best.rule.type,
-      severity: best.severity,
-      score: Math.max(...hits.map((x) => x.score)),
-      metrics: { flows: view.flows, packets: view.packets, bytes: view.bytes, distinctPeers: view.peers, distinctPorts: view.ports },
-      features: feats,
-      evidence: best.evidence,
-      entryPoints: a.entryPoints(agg.exporters),
-      victim: { distinctSources: srcCount, spoofedShare: view.spoofedShare },
-      topPeers: topPeerList(peersIn[k], ips),
-    };
-    const also = [...new Set(hits.slice(1).map((x) => x.rule.type))].filter((x) => x !== best.rule.type);
-    if (also.length) anomaly.alsoMatched = also;
-    const sig = a.signature();
-    if (sig) anomaly.signature = sig;
-    const asn = a.asn();
-    if (asn) anomaly.asn = asn;
-    const unit = units.size > 0 ? units.match(anomaly.ip) : undefined;
-    if (unit) anomaly.unit = unit;
+    const anomaly = buildAnomaly(id, 'victim', hits, view, a, peersIn[k]);
+    anomaly.entryPoints = a.entryPoints(agg.exporters);
+    anomaly.victim = { distinctSources: srcCount, spoofedShare: view.spoofedShare };
     anomalies.push(anomaly);
   }
   anomalies.sort((x, y) => y.score - x.score || x.ip.localeCompare(y.ip));

@@ -10,25 +10,12 @@ import type { ExportProtocol } from './ipfix.js';
 import { startNfcapd } from './nfcapd.js';
 import { generateScenario, scaleChunks, type ScenarioName, type Truth } from './scenarios.js';
 import type { FlowRecord } from '../engine/types.js';
+import { listCompleted } from '../engine/watcher.js';
 
 export { generateScenario, scaleChunks, SCENARIOS, type ScenarioName, type Truth, type Planted } from './scenarios.js';
 export { FlowExporter, isLoopback } from './exporter.js';
 export { FlowEncoder } from './ipfix.js';
 export { startNfcapd, freeUdpPort } from './nfcapd.js';
-
-/** Completed nfcapd files directly or in sub-directories of `dir`. */
-function closedFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/^nfcapd\.\d{12}(\d{2})?$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 /**
  * Send flows (an array or chunks) through a real nfcapd into one closed nfcapd file, moved to `outFile`.
@@ -50,7 +37,7 @@ export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: st
     exporter.close();
     await nfcapd.stop();
   }
-  const files = closedFiles(work);
+  const files = listCompleted(work).map((f) => f.path);
   if (files.length === 0) throw new Error(`nfcapd wrote no file in ${work}`);
   if (files.length > 1) throw new Error(`nfcapd rotated during generation (${files.length} files in ${work})`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });

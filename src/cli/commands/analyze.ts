@@ -1,28 +1,19 @@
 /** `nocflow analyze <file|dir>`: one window's detection report (alert texts, or one JSON document with --json). */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { analyzeBatches } from '../../engine/analyze.js';
 import { alertText } from '../../engine/alert-text.js';
 import { createNfdumpSource, FlowSourceError } from '../../engine/nfdump-source.js';
 import type { Anomaly, WindowResult } from '../../engine/types.js';
 import { loadConfig } from '../../config/config.js';
+import { listCompleted } from '../../engine/watcher.js';
 import { parseLang } from '../../i18n/labels.js';
 import { parsePrefix, IpError } from '../../util/ip.js';
 import { CliError } from '../main.js';
 
 /** Completed nfcapd files under a directory (any sub-directory layout), oldest first; never `nfcapd.current.*`. */
 export function listNfcapdFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/^nfcapd\.\d{12}(\d{2})?$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort((a, b) => path.basename(a).localeCompare(path.basename(b)) || a.localeCompare(b));
+  return listCompleted(dir).map((f) => f.path);
 }
 
 /** The JSON document of `analyze --json` (the issue's shape, plus evidence and victim details). */
