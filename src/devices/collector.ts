@@ -91,6 +91,7 @@ export async function collectDevice(spec: DeviceSpec, config: DevicesConfig, dep
         ...(privateKey ? { privateKey, ...(spec.passphrase ? { passphrase: spec.passphrase } : {}) } : { password: spec.password }),
         connectTimeoutMs: config.connectTimeoutMs,
         commandTimeoutMs: config.commandTimeoutMs,
+        ...(spec.legacyAlgorithms ? { legacyAlgorithms: true } : {}),
         verifyHostKey: (blob) => {
           const verdict = checkHostKey(loadKnownHosts(khFile), spec.host, port, blob);
           if (verdict === 'match') return undefined;

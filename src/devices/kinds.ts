@@ -51,3 +51,13 @@ export function commandsFor(kind: DeviceKind, want: TableName[]): { table: Table
   }
   return out;
 }
+
+/**
+ * Older algorithms that many switches in service still need (IOS 12.x, old NX-OS): appended after ssh2's modern
+ * defaults only for a device configured with `legacyAlgorithms: true`.
+ */
+export const LEGACY_ALGORITHMS = {
+  kex: ['diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group1-sha1'],
+  cipher: ['aes128-cbc', 'aes256-cbc', '3des-cbc'],
+  serverHostKey: ['ssh-dss'],
+} as const;

@@ -5,7 +5,7 @@
  * never part of any message.
  */
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { MORE_ANY_RE, MORE_RE, PROMPT_RE } from './kinds.js';
+import { LEGACY_ALGORITHMS, MORE_ANY_RE, MORE_RE, PROMPT_RE } from './kinds.js';
 
 /** Why a device could not be collected. */
 export type DeviceErrorReason =
@@ -39,6 +39,8 @@ export interface SessionOptions {
   passphrase?: string;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** Also offer LEGACY_ALGORITHMS (old devices). */
+  legacyAlgorithms?: boolean;
   /** Judges the server's host key blob; returns a refusal reason, or undefined to accept. */
   verifyHostKey: (blob: Buffer) => 'hostkey-unknown' | 'hostkey-changed' | 'hostkey-revoked' | undefined;
 }
@@ -116,6 +118,10 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
     ...(opts.privateKey ? { privateKey: opts.privateKey, ...(opts.passphrase ? { passphrase: opts.passphrase } : {}) } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
   };
+  if (opts.legacyAlgorithms) {
+    const append = (list: readonly string[]) => ({ append: [...list] }) as never;
+    config.algorithms = { kex: append(LEGACY_ALGORITHMS.kex), cipher: append(LEGACY_ALGORITHMS.cipher), serverHostKey: append(LEGACY_ALGORITHMS.serverHostKey) };
+  }
 
   // Waits until `done(buf)` holds, the channel closes, or the timeout passes.
   const waitFor = (done: (b: string) => boolean, timeoutMs: number, what: string) =>

@@ -134,6 +134,18 @@ describe('collecting each kind from a real SSH server', () => {
     expect(r.skipped).toBe(0);
   });
 
+  it('reaches an old device only with legacyAlgorithms', async () => {
+    const d = await device('ios', { algorithms: { kex: ['diffie-hellman-group14-sha1'], cipher: ['aes128-cbc'] } });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const modern = spec('old-ios', 'ios', d.port);
+    const r1 = await collectDevice(modern, cfg([modern], kh));
+    expect([r1.ok, r1.reason]).toEqual([false, 'connect']);
+    const legacy = spec('old-ios', 'ios', d.port, { legacyAlgorithms: true });
+    const r2 = await collectDevice(legacy, cfg([legacy], kh));
+    expect(r2.error).toBeUndefined();
+    expect(r2.arp).toHaveLength(13);
+  });
+
   it('logs in with a key file', async () => {
     const d = await device('eos', { password: undefined, authorizedKey: userKey.public });
     const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);

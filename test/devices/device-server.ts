@@ -41,6 +41,8 @@ export interface FakeDeviceOptions {
   dropDuring?: { command: string; afterLines: number };
   /** Stop writing (never finish) after this many lines of this command's output. */
   hangDuring?: { command: string; afterLines: number };
+  /** Server algorithm lists (an old device). */
+  algorithms?: Record<string, string[]>;
   /** Shared across devices: shells open now and the most open at once. */
   tracker?: { active: number; max: number };
 }
@@ -70,7 +72,7 @@ export async function startFakeDevice(o: FakeDeviceOptions): Promise<FakeDevice>
   const allowedKey = o.authorizedKey ? utils.parseKey(o.authorizedKey) : undefined;
   if (allowedKey instanceof Error) throw allowedKey;
   const conns = new Set<Connection>();
-  const server = new Server({ hostKeys: [o.hostKey] }, (client) => {
+  const server = new Server({ hostKeys: [o.hostKey], ...(o.algorithms ? { algorithms: o.algorithms as never } : {}) }, (client) => {
     conns.add(client);
     client.on('error', () => undefined);
     client.on('close', () => conns.delete(client));

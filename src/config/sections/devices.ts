@@ -13,6 +13,8 @@ export interface DeviceSpec {
   passphrase?: string;
   password?: string;
   kind: DeviceKind;
+  /** Also offer old key exchanges and CBC ciphers (devices that know nothing newer). */
+  legacyAlgorithms?: boolean;
   /** Tables to collect; default both that the kind supports. */
   collect: ('arp' | 'mac')[];
 }
@@ -63,6 +65,7 @@ export const devicesSchema = {
           password: { type: 'string' },
           kind: { type: 'string', enum: kindEnum },
           collect: { type: 'array', items: { type: 'string', enum: ['arp', 'mac'] } },
+          legacyAlgorithms: { type: 'boolean' },
         },
       },
     },
