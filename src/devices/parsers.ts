@@ -114,9 +114,10 @@ export function parseIosXrArp(text: string): ParseResult<ArpEntry> {
 
 /** Cisco NX-OS `show ip arp`: Address, Age hh:mm:ss or `-`, MAC or INCOMPLETE, Interface, Flags. */
 export function parseNxosArp(text: string): ParseResult<ArpEntry> {
-  const noise = [/^Flags:/i, /^\s+[*+#D]\s+-\s/, /^IP ARP Table/i, /^Total number of entries/i, /^Address\s+Age\s+MAC/i];
+  const noise = [/^Flags:/i, /^\s+[*+#A-Z]{1,2}\s+-\s/, /^IP ARP Table/i, /^Total number of entries/i, /^Address\s+Age\s+MAC/i];
   return runLines(text, noise, (line) => {
-    const m = /^(\S+)\s+(\d+:\d{2}:\d{2}|-)\s+(\S+)\s+(\S+)(?:\s+([*+#D]+))?$/.exec(line.trim());
+    // NX-OS 9+ adds a Physical Interface column before the flags.
+    const m = /^(\S+)\s+(\d+:\d{2}:\d{2}|-)\s+(\S+)\s+(\S+)(?:\s+(?![*+#D]+$)([A-Za-z][\w./-]*))?(?:\s+([*+#D]+))?$/.exec(line.trim());
     if (!m) return undefined;
     const ip = canonicalIp(m[1]);
     if (!ip) return undefined;
@@ -124,7 +125,8 @@ export function parseNxosArp(text: string): ParseResult<ArpEntry> {
     const mac = incomplete ? ZERO_MAC : normalizeMac(m[3]);
     if (!mac) return undefined;
     const state = incomplete ? 'Incomplete' : m[2] === '-' ? 'Interface' : 'Dynamic';
-    return { ip, mac, state, ageSeconds: m[2] === '-' ? null : hms(m[2]), interface: m[4], vlan: vlanOfInterface(m[4]) };
+    const port = m[5] && m[5] !== m[4] ? m[5] : undefined;
+    return { ip, mac, state, ageSeconds: m[2] === '-' ? null : hms(m[2]), interface: m[4], ...(port ? { port } : {}), vlan: vlanOfInterface(m[4]) };
   });
 }
 

@@ -109,6 +109,15 @@ describe('other kinds in their vendors\' formats', () => {
     ]);
     expect(r.entries[2].mac).toBe('00:00:00:00:00:00');
   });
+  it('NX-OS 9 show ip arp with the Physical Interface column', () => {
+    const r = parseNxosArp(fx('nxos-arp-physical.txt'));
+    expect(r.skipped).toBe(0);
+    expect(r.entries.map((e) => [e.ip, e.interface, e.port, e.vlan, e.state])).toEqual([
+      ['198.51.100.30', 'Vlan30', 'Ethernet1/5', 30, 'Dynamic'],
+      ['198.51.100.31', 'Vlan30', 'port-channel10', 30, 'Dynamic'],
+      ['198.51.100.1', 'Vlan30', undefined, 30, 'Interface'],
+    ]);
+  });
   it('IOS show mac address-table', () => {
     const r = parseIosMac(fx('ios-mac.txt'));
     expect(r.skipped).toBe(0);
