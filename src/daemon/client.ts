@@ -69,8 +69,10 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
   const listeners = new Map<string, Set<(d: unknown) => void>>();
   const stateListeners = new Set<(s: ConnectionState) => void>();
   const setState = (s: ConnectionState) => {
+    if (s === state && s !== 'connected') return;
     state = s;
     for (const l of stateListeners) l(s);
+    for (const l of listeners.get('connection') ?? []) l(s);
   };
 
   const attach = (s: net.Socket) => {
@@ -107,11 +109,11 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
         p.rej(new EngineError('DISCONNECTED', 'the engine went away'));
       }
       pending.clear();
+      if (sock !== s) return; // an older socket's late close
       sock = undefined;
-      if (closed) return setState('closed');
-      if (!reconnect) return setState('closed');
+      if (closed || !reconnect) return setState('closed');
       setState('reconnecting');
-      void retry();
+      if (!retrying) void retry();
     });
     s.on('error', () => undefined);
   };
@@ -128,20 +130,29 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
       sock.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id, method, params })}\n`);
     });
 
-  const hello = () => send('hello', { user: os.userInfo().username, sshConnection: process.env.SSH_CONNECTION, pid: process.pid }, 5000);
+  const hello = () => send('hello', { user: os.userInfo().username, sshConnection: process.env.SSH_CONNECTION, pid: process.pid, version: PROTOCOL_VERSION }, 5000);
 
+  let retrying = false;
+  /** Reconnect with a growing pause (200 ms … 2 s) until it works or the connection is closed. One loop at a time. */
   async function retry(): Promise<void> {
-    for (let attempt = 0; !closed; attempt++) {
-      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * (attempt + 1))));
-      try {
-        attach(await connectOnce(socketPath));
-        await hello();
-        setState('connected');
-        for (const l of listeners.get('reconnected') ?? []) l(null);
-        return;
-      } catch {
-        /* keep trying */
+    retrying = true;
+    try {
+      for (let attempt = 0; !closed; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * (attempt + 1))));
+        if (closed) return;
+        try {
+          attach(await connectOnce(socketPath));
+          await hello();
+          setState('connected');
+          for (const l of listeners.get('reconnected') ?? []) l(null);
+          return;
+        } catch {
+          sock?.destroy();
+          sock = undefined;
+        }
       }
+    } finally {
+      retrying = false;
     }
   }
 
@@ -152,7 +163,13 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
     await startEngineInBackground(socketPath);
     attach(await connectOnce(socketPath));
   }
-  await hello();
+  try {
+    await hello();
+  } catch (err) {
+    closed = true;
+    sock?.destroy();
+    throw err;
+  }
   setState('connected');
 
   return {

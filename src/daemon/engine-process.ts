@@ -7,37 +7,24 @@ import path from 'node:path';
 import type { NocflowConfig } from '../config/schema.js';
 import { createNfdumpSource } from '../engine/nfdump-source.js';
 import { createEngineRunner, type EngineEvent, type EngineRunner } from '../engine/runner.js';
-import type { AnomalyType, WindowResult } from '../engine/types.js';
+import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
-import { parsePrefix } from '../util/ip.js';
+import { parsePrefix, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 import { runInvestigate, type InvestigateSummary } from './investigate.js';
+import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
-import { startEngineServer, type EngineServer } from './server.js';
+import { acquirePidFile, startEngineServer, type EngineServer } from './server.js';
+
+export type { EngineStatus } from './methods.js';
 
 /** The engine as a component. */
 export interface EngineProcess {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly socketPath: string;
-}
-
-/** Status as `engine.status` answers it. */
-export interface EngineStatus {
-  version: string;
-  pid: number;
-  startedAt: number;
-  nfcapdDir: string;
-  database: string;
-  clients: number;
-  processed: number;
-  failed: number;
-  flows: number;
-  lagSeconds: number | null;
-  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number } | null;
-  recentErrors: { path: string; error: string; at: number }[];
 }
 
 const VERSION = '0.1.0';
@@ -51,14 +38,47 @@ export function parseWindowRef(text: string): { offset: number } | { time: numbe
   return { time: ms };
 }
 
+/** The pid file that goes with a socket path. */
+export function pidFileFor(socketPath: string): string {
+  return `${socketPath}.pid`;
+}
+
+/** Validate an IP or prefix param (the only form a target takes before it reaches nfdump or SQL). */
+function targetParam(text: unknown): string {
+  const t = String(text ?? '');
+  try {
+    return prefixToString(parsePrefix(t, { loose: true }));
+  } catch (err) {
+    throw new RpcError('BAD_PARAMS', (err as Error).message);
+  }
+}
+
+/** Options of the engine process. */
+export interface EngineProcessOptions {
+  socketPath: string;
+  /** Overrides config engine.nfcapdDir. */
+  nfcapdDir?: string;
+  /** nfcapd's rotation interval in seconds (lag and investigate file ranges); default 300. */
+  intervalSeconds?: number;
+  /** Group (name or gid) the socket is handed to; default: the user's own group. */
+  group?: string | number;
+  now?: () => number;
+}
+
+/** Dependencies: other areas' handler tables (flowspecHandlers, devicesHandlers), merged after the core ones. */
+export interface EngineProcessDeps {
+  handlers?: HandlerTable[];
+}
+
 /** Create the engine (inert until start). */
-export function createEngineProcess(config: NocflowConfig, opts: { socketPath: string; nfcapdDir?: string; intervalSeconds?: number; now?: () => number }): EngineProcess {
+export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOptions, deps: EngineProcessDeps = {}): EngineProcess {
   const now = opts.now ?? Date.now;
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   let db: Db | undefined;
   let store: EngineStore | undefined;
   let runner: EngineRunner | undefined;
   let server: EngineServer | undefined;
+  let releasePid: (() => void) | undefined;
   const startedAt = now();
   const investigations = new Map<number, AbortController>();
   let nextInvestigation = 1;
@@ -77,13 +97,22 @@ export function createEngineProcess(config: NocflowConfig, opts: { socketPath: s
     };
   };
 
-  const handlers = (): HandlerTable => ({
+  const handlers = (): HandlerTable => {
+    const table: HandlerTable = { ...core() };
+    for (const t of deps.handlers ?? []) Object.assign(table, t);
+    table['engine.methods'] = async () => Object.keys(table).sort();
+    return table;
+  };
+
+  const core = (): HandlerTable => ({
     'engine.status': async (): Promise<EngineStatus> => {
       const latest = store!.listWindows(1)[0];
       return {
         version: VERSION,
         pid: process.pid,
         startedAt,
+        uptimeSeconds: Math.round((now() - startedAt) / 1000),
+        investigations: investigations.size,
         nfcapdDir,
         database: db!.name,
         clients: server?.clients() ?? 0,
@@ -97,42 +126,41 @@ export function createEngineProcess(config: NocflowConfig, opts: { socketPath: s
     },
     'windows.latest': async () => decorate(store!.latestWindow()),
     'windows.get': async (params) => {
-      const p = (params ?? {}) as { ref?: string; id?: number };
+      const p = (params ?? {}) as WindowsGetParams;
       if (typeof p.id === 'number') return decorate(store!.getWindow(p.id));
-      const ref = parseWindowRef(String(p.ref ?? '0'));
+      if (typeof p.timeSlot === 'number') return decorate(store!.windowAtSlot(p.timeSlot));
+      if (typeof p.offset === 'number') return decorate(store!.windowByOffset(p.offset));
+      const ref = typeof p.time === 'number' ? { time: p.time } : parseWindowRef(String(p.ref ?? '0'));
       if ('offset' in ref) return decorate(store!.windowByOffset(ref.offset));
-      return decorate(store!.windowAtSlot(Math.floor((ref.time / 1000 + 150) / 300)));
+      return decorate(store!.windowAtSlot(timeSlotOf(Math.floor(ref.time / 1000))));
     },
     'windows.list': async (params) => store!.listWindows(Math.min(1000, Number((params as { limit?: number })?.limit ?? 100))),
     'anomalies.history': async (params) => {
-      const target = String((params as { target?: string })?.target ?? '');
-      try {
-        parsePrefix(target, { loose: true });
-      } catch (err) {
-        throw new RpcError('BAD_PARAMS', (err as Error).message);
-      }
-      return store!.history(target, 200);
+      const p = (params ?? {}) as HistoryParams;
+      const target = targetParam(p.target ?? p.ip ?? p.prefix);
+      return store!.history(target, Math.max(1, Math.min(2000, Number(p.limit ?? 200) || 200)));
     },
     'verdict.set': async (params, ctx) => {
       const p = (params ?? {}) as { ip?: string; type?: string; reason?: string; clear?: boolean };
       if (!p.ip || !p.type) throw new RpcError('BAD_PARAMS', 'verdict.set needs ip and type');
-      parsePrefix(p.ip);
+      try {
+        parsePrefix(p.ip);
+      } catch (err) {
+        throw new RpcError('BAD_PARAMS', (err as Error).message);
+      }
+      if (!/^[a-z0-9-]{1,40}$/.test(p.type)) throw new RpcError('BAD_PARAMS', `bad anomaly type "${stripControl(p.type).slice(0, 40)}"`);
       if (p.clear) store!.clearVerdict(p.ip, p.type);
       else store!.setVerdict({ ip: p.ip, type: p.type, reason: stripControl(String(p.reason ?? '')).slice(0, 200) || 'false positive', who: ctx.user, at: now() });
-      server?.publish('verdict.changed', { ip: p.ip, type: p.type });
+      server?.publish('verdict.changed', { ip: p.ip, type: p.type, cleared: p.clear === true });
       return store!.verdicts();
     },
     'verdict.list': async () => store!.verdicts(),
     'investigate.start': async (params) => {
       const p = (params ?? {}) as { target?: string; from?: number; to?: number };
-      const target = String(p.target ?? '');
-      try {
-        parsePrefix(target, { loose: true });
-      } catch (err) {
-        throw new RpcError('BAD_PARAMS', (err as Error).message);
-      }
+      const target = targetParam(p.target);
       const to = typeof p.to === 'number' ? p.to : now();
       const from = typeof p.from === 'number' ? p.from : to - 3_600_000;
+      if (!(from < to)) throw new RpcError('BAD_PARAMS', `empty time range: from ${from} is not before to ${to}`);
       const id = nextInvestigation++;
       const ac = new AbortController();
       investigations.set(id, ac);
@@ -153,28 +181,45 @@ export function createEngineProcess(config: NocflowConfig, opts: { socketPath: s
     },
   });
 
+  const stopAll = async () => {
+    await runner?.stop();
+    for (const ac of investigations.values()) ac.abort();
+    await server?.close();
+    db?.close();
+    releasePid?.();
+    runner = undefined;
+    server = undefined;
+    db = undefined;
+    releasePid = undefined;
+  };
+
   return {
     socketPath: opts.socketPath,
     async start() {
       if (!nfcapdDir) throw new Error('engine.nfcapdDir is not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
-      fs.mkdirSync(nfcapdDir, { recursive: true });
-      db = openDb(resolveDbPath(config.store.path, dataDir()));
-      store = new EngineStore(db);
-      runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now });
-      server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers() });
+      fs.mkdirSync(path.dirname(opts.socketPath), { recursive: true, mode: 0o750 });
+      releasePid = acquirePidFile(pidFileFor(opts.socketPath));
+      try {
+        fs.mkdirSync(nfcapdDir, { recursive: true });
+        db = openDb(resolveDbPath(config.store.path, dataDir()));
+        store = new EngineStore(db);
+        runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now });
+        server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
+      } catch (err) {
+        runner = undefined; // never started
+        await stopAll();
+        throw err;
+      }
       runner.on((e: EngineEvent) => {
-        if (e.kind === 'window') server?.publish('window', { file: e.file, timeSlot: e.result.window.timeSlot, flows: e.result.flows, anomalies: e.result.anomalies.length });
-        else if (e.kind === 'file-error') server?.publish('file-error', { file: e.file, reason: e.reason });
+        if (e.kind === 'window') {
+          const data: WindowEvent = { file: e.file, timeSlot: e.result.window.timeSlot, start: e.result.window.start, flows: e.result.flows, anomalies: e.result.anomalies.length, seconds: e.seconds };
+          server?.publish('window', data);
+        } else if (e.kind === 'file-error') server?.publish('file-error', { file: e.file, reason: e.reason });
         else if (e.kind === 'lag') server?.publish('engine-lag', { seconds: e.seconds });
         if (e.kind !== 'lag') process.stderr.write(`${new Date(now()).toISOString()} ${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${e.kind === 'file-error' ? stripControl(e.reason) : ''}\n`);
       });
       runner.start();
     },
-    async stop() {
-      for (const ac of investigations.values()) ac.abort();
-      await runner?.stop();
-      await server?.close();
-      db?.close();
-    },
+    stop: stopAll,
   };
 }

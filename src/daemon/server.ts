@@ -1,10 +1,12 @@
 /**
  * The engine's local socket server: newline-delimited JSON (src/daemon/protocol.ts) over a Unix domain socket in the
- * runtime directory (directory 0750, socket 0660: the operators' group only). Requests are routed to handler tables;
- * events are pushed to every connected client. A bad line gets an error answer and the connection survives.
+ * runtime directory (directory 0750, socket 0660, optionally handed to the operators' group). Requests are routed to
+ * handler tables; events are pushed to every connected client. A bad line gets an error answer and the connection
+ * survives. Every client must say `hello` first.
  *
- * Trust boundary: Node cannot read SO_PEERCRED, so the OS user and SSH origin recorded in audits are what the
- * client says in its `hello`; the socket's file mode is what keeps other users out.
+ * Trust boundary: Node cannot read SO_PEERCRED, so the OS user and SSH origin recorded in audits (FlowSpec) are what
+ * the client says in its `hello`. Any member of the socket's group can therefore claim any name: the socket's file
+ * mode and group are what keep other users out, and the audit is as honest as the operators in that group.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,82 +17,139 @@ import { PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Mess
 export interface EngineServer extends EventBus {
   readonly socketPath: string;
   clients(): number;
+  /** Counters: requests answered, errors answered, bad lines (not JSON / wrong version). */
+  stats(): { requests: number; errors: number; badLines: number };
   close(): Promise<void>;
 }
 
+/** Error starting the server (another engine alive, socket path unusable, unknown group). */
+export class EngineServerError extends Error {
+  constructor(message: string, readonly reason: 'ALREADY_RUNNING' | 'BAD_GROUP' | 'LISTEN', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineServerError';
+  }
+}
+
+/** Longest accepted request line (bytes); longer input is answered TOO_LONG and dropped. */
+const MAX_LINE = 4_000_000;
+
+/** Resolve a group name or numeric id to a gid through /etc/group (Node has no getgrnam). */
+export function resolveGroup(group: string | number, groupFile = '/etc/group'): number {
+  if (typeof group === 'number' || /^\d+$/.test(group)) return Number(group);
+  let text = '';
+  try {
+    text = fs.readFileSync(groupFile, 'utf8');
+  } catch (err) {
+    throw new EngineServerError(`cannot read ${groupFile} to resolve group "${group}"`, 'BAD_GROUP', { cause: err });
+  }
+  for (const line of text.split('\n')) {
+    const [name, , gid] = line.split(':');
+    if (name === group && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  throw new EngineServerError(`unknown group "${group}" (not in ${groupFile})`, 'BAD_GROUP');
+}
+
 /** Listen on `socketPath`; refuses to start when another engine answers there; removes a stale socket. */
-export async function startEngineServer(opts: { socketPath: string; handlers: HandlerTable; group?: number }): Promise<EngineServer> {
+export async function startEngineServer(opts: { socketPath: string; handlers: HandlerTable; group?: string | number }): Promise<EngineServer> {
   const dir = path.dirname(opts.socketPath);
   fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const gid = opts.group === undefined || opts.group === '' ? undefined : resolveGroup(opts.group);
+  // Tighten the directory only when it is ours (never chmod a shared directory such as /tmp).
+  const st = fs.statSync(dir);
+  if (st.uid === process.getuid?.() && (st.mode & 0o002) === 0) {
+    fs.chmodSync(dir, 0o750);
+    if (gid !== undefined) fs.chownSync(dir, st.uid, gid);
+  }
   if (fs.existsSync(opts.socketPath)) {
-    if (await isAlive(opts.socketPath)) throw new Error(`an engine is already running on ${opts.socketPath}`);
+    if (await isAlive(opts.socketPath)) throw new EngineServerError(`an engine is already running on ${opts.socketPath}`, 'ALREADY_RUNNING');
     fs.rmSync(opts.socketPath, { force: true });
   }
   const conns = new Set<net.Socket>();
+  const counters = { requests: 0, errors: 0, badLines: 0 };
   const server = net.createServer((sock) => {
     conns.add(sock);
-    let ctx: RequestContext = { user: 'unknown' };
+    let ctx: RequestContext | undefined;
     let buf = '';
     const send = (m: Message) => {
+      if ('error' in m) counters.errors++;
       if (!sock.destroyed) sock.write(`${JSON.stringify(m)}\n`);
     };
-    sock.setEncoding('utf8');
-    sock.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.length > 4_000_000) {
-        send({ v: PROTOCOL_VERSION, id: 0, error: { code: 'TOO_LONG', message: 'line too long' } });
-        buf = '';
-        return;
+    const fail = (id: number, code: string, message: string) => send({ v: PROTOCOL_VERSION, id, error: { code, message } });
+    const handleLine = (line: string) => {
+      let req: { v?: unknown; id?: unknown; method?: unknown; params?: unknown };
+      try {
+        req = JSON.parse(line) as typeof req;
+        if (req === null || typeof req !== 'object' || Array.isArray(req)) throw new Error('not an object');
+      } catch {
+        counters.badLines++;
+        return fail(0, 'BAD_JSON', 'request is not a JSON object');
       }
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim() === '') continue;
-        let req: { v?: number; id?: number; method?: string; params?: unknown };
-        try {
-          req = JSON.parse(line);
-        } catch {
-          send({ v: PROTOCOL_VERSION, id: 0, error: { code: 'BAD_JSON', message: 'request is not JSON' } });
-          continue;
+      const id = typeof req.id === 'number' && Number.isSafeInteger(req.id) ? req.id : 0;
+      if (req.v !== PROTOCOL_VERSION) {
+        counters.badLines++;
+        return fail(id, 'VERSION', `protocol version ${String(req.v)} not supported (engine speaks ${PROTOCOL_VERSION})`);
+      }
+      counters.requests++;
+      if (req.method === 'hello') {
+        const p = (req.params ?? {}) as { user?: unknown; sshConnection?: unknown; pid?: unknown; version?: unknown };
+        if (p.version !== undefined && p.version !== PROTOCOL_VERSION) {
+          return fail(id, 'VERSION', `client speaks protocol ${String(p.version)}, engine speaks ${PROTOCOL_VERSION}`);
         }
-        const id = typeof req.id === 'number' ? req.id : 0;
-        if (req.v !== PROTOCOL_VERSION) {
-          send({ v: PROTOCOL_VERSION, id, error: { code: 'VERSION', message: `protocol version ${req.v} not supported (engine speaks ${PROTOCOL_VERSION})` } });
-          continue;
-        }
-        if (req.method === 'hello') {
-          const p = (req.params ?? {}) as { user?: string; sshConnection?: string; pid?: number };
-          ctx = { user: String(p.user ?? 'unknown').slice(0, 64), sshConnection: p.sshConnection ? String(p.sshConnection).slice(0, 128) : undefined, pid: p.pid };
-          send({ v: PROTOCOL_VERSION, id, result: { version: PROTOCOL_VERSION, pid: process.pid } });
-          continue;
-        }
-        const h = typeof req.method === 'string' ? opts.handlers[req.method] : undefined;
-        if (!h) {
-          send({ v: PROTOCOL_VERSION, id, error: { code: 'NO_METHOD', message: `unknown method ${String(req.method)}` } });
-          continue;
-        }
-        h(req.params, ctx).then(
+        ctx = {
+          user: String(p.user ?? 'unknown').replace(/[^\w.@-]/g, '').slice(0, 64) || 'unknown',
+          sshConnection: typeof p.sshConnection === 'string' ? p.sshConnection.replace(/[^0-9a-fA-F.: ]/g, '').slice(0, 128) : undefined,
+          pid: typeof p.pid === 'number' ? p.pid : undefined,
+        };
+        return send({ v: PROTOCOL_VERSION, id, result: { version: PROTOCOL_VERSION, pid: process.pid } });
+      }
+      if (!ctx) return fail(id, 'NO_HELLO', 'say hello first: {"v":1,"id":1,"method":"hello","params":{"user":"..."}}');
+      const h = typeof req.method === 'string' && Object.hasOwn(opts.handlers, req.method) ? opts.handlers[req.method] : undefined;
+      if (!h) return fail(id, 'NO_METHOD', `unknown method ${String(req.method)}`);
+      const who = ctx;
+      Promise.resolve()
+        .then(() => h(req.params, who))
+        .then(
           (result) => send({ v: PROTOCOL_VERSION, id, result: result ?? null }),
           (err: unknown) => {
             const e = err instanceof RpcError ? err : undefined;
             send({ v: PROTOCOL_VERSION, id, error: { code: e?.code ?? 'INTERNAL', message: (err as Error)?.message ?? String(err), details: e?.details } });
           },
         );
+    };
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim() !== '') handleLine(line);
+      }
+      if (buf.length > MAX_LINE) {
+        counters.badLines++;
+        fail(0, 'TOO_LONG', `request line longer than ${MAX_LINE} bytes`);
+        buf = '';
       }
     });
     sock.on('error', () => sock.destroy());
     sock.on('close', () => conns.delete(sock));
   });
   await new Promise<void>((res, rej) => {
-    server.once('error', rej);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      rej(
+        err.code === 'EADDRINUSE'
+          ? new EngineServerError(`an engine is already running on ${opts.socketPath}`, 'ALREADY_RUNNING', { cause: err })
+          : new EngineServerError(`cannot listen on ${opts.socketPath}: ${err.message}`, 'LISTEN', { cause: err }),
+      ),
+    );
     server.listen(opts.socketPath, () => res());
   });
   fs.chmodSync(opts.socketPath, 0o660);
-  if (opts.group !== undefined) fs.chownSync(opts.socketPath, process.getuid?.() ?? 0, opts.group);
+  if (gid !== undefined) fs.chownSync(opts.socketPath, process.getuid?.() ?? 0, gid);
   return {
     socketPath: opts.socketPath,
     clients: () => conns.size,
+    stats: () => ({ ...counters }),
     publish(event: string, data: unknown) {
       const line = `${JSON.stringify({ v: PROTOCOL_VERSION, event, data })}\n`;
       for (const c of conns) if (!c.destroyed) c.write(line);
@@ -107,7 +166,66 @@ export async function startEngineServer(opts: { socketPath: string; handlers: Ha
 export function isAlive(socketPath: string): Promise<boolean> {
   return new Promise((res) => {
     const s = net.connect(socketPath);
-    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
     s.once('error', () => res(false));
   });
+}
+
+/** True when a process with this pid exists (signal 0). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when `pid` is alive and (where /proc tells) runs nocflow: a reused pid of another program is not an engine. */
+export function isEngineProcess(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nocflow');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Take the engine's pid file (created exclusively). When it exists and names a live process other than us, refuse;
+ * a stale one (dead pid) is replaced. Returns a function that removes it.
+ */
+export function acquirePidFile(file: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o640 });
+      return () => {
+        try {
+          if (Number(fs.readFileSync(file, 'utf8').trim()) === process.pid) fs.rmSync(file, { force: true });
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const other = Number(fs.readFileSync(file, 'utf8').trim());
+      if (other !== process.pid && isEngineProcess(other)) throw new EngineServerError(`an engine (pid ${other}) is already running (pid file ${file})`, 'ALREADY_RUNNING');
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new EngineServerError(`cannot take pid file ${file}`, 'ALREADY_RUNNING');
+}
+
+/** Pid in an engine pid file, or undefined. */
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,35 +6,30 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../config/config.js';
 import { callEngine, defaultSocketPath } from '../../daemon/client.js';
-import { createEngineProcess, type EngineStatus } from '../../daemon/engine-process.js';
-import { isAlive } from '../../daemon/server.js';
+import { createEngineProcess, pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
+import { EngineServerError, isAlive, pidAlive, readPidFile } from '../../daemon/server.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../main.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/nocflow.js');
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
-const pidFile = (sock: string) => `${sock}.pid`;
+const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP ?? undefined;
 
-/** Run the engine in this process until SIGINT/SIGTERM. */
-export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number } = {}): Promise<void> {
+/** Run the engine in this process until SIGINT/SIGTERM/SIGHUP; exit code 2 when another engine is running. */
+export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
   const sock = socketPath();
-  const engine = createEngineProcess(loadConfig().config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds });
+  const engine = createEngineProcess(loadConfig().config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) });
   try {
     await engine.start();
   } catch (err) {
-    throw new CliError((err as Error).message);
+    throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
-  fs.writeFileSync(pidFile(sock), String(process.pid));
   process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
   await new Promise<void>((resolve) => {
-    const stop = () => {
-      void engine.stop().finally(() => {
-        fs.rmSync(pidFile(sock), { force: true });
-        resolve();
-      });
-    };
+    const stop = () => void engine.stop().finally(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
   });
 }
 
@@ -57,13 +52,14 @@ export function registerEngine(program: Command): void {
     .description('run the shared engine (watcher, detection, socket) in the foreground; see also start|status|stop')
     .option('--dir <nfcapdDir>', 'nfcapd directory (default: config engine.nfcapdDir)')
     .option('--interval <s>', 'nfcapd rotation interval in seconds (for lag)', '300')
-    .action(async (o: { dir?: string; interval: string }) => runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval) }));
+    .option('--group <group>', 'hand the socket to this group (operators); default $NOCFLOW_SOCKET_GROUP or your own group')
+    .action(async (o: { dir?: string; interval: string; group?: string }) => runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval), group: o.group }));
   cmd
     .command('start')
     .description('start the engine in the background (logs to <data dir>/engine.log)')
-    .option('--dir <nfcapdDir>', 'nfcapd directory')
-    .option('--interval <s>', 'nfcapd rotation interval in seconds', '300')
-    .action(async (o: { dir?: string; interval: string }) => {
+    .action(async (_o: unknown, sub: Command) => {
+      // --dir/--interval/--group belong to `engine` itself; commander hands them to the parent even after `start`.
+      const o = sub.optsWithGlobals<{ dir?: string; interval: string; group?: string }>();
       const sock = socketPath();
       if (await isAlive(sock)) {
         process.stdout.write(`engine already running on ${sock}\n`);
@@ -71,7 +67,7 @@ export function registerEngine(program: Command): void {
       }
       fs.mkdirSync(dataDir(), { recursive: true });
       const log = fs.openSync(path.join(dataDir(), 'engine.log'), 'a', 0o600);
-      const args = [BIN, 'engine', '--interval', o.interval, ...(o.dir ? ['--dir', o.dir] : [])];
+      const args = [BIN, 'engine', '--interval', o.interval, ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
       // node:child_process.spawn (argument array, no shell): execa does not take raw file descriptors for a detached child.
       const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
       child.unref();
@@ -103,10 +99,12 @@ export function registerEngine(program: Command): void {
     .description('stop the running engine')
     .action(async () => {
       const sock = socketPath();
-      const pid = fs.existsSync(pidFile(sock)) ? Number(fs.readFileSync(pidFile(sock), 'utf8')) : NaN;
-      if (!Number.isInteger(pid) || !(await isAlive(sock))) throw new CliError('no engine is running', 3);
+      const pid = readPidFile(pidFileFor(sock));
+      if (pid === undefined || !pidAlive(pid)) throw new CliError('no engine is running', 3);
       process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 100 && (await isAlive(sock)); i++) await new Promise((r) => setTimeout(r, 100));
+      // Wait for the process itself to end (it removes its socket and pid file on the way out).
+      for (let i = 0; i < 200 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      if (pidAlive(pid)) throw new CliError(`engine ${pid} did not stop within 10 s`, 1);
       process.stdout.write(`engine ${pid} stopped\n`);
     });
 }
