@@ -28,7 +28,8 @@ export interface DevicesArea {
   collector: DeviceCollector;
   handlers: HandlerTable;
   start(): void;
-  stop(): void;
+  /** Stops scheduling; resolves once a run in progress is saved. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -47,7 +48,7 @@ export function createDevicesArea(config: DevicesConfig, db: Db | (() => Db), de
       if (config.schedule && config.list.length > 0) collector.start();
     },
     stop() {
-      collector.stop();
+      return collector.stop();
     },
   };
 }

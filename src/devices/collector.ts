@@ -189,7 +189,8 @@ export interface CollectorCounters {
 /** The device collector component. */
 export interface DeviceCollector {
   start(): void;
-  stop(): void;
+  /** Stop scheduling; resolves when a run in progress has finished (so the caller can close the database). */
+  stop(): Promise<void>;
   /** Collect now (all devices or those named), save, and hand the merged slot to the sinks. */
   collectAll(only?: string[]): Promise<CollectionRun>;
   /** Milliseconds from `nowMs` to the next 5-minute boundary. */
@@ -270,6 +271,7 @@ export function createDeviceCollector(config: DevicesConfig, deps: CollectorDeps
       started = false;
       if (timer !== undefined) clearTimer(timer);
       timer = undefined;
+      return running ? running.then(() => undefined, () => undefined) : Promise.resolve();
     },
     collectAll,
     msToNextBoundary,

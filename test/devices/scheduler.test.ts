@@ -84,8 +84,11 @@ describe('scheduled collector', () => {
     timers.fire();
     expect(timers.pending).toHaveLength(1); // the next boundary is already scheduled
     timers.fire(); // a boundary while the first run is still going: skipped
+    let stopped = false;
+    const stopping = c.stop().then(() => (stopped = true));
+    expect(stopped).toBe(false); // the run is still going
+    await stopping;
     const r = await finished;
-    c.stop();
     expect(r.timeSlot).toBe(timeSlotOf(t / 1000));
     expect(r.results.map((x) => [x.device, x.ok, x.arp.length])).toEqual([['gw', true, 15]]);
     expect(got).toHaveLength(1);
