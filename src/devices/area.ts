@@ -38,7 +38,19 @@ export interface DevicesArea {
  */
 export function createDevicesArea(config: DevicesConfig, db: Db | (() => Db), deps: DevicesAreaDeps = {}): DevicesArea {
   const store = new DeviceStore(db);
-  const collector = createDeviceCollector(config, { store, ...deps });
+  const keepSlots = config.retentionDays * 288;
+  const onRun = (run: CollectionRun) => {
+    // Once an hour (every 12th slot), forget what is older than the retention.
+    if (keepSlots > 0 && run.timeSlot % 12 === 0) {
+      try {
+        store.prune(run.timeSlot - keepSlots);
+      } catch (err) {
+        deps.onError?.(new Error(`pruning device history: ${(err as Error).message}`, { cause: err }));
+      }
+    }
+    deps.onRun?.(run);
+  };
+  const collector = createDeviceCollector(config, { store, ...deps, onRun });
   const handlers = devicesHandlers({ config, store, collector, ...(deps.inboundPairs ? { inboundPairs: deps.inboundPairs } : {}) });
   return {
     store,

@@ -61,6 +61,19 @@ describe('device history store', () => {
   });
 });
 
+describe('retention', () => {
+  it('prunes tables and sightings last seen before a slot, keeping the runs', () => {
+    const store = fixtureStore();
+    const before = store.history().length;
+    // Slot S holds gw + sw tables; S+1 holds gw only. Sightings last seen in S: the switch's 14 and gw's old MAC binding.
+    expect(store.prune(S + 1)).toBe(2 + 14 + 1);
+    expect(store.history()).toHaveLength(before - 15);
+    expect(store.mergedAt(S).byIp).toEqual([]);
+    expect(store.mergedAt(S + 1).byIp).toHaveLength(15);
+    expect(store.latestRuns()).toHaveLength(2);
+  });
+});
+
 describe('where', () => {
   it('shows the current MAC of an IP, and its past MAC with --history', () => {
     const store = fixtureStore();

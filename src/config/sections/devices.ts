@@ -40,6 +40,8 @@ export interface DevicesConfig {
   /** Collect at each 5-minute boundary while the engine runs. */
   schedule: boolean;
   allowMacs: AllowedMac[];
+  /** Days of per-slot tables and sightings kept (0 = forever). */
+  retentionDays: number;
 }
 
 const kindEnum = ['ios', 'iosxe', 'iosxr', 'nxos', 'junos', 'eos'] as const;
@@ -75,6 +77,7 @@ export const devicesSchema = {
     commandTimeoutMs: { type: 'integer', minimum: 100 },
     concurrency: { type: 'integer', minimum: 1, maximum: 64 },
     schedule: { type: 'boolean' },
+    retentionDays: { type: 'integer', minimum: 0 },
     allowMacs: {
       type: 'array',
       items: {
@@ -97,4 +100,5 @@ export const devicesDefaults: DevicesConfig = {
   concurrency: 4,
   schedule: true,
   allowMacs: [],
+  retentionDays: 90,
 };
