@@ -72,6 +72,7 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
   let channel: ClientChannel | undefined;
   let buf = '';
   let closed = false;
+  let sessionOpen = false;
   let failure: DeviceError | undefined;
   let wake: (() => void) | undefined;
   const notify = () => wake?.();
@@ -90,7 +91,8 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
     });
     client.on('error', (err: Error & { level?: string }) => {
       let e: DeviceError;
-      if (refused) e = new DeviceError(`${where}: host key refused (${refused.replace('hostkey-', '')})`, opts.device, refused, { cause: err });
+      if (sessionOpen) e = new DeviceError(`${where}: connection lost: ${err.message}`, opts.device, 'disconnected', { cause: err });
+      else if (refused) e = new DeviceError(`${where}: host key refused (${refused.replace('hostkey-', '')})`, opts.device, refused, { cause: err });
       else if (err.level === 'client-authentication') e = new DeviceError(`${where}: authentication failed for user ${opts.username}`, opts.device, 'auth', { cause: err });
       else if (err.level === 'client-timeout') e = new DeviceError(`${where}: no SSH handshake within ${opts.connectTimeoutMs} ms`, opts.device, 'connect-timeout', { cause: err });
       else e = new DeviceError(`${where}: ${err.message}`, opts.device, 'connect', { cause: err });
@@ -158,13 +160,16 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
       throw new DeviceError(`${where}: ${(err as Error).message}`, opts.device, 'config', { cause: err });
     }
     channel = await connected;
+    sessionOpen = true;
     channel.setEncoding('utf8');
     channel.on('data', (chunk: string) => {
       stats.bytes += chunk.length;
       buf += chunk;
-      if (MORE_RE.test(buf)) {
+      // Only the tail can hold a pager prompt: never rescan a large table on every chunk.
+      const tail = buf.slice(-64);
+      if (MORE_RE.test(tail)) {
         stats.morePrompts++;
-        buf = buf.replace(MORE_RE, '');
+        buf = buf.slice(0, buf.length - tail.length) + tail.replace(MORE_RE, '');
         channel!.write(' ');
       }
       notify();

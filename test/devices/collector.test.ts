@@ -92,6 +92,24 @@ describe('collecting each kind from a real SSH server', () => {
     expect(r.skipped).toBe(0);
   });
 
+  it('reads a 5000-entry gateway table through pages without losing or splitting a line', async () => {
+    const rows = ['Address         Age        Hardware Addr   State      Type  Interface'];
+    for (let i = 0; i < 5000; i++) {
+      const ip = `10.${(i >> 8) & 255}.${i & 255}.${(i % 7) + 1}`;
+      const mac = `0050.56${(i >> 8).toString(16).padStart(2, '0')}.${(i & 255).toString(16).padStart(2, '0')}01`;
+      rows.push(`${ip.padEnd(15)} 00:0${i % 10}:1${i % 6}   ${mac}  Dynamic    ARPA  Bundle-Ether${i % 4}`);
+    }
+    const d = await device('iosxr', { ignorePagingOff: true, pageLines: 1200, outputs: { 'show arp': rows.join('\n') } });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const s = spec('xr-big', 'iosxr', d.port);
+    const r = await collectDevice(s, cfg([s], kh));
+    expect(r.error).toBeUndefined();
+    expect(r.morePrompts).toBe(4);
+    expect(r.arp).toHaveLength(5000);
+    expect(new Set(r.arp.map((e) => e.mac)).size).toBe(5000);
+    expect(r.skipped).toBe(0);
+  });
+
   it('copes with Junos ---(more)--- paging too', async () => {
     const d = await device('junos', { ignorePagingOff: true, pageLines: 3 });
     const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
