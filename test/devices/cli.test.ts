@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/config.js';
 import { newKeyPair, startFakeDevice, type FakeDevice } from './device-server.js';
+import { startEngineServer } from '../../src/daemon/server.js';
+import { defaultSocketPath } from '../../src/daemon/client.js';
+import { createDevicesArea } from '../../src/devices/area.js';
+import { openDb } from '../../src/store/db.js';
 
 const fx = (name: string) => fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-cli-dev-'));
@@ -74,5 +78,32 @@ describe('nocflow collect / where without an engine', () => {
     expect((await run('where', 'not-an-address')).code).toBe(2);
     const u = await run('collect', 'nope');
     expect([u.code, u.err]).toEqual([2, 'nocflow: no such device: nope\n']);
+  });
+});
+
+describe('nocflow collect / where through an engine', () => {
+  it('uses the engine\'s devices handlers, and falls back when the engine has none', async () => {
+    const db = openDb(path.join(root, 'engine.db'));
+    const area = createDevicesArea(loadConfig().config.devices, db);
+    const server = await startEngineServer({ socketPath: defaultSocketPath(), handlers: area.handlers });
+    try {
+      const c = await run('collect', 'tn-gw');
+      expect(c.code).toBe(0);
+      expect(c.out).toMatch(/\(engine\): 1\/1 devices/);
+      expect(area.collector.counters().runs).toBe(1);
+      const w = await run('where', '211.79.60.30', '--json');
+      expect((JSON.parse(w.out) as { rows: { mac: string }[] }).rows.map((r) => r.mac)).toEqual(['b4:0c:25:ef:40:4c']);
+    } finally {
+      await server.close();
+      await area.stop();
+      db.close();
+    }
+    const bare = await startEngineServer({ socketPath: defaultSocketPath(), handlers: {} });
+    try {
+      const c = await run('collect');
+      expect(c.out).toMatch(/\(direct\): 1\/1 devices/);
+    } finally {
+      await bare.close();
+    }
   });
 });
