@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DeviceSpec, DevicesConfig } from '../config/sections/devices.js';
 import { timeSlotOf } from '../engine/types.js';
+import { canonicalIp } from '../util/ip.js';
 import { dataDir } from '../util/paths.js';
 import { commandsFor, KIND_PROFILES, type DeviceKind } from './kinds.js';
 import { appendKnownHost, checkHostKey, loadKnownHosts } from './known-hosts.js';
@@ -69,6 +70,9 @@ export async function collectDevice(spec: DeviceSpec, config: DevicesConfig, dep
   try {
     const profile = KIND_PROFILES[spec.kind];
     if (!profile) throw new DeviceError(`${spec.name}: unknown kind ${String(spec.kind)}`, spec.name, 'config');
+    if (!canonicalIp(spec.host) && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(spec.host)) {
+      throw new DeviceError(`${spec.name}: host is neither an IP address nor a host name`, spec.name, 'config');
+    }
     const want = spec.collect && spec.collect.length > 0 ? spec.collect : (['arp', 'mac'] as const).slice();
     const cmds = commandsFor(spec.kind, [...want]);
     let privateKey: Buffer | undefined;

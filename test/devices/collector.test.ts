@@ -260,6 +260,11 @@ describe('failures', () => {
     const s = spec('nocred', 'ios', 22, { password: undefined });
     const r = await collectDevice(s, cfg([s], path.join(tmp, 'none')));
     expect([r.ok, r.reason]).toEqual([false, 'config']);
+    for (const host of ['-oProxyCommand=x', 'a b', 'fe80::1%eth0']) {
+      const h = spec('badhost', 'ios', 22, { host });
+      const rh = await collectDevice(h, cfg([h], path.join(tmp, 'none')));
+      expect([rh.ok, rh.reason, rh.error]).toEqual([false, 'config', 'badhost: host is neither an IP address nor a host name']);
+    }
   });
 });
 
