@@ -5,11 +5,13 @@
 import { engineDefaults, engineSchema, type EngineConfig } from './sections/engine.js';
 import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.js';
 import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/devices.js';
+import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
   store: StoreConfig;
   devices: DevicesConfig;
+  elasticsearch: ElasticsearchConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -18,10 +20,12 @@ export const configSchema = {
   engine: engineSchema,
   store: storeSchema,
   devices: devicesSchema,
+  elasticsearch: elasticsearchSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
   engine: engineDefaults,
   store: storeDefaults,
   devices: devicesDefaults,
+  elasticsearch: elasticsearchDefaults,
 };

@@ -22,6 +22,8 @@ export interface EsDoc {
 
 /** A document bound to its index: what goes into a bulk request and into the spool. */
 export interface BulkItem {
+  /** The kind, so a replay can ensure its template first. */
+  kind?: DocKind;
   index: string;
   id: string;
   body: Record<string, unknown>;

@@ -10,7 +10,8 @@ import { registerTui } from './tui.js';
 import { registerDemo } from './demo.js';
 import { registerCollect } from './collect.js';
 import { registerWhere } from './where.js';
+import { registerShip } from './ship.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerShip];
