@@ -11,9 +11,9 @@ import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
-import { parsePrefix, prefixToString } from '../util/ip.js';
+import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
-import { runInvestigate, type InvestigateSummary } from './investigate.js';
+import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
 import { acquirePidFile, startEngineServer, type EngineServer } from './server.js';
@@ -68,6 +68,8 @@ export interface EngineProcessOptions {
 /** Dependencies: other areas' handler tables (flowspecHandlers, devicesHandlers), merged after the core ones. */
 export interface EngineProcessDeps {
   handlers?: HandlerTable[];
+  /** Answers investigate from Elasticsearch instead of the nfcapd files (src/es FlowQueryBackend), when configured. */
+  flowQuery?: { investigate(target: string, range: { from: number; to: number }, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary> };
 }
 
 /** Create the engine (inert until start). */
@@ -95,6 +97,14 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         verdict: verdicts.get(`${a.ip}|${a.type}`) ?? null,
       })),
     };
+  };
+
+  /** The target's anomalies in the newest window (its role right now). */
+  const currentRole = (target: string) => {
+    const w = store!.latestWindow();
+    if (!w) return null;
+    const p = parsePrefix(target, { loose: true });
+    return { timeSlot: w.window.timeSlot, anomalies: w.anomalies.filter((a) => prefixContains(p, a.ip)) };
   };
 
   const handlers = (): HandlerTable => {
@@ -165,13 +175,18 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       const ac = new AbortController();
       investigations.set(id, ac);
       const history = store!.history(target, 50);
-      void runInvestigate({
-        dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000,
-        onProgress: (pr) => server?.publish('investigate.progress', { id, ...pr }),
-      }).then(
-        (summary: InvestigateSummary) => server?.publish('investigate.result', { id, summary, history }),
-        (err: Error) => server?.publish('investigate.result', { id, error: ac.signal.aborted ? 'cancelled' : err.message, history }),
-      ).finally(() => investigations.delete(id));
+      const current = currentRole(target);
+      const onProgress = (pr: InvestigateProgress) => server?.publish('investigate.progress', { id, ...pr });
+      // Elasticsearch answers when configured (deps.flowQuery); otherwise the nfcapd file store through nfdump.
+      const run = deps.flowQuery
+        ? deps.flowQuery.investigate(target, { from, to }, { signal: ac.signal })
+        : runInvestigate({ dir: nfcapdDir, target, from, to, bin: config.engine.nfdumpBin, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress });
+      void run
+        .then(
+          (summary: InvestigateSummary) => server?.publish('investigate.result', { id, summary, history, current }),
+          (err: Error) => server?.publish('investigate.result', { id, error: ac.signal.aborted ? 'cancelled' : err.message, history, current }),
+        )
+        .finally(() => investigations.delete(id));
       return { id, from, to };
     },
     'investigate.cancel': async (params) => {

@@ -146,7 +146,15 @@ export interface EngineEvents {
   'engine-lag': { seconds: number };
   'investigate.progress': InvestigateProgress & { id: number };
   /** The end of an investigation: a summary, or an error ("cancelled" when cancelled). */
-  'investigate.result': { id: number; summary?: InvestigateSummary; error?: string; history: HistoryRow[] };
+  'investigate.result': {
+    id: number;
+    summary?: InvestigateSummary;
+    error?: string;
+    /** Stored anomalies of the target, newest first. */
+    history: HistoryRow[];
+    /** The target's anomalies in the newest window (its role now), null before the first window. */
+    current: { timeSlot: number; anomalies: Anomaly[] } | null;
+  };
   'verdict.changed': { ip: string; type: string; cleared: boolean };
   /** FlowSpec rules changed (src/flowspec publishes it). */
   'block.changed': unknown;
