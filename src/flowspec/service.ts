@@ -1,0 +1,270 @@
+/**
+ * The block service: guards, persistence, expiry with repeat-offender TTLs, panic/restore, reconciliation with the
+ * speaker's RIB, and the append-only audit. The store is written before the speaker is told (intent first), so a
+ * crash never forgets a block; reconciliation re-announces what the store holds active and withdraws what it
+ * does not know.
+ */
+import type { Db } from '../store/db.js';
+import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { checkGuards } from './guards.js';
+import { nlriText, ruleKey, ruleText, validateRule, type FlowSpecRule, type RuleInput } from './rule.js';
+import type { Speaker } from './gobgp.js';
+
+export type BlockStatus = 'active' | 'withdrawn' | 'expired' | 'removed';
+
+/** A block as stored and listed. */
+export interface Block {
+  id: number;
+  rule: FlowSpecRule;
+  text: string;
+  status: BlockStatus;
+  createdAt: number;
+  expiresAt: number;
+  ttlSeconds: number;
+  offence: number;
+  who: string;
+  origin?: string;
+  reason: string;
+  anomaly?: { ip: string; type: string; timeSlot?: number };
+  lastError?: string;
+}
+
+/** One audit entry. */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  who: string;
+  origin?: string;
+  action: string;
+  blockId?: number;
+  rule?: string;
+  reason?: string;
+  detail?: string;
+}
+
+/** Who is acting. */
+export interface Actor {
+  user: string;
+  sshConnection?: string;
+}
+
+/** A refusal the operator must see, with its guard. */
+export class BlockRefused extends Error {
+  constructor(readonly guard: string, message: string) {
+    super(message);
+    this.name = 'BlockRefused';
+  }
+}
+
+interface Row {
+  id: number; rule_key: string; rule: string; status: BlockStatus; created_at: number; expires_at: number; ttl_seconds: number;
+  offence: number; who: string; origin: string | null; reason: string; anomaly: string | null; last_error: string | null;
+}
+
+const toBlock = (r: Row): Block => {
+  const rule = JSON.parse(r.rule) as FlowSpecRule;
+  return {
+    id: r.id, rule, text: ruleText(rule), status: r.status, createdAt: r.created_at, expiresAt: r.expires_at, ttlSeconds: r.ttl_seconds,
+    offence: r.offence, who: r.who, reason: r.reason, ...(r.origin ? { origin: r.origin } : {}), ...(r.anomaly ? { anomaly: JSON.parse(r.anomaly) } : {}),
+    ...(r.last_error ? { lastError: r.last_error } : {}),
+  };
+};
+
+/** The TTL of the n-th block of the same match: default × multiplier^(n−1), capped. Pure. */
+export function ttlFor(offence: number, cfg: Pick<FlowspecConfig, 'defaultTtlSeconds' | 'repeatMultiplier' | 'maxTtlSeconds'>, requested?: number): number {
+  const base = requested ?? cfg.defaultTtlSeconds;
+  return Math.min(cfg.maxTtlSeconds, Math.round(base * cfg.repeatMultiplier ** Math.max(0, offence - 1)));
+}
+
+/** "30m", "2h", "1d", "90s", "600" → seconds; undefined when malformed. Pure. */
+export function parseTtl(text: string | number | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text === 'number') return text > 0 ? Math.round(text) : undefined;
+  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]];
+}
+
+/** Options of one block request. */
+export interface AddOptions {
+  reason?: string;
+  ttlSeconds?: number;
+  force?: boolean;
+  /** The anomaly it came from (spoofed share and victim status feed the guards). */
+  anomaly?: { ip: string; type: string; role?: string; timeSlot?: number; spoofedShare?: number };
+  /** The operator confirmed a bare discard of a victim. */
+  confirmedVictimDiscard?: boolean;
+}
+
+/** Create the service. `now` is injected (tests move time). */
+export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig, now: () => number = Date.now) {
+  const audit = (a: Actor, action: string, fields: { blockId?: number; rule?: FlowSpecRule; reason?: string; detail?: string } = {}) => {
+    db.prepare('INSERT INTO audit (at, who, origin, action, block_id, rule, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      now(), a.user, a.sshConnection ?? null, action, fields.blockId ?? null, fields.rule ? ruleText(fields.rule) : null, fields.reason ?? null, fields.detail ?? null,
+    );
+  };
+  const active = (): Block[] => (db.prepare("SELECT * FROM blocks WHERE status = 'active' ORDER BY id").all() as Row[]).map(toBlock);
+  const changesLastMinute = () =>
+    (db.prepare("SELECT COUNT(*) AS n FROM audit WHERE at > ? AND action IN ('announce', 'withdraw', 'expire', 'panic-withdraw', 'restore')").get(now() - 60_000) as { n: number }).n;
+  const setError = (id: number, err: string | null) => db.prepare('UPDATE blocks SET last_error = ? WHERE id = ?').run(err, id);
+  const SYSTEM: Actor = { user: 'nocflow' };
+
+  const service = {
+    /** Validate, guard, store and announce a rule. Refusals throw BlockRefused (or RuleError for bad input). */
+    async add(input: RuleInput, actor: Actor, opts: AddOptions = {}): Promise<Block> {
+      const rule = validateRule(input);
+      const key = ruleKey(rule);
+      const existing = db.prepare("SELECT * FROM blocks WHERE rule_key = ? AND status = 'active'").get(key) as Row | undefined;
+      if (existing) throw new BlockRefused('duplicate', `already blocked as #${existing.id} (${ruleText(rule)}); extend it instead`);
+      const refusal = checkGuards(rule, {
+        protectedPrefixes: cfg.protectedPrefixes,
+        minPrefixV4: cfg.minPrefixV4,
+        minPrefixV6: cfg.minPrefixV6,
+        force: !!opts.force,
+        activeRules: active().length,
+        maxActiveRules: cfg.maxActiveRules,
+        changesLastMinute: changesLastMinute(),
+        maxChangesPerMinute: cfg.maxChangesPerMinute,
+        spoofedShare: opts.anomaly?.spoofedShare,
+        victimIp: opts.anomaly?.role === 'victim' ? opts.anomaly.ip : undefined,
+        confirmedVictimDiscard: opts.confirmedVictimDiscard,
+      });
+      if (refusal) {
+        audit(actor, 'refused', { rule, reason: opts.reason, detail: `${refusal.guard}: ${refusal.reason}` });
+        throw new BlockRefused(refusal.guard, refusal.reason);
+      }
+      const offence = (db.prepare('SELECT COUNT(*) AS n FROM blocks WHERE rule_key = ?').get(key) as { n: number }).n + 1;
+      const ttl = ttlFor(offence, cfg, opts.ttlSeconds);
+      const t = now();
+      const id = Number(
+        db.prepare(`INSERT INTO blocks (rule_key, rule, status, created_at, expires_at, ttl_seconds, offence, who, origin, reason, anomaly)
+                    VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(key, JSON.stringify(rule), t, t + ttl * 1000, ttl, offence, actor.user, actor.sshConnection ?? null, opts.reason ?? '', opts.anomaly ? JSON.stringify({ ip: opts.anomaly.ip, type: opts.anomaly.type, timeSlot: opts.anomaly.timeSlot }) : null).lastInsertRowid,
+      );
+      audit(actor, 'announce', { blockId: id, rule, reason: opts.reason, detail: `ttl ${ttl}s, offence ${offence}` });
+      try {
+        await speaker.announce(rule);
+        setError(id, null);
+      } catch (err) {
+        // Intent is stored: reconciliation announces it when the speaker is back.
+        setError(id, (err as Error).message);
+      }
+      return service.get(id)!;
+    },
+    get(id: number): Block | undefined {
+      const r = db.prepare('SELECT * FROM blocks WHERE id = ?').get(id) as Row | undefined;
+      return r ? toBlock(r) : undefined;
+    },
+    list(opts: { all?: boolean } = {}): Block[] {
+      const rows = opts.all ? (db.prepare('SELECT * FROM blocks ORDER BY id DESC LIMIT 500').all() as Row[]) : (db.prepare("SELECT * FROM blocks WHERE status IN ('active', 'withdrawn') ORDER BY id DESC").all() as Row[]);
+      return rows.map(toBlock);
+    },
+    /** Active blocks whose match covers an IP (for the investigate view). */
+    covering(ip: string): Block[] {
+      return active().filter((b) => [b.rule.source, b.rule.destination].some((p) => p && p.split('/')[0] === ip));
+    },
+    /** Unblock by id, or by the IP/prefix a rule matches. */
+    async remove(target: string | number, actor: Actor, reason?: string): Promise<Block[]> {
+      const targets = typeof target === 'number' || /^\d+$/.test(String(target))
+        ? [service.get(Number(target))].filter((b): b is Block => !!b && b.status === 'active')
+        : active().filter((b) => {
+            const t = String(target).includes('/') ? String(target) : `${target}/${String(target).includes(':') ? 128 : 32}`;
+            return b.rule.source === t || b.rule.destination === t;
+          });
+      if (targets.length === 0) throw new BlockRefused('not-found', `no active block matches ${String(target)}`);
+      for (const b of targets) {
+        db.prepare("UPDATE blocks SET status = 'removed' WHERE id = ?").run(b.id);
+        audit(actor, 'withdraw', { blockId: b.id, rule: b.rule, reason });
+        try {
+          await speaker.withdraw(b.rule);
+        } catch (err) {
+          setError(b.id, (err as Error).message);
+        }
+      }
+      return targets.map((b) => service.get(b.id)!);
+    },
+    /** Extend an active block by seconds. */
+    extend(id: number, seconds: number, actor: Actor): Block {
+      const b = service.get(id);
+      if (!b || b.status !== 'active') throw new BlockRefused('not-found', `no active block #${id}`);
+      db.prepare('UPDATE blocks SET expires_at = expires_at + ? WHERE id = ?').run(seconds * 1000, id);
+      audit(actor, 'extend', { blockId: id, rule: b.rule, detail: `+${seconds}s` });
+      return service.get(id)!;
+    },
+    /** Withdraw blocks whose time is up. Returns them. */
+    async expireDue(): Promise<Block[]> {
+      const due = (db.prepare("SELECT * FROM blocks WHERE status = 'active' AND expires_at <= ?").all(now()) as Row[]).map(toBlock);
+      for (const b of due) {
+        db.prepare("UPDATE blocks SET status = 'expired' WHERE id = ?").run(b.id);
+        audit(SYSTEM, 'expire', { blockId: b.id, rule: b.rule });
+        try {
+          await speaker.withdraw(b.rule);
+        } catch (err) {
+          setError(b.id, (err as Error).message);
+        }
+      }
+      return due;
+    },
+    /** Withdraw every rule nocflow announced; keep them as `withdrawn` so they can be restored. */
+    async panic(actor: Actor, reason = 'panic'): Promise<number> {
+      const list = active();
+      db.prepare("UPDATE blocks SET status = 'withdrawn' WHERE status = 'active'").run();
+      audit(actor, 'panic', { reason, detail: `${list.length} rules` });
+      for (const b of list) {
+        audit(actor, 'panic-withdraw', { blockId: b.id, rule: b.rule });
+        await speaker.withdraw(b.rule).catch((err: Error) => setError(b.id, err.message));
+      }
+      // Anything else of ours still in the RIB goes too.
+      await service.reconcile(actor);
+      return list.length;
+    },
+    /** Re-announce withdrawn (panicked) blocks that have not expired. */
+    async restore(actor: Actor): Promise<number> {
+      const rows = (db.prepare("SELECT * FROM blocks WHERE status = 'withdrawn' AND expires_at > ?").all(now()) as Row[]).map(toBlock);
+      for (const b of rows) {
+        const clash = db.prepare("SELECT id FROM blocks WHERE rule_key = ? AND status = 'active'").get(ruleKey(b.rule));
+        if (clash) continue;
+        db.prepare("UPDATE blocks SET status = 'active' WHERE id = ?").run(b.id);
+        audit(actor, 'restore', { blockId: b.id, rule: b.rule });
+        await speaker.announce(b.rule).catch((err: Error) => setError(b.id, err.message));
+      }
+      return rows.length;
+    },
+    /** Make the speaker's RIB equal to the store's active blocks. Returns what changed. */
+    async reconcile(actor: Actor = SYSTEM): Promise<{ announced: number; withdrawn: number }> {
+      await service.expireDue();
+      const rib = await speaker.list();
+      const want = new Map(active().map((b) => [`${b.rule.family}|${nlriText(b.rule)}`, b]));
+      let announced = 0;
+      let withdrawn = 0;
+      for (const fam of [4, 6] as const) {
+        for (const nlri of rib[fam]) {
+          if (!want.has(`${fam}|${nlri}`)) {
+            await speaker.withdrawText(fam, nlri);
+            audit(actor, 'reconcile-withdraw', { detail: `ipv${fam} ${nlri}` });
+            withdrawn++;
+          }
+        }
+      }
+      const have = new Set([...rib[4].map((x) => `4|${x}`), ...rib[6].map((x) => `6|${x}`)]);
+      for (const [k, b] of want) {
+        if (!have.has(k)) {
+          await speaker.announce(b.rule);
+          setError(b.id, null);
+          audit(actor, 'reconcile-announce', { blockId: b.id, rule: b.rule });
+          announced++;
+        }
+      }
+      return { announced, withdrawn };
+    },
+    /** The audit, newest first. */
+    audit(limit = 200): AuditEntry[] {
+      return (db.prepare('SELECT id, at, who, origin, action, block_id AS blockId, rule, reason, detail FROM audit ORDER BY id DESC LIMIT ?').all(limit) as AuditEntry[]).map((e) =>
+        Object.fromEntries(Object.entries(e).filter(([, v]) => v !== null)) as unknown as AuditEntry,
+      );
+    },
+  };
+  return service;
+}
+
+export type BlockService = ReturnType<typeof createBlockService>;
