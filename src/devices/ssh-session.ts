@@ -73,6 +73,7 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
   let buf = '';
   let closed = false;
   let sessionOpen = false;
+  let verifierError: Error | undefined;
   let failure: DeviceError | undefined;
   let wake: (() => void) | undefined;
   const notify = () => wake?.();
@@ -91,7 +92,8 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
     });
     client.on('error', (err: Error & { level?: string }) => {
       let e: DeviceError;
-      if (sessionOpen) e = new DeviceError(`${where}: connection lost: ${err.message}`, opts.device, 'disconnected', { cause: err });
+      if (verifierError) e = new DeviceError(`${where}: cannot check the host key: ${verifierError.message}`, opts.device, 'config', { cause: verifierError });
+      else if (sessionOpen) e = new DeviceError(`${where}: connection lost: ${err.message}`, opts.device, 'disconnected', { cause: err });
       else if (refused) e = new DeviceError(`${where}: host key refused (${refused.replace('hostkey-', '')})`, opts.device, refused, { cause: err });
       else if (err.level === 'client-authentication') e = new DeviceError(`${where}: authentication failed for user ${opts.username}`, opts.device, 'auth', { cause: err });
       else if (err.level === 'client-timeout') e = new DeviceError(`${where}: no SSH handshake within ${opts.connectTimeoutMs} ms`, opts.device, 'connect-timeout', { cause: err });
@@ -114,7 +116,13 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
     keepaliveInterval: 0,
     tryKeyboard: false,
     hostVerifier: (key: Buffer) => {
-      refused = opts.verifyHostKey(key);
+      try {
+        refused = opts.verifyHostKey(key);
+      } catch (err) {
+        // An unreadable known_hosts file must refuse the host, never crash the collector.
+        verifierError = err as Error;
+        return false;
+      }
       return refused === undefined;
     },
     ...(opts.privateKey ? { privateKey: opts.privateKey, ...(opts.passphrase ? { passphrase: opts.passphrase } : {}) } : {}),

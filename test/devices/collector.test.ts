@@ -296,6 +296,14 @@ describe('host keys', () => {
     expect(fs.readFileSync(kh, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('refuses the host when the known-hosts file cannot be read', async () => {
+    const kh = fs.mkdtempSync(path.join(tmp, 'kh-dir-')); // a directory: reading it fails with EISDIR
+    const s = spec('xe-unreadable', 'iosxe', d.port);
+    const r = await collectDevice(s, cfg([s], kh, { trustOnFirstUse: true }));
+    expect([r.ok, r.reason]).toEqual([false, 'config']);
+    expect(r.error).toMatch(/cannot check the host key: cannot read known hosts file/);
+  });
+
   it('refuses a changed host key even with trust-on-first-use', async () => {
     const kh = knownHosts([{ port: d.port, pub: otherHostKey.public }]);
     const s = spec('xe-changed', 'iosxe', d.port);
