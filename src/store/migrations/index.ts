@@ -1,6 +1,7 @@
 /** Every area's migrations, in application order. Append new areas at the end. */
 import { engineMigrations } from './engine.js';
 import { devicesMigrations } from './devices.js';
+import { flowspecMigrations } from './flowspec.js';
 
 /** One schema change: a stable id (area-NNN) and its SQL. */
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations];
