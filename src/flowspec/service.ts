@@ -115,7 +115,11 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
       const rule = validateRule(input);
       const key = ruleKey(rule);
       const existing = db.prepare("SELECT * FROM blocks WHERE rule_key = ? AND status = 'active'").get(key) as Row | undefined;
-      if (existing) throw new BlockRefused('duplicate', `already blocked as #${existing.id} (${ruleText(rule)}); extend it instead`);
+      if (existing) {
+        const reason = `already blocked as #${existing.id} (${ruleText(rule)}); extend it instead`;
+        audit(actor, 'refused', { rule, reason: opts.reason, detail: `duplicate: ${reason}` });
+        throw new BlockRefused('duplicate', reason);
+      }
       const refusal = checkGuards(rule, {
         protectedPrefixes: cfg.protectedPrefixes,
         minPrefixV4: cfg.minPrefixV4,

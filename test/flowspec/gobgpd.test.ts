@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { createGobgpSpeaker, startGobgpd, type ManagedGobgpd } from '../../src/flowspec/gobgp.js';
+import { BlockRefused, createBlockService } from '../../src/flowspec/service.js';
+import { openDb } from '../../src/store/db.js';
+import { flowspecDefaults } from '../../src/config/sections/flowspec.js';
+
+/**
+ * Two real gobgpd on loopback: ours (127.0.0.1) and a "router" peer (127.0.0.2) with ipv4/ipv6-flowspec.
+ * Every assertion reads the PEER's RIB: what a router would have received.
+ */
+const base = 20000 + Math.floor(Math.random() * 20000);
+const ours: ManagedGobgpd = { routerId: '127.0.0.1', as: 65001, listenAddress: '127.0.0.1', listenPort: base, apiHost: '127.0.0.1', apiPort: base + 1, neighbors: [{ address: '127.0.0.2', as: 65002, port: base + 2 }] };
+const router: ManagedGobgpd = { routerId: '127.0.0.2', as: 65002, listenAddress: '127.0.0.2', listenPort: base + 2, apiHost: '127.0.0.1', apiPort: base + 3, neighbors: [{ address: '127.0.0.1', as: 65001, port: base }] };
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-bgp-'));
+let oursProc: { stop(): Promise<void> };
+let routerProc: { stop(): Promise<void> };
+const peerRib = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort });
+const speaker = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: ours.apiPort });
+
+async function established(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const r = await execa('gobgp', ['-p', String(ours.apiPort), 'neighbor'], { reject: false });
+    if (/Establ/.test(String(r.stdout))) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('BGP session did not establish');
+}
+
+/** The peer's RIB, once it settles on `expected` (or after 3 s). */
+async function peerHas(expected: { 4?: string[]; 6?: string[] }): Promise<{ 4: string[]; 6: string[] }> {
+  let rib = await peerRib.list();
+  for (let i = 0; i < 60; i++) {
+    const ok = JSON.stringify(rib[4].sort()) === JSON.stringify((expected[4] ?? []).sort()) && JSON.stringify(rib[6].sort()) === JSON.stringify((expected[6] ?? []).sort());
+    if (ok) return rib;
+    await new Promise((r) => setTimeout(r, 50));
+    rib = await peerRib.list();
+  }
+  return rib;
+}
+
+beforeAll(async () => {
+  routerProc = await startGobgpd(router, path.join(dir, 'router'));
+  oursProc = await startGobgpd(ours, path.join(dir, 'ours'));
+  await established();
+}, 60_000);
+afterAll(async () => {
+  await oursProc?.stop();
+  await routerProc?.stop();
+});
+
+describe('FlowSpec through a real gobgpd peer', () => {
+  const alice = { user: 'alice', sshConnection: '203.0.113.50 50000 192.0.2.1 22' };
+  const cfg = { ...flowspecDefaults, protectedPrefixes: ['192.0.2.0/24'], maxChangesPerMinute: 100 };
+
+  it('block → exactly that NLRI and action at the router; unblock → nothing; expiry → nothing', async () => {
+    let clock = Date.UTC(2026, 10, 22, 14, 0);
+    const svc = createBlockService(openDb(':memory:'), speaker, cfg, () => clock);
+    const b = await svc.add({ source: '198.51.100.7', protocol: 'tcp', destinationPort: 22 }, alice, { reason: 'ssh brute force', ttlSeconds: 60 });
+    expect(b).toMatchObject({ status: 'active', ttlSeconds: 60, offence: 1, who: 'alice' });
+    expect((await peerHas({ 4: ['[source: 198.51.100.7/32][protocol: ==tcp][destination-port: ==22]'] }))[4]).toEqual(['[source: 198.51.100.7/32][protocol: ==tcp][destination-port: ==22]']);
+    const raw = await execa('gobgp', ['-p', String(router.apiPort), 'global', 'rib', '-a', 'ipv4-flowspec', '-j']);
+    expect(raw.stdout).toContain('"subtype":6'); // traffic-rate extended community
+    expect(raw.stdout).toContain('"rate":0'); // discard = rate 0
+    await svc.remove('198.51.100.7', alice, 'done');
+    expect(await peerHas({})).toEqual({ 4: [], 6: [] });
+
+    const v6 = await svc.add({ destination: '2001:db8:1::/48', protocol: 'udp', destinationPort: 53, action: 'rate-limit', bytesPerSecond: 125000 }, alice, { ttlSeconds: 60 });
+    expect((await peerHas({ 6: ['[destination: 2001:db8:1::/48/0][protocol: ==udp][destination-port: ==53]'] }))[6]).toHaveLength(1);
+    clock += 61_000;
+    expect((await svc.expireDue()).map((x) => x.id)).toEqual([v6.id]);
+    expect(await peerHas({})).toEqual({ 4: [], 6: [] });
+    expect(svc.get(v6.id)!.status).toBe('expired');
+    const actions = svc.audit().map((e) => e.action).reverse();
+    expect(actions).toEqual(['announce', 'withdraw', 'announce', 'expire']);
+    expect(svc.audit().at(-1)).toMatchObject({ who: 'alice', origin: alice.sshConnection, reason: 'ssh brute force' });
+  });
+
+  it('repeat offenders get a doubled TTL', async () => {
+    const svc = createBlockService(openDb(':memory:'), speaker, cfg);
+    const a = await svc.add({ source: '198.51.100.8' }, alice, { ttlSeconds: 100 });
+    await svc.remove(a.id, alice);
+    const b = await svc.add({ source: '198.51.100.8' }, alice, { ttlSeconds: 100 });
+    expect([a.offence, a.ttlSeconds, b.offence, b.ttlSeconds]).toEqual([1, 100, 2, 200]);
+    await svc.remove(b.id, alice);
+    await peerHas({});
+  });
+
+  it('every guard refusal leaves the router untouched', async () => {
+    const svc = createBlockService(openDb(':memory:'), speaker, { ...cfg, maxActiveRules: 1 });
+    await expect(svc.add({ destination: '192.0.2.53' }, alice)).rejects.toThrow(/protected prefix 192\.0\.2\.0\/24/);
+    await expect(svc.add({ source: '198.51.0.0/16' }, alice)).rejects.toThrow(/shorter than \/24/);
+    await expect(svc.add({ source: '198.51.100.9' }, alice, { anomaly: { ip: '198.51.100.10', type: 'port-ddos-victim', spoofedShare: 0.9 } })).rejects.toThrow(/spoofed/);
+    await expect(svc.add({ destination: '198.51.100.10' }, alice, { anomaly: { ip: '198.51.100.10', type: 'port-ddos-victim', role: 'victim' } })).rejects.toThrow(BlockRefused);
+    expect((await peerRib.list())[4]).toEqual([]);
+    const one = await svc.add({ source: '198.51.100.11' }, alice);
+    await expect(svc.add({ source: '198.51.100.12' }, alice)).rejects.toThrow(/already 1 active rules/);
+    await expect(svc.add({ source: '198.51.100.11' }, alice)).rejects.toThrow(/already blocked/);
+    expect(svc.audit().filter((e) => e.action === 'refused')).toHaveLength(6);
+    await svc.remove(one.id, alice);
+    await peerHas({});
+  });
+
+  it('malformed input never reaches the speaker', async () => {
+    const calls: string[] = [];
+    const spy = { announce: async () => void calls.push('announce'), withdraw: async () => void calls.push('withdraw'), list: async () => ({ 4: [], 6: [] }), withdrawText: async () => void calls.push('text') };
+    const svc = createBlockService(openDb(':memory:'), spy, cfg);
+    for (const bad of [{ source: '198.51.100.300' }, { source: '0.0.0.0/0' }, { source: '198.51.100.1', destination: '2001:db8::1' }, { source: '2001:db8::1%eth0' }, { destination: '198.51.100.1/33' }, { source: '$(reboot)' }]) {
+      await expect(svc.add(bad, alice)).rejects.toThrow();
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('panic withdraws everything and restore brings it back', async () => {
+    const svc = createBlockService(openDb(':memory:'), speaker, cfg);
+    await svc.add({ source: '198.51.100.20' }, alice);
+    await svc.add({ source: '198.51.100.21', protocol: 'udp' }, alice);
+    expect((await peerHas({ 4: ['[source: 198.51.100.20/32]', '[source: 198.51.100.21/32][protocol: ==udp]'] }))[4]).toHaveLength(2);
+    expect(await svc.panic(alice, 'wrong target')).toBe(2);
+    expect(await peerHas({})).toEqual({ 4: [], 6: [] });
+    expect(svc.list().map((b) => b.status)).toEqual(['withdrawn', 'withdrawn']);
+    expect(await svc.restore(alice)).toBe(2);
+    expect((await peerHas({ 4: ['[source: 198.51.100.20/32]', '[source: 198.51.100.21/32][protocol: ==udp]'] }))[4]).toHaveLength(2);
+    await svc.panic(alice);
+    await peerHas({});
+  });
+
+  it('reconciles after our gobgpd restarts and after the engine restarts on the same database', async () => {
+    const dbFile = path.join(dir, 'blocks.db');
+    const svc = createBlockService(openDb(dbFile), speaker, cfg);
+    await svc.add({ source: '198.51.100.30' }, alice);
+    await peerHas({ 4: ['[source: 198.51.100.30/32]'] });
+    // Our speaker dies and comes back empty: the router loses the route, reconciliation restores it.
+    await oursProc.stop();
+    oursProc = await startGobgpd(ours, path.join(dir, 'ours'));
+    await established();
+    expect((await speaker.list())[4]).toEqual([]);
+    expect(await svc.reconcile()).toEqual({ announced: 1, withdrawn: 0 });
+    expect((await peerHas({ 4: ['[source: 198.51.100.30/32]'] }))[4]).toEqual(['[source: 198.51.100.30/32]']);
+    // A rule in the speaker that the store does not know (a crash after announce, a manual add) is withdrawn.
+    await execa('gobgp', ['-p', String(ours.apiPort), 'global', 'rib', '-a', 'ipv4-flowspec', 'add', 'match', 'source', '198.51.100.31/32', 'then', 'discard']);
+    const again = createBlockService(openDb(dbFile), speaker, cfg); // the engine restarted
+    expect(await again.reconcile()).toEqual({ announced: 0, withdrawn: 1 });
+    expect((await peerHas({ 4: ['[source: 198.51.100.30/32]'] }))[4]).toEqual(['[source: 198.51.100.30/32]']);
+    await again.remove('198.51.100.30', alice);
+    await peerHas({});
+  });
+});
