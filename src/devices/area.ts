@@ -10,6 +10,10 @@ import { createDeviceCollector, type CollectionRun, type DeviceCollector } from 
 import { devicesHandlers } from './handlers.js';
 import type { DeviceDocSink } from './merge.js';
 import { DeviceStore } from './store.js';
+import type { WindowSink } from '../engine/sink.js';
+import type { WindowResult } from '../engine/types.js';
+import type { ProbeSuspect } from './anomalies.js';
+import { createUnusedProbeSink } from './probe-sink.js';
 
 /** What the engine passes in. */
 export interface DevicesAreaDeps {
@@ -27,6 +31,8 @@ export interface DevicesArea {
   store: DeviceStore;
   collector: DeviceCollector;
   handlers: HandlerTable;
+  /** A WindowSink naming each window's unused-address probers (add it to the engine's sinks). */
+  unusedProbeSink(onSuspects: (suspects: ProbeSuspect[], result: WindowResult) => void): WindowSink;
   start(): void;
   /** Stops scheduling; resolves once a run in progress is saved. */
   stop(): Promise<void>;
@@ -56,6 +62,7 @@ export function createDevicesArea(config: DevicesConfig, db: Db | (() => Db), de
     store,
     collector,
     handlers,
+    unusedProbeSink: (onSuspects) => createUnusedProbeSink(store, onSuspects),
     start() {
       if (config.schedule && config.list.length > 0) collector.start();
     },
