@@ -145,6 +145,15 @@ export class DeviceStore implements RunRecorder {
     } else {
       rows = this.db.prepare('SELECT * FROM device_sightings WHERE mac = ?').all(query.mac) as SightingDbRow[];
     }
+    // An ARP row without a physical port takes the port the same device's MAC table last gave that MAC.
+    const lastPort = new Map<string, { port: string; at: number }>();
+    for (const r of rows) {
+      if (r.source !== 'mac' || !r.port) continue;
+      const k = `${r.device}\u0000${r.mac}`;
+      const cur = lastPort.get(k);
+      if (!cur || r.last_seen > cur.at) lastPort.set(k, { port: r.port, at: r.last_seen });
+    }
+    rows = rows.map((r) => (r.source === 'arp' && !r.port && lastPort.has(`${r.device}\u0000${r.mac}`) ? { ...r, port: lastPort.get(`${r.device}\u0000${r.mac}`)!.port } : r));
     return rows
       .map((r) => ({
         source: r.source, device: r.device, ip: r.ip, mac: r.mac, interface: r.interface, port: r.port, vlan: r.vlan < 0 ? null : r.vlan,

@@ -93,7 +93,7 @@ describe('where', () => {
     const store = fixtureStore();
     const a = whereLookup(store, '10.9.0.5');
     expect(a.rows.map((r) => [r.source, r.device, r.mac, r.interface, r.port, r.vlan, r.current])).toEqual([
-      ['arp', 'sw', '70:e4:22:24:88:f5', 'Vlan3260', '', 3260, true],
+      ['arp', 'sw', '70:e4:22:24:88:f5', 'Vlan3260', 'Eth1/43', 3260, true],
       ['mac', 'sw', '70:e4:22:24:88:f5', '', 'Eth1/43', 3260, true],
     ]);
     const byMac = whereLookup(store, '70E4.2224.88F5');
