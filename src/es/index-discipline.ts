@@ -34,6 +34,7 @@ export function dailyFromPattern(pattern: string, epochMs: number): string {
 /** The daily indices covering [from, to), oldest first (the seeds' day-major order). */
 export function dailyIndicesInRange(pattern: string, from: number, to: number): { index: string; from: number; to: number }[] {
   const out: { index: string; from: number; to: number }[] = [];
+  if (!(to > from)) return out;
   for (let day = utcDayStart(from); day < to; day += 86_400_000) {
     out.push({ index: dailyFromPattern(pattern, day), from: Math.max(from, day), to: Math.min(to, day + 86_400_000) });
   }
