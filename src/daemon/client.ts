@@ -3,6 +3,7 @@
  * long-lived connection with pushed events and automatic reconnection (state events say so, so the screen can).
  * `autostart` spawns `nocflow engine start` when no engine answers.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,11 +43,20 @@ export interface EngineConnection {
   close(): void;
 }
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/nocflow.js');
+/** Path of `bin/nocflow.js`, found upward from this module (works from dist/ and from the sources under test). */
+export function nocflowBin(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'bin', 'nocflow.js');
+    if (fs.existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find bin/nocflow.js above the daemon module');
+}
 
 /** Start a background engine (`nocflow engine start`) and wait until its socket answers. */
 export async function startEngineInBackground(socketPath: string, timeoutMs = 15_000): Promise<void> {
-  await execa(process.execPath, [BIN, 'engine', 'start'], { env: { NOCFLOW_SOCKET: socketPath }, stdin: 'ignore', timeout: timeoutMs });
+  await execa(process.execPath, [nocflowBin(), 'engine', 'start'], { env: { NOCFLOW_SOCKET: socketPath }, stdin: 'ignore', timeout: timeoutMs });
 }
 
 function connectOnce(socketPath: string): Promise<net.Socket> {

@@ -5,15 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { execa, type ResultPromise } from 'execa';
 import { startNfcapd } from '../../gen/nfcapd.js';
 import { isAlive } from '../../daemon/server.js';
+import { nocflowBin } from '../../daemon/client.js';
 import { openTui } from './tui.js';
 import { CliError } from '../main.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/nocflow.js');
+const BIN = nocflowBin();
 
 export function registerDemo(program: Command): void {
   program

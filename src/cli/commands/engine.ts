@@ -1,36 +1,68 @@
 /** `nocflow engine [start|status|stop]`: the shared engine process. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../config/config.js';
-import { callEngine, defaultSocketPath } from '../../daemon/client.js';
+import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
 import { createEngineProcess, pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { EngineServerError, isAlive, pidAlive, readPidFile } from '../../daemon/server.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../main.js';
+import type { NocflowConfig } from '../../config/schema.js';
+import type { FlowspecConfig } from '../../config/sections/flowspec.js';
+import { createFlowspecArea } from '../../flowspec/area.js';
+import { createNfdumpSource } from '../../engine/nfdump-source.js';
+import { openDb, resolveDbPath } from '../../store/db.js';
+import { EngineStore } from '../../store/engine-store.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/nocflow.js');
+const BIN = nocflowBin();
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
 const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP ?? undefined;
 
 /** Run the engine in this process until SIGINT/SIGTERM/SIGHUP; exit code 2 when another engine is running. */
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
   const sock = socketPath();
-  const engine = createEngineProcess(loadConfig().config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) });
+  const config = loadConfig().config;
+  // FlowSpec (when enabled): its own connection to the same SQLite file (WAL), started before the socket opens.
+  const flowspec = await startFlowspecArea(config);
+  const engine = createEngineProcess(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { handlers: flowspec ? [flowspec.handlers] : [] });
   try {
     await engine.start();
   } catch (err) {
+    await flowspec?.stop();
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
   process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
   await new Promise<void>((resolve) => {
-    const stop = () => void engine.stop().finally(resolve);
+    const stop = () => void engine.stop().then(() => flowspec?.stop()).finally(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     process.once('SIGHUP', stop);
   });
+}
+
+/** Start the FlowSpec area when `flowspec.enabled`; undefined otherwise (the TUI then says why b/u are disabled). */
+async function startFlowspecArea(config: NocflowConfig) {
+  const cfg = config.flowspec as FlowspecConfig | undefined;
+  if (!cfg?.enabled) return undefined;
+  const db = openDb(resolveDbPath(config.store.path, dataDir()));
+  const store = new EngineStore(db);
+  const area = createFlowspecArea(cfg, {
+    db,
+    dataDir: dataDir(),
+    latestFiles: () => store.latestWindow()?.files ?? [],
+    source: createNfdumpSource({ bin: config.engine.nfdumpBin }),
+    inside: config.engine.inside,
+  });
+  await area.start();
+  return {
+    handlers: area.handlers,
+    async stop() {
+      await area.stop();
+      db.close();
+    },
+  };
 }
 
 function formatStatus(s: EngineStatus): string {
