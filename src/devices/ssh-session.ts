@@ -37,7 +37,9 @@ export interface SessionOptions {
   password?: string;
   privateKey?: Buffer | string;
   passphrase?: string;
+  /** SSH handshake and authentication, and then the first prompt. */
   connectTimeoutMs: number;
+  /** Each command, from sending it to the prompt after its output. */
   commandTimeoutMs: number;
   /** Also offer LEGACY_ALGORITHMS (old devices). */
   legacyAlgorithms?: boolean;
@@ -194,12 +196,12 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
       if (m) prompt = m[1];
       return m !== null;
     };
-    await waitFor(promptLine, opts.commandTimeoutMs, 'login');
+    await waitFor(promptLine, opts.connectTimeoutMs, 'login');
     // Confirm with an empty line: a banner line that merely looks like a prompt (and ends a chunk) is not one;
     // the device answers the newline with its real prompt as the last line.
     buf = '';
     channel.write('\n');
-    await waitFor((b) => b.includes('\n') && promptLine(b), opts.commandTimeoutMs, 'login');
+    await waitFor((b) => b.includes('\n') && promptLine(b), opts.connectTimeoutMs, 'login');
     const atPrompt = (b: string) => {
       const last = b.slice(b.lastIndexOf('\n') + 1).replace(/\s+$/, '');
       return last === prompt && b.includes('\n');

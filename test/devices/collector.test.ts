@@ -102,7 +102,7 @@ describe('collecting each kind from a real SSH server', () => {
     const d = await device('iosxr', { ignorePagingOff: true, pageLines: 1200, outputs: { 'show arp': rows.join('\n') } });
     const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
     const s = spec('xr-big', 'iosxr', d.port);
-    const r = await collectDevice(s, cfg([s], kh));
+    const r = await collectDevice(s, cfg([s], kh, { commandTimeoutMs: 60_000 }));
     expect(r.error).toBeUndefined();
     expect(r.morePrompts).toBe(4);
     expect(r.arp).toHaveLength(5000);
@@ -209,7 +209,7 @@ describe('failures', () => {
 
   it('runs devices in parallel up to the concurrency limit', async () => {
     const tracker = { active: 0, max: 0 };
-    const ds = await Promise.all([0, 1, 2, 3].map(() => device('iosxr', { tracker, lineDelayMs: 30 })));
+    const ds = await Promise.all([0, 1, 2, 3].map(() => device('iosxr', { tracker, lineDelayMs: 60 })));
     const kh = knownHosts(ds.map((d) => ({ port: d.port, pub: hostKey.public })));
     const run = await collectDevices(cfg(ds.map((d, i) => spec(`xr-${i}`, 'iosxr', d.port)), kh, { concurrency: 2 }));
     expect(run.results.every((r) => r.ok)).toBe(true);

@@ -117,21 +117,36 @@ export async function startFakeDevice(o: FakeDeviceOptions): Promise<FakeDevice>
           const emit = async (cmd: string, text: string) => {
             const lines = text.split('\n');
             const per = o.pageLines ?? 8;
+            // Lines are batched into one write per page (a slow device writes line by line).
+            let out = '';
+            const flush = () => {
+              if (out) write(out);
+              out = '';
+            };
             for (let i = 0; i < lines.length; i++) {
               if (o.dropDuring && o.dropDuring.command === cmd && i === o.dropDuring.afterLines) {
+                flush();
                 client.end();
                 return false;
               }
-              if (o.hangDuring && o.hangDuring.command === cmd && i === o.hangDuring.afterLines) return false;
+              if (o.hangDuring && o.hangDuring.command === cmd && i === o.hangDuring.afterLines) {
+                flush();
+                return false;
+              }
               if (paging && i > 0 && i % per === 0) {
                 dev.pages++;
-                write(pager);
+                out += pager;
+                flush();
                 await new Promise<void>((r) => (waitingSpace = r));
-                write('\b'.repeat(pager.length) + ' '.repeat(pager.length) + '\b'.repeat(pager.length));
+                out += '\b'.repeat(pager.length) + ' '.repeat(pager.length) + '\b'.repeat(pager.length);
               }
-              if (o.lineDelayMs) await sleep(o.lineDelayMs);
-              write(`${lines[i]}\r\n`);
+              if (o.lineDelayMs) {
+                flush();
+                await sleep(o.lineDelayMs);
+              }
+              out += `${lines[i]}\r\n`;
             }
+            flush();
             return true;
           };
           const handle = async (cmd: string) => {
