@@ -60,7 +60,7 @@ export async function startFakeEs(port = 0): Promise<FakeEs> {
       if (url.pathname.startsWith('/_cat/indices')) return send(200, []);
       if (url.pathname.startsWith('/_index_template')) return send(200, { acknowledged: true });
       if (url.pathname.endsWith('/_refresh')) return send(200, { _shards: { total: 1, successful: 1, failed: 0 } });
-      if (url.pathname.endsWith('/_settings') && req.method === 'GET') return send(200, {});
+      if (url.pathname.includes('/_settings') && req.method === 'GET') return send(200, {});
       if (url.pathname.endsWith('/_settings')) return send(200, { acknowledged: true });
       if (req.method === 'HEAD') return send(state.docs.has(url.pathname.slice(1)) ? 200 : 404, {});
       if (req.method === 'PUT') return send(200, { acknowledged: true });
