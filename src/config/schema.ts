@@ -6,12 +6,14 @@ import { engineDefaults, engineSchema, type EngineConfig } from './sections/engi
 import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.js';
 import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/devices.js';
 import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
+import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
   store: StoreConfig;
   devices: DevicesConfig;
   elasticsearch: ElasticsearchConfig;
+  flowspec: FlowspecConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -21,6 +23,7 @@ export const configSchema = {
   store: storeSchema,
   devices: devicesSchema,
   elasticsearch: elasticsearchSchema,
+  flowspec: flowspecSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -28,4 +31,5 @@ export const configDefaults: NocflowConfig = {
   store: storeDefaults,
   devices: devicesDefaults,
   elasticsearch: elasticsearchDefaults,
+  flowspec: flowspecDefaults,
 };

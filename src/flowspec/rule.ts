@@ -164,3 +164,15 @@ export function gobgpRuleArgs(r: FlowSpecRule, op: 'add' | 'del'): string[] {
   }
   return args;
 }
+
+/** The nfdump filter selecting what a rule matches (for the impact preview). Built only from validated values. */
+export function ruleFilter(r: FlowSpecRule, reverse = false): string {
+  const parts: string[] = [];
+  const [s, d] = reverse ? ['dst', 'src'] : ['src', 'dst'];
+  if (r.source) parts.push(`${s} net ${r.source}`);
+  if (r.destination) parts.push(`${d} net ${r.destination}`);
+  if (r.protocol !== undefined) parts.push(`proto ${r.protocol}`);
+  if (r.destinationPort !== undefined) parts.push(`${d} port ${r.destinationPort}`);
+  if (r.sourcePort !== undefined) parts.push(`${s} port ${r.sourcePort}`);
+  return parts.join(' and ');
+}

@@ -8,10 +8,11 @@ import { registerWatch } from './watch.js';
 import { registerEngine } from './engine.js';
 import { registerTui } from './tui.js';
 import { registerDemo } from './demo.js';
+import { registerBlock } from './block.js';
 import { registerCollect } from './collect.js';
 import { registerWhere } from './where.js';
 import { registerShip } from './ship.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerShip];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerShip, registerBlock];

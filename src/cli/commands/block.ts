@@ -1,0 +1,97 @@
+/** `nocflow block|unblock|blocks|audit|panic`: FlowSpec through the engine, so every operator sees one state. */
+import type { Command } from 'commander';
+import { callEngine, EngineError } from '../../daemon/client.js';
+import { stripControl } from '../../util/sanitize.js';
+import { CliError } from '../main.js';
+
+type BlockRow = { id: number; text: string; status: string; who: string; reason: string; createdAt: number; expiresAt: number; offence: number; lastError?: string };
+
+async function call<T>(method: string, params?: unknown): Promise<T> {
+  try {
+    return await callEngine<T>(method, params, { autostart: false });
+  } catch (err) {
+    if (err instanceof EngineError) {
+      if (err.code === 'NO_METHOD') throw new CliError('FlowSpec is not enabled on this engine (nocflow config set flowspec.enabled true, then restart the engine)', 3);
+      throw new CliError(err.code === 'GUARD' || err.code === 'BAD_RULE' ? `refused: ${err.message}` : err.message, err.code === 'NO_ENGINE' ? 3 : 4, { cause: err });
+    }
+    throw err;
+  }
+}
+
+const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const line = (b: BlockRow) => `#${b.id} ${b.status.padEnd(9)} ${stripControl(b.text)}  by ${stripControl(b.who)} ${when(b.createdAt)}, expires ${when(b.expiresAt)} UTC${b.offence > 1 ? `, offence ${b.offence}` : ''}${b.reason ? ` — ${stripControl(b.reason)}` : ''}${b.lastError ? ` [speaker: ${stripControl(b.lastError)}]` : ''}`;
+
+export function registerBlock(program: Command): void {
+  program
+    .command('block <target>')
+    .description('announce a FlowSpec rule for an IP or prefix (source match unless --dst), through the engine and its guards')
+    .option('--dst', 'match the target as destination (a victim) instead of source')
+    .option('--ttl <ttl>', 'lifetime, e.g. 30m, 2h, 1d (repeat offenders get longer)')
+    .option('--reason <text>', 'why (kept in the audit)')
+    .option('--dport <port>', 'narrow to a destination port')
+    .option('--sport <port>', 'narrow to a source port')
+    .option('--proto <proto>', 'narrow to a protocol (tcp, udp, icmp or a number)')
+    .option('--length <bytes>', 'narrow to a packet length')
+    .option('--rate <bytesPerSecond>', 'rate-limit instead of discard')
+    .option('--community <asn:value>', 'extended community for the routers\' policy')
+    .option('--force', 'allow prefixes shorter than the configured minimum')
+    .option('--yes', 'confirm a bare discard of a destination (victim)')
+    .action(async (target: string, o: { dst?: boolean; ttl?: string; reason?: string; dport?: string; sport?: string; proto?: string; length?: string; rate?: string; community?: string; force?: boolean; yes?: boolean }) => {
+      const rule = {
+        [o.dst ? 'destination' : 'source']: target,
+        protocol: o.proto,
+        destinationPort: o.dport,
+        sourcePort: o.sport,
+        packetLength: o.length,
+        community: o.community,
+        ...(o.rate !== undefined ? { action: 'rate-limit', bytesPerSecond: o.rate } : { action: 'discard' }),
+      };
+      const b = await call<BlockRow>('block.add', { rule, ttl: o.ttl, reason: o.reason ?? '', force: o.force, confirmed: o.yes });
+      process.stdout.write(`${line(b)}\n`);
+    });
+  program
+    .command('unblock <target>')
+    .description('withdraw a block by id, or every active block matching an IP or prefix')
+    .option('--reason <text>', 'why (kept in the audit)')
+    .action(async (target: string, o: { reason?: string }) => {
+      const rows = await call<BlockRow[]>('block.remove', /^\d+$/.test(target) ? { id: Number(target), reason: o.reason } : { target, reason: o.reason });
+      for (const b of rows) process.stdout.write(`${line(b)}\n`);
+    });
+  program
+    .command('blocks')
+    .description('list active and withdrawn blocks')
+    .option('--all', 'include expired and removed ones')
+    .option('--json', 'JSON output')
+    .action(async (o: { all?: boolean; json?: boolean }) => {
+      const rows = await call<BlockRow[]>('block.list', { all: o.all });
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else process.stdout.write(rows.length ? `${rows.map(line).join('\n')}\n` : 'no blocks\n');
+    });
+  program
+    .command('audit')
+    .description('the append-only block audit: who, when, what, why')
+    .option('--json', 'JSON output')
+    .option('--limit <n>', 'entries', '200')
+    .action(async (o: { json?: boolean; limit: string }) => {
+      const rows = await call<{ at: number; who: string; origin?: string; action: string; blockId?: number; rule?: string; reason?: string; detail?: string }[]>('audit.list', { limit: Number(o.limit) });
+      if (o.json) return void process.stdout.write(`${JSON.stringify(rows)}\n`);
+      for (const e of rows) {
+        const from = e.origin ? ` from ${stripControl(e.origin.split(' ')[0])}` : '';
+        process.stdout.write(`${when(e.at)} ${stripControl(e.who)}${from} ${e.action}${e.blockId ? ` #${e.blockId}` : ''} ${stripControl(e.rule ?? '')}${e.reason ? ` — ${stripControl(e.reason)}` : ''}${e.detail ? ` (${stripControl(e.detail)})` : ''}\n`);
+      }
+    });
+  program
+    .command('panic')
+    .description('withdraw every rule nocflow announced (kept as withdrawn, restorable with --restore)')
+    .option('--restore', 'announce the withdrawn rules again')
+    .option('--reason <text>', 'why')
+    .action(async (o: { restore?: boolean; reason?: string }) => {
+      if (o.restore) {
+        const r = await call<{ restored: number }>('block.restore');
+        process.stdout.write(`${r.restored} rule(s) restored\n`);
+        return;
+      }
+      const r = await call<{ withdrawn: number }>('block.panic', { reason: o.reason ?? 'panic' });
+      process.stdout.write(`${r.withdrawn} rule(s) withdrawn; restore with: nocflow panic --restore\n`);
+    });
+}
