@@ -12,6 +12,7 @@ import { CliError } from '../main.js';
 import type { NocflowConfig } from '../../config/schema.js';
 import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { createFlowspecArea } from '../../flowspec/area.js';
+import { createDevicesArea } from '../../devices/area.js';
 import { createNfdumpSource } from '../../engine/nfdump-source.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
@@ -26,16 +27,28 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
   const config = loadConfig().config;
   // FlowSpec (when enabled): its own connection to the same SQLite file (WAL), started before the socket opens.
   const flowspec = await startFlowspecArea(config);
-  const engine = createEngineProcess(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { handlers: flowspec ? [flowspec.handlers] : [] });
+  // ARP/MAC: its own connection to the same SQLite file, opened on first use.
+  let devDb: ReturnType<typeof openDb> | undefined;
+  const devices = createDevicesArea(config.devices, () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir()))));
+  devices.start();
+  const engine = createEngineProcess(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { handlers: [devices.handlers, ...(flowspec ? [flowspec.handlers] : [])] });
   try {
     await engine.start();
   } catch (err) {
     await flowspec?.stop();
+    await devices.stop();
+    devDb?.close();
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
   process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
   await new Promise<void>((resolve) => {
-    const stop = () => void engine.stop().then(() => flowspec?.stop()).finally(resolve);
+    const stop = () =>
+      void engine
+        .stop()
+        .then(() => flowspec?.stop())
+        .then(() => devices.stop())
+        .then(() => devDb?.close())
+        .finally(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     process.once('SIGHUP', stop);
