@@ -137,12 +137,12 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
 }
 
 /** The area: create inert, start (speaker, reconcile, timers), stop in reverse. */
-export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir: string; latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; now?: () => number }) {
+export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir: string; latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; now?: () => number; latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined }) {
   let managed: { stop(): Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let svc: BlockService | undefined;
   let handlers: HandlerTable = {};
-  return {
+  const area = {
     get handlers(): HandlerTable {
       return handlers;
     },
@@ -161,8 +161,15 @@ export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir:
       svc = createBlockService(deps.db, speaker, cfg, deps.now);
       handlers = flowspecHandlers(svc, cfg, deps);
       await svc.reconcile().catch(() => undefined);
+      let lastSlot: number | undefined;
       const tick = async () => {
         await svc!.reconcile().catch(() => undefined);
+        // Auto-block looks at each new window once.
+        const w = deps.latestWindow?.();
+        if (w && w.timeSlot !== lastSlot) {
+          lastSlot = w.timeSlot;
+          await area.onWindow(w.anomalies);
+        }
         timer = setTimeout(tick, cfg.reconcileSeconds * 1000);
       };
       timer = setTimeout(tick, Math.min(cfg.reconcileSeconds, 10) * 1000);
@@ -181,4 +188,5 @@ export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir:
       await managed?.stop();
     },
   };
+  return area;
 }

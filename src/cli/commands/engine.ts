@@ -67,6 +67,10 @@ async function startFlowspecArea(config: NocflowConfig) {
     latestFiles: () => store.latestWindow()?.files ?? [],
     source: createNfdumpSource({ bin: config.engine.nfdumpBin }),
     inside: config.engine.inside,
+    latestWindow: () => {
+      const w = store.latestWindow();
+      return w ? { timeSlot: w.window.timeSlot, anomalies: w.anomalies } : undefined;
+    },
   });
   await area.start();
   return {
