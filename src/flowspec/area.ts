@@ -28,7 +28,7 @@ export function blockView(b: Block) {
     expiresAt: b.expiresAt,
     offence: b.offence,
     anomaly: b.anomaly,
-    rule: b.rule,
+    spec: b.rule,
     lastError: b.lastError,
   };
 }
