@@ -6,14 +6,15 @@
 import React, { useEffect, useReducer, useRef } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
 import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, type Scope } from '../views/keymap.js';
-import { aboveMinutes, fit, human, mainFeature, shortDuration, sparkline } from '../views/format.js';
+import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
 import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
-import { actionTargets, blockTargets, initialState, reduce, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
+import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
 import { askUnblock, confirmBlock, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
 import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
 import { Footer } from '../views/footer.js';
 import { DetailScreen } from '../views/detail.js';
+import { columns, topRow, TopList } from '../views/top.js';
 import { Sparkline } from '../views/charts.js';
 import { theme } from '../views/theme.js';
 import { parseInvestigateArgs } from '../views/investigate.js';
@@ -24,7 +25,6 @@ import { stripControl } from '../util/sanitize.js';
 export type { Backend };
 
 const color = theme.color;
-const SEV_COLOR: Record<string, string> = { super: 'red', over: 'yellow' };
 
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
 
@@ -47,52 +47,13 @@ function Header({ s, width }: { s: State; width: number }) {
   );
 }
 
-/** Column widths for the top list at a terminal width. */
-export function columns(width: number) {
-  const extra = Math.max(0, width - 80);
-  return { sev: 3, type: 20 + Math.floor(extra * 0.3), ip: 15 + Math.floor(extra * 0.3), who: 5 + Math.floor(extra * 0.2), feat: 13 + Math.floor(extra * 0.2), dur: 5, spark: 12 };
-}
+export { columns, topRow };
 
-/** One row of the top list (pure). */
-export function topRow(a: ViewAnomaly, lang: Lang, width: number, marked: boolean): string {
-  const c = columns(width);
-  // Marked '*'; severity '!!' super / '! ' over; 'fp' once marked a false positive (readable without color).
-  const sev = `${marked ? '*' : ' '}${a.verdict ? 'fp' : a.severity === 'super' ? '!!' : '! '}`;
-  const who = a.unit ?? (a.asn ? `AS${a.asn}` : '');
-  return [
-    sev,
-    fit(typeLabel(a.type, a.severity, lang), c.type),
-    fit(a.ip, c.ip),
-    fit(who, c.who),
-    fit(mainFeature(a), c.feat),
-    fit(shortDuration(aboveMinutes(a)), c.dur, 'right'),
-    fit(sparkline(a.history ?? []), c.spark),
-  ].join(' ');
-}
-
-function TopList({ s, width, height }: { s: State; width: number; height: number }) {
+function TopListScreen({ s, width, height }: { s: State; width: number; height: number }) {
   const rows = visibleRows(s);
-  const c = columns(width);
   if (!s.window) return <Text>{T(s.lang, 'waiting for the first window from the engine…', '等待引擎的第一個時段…')}</Text>;
   if (rows.length === 0) return <Text>{s.filter ? T(s.lang, `nothing matches /${s.filter}`, `沒有符合 /${s.filter} 的項目`) : T(s.lang, 'no anomalies in this window', '此時段沒有異常')}</Text>;
-  const room = height - 1;
-  const top = Math.max(0, Math.min(s.selected - Math.floor(room / 2), rows.length - room));
-  const head = [T(s.lang, 'SEV', '嚴重'), fit(T(s.lang, 'TYPE', '類型'), c.type), fit('IP', c.ip), fit(T(s.lang, 'WHO', '單位'), c.who), fit(T(s.lang, 'FEATURE', '特徵'), c.feat), fit(T(s.lang, 'DUR', '持續'), c.dur, 'right'), fit(T(s.lang, 'LAST 1H', '近一小時'), c.spark)].join(' ');
-  return (
-    <Box flexDirection="column">
-      <Text bold>{fit(head, width)}</Text>
-      {rows.slice(top, top + room).map((a, i) => {
-        const idx = top + i;
-        const marked = s.marks.has(`${a.ip}|${a.role}|${a.type}`);
-        const line = fit(topRow(a, s.lang, width, marked), width);
-        return (
-          <Text key={`${a.ip}|${a.role}|${a.type}`} inverse={idx === s.selected} color={a.verdict ? color('gray') : color(SEV_COLOR[a.severity])}>
-            {line}
-          </Text>
-        );
-      })}
-    </Box>
-  );
+  return <TopList rows={rows} selected={s.selected} marks={s.marks} rowKey={rowKey} width={width} height={height} lang={s.lang} />;
 }
 
 function Detail({ s, width, height }: { s: State; width: number; height: number }) {
@@ -188,7 +149,9 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
   const [s, dispatch] = useReducer(reduce, lang, initialState);
   const { stdout } = useStdout();
   const [termSize, setSize] = React.useState({ w: stdout?.columns ?? 80, h: stdout?.rows ?? 24 });
-  const size = fixedSize ?? termSize;
+  // One row short of the terminal: ink clears the whole terminal on every frame once its output reaches the last row
+  // (ink.js "lastOutputHeight >= rows"), which flickers at one update per second; below it, only changed lines move.
+  const size = fixedSize ?? { w: termSize.w, h: Math.max(10, termSize.h - 1) };
   const { exit } = useApp();
   const sRef = useRef(s);
   sRef.current = s;
@@ -380,7 +343,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
           <Text inverse bold color={color('red')}>{fit(s.connection === 'closed' ? T(s.lang, 'engine connection closed', '與引擎的連線已關閉') : T(s.lang, 'engine restarted or went away — reconnecting… (the screen shows the last data)', '引擎重新啟動或離線 — 重新連線中…（畫面為最後的資料）'), width)}</Text>
         ) : null}
         {s.confirm ? <ConfirmDialog title={s.confirm.title} lines={s.confirm.lines} refused={s.confirm.refused} busy={s.confirm.busy} width={width} height={bodyH} lang={s.lang} /> : null}
-        {!s.confirm && screenOf(s) === 'top' ? <TopList s={s} width={width} height={bodyH} /> : null}
+        {!s.confirm && screenOf(s) === 'top' ? <TopListScreen s={s} width={width} height={bodyH} /> : null}
         {!s.confirm && screenOf(s) === 'detail' ? <Scroll by={s.scrollText}><Detail s={s} width={width} height={bodyH} /></Scroll> : null}
         {!s.confirm && screenOf(s) === 'investigate' ? <Scroll by={s.scrollText}><Investigate s={s} width={width} height={bodyH} /></Scroll> : null}
         {!s.confirm && screenOf(s) === 'blocks' ? (
@@ -405,8 +368,18 @@ function Scroll({ by, children }: { by: number; children: React.ReactNode }) {
 
 /** Run the TUI on the terminal until the operator quits. */
 export async function runTui(opts: { backend: Backend; lang: Lang }): Promise<void> {
-  const app = render(<App backend={opts.backend} lang={opts.lang} />, { exitOnCtrlC: true });
-  await app.waitUntilExit();
+  const tty = process.stdout.isTTY;
+  // The alternate screen keeps the operator's scrollback clean; restored on every exit path.
+  const leave = () => tty && process.stdout.write('\u001b[?1049l');
+  if (tty) process.stdout.write('\u001b[?1049h\u001b[H');
+  process.once('exit', leave);
+  try {
+    const app = render(<App backend={opts.backend} lang={opts.lang} />, { exitOnCtrlC: true, incrementalRendering: true, patchConsole: true });
+    await app.waitUntilExit();
+  } finally {
+    leave();
+    process.off('exit', leave);
+  }
 }
 
 export type { Msg };

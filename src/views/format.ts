@@ -23,22 +23,36 @@ export function shortDuration(minutes: number): string {
   return `${m}m`;
 }
 
+/** Cells of one code point: printable ASCII and most scripts below U+1100 take one; others are measured. */
+function charWidth(ch: string): number {
+  const c = ch.codePointAt(0)!;
+  return c >= 0x20 && c < 0x1100 && !(c >= 0x300 && c < 0x370) ? 1 : stringWidth(ch);
+}
+
 /** Pad or cut `text` to exactly `width` terminal cells (wide CJK characters count 2). */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   const clean = stripControl(text);
-  let w = stringWidth(clean);
+  // Fast path (most rows: IPs, numbers, English labels): printable ASCII is one cell per character.
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x20-\x7e]*$/.test(clean);
+  let w = ascii ? clean.length : stringWidth(clean);
   let s = clean;
   if (w > width) {
-    let out = '';
-    let used = 0;
-    for (const ch of clean) {
-      const cw = stringWidth(ch);
-      if (used + cw > width - 1) break;
-      out += ch;
-      used += cw;
+    if (ascii) {
+      s = `${clean.slice(0, Math.max(0, width - 1))}…`;
+      w = Math.max(0, width - 1) + 1;
+    } else {
+      let out = '';
+      let used = 0;
+      for (const ch of clean) {
+        const cw = charWidth(ch);
+        if (used + cw > width - 1) break;
+        out += ch;
+        used += cw;
+      }
+      s = `${out}…`;
+      w = used + 1;
     }
-    s = `${out}…`;
-    w = used + 1;
   }
   const pad = ' '.repeat(Math.max(0, width - w));
   return align === 'left' ? s + pad : pad + s;

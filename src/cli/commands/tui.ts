@@ -2,11 +2,15 @@
 import type { Command } from 'commander';
 import { connectEngine } from '../../daemon/client.js';
 import { parseLang } from '../../i18n/labels.js';
-import { runTui } from '../../tui/app.js';
 import { CliError } from '../main.js';
 
 /** Open the TUI on an engine socket. */
 export async function openTui(opts: { socketPath?: string; lang: string; autostart?: boolean }): Promise<void> {
+  // React's production build: the development build costs about twice the time per frame (bench/tui.ts). It must be
+  // chosen before React is first loaded, so the screen's modules are imported here rather than at the top.
+  process.env.NODE_ENV ??= 'production';
+  const { runTui } = await import('../../tui/app.js');
+  if (process.stderr.isTTY) process.stderr.write('connecting to the engine…\r');
   let conn;
   try {
     conn = await connectEngine({ socketPath: opts.socketPath, autostart: opts.autostart ?? true });
@@ -20,6 +24,7 @@ export async function openTui(opts: { socketPath?: string; lang: string; autosta
   }
 }
 
+/** Register `tui` as the default command. */
 export function registerTui(program: Command): void {
   program
     .command('tui', { isDefault: true })
