@@ -80,13 +80,17 @@ describe('FlowSpec from the CLI through the engine', () => {
     expect(bad.exitCode).toBe(4);
     expect(bad.stderr).toMatch(/prefix length 33/);
     expect(await rib(1)).toHaveLength(1);
+    const e = await nocflow('extend', '1', '1h');
+    expect(e.exitCode, e.stderr).toBe(0);
+    const after = JSON.parse((await nocflow('blocks', '--json')).stdout);
+    expect(after[0].expiresAt - after[0].createdAt).toBe(90 * 60_000);
     const u = await nocflow('unblock', '198.51.100.7', '--reason', 'done');
     expect(u.exitCode).toBe(0);
     expect(await rib(0)).toEqual([]);
     const audit = JSON.parse((await nocflow('audit', '--json')).stdout) as { who: string; origin?: string; action: string }[];
-    expect(audit.map((e) => e.action)).toEqual(['withdraw', 'refused', 'announce']);
+    expect(audit.map((x) => x.action)).toEqual(['withdraw', 'extend', 'refused', 'announce']);
     // The OS user and the SSH origin of the operator's session (from the client's hello).
-    expect(audit.every((e) => e.who === ME && e.origin === env.SSH_CONNECTION)).toBe(true);
+    expect(audit.every((x) => x.who === ME && x.origin === env.SSH_CONNECTION)).toBe(true);
   });
 
   it('a restarted engine re-announces what the store holds', async () => {

@@ -58,6 +58,13 @@ export function registerBlock(program: Command): void {
       for (const b of rows) process.stdout.write(`${line(b)}\n`);
     });
   program
+    .command('extend <id> <duration>')
+    .description('extend an active block by a duration (30m, 2h, 1d)')
+    .action(async (id: string, by: string) => {
+      const b = await call<BlockRow>('block.extend', { id: Number(id), by });
+      process.stdout.write(`${line(b)}\n`);
+    });
+  program
     .command('blocks')
     .description('list active and withdrawn blocks')
     .option('--all', 'include expired and removed ones')
