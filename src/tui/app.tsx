@@ -248,12 +248,22 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'blocks':
         void loadBlocks(backend, dispatch, sRef.current.caps);
         return dispatch({ t: 'push', screen: 'blocks' });
+      case 'panic':
+        // Typed confirmation: the whole word, so no stray key withdraws every rule.
+        if (arg !== 'WITHDRAW-ALL') return dispatch({ t: 'flash', text: T(sRef.current.lang, 'type :panic WITHDRAW-ALL to withdraw every FlowSpec rule nocflow announced (restorable with: nocflow panic --restore)', '輸入 :panic WITHDRAW-ALL 以撤回 nocflow 送出的所有 FlowSpec 規則（可用 nocflow panic --restore 恢復）'), error: true });
+        return void backend.call<{ withdrawn: number }>('block.panic', { reason: 'panic from the TUI' }).then(
+          (r) => {
+            dispatch({ t: 'flash', text: T(sRef.current.lang, `${r.withdrawn} rule(s) withdrawn`, `已撤回 ${r.withdrawn} 條規則`) });
+            void loadBlocks(backend, dispatch, sRef.current.caps);
+          },
+          (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
+        );
       case 'help':
         return dispatch({ t: 'push', screen: 'help' });
       case 'top':
         return dispatch({ t: 'back' });
       default:
-        return dispatch({ t: 'flash', text: `unknown command :${cmd} (window, lang, investigate, blocks, quit)`, error: true });
+        return dispatch({ t: 'flash', text: `unknown command :${cmd} (window, lang, investigate, blocks, panic, quit)`, error: true });
     }
   };
 
@@ -338,7 +348,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
   return (
     <Box flexDirection="column" width={width} height={size.h}>
       <Header s={s} width={width} />
-      <Box flexDirection="column" height={bodyH} overflow="hidden">
+      <Box flexDirection="column" height={bodyH} overflowY="hidden">
         {s.connection === 'reconnecting' || s.connection === 'closed' ? (
           <Text inverse bold color={color('red')}>{fit(s.connection === 'closed' ? T(s.lang, 'engine connection closed', '與引擎的連線已關閉') : T(s.lang, 'engine restarted or went away — reconnecting… (the screen shows the last data)', '引擎重新啟動或離線 — 重新連線中…（畫面為最後的資料）'), width)}</Text>
         ) : null}

@@ -164,7 +164,7 @@ export function keysMarkdown(): string {
 }
 
 /** Commands of the `:` line, for completion. */
-export const COMMANDS = ['window', 'lang', 'investigate', 'blocks', 'top', 'help', 'quit'] as const;
+export const COMMANDS = ['window', 'lang', 'investigate', 'blocks', 'panic', 'top', 'help', 'quit'] as const;
 
 /** Arguments offered by Tab after a command. */
 const ARGS: Partial<Record<(typeof COMMANDS)[number], string[]>> = { lang: ['en', 'zh-TW'], window: ['-1', '-3', 'live'] };

@@ -43,6 +43,7 @@ function fakeBackend(win: ViewWindow, extra: Record<string, (params: unknown) =>
       if (extra[method]) return extra[method](params) as T;
       if (method === 'windows.latest' || method === 'windows.get') return win as T;
       if (method === 'investigate.start') return { id: 7 } as T;
+      if (method === 'block.panic') return { withdrawn: 2 } as T;
       if (method === 'verdict.set' || method === 'verdict.list') return [] as T;
       throw new FakeEngineError('NO_METHOD', `unknown method ${method}`);
     },
@@ -193,6 +194,26 @@ describe('TUI screens (ink-testing-library)', () => {
     expect(frame).toContain('198.51.100.99');
     expect(frame).toContain('TCP/2375');
     expect(frame).toContain('ARP/MAC lookups are not available: the engine has no devices.where handler');
+    r.unmount();
+  });
+
+  it(':panic needs the typed word before it withdraws everything', async () => {
+    const { backend, calls } = fakeBackend(window(2));
+    const r = render(<App backend={backend} lang="en" size={{ w: 100, h: 24 }} />);
+    await tick();
+    const type = async (text: string) => {
+      r.stdin.write(':');
+      await tick(5);
+      for (const ch of text) { r.stdin.write(ch); await tick(2); }
+      r.stdin.write('\r');
+      await tick();
+    };
+    await type('panic');
+    expect(r.lastFrame()).toContain('type :panic WITHDRAW-ALL');
+    expect(calls.filter((c) => c.method === 'block.panic')).toHaveLength(0);
+    await type('panic WITHDRAW-ALL');
+    expect(calls.filter((c) => c.method === 'block.panic')).toHaveLength(1);
+    expect(r.lastFrame()).toContain('2 rule(s) withdrawn');
     r.unmount();
   });
 
