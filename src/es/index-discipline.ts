@@ -130,7 +130,7 @@ export function indexTemplate(indexPattern: string, kind: DocKind, shards: numbe
 
 /** The NDJSON lines of one `index` bulk action with a deterministic id. */
 export function bulkLines(item: BulkItem): string {
-  return `${JSON.stringify({ index: { _index: item.index, _id: item.id } })}\n${JSON.stringify(item.body)}\n`;
+  return `{"index":{"_index":${JSON.stringify(item.index)},"_id":${JSON.stringify(item.id)}}}\n${item.raw ?? JSON.stringify(item.body ?? {})}\n`;
 }
 
 /**

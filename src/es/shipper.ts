@@ -12,13 +12,15 @@ import { listCompleted, parseNfcapdName } from '../engine/watcher.js';
 import { isTransient, EsError } from './client.js';
 import { flowDocs } from './documents.js';
 import { utcDayStart } from './index-discipline.js';
-import type { FlowFieldMap, ResultStore } from './types.js';
+import type { EsDoc, FlowFieldMap, ResultStore } from './types.js';
 
 /** What the shipper needs: where flows come from, where documents go, the field names, a clock. */
 export interface ShipperDeps {
   source: FlowSource;
   store: ResultStore;
   fieldMap: FlowFieldMap;
+  /** The writer's bulk size (config.elasticsearch.bulkBytes): documents are handed over in slices of about that. */
+  bulkBytes?: number;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -56,16 +58,27 @@ export function groupByDay(files: string[]): { day: number | undefined; files: s
 /** Create the shipper; nothing happens until `ship` or `watch` is called. */
 export function createShipper(deps: ShipperDeps) {
   const now = deps.now ?? Date.now;
+  const bulkBytes = deps.bulkBytes ?? 10_000_000;
 
   async function shipOne(file: string, stats: ShipStats, signal?: AbortSignal): Promise<void> {
     const origin = fileOrigin(file);
     let offset = 0;
+    // Documents are handed to the writer in slices of about one bulk request (estimated from the first document's
+    // size), so each writeDocs call makes one ~bulkBytes request and nothing big outlives it (less GC promotion).
+    let pending: EsDoc[] = [];
+    let perBulk = 0;
     try {
-      for await (const batch of deps.source.read([file], { signal })) {
+      for await (const batch of deps.source.read([file], { signal, batchSize: 8192 })) {
         const docs = flowDocs(batch, deps.fieldMap, origin, offset);
         offset += batch.size;
-        await deps.store.writeDocs('flow', docs);
+        if (perBulk === 0 && docs.length > 0) perBulk = Math.max(1, Math.floor((0.95 * bulkBytes) / (docs[0].raw!.length + docs[0].id.length + 64)));
+        pending = pending.length === 0 ? docs : pending.concat(docs);
+        while (pending.length >= perBulk) {
+          await deps.store.writeDocs('flow', pending.slice(0, perBulk));
+          pending = pending.slice(perBulk);
+        }
       }
+      if (pending.length > 0) await deps.store.writeDocs('flow', pending);
       stats.files++;
       stats.flows += offset;
     } catch (err) {

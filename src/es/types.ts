@@ -17,7 +17,9 @@ export interface EsDoc {
   id: string;
   /** Epoch milliseconds; selects the UTC day of the index. */
   ts: number;
-  body: Record<string, unknown>;
+  /** The document; or, on the shipper's hot path, `raw` (the same document already serialized as JSON). */
+  body?: Record<string, unknown>;
+  raw?: string;
 }
 
 /** A document bound to its index: what goes into a bulk request and into the spool. */
@@ -26,7 +28,9 @@ export interface BulkItem {
   kind?: DocKind;
   index: string;
   id: string;
-  body: Record<string, unknown>;
+  /** Exactly one of body / raw (pre-serialized JSON) is set. */
+  body?: Record<string, unknown>;
+  raw?: string;
 }
 
 /** Counters of a writer (everything that moves gets a counter). */

@@ -134,7 +134,16 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
   }
 
   async function writeDocs(kind: DocKind, docs: EsDoc[]): Promise<void> {
-    const items: BulkItem[] = docs.map((d) => ({ kind, index: indexFor(kind, d.ts), id: d.id, body: d.body }));
+    let lastDay = NaN;
+    let lastIndex = '';
+    const items: BulkItem[] = docs.map((d) => {
+      const day = Math.floor(d.ts / 86_400_000);
+      if (day !== lastDay) {
+        lastDay = day;
+        lastIndex = indexFor(kind, d.ts);
+      }
+      return d.raw !== undefined ? { kind, index: lastIndex, id: d.id, raw: d.raw } : { kind, index: lastIndex, id: d.id, body: d.body ?? {} };
+    });
     if (items.length === 0) return;
     if (!down || now() - downSince >= retryInterval) await replaySpool();
     if (!spool.isEmpty()) {

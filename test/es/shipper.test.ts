@@ -7,7 +7,8 @@ import { Client } from '@elastic/elasticsearch';
 import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
 import { createShipper, fileOrigin, groupByDay } from '../../src/es/shipper.js';
 import { createEsWriter } from '../../src/es/writer.js';
-import { docId, utcDay } from '../../src/es/index-discipline.js';
+import { utcDay } from '../../src/es/index-discipline.js';
+import { flowDocId } from '../../src/es/documents.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
 import { Spool } from '../../src/es/spool.js';
 import { closedPort, startFakeEs, type FakeEs } from './es-server.js';
@@ -61,7 +62,7 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     const all = new Map<string, Record<string, unknown>>();
     for (const [, m] of server.docs) for (const [id, d] of m) all.set(id, d as Record<string, unknown>);
     expected.forEach((e, i) => {
-      const d = all.get(docId('flow', origin, i));
+      const d = all.get(flowDocId(origin, i));
       expect(d, `row ${i}`).toBeDefined();
       expect(d).toMatchObject({ sourceIPAddress: e.sa, destinationIPAddress: e.da, sourceTransportPort: e.sp, destinationTransportPort: e.dp, protocolIdentifier: e.pr, packetDeltaCount: e.pkt, octetDeltaCount: e.byt, flowStartMilliseconds: e.ts });
     });
@@ -92,7 +93,7 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     server = await startFakeEs(port);
     const client2 = new Client({ node: server.url, maxRetries: 0 });
     expect(await createEsWriter(cfg, { client: client2, spoolDir }).replaySpool()).toBe(134);
-    expect(server.received.map((r) => r.id)).toEqual(Array.from({ length: 134 }, (_, i) => docId('flow', fileOrigin(SSH), i)));
+    expect(server.received.map((r) => r.id)).toEqual(Array.from({ length: 134 }, (_, i) => flowDocId(fileOrigin(SSH), i)));
     await client2.close();
   });
 

@@ -35,7 +35,7 @@ export function registerShip(program: Command): void {
       }
       const log = (line: string) => process.stderr.write(`${stripControl(line)}\n`);
       const store = createEsWriter(es, { client, spoolDir, log });
-      const shipper = createShipper({ source: createNfdumpSource({ bin: cfg.engine.nfdumpBin }), store, fieldMap: es.fieldMap, log });
+      const shipper = createShipper({ source: createNfdumpSource({ bin: cfg.engine.nfdumpBin }), store, fieldMap: es.fieldMap, bulkBytes: es.bulkBytes, log });
       try {
         if (o.watch) {
           const dir = paths[0] ?? cfg.engine.nfcapdDir;
