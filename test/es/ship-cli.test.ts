@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { Client } from '@elastic/elasticsearch';
+import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createShipper } from '../../src/es/shipper.js';
+import { createEsWriter } from '../../src/es/writer.js';
+import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
+import { startFakeEs, type FakeEs } from './es-server.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/nocflow.js');
+const SSH = path.resolve(ROOT, '../shared/captures/malicious-ssh-bruteforce.ipfix.nfcapd');
+const NMAP = path.resolve(ROOT, '../shared/captures/nmap_80_all.ipfix.nfcapd');
+
+let server: FakeEs | undefined;
+const dirs: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-shipcli-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('nocflow ship (built CLI)', () => {
+  it('ships files and prints the counters; refuses to run without a node', async () => {
+    server = await startFakeEs();
+    const home = tmp();
+    const env = { NOCFLOW_CONFIG_DIR: path.join(home, 'cfg'), NOCFLOW_DATA_DIR: path.join(home, 'data') };
+    const r = await execa('node', [BIN, 'ship', SSH, NMAP, '--node', server.url, '--json'], { env, reject: false });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ files: 2, flows: 134 + 71, indexed: 205, spooled: 0, rejected: 0, failedFiles: [] });
+    expect(server.received).toHaveLength(205);
+    const none = await execa('node', [BIN, 'ship', SSH], { env, reject: false });
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toMatch(/elasticsearch\.node/);
+  });
+});
+
+describe('shipper.watch', () => {
+  it('ships each completed file once, never .current, and resumes from its ledger', async () => {
+    server = await startFakeEs();
+    const dir = tmp();
+    const ledger = path.join(tmp(), 'ledger.log');
+    fs.copyFileSync(SSH, path.join(dir, 'nfcapd.202611221400'));
+    fs.copyFileSync(NMAP, path.join(dir, 'nfcapd.current.1234'));
+    const client = new Client({ node: server.url, maxRetries: 0 });
+    const shipper = createShipper({ source: createNfdumpSource(), store: createEsWriter(elasticsearchDefaults, { client, spoolDir: tmp() }), fieldMap: elasticsearchDefaults.fieldMap });
+    const shipped: string[] = [];
+    const ac = new AbortController();
+    const running = shipper.watch(dir, { ledger, intervalMs: 20, signal: ac.signal, onShipped: (f) => {
+      shipped.push(path.basename(f));
+      if (shipped.length === 1) fs.copyFileSync(NMAP, path.join(dir, 'nfcapd.202611221405')); // nfcapd rotates
+      if (shipped.length === 2) ac.abort();
+    } });
+    await running;
+    expect(shipped).toEqual(['nfcapd.202611221400', 'nfcapd.202611221405']);
+    expect(server.received).toHaveLength(134 + 71);
+    expect(fs.readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(2);
+
+    const ac2 = new AbortController();
+    const again: string[] = [];
+    setTimeout(() => ac2.abort(), 200);
+    await shipper.watch(dir, { ledger, intervalMs: 20, signal: ac2.signal, onShipped: (f) => again.push(f) });
+    expect(again).toEqual([]);
+    expect(server.received).toHaveLength(205);
+    await client.close();
+  });
+});
