@@ -1,19 +1,25 @@
 /**
- * `nocflow demo`: with no configuration, start a real nfcapd on loopback (1-minute files), the scenario generator's
- * demo stream, an engine on that directory, and the TUI. `q` / Ctrl-C stops everything it started.
+ * `nocflow demo`: with no configuration, start a real nfcapd on loopback (1-minute files), one burst of every attack
+ * at once (so the first file, closed within a minute, already shows detections), the scenario generator's endless
+ * changing mix, an engine on that directory, and the TUI. `q`, Ctrl-C, SIGTERM or SIGHUP stop everything it started.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { execa, type ResultPromise } from 'execa';
-import { startNfcapd } from '../../gen/nfcapd.js';
+import { startNfcapd, type NfcapdHandle } from '../../gen/nfcapd.js';
 import { isAlive } from '../../daemon/server.js';
 import { nocflowBin } from '../../daemon/client.js';
 import { openTui } from './tui.js';
 import { CliError } from '../main.js';
 
-const BIN = nocflowBin();
+/** The demo's private settings: its own config dir (the operator's config is never read), a quick poll. */
+function writeDemoConfig(configDir: string): void {
+  fs.mkdirSync(configDir, { recursive: true });
+  const file = path.join(configDir, 'config.json');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${JSON.stringify({ engine: { pollSeconds: 1 } }, null, 2)}\n`, { mode: 0o600 });
+}
 
 export function registerDemo(program: Command): void {
   program
@@ -22,33 +28,59 @@ export function registerDemo(program: Command): void {
     .option('--dir <dir>', 'work directory (default: a new temporary one)')
     .option('--no-tui', 'run nfcapd, generator and engine only (until Ctrl-C)')
     .action(async (o: { dir?: string; tui: boolean }, cmd: Command) => {
-      const work = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-demo-'));
+      const bin = nocflowBin();
+      const work = path.resolve(o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-demo-')));
       const nfDir = path.join(work, 'nfcapd');
       const socketPath = path.join(work, 'engine.sock');
-      const env = { NOCFLOW_CONFIG_DIR: path.join(work, 'config'), NOCFLOW_DATA_DIR: path.join(work, 'data'), NOCFLOW_SOCKET: socketPath };
+      const env = { NOCFLOW_CONFIG_DIR: path.join(work, 'config'), NOCFLOW_DATA_DIR: path.join(work, 'data'), NOCFLOW_RUNTIME_DIR: work, NOCFLOW_SOCKET: socketPath };
+      writeDemoConfig(env.NOCFLOW_CONFIG_DIR);
       const children: ResultPromise[] = [];
-      const nfcapd = await startNfcapd({ dir: nfDir, interval: 60 });
-      const stopAll = async () => {
-        for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-        await Promise.allSettled(children);
-        await nfcapd.stop();
+      let nfcapd: NfcapdHandle | undefined;
+      let stopping: Promise<void> | undefined;
+      // Stop in reverse order of start: generators (no more traffic), engine, then nfcapd (flushes its last file).
+      const stopAll = () =>
+        (stopping ??= (async () => {
+          for (const c of [...children].reverse()) {
+            if (c.exitCode === null) c.kill('SIGTERM');
+            await Promise.race([c, new Promise((r) => setTimeout(r, 5000))]);
+            if (c.exitCode === null) c.kill('SIGKILL');
+          }
+          await Promise.allSettled(children);
+          await nfcapd?.stop();
+        })());
+      const log = (name: string) => ({ file: path.join(work, `${name}.log`) });
+      const spawnChild = (args: string[], name: string) => {
+        const c = execa(process.execPath, [bin, ...args], { env, stdin: 'ignore', stdout: log(name), stderr: log(`${name}.err`), reject: false });
+        children.push(c);
+        return c;
       };
+      // Signals that would otherwise end this process and leave its children running. `on`, not `once`: conf's
+      // when-exit re-sends the signal to this process after its own once-handler, and with no listener of ours left
+      // that second signal would kill us before the children are stopped.
+      const onSignal = () => void stopAll().finally(() => process.exit(130));
+      for (const s of ['SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+      if (!o.tui) process.on('SIGINT', onSignal);
       try {
-        children.push(execa(process.execPath, [BIN, 'gen', 'demo', '--port', String(nfcapd.port)], { env, stdin: 'ignore', stdout: { file: path.join(work, 'gen.log') }, stderr: { file: path.join(work, 'gen.err.log') }, reject: false }));
-        children.push(execa(process.execPath, [BIN, 'engine', '--dir', nfDir, '--interval', '60'], { env, stdin: 'ignore', stdout: { file: path.join(work, 'engine.log') }, stderr: { file: path.join(work, 'engine.err.log') }, reject: false }));
-        for (let i = 0; i < 100 && !(await isAlive(socketPath)); i++) await new Promise((r) => setTimeout(r, 100));
+        nfcapd = await startNfcapd({ dir: nfDir, interval: 60 });
+        const engine = spawnChild(['engine', '--dir', nfDir, '--interval', '60'], 'engine');
+        for (let i = 0; i < 300 && !(await isAlive(socketPath)) && engine.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
         if (!(await isAlive(socketPath))) throw new CliError(`the demo engine did not start; see ${path.join(work, 'engine.err.log')}`);
-        process.stderr.write(`demo: nfcapd on 127.0.0.1:${nfcapd.port} writing ${nfDir}; first detections within about a minute\n`);
+        // One burst of every attack now (timestamped over the last 5 minutes): the first file already has detections.
+        const base = new Date(Math.floor(Date.now() / 1000) * 1000 - 300_000).toISOString();
+        spawnChild(['gen', 'mixed', '--port', String(nfcapd.port), '--base-time', base, '--rate', '100000'], 'gen-first');
+        spawnChild(['gen', 'demo', '--port', String(nfcapd.port)], 'gen');
+        process.stderr.write(
+          `demo: nfcapd on 127.0.0.1:${nfcapd.port} writing ${nfDir} (1-minute files); engine on ${socketPath}; logs in ${work}\n` +
+            'demo: first detections when the current minute\'s file closes (within about a minute)\n',
+        );
         if (o.tui) {
           await openTui({ socketPath, lang: cmd.optsWithGlobals().lang, autostart: false });
         } else {
-          await new Promise<void>((resolve) => {
-            process.once('SIGINT', () => resolve());
-            process.once('SIGTERM', () => resolve());
-          });
+          await new Promise<void>(() => undefined); // until a signal (onSignal exits)
         }
       } finally {
         await stopAll();
+        for (const s of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(s, onSignal);
       }
     });
 }

@@ -42,16 +42,17 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
   }
   process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
   await new Promise<void>((resolve) => {
+    // `on`, not `once`, and idempotent: conf's when-exit re-sends the signal after its own handler; a second signal
+    // with none of ours listening would end the process before the socket and pid file are removed.
+    let stopping: Promise<void> | undefined;
     const stop = () =>
-      void engine
+      void (stopping ??= engine
         .stop()
         .then(() => flowspec?.stop())
         .then(() => devices.stop())
-        .then(() => devDb?.close())
-        .finally(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('SIGHUP', stop);
+        .then(() => void devDb?.close())
+        .finally(resolve));
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, stop);
   });
 }
 
