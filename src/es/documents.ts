@@ -6,6 +6,8 @@ import type { FlowBatch, WindowResult } from '../engine/types.js';
 import { v4ToString } from '../util/ip.js';
 import { docId } from './index-discipline.js';
 import type { EsDoc, FlowFieldMap } from './types.js';
+import type { MergedSlot } from '../devices/merge.js';
+import type { AuditEntry, Block } from '../flowspec/service.js';
 
 /** The window summary document (one per TimeSlot; id from the slot). */
 export function windowDoc(r: WindowResult): EsDoc {
@@ -70,4 +72,24 @@ export function flowDocs(b: FlowBatch, f: FlowFieldMap, origin: string, offset: 
     out[i] = { id, ts: b.start[i], raw };
   }
   return out;
+}
+
+/** ARP/MAC merges of one slot (src/devices/merge.ts): by-IP documents (kind `arp`) and by-(device, MAC) (kind `mac`). */
+export function deviceDocs(m: MergedSlot): { arp: EsDoc[]; mac: EsDoc[] } {
+  return {
+    arp: m.byIp.map((d) => ({ id: docId('arp', m.timeSlot, d.ip), ts: d.timestamp, body: { '@timestamp': d.timestamp, ...d } })),
+    mac: m.byMac.map((d) => ({ id: docId('mac', m.timeSlot, d.device, d.mac), ts: d.timestamp, body: { '@timestamp': d.timestamp, ...d } })),
+  };
+}
+
+/** A block's current state (one document per block id, in the index of the day it was created). */
+export function blockDoc(b: Block): EsDoc {
+  const { id, ...rest } = b;
+  return { id: docId('block', id), ts: b.createdAt, body: { '@timestamp': b.createdAt, blockId: id, ...rest } };
+}
+
+/** One audit entry (append-only: its id and time make the document id). */
+export function auditDoc(e: AuditEntry): EsDoc {
+  const { id, ...rest } = e;
+  return { id: docId('audit', id, e.at), ts: e.at, body: { '@timestamp': e.at, auditId: id, ...rest } };
 }

@@ -94,10 +94,17 @@ export function mappingsFor(kind: DocKind, fieldMap?: FlowFieldMap): { dynamic: 
       alsoMatched: { type: 'keyword' },
       notes: { type: 'text' },
     }),
-    arp: () => ({ ...common, ip: { type: 'ip' }, mac: { type: 'keyword' }, device: { type: 'keyword' }, interface: { type: 'keyword' }, vlan: { type: 'integer' } }),
-    mac: () => ({ ...common, mac: { type: 'keyword' }, device: { type: 'keyword' }, interface: { type: 'keyword' }, vlan: { type: 'integer' }, ip: { type: 'ip' } }),
-    block: () => ({ ...common, ruleId: { type: 'keyword' }, action: { type: 'keyword' }, source: { type: 'ip_range' }, destination: { type: 'ip_range' }, protocol: { type: 'integer' }, dstPort: { type: 'keyword' }, state: { type: 'keyword' }, reason: { type: 'text' }, operator: { type: 'keyword' } }),
-    audit: () => ({ ...common, actor: { type: 'keyword' }, action: { type: 'keyword' }, target: { type: 'keyword' }, outcome: { type: 'keyword' }, detail: { type: 'text' } }),
+    // ARP merged by IP and MAC tables merged by (device, MAC): the seeds' two documents (src/devices/merge.ts).
+    arp: () => ({ ...common, ip: { type: 'ip' }, timestamp: { type: 'date', format: 'epoch_millis' }, timeSlot: { type: 'long' }, macList: { type: 'keyword' }, typeList: { type: 'keyword' }, devices: { type: 'keyword' }, interfaceList: { type: 'keyword' } }),
+    mac: () => ({ ...common, mac: { type: 'keyword' }, device: { type: 'keyword' }, timestamp: { type: 'date', format: 'epoch_millis' }, timeSlot: { type: 'long' }, ipList: { type: 'ip' }, interfaceList: { type: 'keyword' }, vlan: { type: 'integer' }, vlanList: { type: 'integer' }, typeList: { type: 'keyword' } }),
+    block: () => ({
+      ...common,
+      blockId: { type: 'long' }, text: { type: 'keyword' }, status: { type: 'keyword' }, createdAt: { type: 'date', format: 'epoch_millis' }, expiresAt: { type: 'date', format: 'epoch_millis' },
+      ttlSeconds: { type: 'long' }, offence: { type: 'integer' }, who: { type: 'keyword' }, origin: { type: 'keyword' }, reason: { type: 'text' }, lastError: { type: 'text' },
+      anomaly: { properties: { ip: { type: 'ip' }, type: { type: 'keyword' }, timeSlot: { type: 'long' } } },
+      rule: { type: 'object', enabled: false },
+    }),
+    audit: () => ({ ...common, auditId: { type: 'long' }, at: { type: 'date', format: 'epoch_millis' }, who: { type: 'keyword' }, origin: { type: 'keyword' }, action: { type: 'keyword' }, blockId: { type: 'long' }, rule: { type: 'keyword' }, reason: { type: 'text' }, detail: { type: 'text' } }),
     flow: () => {
       const f = fieldMap;
       if (!f) throw new Error('flow mappings need the field map');

@@ -36,3 +36,33 @@ describe('flowDocs (serialized directly)', () => {
     expect(JSON.parse(docs[0].raw!)).toMatchObject({ 'src "addr"': '192.0.2.1', dst_addr: '198.51.100.2' });
   });
 });
+
+describe('device, block and audit documents', () => {
+  it('ARP/MAC merges: one document per IP and per (device, MAC) of the slot, ids by slot', async () => {
+    const { deviceDocs } = await import('../../src/es/documents.js');
+    const { docId } = await import('../../src/es/index-discipline.js');
+    const m = {
+      timeSlot: 5_984_737,
+      byIp: [{ ip: '192.0.2.10', timestamp: 1_795_421_000_000, timeSlot: 5_984_737, macList: ['00:11:22:33:44:55'], typeList: ['dynamic'], devices: ['core1'], interfaceList: ['Vlan10'] }],
+      byMac: [{ mac: '00:11:22:33:44:55', device: 'core1', timestamp: 1_795_421_000_000, timeSlot: 5_984_737, ipList: ['192.0.2.10'], interfaceList: ['Gi1/0/1'], vlan: 10, vlanList: [10], typeList: ['dynamic'] }],
+    };
+    const d = deviceDocs(m);
+    expect(d.arp).toEqual([{ id: docId('arp', 5_984_737, '192.0.2.10'), ts: 1_795_421_000_000, body: { '@timestamp': 1_795_421_000_000, ...m.byIp[0] } }]);
+    expect(d.mac[0].id).toBe(docId('mac', 5_984_737, 'core1', '00:11:22:33:44:55'));
+    expect(d.mac[0].id).not.toBe(docId('mac', 5_984_738, 'core1', '00:11:22:33:44:55'));
+  });
+
+  it('a block keeps one document per id (state overwrites); audit entries one each', async () => {
+    const { blockDoc, auditDoc } = await import('../../src/es/documents.js');
+    const b = { id: 7, rule: {} as never, text: 'match source 192.0.2.9/32 then discard', status: 'active' as const, createdAt: 1000, expiresAt: 4600, ttlSeconds: 3600, offence: 1, who: 'noc', reason: 'scan' };
+    const active = blockDoc(b);
+    const removed = blockDoc({ ...b, status: 'removed' });
+    expect(removed.id).toBe(active.id);
+    expect(active.body).toMatchObject({ blockId: 7, status: 'active', '@timestamp': 1000 });
+    expect(active.body).not.toHaveProperty('id');
+    const a1 = auditDoc({ id: 1, at: 2000, who: 'noc', action: 'add', blockId: 7 });
+    const a2 = auditDoc({ id: 2, at: 2001, who: 'noc', action: 'remove', blockId: 7 });
+    expect(a1.id).not.toBe(a2.id);
+    expect(a1.body).toMatchObject({ auditId: 1, action: 'add', '@timestamp': 2000 });
+  });
+});

@@ -84,8 +84,8 @@ describe('mappings and templates', () => {
   });
 
   it('builds the exact template body', () => {
-    expect(indexTemplate('nocflow-arp-*', 'arp', 3)).toEqual({
-      index_patterns: ['nocflow-arp-*'],
+    expect(indexTemplate('nocflow-mac-*', 'mac', 3)).toEqual({
+      index_patterns: ['nocflow-mac-*'],
       priority: 200,
       template: {
         settings: { number_of_shards: 3, number_of_replicas: 1 },
@@ -93,15 +93,19 @@ describe('mappings and templates', () => {
           dynamic: 'false',
           properties: {
             '@timestamp': { type: 'date', format: 'epoch_millis' },
-            ip: { type: 'ip' },
             mac: { type: 'keyword' },
             device: { type: 'keyword' },
-            interface: { type: 'keyword' },
+            timestamp: { type: 'date', format: 'epoch_millis' },
+            timeSlot: { type: 'long' },
+            ipList: { type: 'ip' },
+            interfaceList: { type: 'keyword' },
             vlan: { type: 'integer' },
+            vlanList: { type: 'integer' },
+            typeList: { type: 'keyword' },
           },
         },
       },
-      _meta: { managed_by: 'nocflow', kind: 'arp' },
+      _meta: { managed_by: 'nocflow', kind: 'mac' },
     });
   });
 });
