@@ -3,6 +3,7 @@
  * (ledger in SQLite, so also across restarts), analyses it, commits the result atomically, then hands it to the
  * sinks. A file nfdump cannot read is recorded as failed with its reason, reported, and skipped.
  */
+import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { analyzeBatches } from './analyze.js';
@@ -16,6 +17,8 @@ import { listCompleted } from './watcher.js';
 export type EngineEvent =
   | { kind: 'window'; file: string; result: WindowResult; seconds: number }
   | { kind: 'file-error'; file: string; reason: string }
+  /** A listed file that was gone when its turn came (nfexpire, an operator): not in the ledger, never retried. */
+  | { kind: 'file-skipped'; file: string; reason: string }
   | { kind: 'sink-error'; sink: string; reason: string }
   | { kind: 'lag'; seconds: number };
 
@@ -26,6 +29,8 @@ export interface RunnerDeps {
   sinks?: WindowSink[];
   /** The clock (epoch ms); tests inject one. */
   now?: () => number;
+  /** A log line sink (file errors and skips, naming the file and why); default: none. */
+  log?: (line: string) => void;
 }
 
 /** A running engine loop. */
@@ -37,25 +42,46 @@ export interface EngineRunner {
   on(listener: (e: EngineEvent) => void): () => void;
   /** Seconds between now and the end of the newest completed file's interval (how far behind nfcapd we are). */
   lagSeconds(): number | undefined;
-  readonly stats: { processed: number; failed: number; flows: number };
+  readonly stats: { processed: number; failed: number; skipped: number; flows: number; pruned: number };
+}
+
+/**
+ * The rotation interval in ms: configured, else the smallest gap between the newest completed files' start times
+ * (1-minute demo files → 60 s), else 300 s. Pure.
+ */
+export function rotationInterval(times: number[], configuredSeconds?: number): number {
+  if (configuredSeconds && configuredSeconds > 0) return configuredSeconds * 1000;
+  let best = Infinity;
+  for (let i = Math.max(1, times.length - 8); i < times.length; i++) {
+    const d = times[i] - times[i - 1];
+    if (d > 0 && d < best) best = d;
+  }
+  return Number.isFinite(best) ? best : 300_000;
 }
 
 /** Create the runner (inert until start). Config: nfcapdDir, pollSeconds, and the analysis settings. */
-export function createEngineRunner(config: EngineConfig & { intervalSeconds?: number }, deps: RunnerDeps): EngineRunner {
+export function createEngineRunner(config: EngineConfig & { intervalSeconds?: number; retentionDays?: number }, deps: RunnerDeps): EngineRunner {
   const now = deps.now ?? Date.now;
   const listeners = new Set<(e: EngineEvent) => void>();
   const emit = (e: EngineEvent) => {
     for (const l of listeners) l(e);
   };
-  const stats = { processed: 0, failed: 0, flows: 0 };
+  const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
+  const log = deps.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
   let newest: number | undefined;
-  const interval = (config.intervalSeconds ?? 300) * 1000;
+  let interval = rotationInterval([], config.intervalSeconds);
 
   async function processFile(file: string, fileTime: number): Promise<void> {
     const t0 = now();
+    if (!fs.existsSync(file)) {
+      stats.skipped++;
+      log(`skipped ${file}: removed before it was read`);
+      emit({ kind: 'file-skipped', file, reason: 'removed before it was read' });
+      return;
+    }
     try {
       const result = await analyzeBatches(deps.source.read([file]), {
         topN: config.topN,
@@ -82,6 +108,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       if (!(err instanceof FlowSourceError)) throw err;
       deps.store.recordFailure(file, err.reason, now());
       stats.failed++;
+      log(`failed ${file}: ${err.reason}`);
       emit({ kind: 'file-error', file, reason: err.reason });
     }
   }
@@ -90,12 +117,19 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     const known = deps.store.knownFiles();
     const files = listCompleted(config.nfcapdDir);
     if (files.length > 0) newest = files[files.length - 1].time;
+    interval = rotationInterval(files.map((f) => f.time), config.intervalSeconds);
     let n = 0;
+    let newestSlot: number | undefined;
     for (const f of files) {
       if (known.has(f.path)) continue;
       if (stopping) break;
       await processFile(f.path, f.time);
+      newestSlot = timeSlotOf(Math.floor(f.time / 1000));
       n++;
+    }
+    // Retention: windows (and their anomalies) older than retentionDays before the newest processed file's slot.
+    if (newestSlot !== undefined && config.retentionDays && config.retentionDays > 0) {
+      stats.pruned += deps.store.prune(newestSlot - Math.round(config.retentionDays * 288));
     }
     const lag = runner.lagSeconds();
     if (lag !== undefined) emit({ kind: 'lag', seconds: lag });

@@ -6,7 +6,7 @@
 import type { Db } from './db.js';
 import { advance, trackingOf, type TrackState } from '../engine/tracking.js';
 import type { Anomaly, AnomalyType, WindowResult } from '../engine/types.js';
-import { parsePrefix, prefixContains } from '../util/ip.js';
+import { canonicalIp, parsePrefix, prefixContains } from '../util/ip.js';
 
 /** A stored window (summary, without anomalies). */
 export interface WindowRow {
@@ -84,6 +84,11 @@ export class EngineStore {
   commitWindow(file: string, result: WindowResult, now: number, beforeCommit?: () => void): WindowResult {
     const slot = result.window.timeSlot;
     const tx = this.db.transaction(() => {
+      // (ip, type) already counted in this slot (by another file of the slot, or by an earlier run of this file):
+      // tracking must not count them again, so re-processing replaces and never adds.
+      const counted = new Set(
+        (this.db.prepare('SELECT DISTINCT ip, type FROM anomalies WHERE time_slot = ?').all(slot) as { ip: string; type: string }[]).map((r) => `${r.ip}|${r.type}`),
+      );
       this.db.prepare('DELETE FROM windows WHERE file = ?').run(file);
       const w = this.db
         .prepare(`INSERT INTO windows (file, time_slot, start, end, flows, packets, bytes, distinct_ips, anomaly_count, created_at)
@@ -97,8 +102,8 @@ export class EngineStore {
       const anomalies = result.anomalies.map((a) => {
         const row = getT.get(a.ip, a.type) as { first_slot: number; last_slot: number; windows_seen: number; streak: number } | undefined;
         const prev: TrackState | undefined = row ? { firstSlot: row.first_slot, lastSlot: row.last_slot, windowsSeen: row.windows_seen, streak: row.streak } : undefined;
-        const next = advance(prev, slot);
-        putT.run(a.ip, a.type, next.firstSlot, next.lastSlot, next.windowsSeen, next.streak);
+        const next = prev && counted.has(`${a.ip}|${a.type}`) ? prev : advance(prev, slot);
+        if (next !== prev) putT.run(a.ip, a.type, next.firstSlot, next.lastSlot, next.windowsSeen, next.streak);
         const withTracking: Anomaly = { ...a, tracking: trackingOf(next, slot) };
         putA.run(windowId, slot, a.ip, a.role, a.type, a.severity, a.score, a.signature ?? null, JSON.stringify(withTracking));
         return withTracking;
@@ -167,6 +172,9 @@ export class EngineStore {
 
   /** Mark (ip, type) as a false positive. */
   setVerdict(v: Verdict): void {
+    const ip = canonicalIp(v.ip);
+    if (!ip) throw new Error(`not an IP address: ${JSON.stringify(v.ip)}`);
+    v = { ...v, ip };
     this.db
       .prepare(`INSERT INTO verdicts (ip, type, verdict, reason, who, at) VALUES (?, ?, 'false-positive', ?, ?, ?)
                 ON CONFLICT (ip, type) DO UPDATE SET reason = excluded.reason, who = excluded.who, at = excluded.at`)
@@ -183,8 +191,19 @@ export class EngineStore {
     return this.db.prepare('SELECT ip, type, reason, who, at FROM verdicts ORDER BY at DESC').all() as Verdict[];
   }
 
-  /** Delete windows older than `minSlot` (anomalies follow by cascade); returns the rows removed. */
+  /**
+   * Retention: delete windows older than `minSlot` (anomalies follow by cascade) and tracking last seen before it;
+   * returns the windows removed. The processed-file ledger is kept, so pruned files are never processed again.
+   */
   prune(minSlot: number): number {
-    return this.db.prepare('DELETE FROM windows WHERE time_slot < ?').run(minSlot).changes;
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM tracking WHERE last_slot < ?').run(minSlot);
+      return this.db.prepare('DELETE FROM windows WHERE time_slot < ?').run(minSlot).changes;
+    })();
+  }
+
+  /** Verdicts as a set of `ip|type` keys, for hiding false positives in lists. */
+  falsePositiveKeys(): Set<string> {
+    return new Set((this.db.prepare('SELECT ip, type FROM verdicts').all() as { ip: string; type: string }[]).map((r) => `${r.ip}|${r.type}`));
   }
 }

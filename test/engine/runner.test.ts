@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createEngineRunner, type EngineEvent } from '../../src/engine/runner.js';
-import { listCompleted, parseNfcapdName } from '../../src/engine/watcher.js';
+import { createEngineRunner, rotationInterval, type EngineEvent, type RunnerDeps } from '../../src/engine/runner.js';
 import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { EngineStore } from '../../src/store/engine-store.js';
@@ -14,32 +13,21 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-run-'));
 const dbs: Db[] = [];
 afterEach(() => { while (dbs.length) dbs.pop()!.close(); });
 
-function setup(dir: string, dbFile: string) {
+function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: number } = {}) {
   const db = openDb(dbFile);
   dbs.push(db);
   const store = new EngineStore(db);
-  const runner = createEngineRunner({ ...engineDefaults, nfcapdDir: dir, pollSeconds: 0.05 }, { store, source: createNfdumpSource(), now: () => Date.UTC(2026, 10, 22, 14, 30) });
+  const logs: string[] = [];
+  const runner = createEngineRunner(
+    { ...engineDefaults, nfcapdDir: dir, pollSeconds: 0.05, retentionDays: extra.retentionDays ?? 0 },
+    { store, source: extra.source ?? createNfdumpSource(), now: () => extra.now ?? Date.UTC(2026, 10, 22, 14, 30), log: (l) => logs.push(l) },
+  );
   const events: EngineEvent[] = [];
   runner.on((e) => events.push(e));
-  return { store, runner, events };
+  return { store, runner, events, logs };
 }
-
-describe('watcher', () => {
-  it.each([
-    ['nfcapd.202611221405', Date.UTC(2026, 10, 22, 14, 5)],
-    ['nfcapd.20261122140530', Date.UTC(2026, 10, 22, 14, 5, 30)],
-    ['nfcapd.current.4242', undefined],
-    ['nfcapd.202611221405.truth.json', undefined],
-    ['nfcapd.2026112214', undefined],
-  ])('%s', (name, t) => expect(parseNfcapdName(name)).toBe(t));
-
-  it('finds completed files in flat and nested (-S) layouts, oldest first, never the open file', () => {
-    const dir = tmp();
-    fs.mkdirSync(path.join(dir, '2026/11/22/14'), { recursive: true });
-    for (const p of ['2026/11/22/14/nfcapd.202611221410', 'nfcapd.202611221400', '2026/11/22/nfcapd.202611221405', 'nfcapd.current.77', '2026/11/22/14/nfcapd.current.78']) fs.writeFileSync(path.join(dir, p), '');
-    expect(listCompleted(dir).map((f) => path.relative(dir, f.path))).toEqual(['nfcapd.202611221400', '2026/11/22/nfcapd.202611221405', '2026/11/22/14/nfcapd.202611221410']);
-  });
-});
+const cap = (name: string, dest: string) => fs.copyFileSync(path.join(CAPTURES, name), dest);
+const slotOf = (ms: number) => Math.floor((ms / 1000 + 150) / 300);
 
 describe('engine runner', () => {
   it('processes each file once, in order, skips a corrupt one with its reason, and remembers across restarts', async () => {
@@ -55,7 +43,8 @@ describe('engine runner', () => {
     expect(kinds).toEqual(['window:nfcapd.202611221400', 'file-error:nfcapd.202611221405', 'window:nfcapd.202611221410']);
     const err = a.events.find((e) => e.kind === 'file-error') as Extract<EngineEvent, { kind: 'file-error' }>;
     expect(err.reason).toMatch(/bad magic/);
-    expect(a.runner.stats).toEqual({ processed: 2, failed: 1, flows: 2002 + 9705 });
+    expect(a.runner.stats).toEqual({ processed: 2, failed: 1, skipped: 0, flows: 2002 + 9705, pruned: 0 });
+    expect(a.logs).toEqual([expect.stringMatching(/^failed .*nfcapd\.202611221405: .*bad magic/)]);
     // The window's TimeSlot comes from the file name, not from the (2010) flows inside.
     const w = a.events.find((e) => e.kind === 'window') as Extract<EngineEvent, { kind: 'window' }>;
     expect(w.result.window.timeSlot).toBe(Math.floor((Date.UTC(2026, 10, 22, 14, 0) / 1000 + 150) / 300));
@@ -97,4 +86,101 @@ describe('engine runner', () => {
     expect(store.listWindows()).toHaveLength(1);
     expect(store.fileStatus('/x/nfcapd.202611221400')).toBe('done');
   });
+
+  it('a truncated real file is recorded failed with nfdump\'s reason, and the files around it are processed', async () => {
+    const dir = tmp();
+    cap('nmap_80_all.ipfix.nfcapd', path.join(dir, 'nfcapd.202611221400'));
+    const whole = fs.readFileSync(path.join(CAPTURES, 'synscan.ipfix.nfcapd'));
+    fs.writeFileSync(path.join(dir, 'nfcapd.202611221405'), whole.subarray(0, Math.floor(whole.length / 2)));
+    cap('nmap_80_all.ipfix.nfcapd', path.join(dir, 'nfcapd.202611221410'));
+    const { runner, store, events } = setup(dir, ':memory:');
+    expect(await runner.processOnce()).toBe(3);
+    expect(events.filter((e) => e.kind !== 'lag').map((e) => `${e.kind}:${path.basename((e as { file: string }).file)}`)).toEqual([
+      'window:nfcapd.202611221400', 'file-error:nfcapd.202611221405', 'window:nfcapd.202611221410',
+    ]);
+    expect(store.failures()).toEqual([{ path: path.join(dir, 'nfcapd.202611221405'), error: expect.stringMatching(/appendix offset error/), at: expect.any(Number) }]);
+    expect(store.fileStatus(path.join(dir, 'nfcapd.202611221405'))).toBe('failed');
+    // A failed file is not retried on the next pass.
+    expect(await runner.processOnce()).toBe(0);
+    expect(store.listWindows()).toHaveLength(2);
+  });
+
+  it('a file removed before its turn is reported as skipped, kept out of the ledger, and the next is processed', async () => {
+    const dir = tmp();
+    for (const t of ['1400', '1405', '1410']) cap('nmap_80_all.ipfix.nfcapd', path.join(dir, `nfcapd.20261122${t}`));
+    const real = createNfdumpSource();
+    // Reading the first file removes the second (as nfexpire or an operator would), between listing and reading.
+    const source: RunnerDeps['source'] = {
+      read(files, opts) {
+        if (files[0].endsWith('1400')) fs.rmSync(path.join(dir, 'nfcapd.202611221405'));
+        return real.read(files, opts);
+      },
+    };
+    const { runner, store, events, logs } = setup(dir, ':memory:', { source });
+    expect(await runner.processOnce()).toBe(3);
+    expect(events.filter((e) => e.kind !== 'lag').map((e) => `${e.kind}:${path.basename((e as { file: string }).file)}`)).toEqual([
+      'window:nfcapd.202611221400', 'file-skipped:nfcapd.202611221405', 'window:nfcapd.202611221410',
+    ]);
+    expect(runner.stats).toMatchObject({ processed: 2, failed: 0, skipped: 1 });
+    expect(store.fileStatus(path.join(dir, 'nfcapd.202611221405'))).toBeUndefined();
+    expect(logs).toEqual([`skipped ${path.join(dir, 'nfcapd.202611221405')}: removed before it was read`]);
+  });
+
+  it('files in -S sub-directories are processed in time order across directories', async () => {
+    const dir = tmp();
+    const put = (rel: string) => {
+      fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
+      cap('nmap_80_all.ipfix.nfcapd', path.join(dir, rel));
+    };
+    put('2026/11/22/15/nfcapd.202611221500');
+    put('2026/11/22/09/nfcapd.202611220955');
+    put('2026/11/22/14/nfcapd.202611221400');
+    const { runner, events } = setup(dir, ':memory:');
+    await runner.processOnce();
+    const order = events.flatMap((e) => (e.kind === 'window' ? [e.result.window.timeSlot] : []));
+    expect(order).toEqual([Date.UTC(2026, 10, 22, 9, 55), Date.UTC(2026, 10, 22, 14), Date.UTC(2026, 10, 22, 15)].map(slotOf));
+  });
+
+  it('1-minute files share a TimeSlot: one window row each, tracking counts the slot once', async () => {
+    const dir = tmp();
+    for (const t of ['1403', '1404', '1405', '1406', '1407', '1408']) cap('synscan.ipfix.nfcapd', path.join(dir, `nfcapd.20261122${t}`));
+    const { runner, store, events } = setup(dir, ':memory:', { now: Date.UTC(2026, 10, 22, 14, 12) });
+    expect(await runner.processOnce()).toBe(6);
+    const windows = events.flatMap((e) => (e.kind === 'window' ? [e.result] : []));
+    // The slot centred on 14:05 covers [14:02:30, 14:07:30): 14:03..14:07 share it, 14:08 starts the next.
+    expect(windows.map((w) => w.window.timeSlot - windows[0].window.timeSlot)).toEqual([0, 0, 0, 0, 0, 1]);
+    expect(store.listWindows()).toHaveLength(6);
+    const scanner = (w: (typeof windows)[number]) => w.anomalies.find((a) => a.ip === '172.16.0.8')!.tracking;
+    expect(windows.map((w) => scanner(w)!.windowsSeen)).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(scanner(windows[5])).toEqual({ firstSeenSlot: windows[0].window.timeSlot, windowsSeen: 2, shareAbove: 1, streak: 2 });
+    // Lag uses the rotation inferred from the names (60 s): newest 14:08 + 1 min, clock 14:12.
+    expect(runner.lagSeconds()).toBe(3 * 60);
+  });
+
+  it('retention prunes windows older than retentionDays before the newest processed slot', async () => {
+    const dir = tmp();
+    const dbFile = path.join(tmp(), 'nocflow.db');
+    cap('synscan.ipfix.nfcapd', path.join(dir, 'nfcapd.202611201400'));
+    cap('synscan.ipfix.nfcapd', path.join(dir, 'nfcapd.202611221400'));
+    const a = setup(dir, dbFile, { retentionDays: 1 });
+    expect(await a.runner.processOnce()).toBe(2);
+    expect(a.runner.stats.pruned).toBe(1);
+    expect(a.store.listWindows().map((w) => path.basename(w.file))).toEqual(['nfcapd.202611221400']);
+    // The pruned file stays in the ledger: a restart does not bring it back.
+    const b = setup(dir, dbFile, { retentionDays: 1 });
+    expect(await b.runner.processOnce()).toBe(0);
+    expect(b.store.fileStatus(path.join(dir, 'nfcapd.202611201400'))).toBe('done');
+    // Tracking is pruned only for (IP, type) not seen since the cut-off: the scanner's still counts both windows.
+    expect(b.store.latestWindow()!.anomalies.find((x) => x.ip === '172.16.0.8')!.tracking!.windowsSeen).toBe(2);
+  });
+});
+
+describe('rotationInterval', () => {
+  it.each([
+    [[], undefined, 300_000],
+    [[0, 60_000, 120_000], undefined, 60_000],
+    [[0, 300_000, 900_000], undefined, 300_000],
+    [[0, 2_000, 4_000], undefined, 2_000],
+    [[0, 60_000], 300, 300_000],
+  ])('%j configured %s → %i ms', (times, configured, ms) => expect(rotationInterval(times, configured)).toBe(ms));
 });

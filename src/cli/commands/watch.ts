@@ -19,6 +19,8 @@ export function formatEvent(e: EngineEvent): string {
       return `window ${e.result.window.timeSlot} ${when} ${e.file}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies${top ? ` (${top})` : ''} in ${e.seconds.toFixed(1)} s`;
     }
     case 'file-error':
+      return `failed ${e.file}: ${stripControl(e.reason)} (skipped)`;
+    case 'file-skipped':
       return `skipped ${e.file}: ${stripControl(e.reason)}`;
     case 'sink-error':
       return `sink ${e.sink} failed: ${stripControl(e.reason)}`;

@@ -21,6 +21,7 @@ export const engineSchema = {
     peerCap: { type: 'integer', minimum: 16, description: 'Per-host peer set cap (the seeds cap array A per host).' },
     thresholds: { type: 'object', description: 'Per-type thresholds; see src/engine/rules.ts for keys and defaults.' },
     pollSeconds: { type: 'number', minimum: 0.1, description: 'How often the watcher looks for new files.' },
+    retentionDays: { type: 'number', minimum: 0, description: 'Keep windows and anomalies this many days (0 = forever).' },
   },
 } as const;
 
@@ -34,6 +35,7 @@ export interface EngineConfig {
   peerCap: number;
   thresholds: Record<string, number>;
   pollSeconds: number;
+  retentionDays: number;
 }
 
 export const engineDefaults: EngineConfig = {
@@ -46,4 +48,5 @@ export const engineDefaults: EngineConfig = {
   peerCap: 4096,
   thresholds: {},
   pollSeconds: 5,
+  retentionDays: 30,
 };

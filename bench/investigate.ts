@@ -1,0 +1,75 @@
+/**
+ * Benchmark of investigate: one hour of nfcapd files (12 five-minute files, made by the generator through a real
+ * nfcapd once and kept in .bench-data/) searched for one IP, nocflow's `runInvestigate` against nfdump's own time for
+ * the same filter over the same files (`nfdump -R first:last 'host X'`), medians of 3 runs, in one run.
+ * Target: within 1.5× of nfdump. Two targets: the loudest source (many matches) and a quiet one (few).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { writeScaleFile } from '../src/gen/index.js';
+import { runInvestigate } from '../src/daemon/investigate.js';
+import { measure, median, row } from './measure.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FLOWS = Number(process.env.NOCFLOW_BENCH_INVESTIGATE_FLOWS ?? 2_000_000);
+const RUNS = 3;
+
+/** One hour of files: one generated window, hard-linked under 12 consecutive five-minute names. */
+async function ensureHour(): Promise<{ dir: string; files: string[] }> {
+  const dir = path.join(ROOT, '.bench-data', `investigate-v1-${FLOWS}`);
+  const src = path.join(dir, 'window.nfcapd');
+  if (!fs.existsSync(src)) {
+    console.log(`building ${FLOWS.toLocaleString('en-US')} flows through nfcapd into ${path.relative(ROOT, src)} (once)...`);
+    const tmp = path.join(dir, 'build', 'nfcapd.202611221405');
+    fs.mkdirSync(path.dirname(tmp), { recursive: true });
+    await writeScaleFile(tmp, FLOWS);
+    fs.renameSync(tmp, src);
+  }
+  const hour = path.join(dir, 'hour');
+  fs.mkdirSync(hour, { recursive: true });
+  const files: string[] = [];
+  for (let m = 0; m < 60; m += 5) {
+    const f = path.join(hour, `nfcapd.2026112214${String(m).padStart(2, '0')}`);
+    if (!fs.existsSync(f)) fs.linkSync(src, f);
+    files.push(f);
+  }
+  return { dir: hour, files };
+}
+
+/** Run the investigate benchmark and print the table. */
+export async function run(): Promise<void> {
+  const { dir, files } = await ensureHour();
+  const top = await execa('nfdump', ['-r', files[0], '-q', '-s', 'srcip/flows', '-n', '1', '-o', 'csv'], { env: { TZ: 'UTC' } });
+  const loud = /(\d+\.\d+\.\d+\.\d+)/.exec(top.stdout.split('\n').find((l) => /^\d{4}-/.test(l)) ?? '')?.[1];
+  const quietRow = await execa('nfdump', ['-r', files[0], '-q', '-o', 'pipe', '-c', '1000', 'proto udp'], { env: { TZ: 'UTC' } });
+  // Pipe columns: af|first|last|proto|src (4 words, IPv4 in the last)|...
+  const q = quietRow.stdout.split('\n').filter((l) => /^2\|/.test(l)).at(-1)?.split('|')[7];
+  const quiet = q ? `${Number(q) >>> 24}.${(Number(q) >>> 16) & 255}.${(Number(q) >>> 8) & 255}.${Number(q) & 255}` : undefined;
+  console.log(`one hour: ${files.length} files × ${FLOWS.toLocaleString('en-US')} flows (${path.relative(ROOT, dir)})`);
+  const w = [34, 12, 12, 12, 10];
+  console.log(row(['target', 'matches', 'nfdump s', 'nocflow s', 'ratio'], w));
+  let worst = 0;
+  for (const [name, ip] of [['loudest source', loud], ['quiet host', quiet]] as const) {
+    if (!ip) {
+      console.log(`${name}: could not pick a target`);
+      continue;
+    }
+    const range = `${files[0]}:${path.basename(files.at(-1)!)}`;
+    const nf: number[] = [];
+    const ours: number[] = [];
+    let matches = 0;
+    for (let i = 0; i < RUNS; i++) {
+      nf.push((await measure('nfdump', ['-R', range, '-q', `host ${ip}`])).seconds);
+      const t0 = performance.now();
+      const s = await runInvestigate({ dir, target: ip, from: Date.UTC(2026, 10, 22, 14, 0), to: Date.UTC(2026, 10, 22, 15, 0) });
+      ours.push((performance.now() - t0) / 1000);
+      matches = s.flows;
+    }
+    const ratio = median(ours) / median(nf);
+    worst = Math.max(worst, ratio);
+    console.log(row([`${name} ${ip}`, matches.toLocaleString('en-US'), median(nf), median(ours), `${ratio.toFixed(2)}×`], w));
+  }
+  console.log(`\ninvestigate = ${worst.toFixed(2)}× nfdump's own time for the same filter (target ≤ 1.5×): ${worst <= 1.5 ? 'met' : 'NOT met'}`);
+}
