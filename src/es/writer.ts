@@ -81,12 +81,18 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
       let resp;
       try {
         counters.bulkRequests++;
-        resp = await client.bulk({ operations: chunk.body as never });
+        // filter_path: only what we read back (a full answer repeats index and id for every document).
+        resp = await client.bulk({ operations: chunk.body as never, filter_path: ['errors', 'items.*.status', 'items.*.error.type'] });
       } catch (err) {
         throw toEsError('bulk', err);
       }
       const retry: BulkItem[] = [];
-      resp.items.forEach((entry, i) => {
+      if (resp.errors === false) {
+        out.accepted += chunk.items.length;
+        onChunk(chunk.items, retry);
+        continue;
+      }
+      (resp.items ?? []).forEach((entry, i) => {
         const r = entry.index ?? entry.create ?? entry.update;
         const status = r?.status ?? 0;
         if (status >= 200 && status < 300) out.accepted++;

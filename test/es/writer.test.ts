@@ -28,6 +28,7 @@ function cluster() {
     templates: [] as { name: string; body: unknown }[],
     calls: [] as string[],
     item503Left: 0,
+    bulkQuery: [] as unknown[],
   };
   mock.add({ method: 'GET', path: '/_nodes/:metric' }, (p) => {
     s.calls.push(`GET ${p.path}`);
@@ -44,6 +45,7 @@ function cluster() {
   });
   mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
     s.calls.push('POST /_bulk');
+    s.bulkQuery.push(p.querystring);
     if (s.mode === 429 || s.mode === 503) return new errors.ResponseError({ body: { error: { type: 'es_rejected_execution_exception' } }, statusCode: s.mode, headers: {}, warnings: null, meta: {} as never });
     const lines = p.body as Record<string, { _index: string; _id: string }>[];
     const batch: { index: string; id: string; body: unknown }[] = [];
@@ -86,6 +88,7 @@ describe('createEsWriter', () => {
     expect(s.templates[0].body).toMatchObject({ index_patterns: ['nocflow-anomaly-*'], template: { settings: { number_of_shards: 3, number_of_replicas: 1 } } });
     expect((s.templates[0].body as { template: { mappings: { properties: { ip: unknown } } } }).template.mappings.properties.ip).toEqual({ type: 'ip' });
     expect(s.bulks[0].map((d) => `${d.index}/${d.id}`)).toEqual(['nocflow-anomaly-2026.11.22/a1', 'nocflow-anomaly-2026.11.23/a2']);
+    expect(s.bulkQuery[0]).toEqual({ filter_path: 'errors,items.*.status,items.*.error.type' });
     // the template is put once per kind
     await w.writeDocs('anomaly', [{ id: 'a3', ts: T, body: {} }]);
     expect(s.calls.filter((c) => c.startsWith('PUT')).length).toBe(1);
