@@ -46,4 +46,55 @@ describe('engine store', () => {
     expect(s.prune(150)).toBe(1);
     expect(s.history('10.0.0.1').map((h) => h.timeSlot)).toEqual([200]);
   });
+
+  it('re-processing a file replaces its window and never counts tracking twice, also for an older slot', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    s.commitWindow('/d/nfcapd.a', win(100, ['10.0.0.1']), 1);
+    s.commitWindow('/d/nfcapd.b', win(101, ['10.0.0.1']), 1);
+    s.commitWindow('/d/nfcapd.c', win(103, ['10.0.0.1']), 1);
+    const before = s.latestWindow()!.anomalies[0].tracking;
+    expect(before).toEqual({ firstSeenSlot: 100, windowsSeen: 3, shareAbove: 3 / 4, streak: 1 });
+    // The older file again (slot 101 < last slot 103), and the newest again: nothing added.
+    s.commitWindow('/d/nfcapd.b', win(101, ['10.0.0.1']), 2);
+    s.commitWindow('/d/nfcapd.c', win(103, ['10.0.0.1']), 2);
+    expect(s.listWindows()).toHaveLength(3);
+    expect(s.latestWindow()!.anomalies[0].tracking).toEqual(before);
+    // A second file of an already counted slot does not count it again; a new late slot does.
+    s.commitWindow('/d/nfcapd.b2', win(101, ['10.0.0.1']), 3);
+    s.commitWindow('/d/nfcapd.x', win(102, ['10.0.0.1']), 3);
+    // Each stored anomaly keeps the tracking as of its own commit: the late slot-102 one saw 4 windows.
+    expect(s.history('10.0.0.1').find((h) => h.timeSlot === 102)!.anomaly.tracking).toMatchObject({ windowsSeen: 4 });
+    const row = s.db.prepare('SELECT first_slot, last_slot, windows_seen, streak FROM tracking').all();
+    expect(row).toEqual([{ first_slot: 100, last_slot: 103, windows_seen: 4, streak: 1 }]);
+  });
+
+  it('pruning forgets tracking last seen before the cut-off and keeps the rest', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    s.commitWindow('/d/a', win(100, ['10.0.0.1', '10.0.0.2']), 1);
+    s.commitWindow('/d/b', win(200, ['10.0.0.2']), 1);
+    expect(s.prune(150)).toBe(1);
+    expect((s.db.prepare('SELECT ip, windows_seen FROM tracking ORDER BY ip').all())).toEqual([{ ip: '10.0.0.2', windows_seen: 2 }]);
+    expect(s.db.prepare('SELECT count(*) AS n FROM anomalies').get()).toEqual({ n: 1 });
+    // 10.0.0.1 comes back later: a fresh start.
+    s.commitWindow('/d/c', win(300, ['10.0.0.1']), 1);
+    expect(s.history('10.0.0.1')[0].anomaly.tracking).toEqual({ firstSeenSlot: 300, windowsSeen: 1, shareAbove: 1, streak: 1 });
+  });
+
+  it('verdicts are keyed by canonical IP and invalid addresses are refused', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    s.setVerdict({ ip: '2001:DB8:0:0::1', type: 'many-peers', reason: 'resolver', who: 'alice', at: 1 });
+    expect(s.falsePositiveKeys()).toEqual(new Set(['2001:db8::1|many-peers']));
+    expect(() => s.setVerdict({ ip: '10.0.0.300', type: 'scan', reason: 'x', who: 'a', at: 1 })).toThrow(/not an IP/);
+    expect(s.verdicts()).toHaveLength(1);
+  });
+
+  it('a failed file can later be recorded done; failures list only what is still failed', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    s.recordFailure('/d/nfcapd.1', 'bad magic', 5);
+    expect(s.fileStatus('/d/nfcapd.1')).toBe('failed');
+    expect(s.knownFiles()).toEqual(new Set(['/d/nfcapd.1']));
+    s.commitWindow('/d/nfcapd.1', win(100, []), 6);
+    expect(s.fileStatus('/d/nfcapd.1')).toBe('done');
+    expect(s.failures()).toEqual([]);
+  });
 });
