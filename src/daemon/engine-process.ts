@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { NocflowConfig } from '../config/schema.js';
 import { createNfdumpSource } from '../engine/nfdump-source.js';
 import { createEngineRunner, type EngineEvent, type EngineRunner } from '../engine/runner.js';
+import type { WindowSink } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
@@ -70,6 +71,8 @@ export interface EngineProcessDeps {
   handlers?: HandlerTable[];
   /** Answers investigate from Elasticsearch instead of the nfcapd files (src/es FlowQueryBackend), when configured. */
   flowQuery?: { investigate(target: string, range: { from: number; to: number }, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary> };
+  /** Where windows go besides SQLite (the Elasticsearch sink), handed to the runner. */
+  sinks?: WindowSink[];
 }
 
 /** Create the engine (inert until start). */
@@ -218,7 +221,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         fs.mkdirSync(nfcapdDir, { recursive: true });
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
-        runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now });
+        runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks: deps.sinks });
         server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
       } catch (err) {
         runner = undefined; // never started

@@ -13,6 +13,7 @@ import type { NocflowConfig } from '../../config/schema.js';
 import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { createFlowspecArea } from '../../flowspec/area.js';
 import { createDevicesArea } from '../../devices/area.js';
+import { createElasticsearchArea } from '../../es/area.js';
 import { createNfdumpSource } from '../../engine/nfdump-source.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
@@ -31,10 +32,17 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
   let devDb: ReturnType<typeof openDb> | undefined;
   const devices = createDevicesArea(config.devices, () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir()))));
   devices.start();
-  const engine = createEngineProcess(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { handlers: [devices.handlers, ...(flowspec ? [flowspec.handlers] : [])] });
+  // Elasticsearch (when elasticsearch.node is set): windows also go to ES, and investigate asks ES instead of nfdump.
+  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log: (line) => process.stderr.write(`${line}\n`) });
+  const engine = createEngineProcess(
+    config,
+    { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) },
+    { handlers: [devices.handlers, ...(flowspec ? [flowspec.handlers] : [])], sinks: es ? [es.sink] : [], flowQuery: es?.flows },
+  );
   try {
     await engine.start();
   } catch (err) {
+    await es?.stop();
     await flowspec?.stop();
     await devices.stop();
     devDb?.close();
@@ -51,6 +59,7 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
         .then(() => flowspec?.stop())
         .then(() => devices.stop())
         .then(() => void devDb?.close())
+        .then(() => es?.stop())
         .finally(resolve));
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, stop);
   });
