@@ -28,7 +28,9 @@ describe.skipIf(!URL)('live Elasticsearch (NOCFLOW_TEST_ES_URL)', () => {
   const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-es-live-'));
 
   afterAll(async () => {
-    await client.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => undefined);
+    // by name: clusters refuse wildcard deletes (action.destructive_requires_name defaults to true)
+    const rows = (await client.cat.indices({ index: `${prefix}-*`, format: 'json', h: 'index' }).catch(() => [])) as unknown as { index: string }[];
+    for (const r of rows) await client.indices.delete({ index: r.index }).catch(() => undefined);
     for (const kind of ['window', 'anomaly', 'flow']) await client.indices.deleteIndexTemplate({ name: `${prefix}-${kind}` }).catch(() => undefined);
     await client.close();
     fs.rmSync(spoolDir, { recursive: true, force: true });

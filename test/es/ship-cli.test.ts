@@ -8,7 +8,7 @@ import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
 import { createShipper } from '../../src/es/shipper.js';
 import { createEsWriter } from '../../src/es/writer.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
-import { startFakeEs, type FakeEs } from './es-server.js';
+import { closedPort, startFakeEs, type FakeEs } from './es-server.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
@@ -41,6 +41,23 @@ describe('nocflow ship (built CLI)', () => {
     const none = await execa('node', [BIN, 'ship', SSH], { env, reject: false });
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toMatch(/elasticsearch\.node/);
+  });
+});
+
+describe('nocflow ship with ES down, then --replay', () => {
+  it('exits 3 with everything spooled, and --replay sends it all once ES is up', async () => {
+    const port = await closedPort();
+    const home = tmp();
+    const env = { NOCFLOW_CONFIG_DIR: path.join(home, 'cfg'), NOCFLOW_DATA_DIR: path.join(home, 'data') };
+    const down = await execa('node', [BIN, 'ship', SSH, '--node', `http://127.0.0.1:${port}`, '--json'], { env, reject: false });
+    expect(down.exitCode).toBe(3);
+    expect(JSON.parse(down.stdout)).toMatchObject({ flows: 134, indexed: 0, spooled: 134 });
+    expect(down.stderr).toMatch(/unavailable, spooling/);
+    server = await startFakeEs(port);
+    const up = await execa('node', [BIN, 'ship', '--replay', '--node', server.url, '--json'], { env, reject: false });
+    expect(up.exitCode).toBe(0);
+    expect(JSON.parse(up.stdout)).toEqual({ replayed: 134, left: 0 });
+    expect(server.received).toHaveLength(134);
   });
 });
 

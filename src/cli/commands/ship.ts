@@ -7,6 +7,7 @@ import { createNfdumpSource } from '../../engine/nfdump-source.js';
 import { createEsClient, EsError } from '../../es/client.js';
 import { createShipper } from '../../es/shipper.js';
 import { createEsWriter } from '../../es/writer.js';
+import { Spool } from '../../es/spool.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
 import { listNfcapdFiles } from './analyze.js';
@@ -18,11 +19,12 @@ export function registerShip(program: Command): void {
     .command('ship [paths...]')
     .description('ship nfcapd files (or every completed file under a directory) into the Elasticsearch flow indices')
     .option('--watch', 'keep shipping new completed files of the directory (default: engine.nfcapdDir)')
+    .option('--replay', 'only send what the spool holds (oldest first), then report what is left')
     .option('--node <url>', 'Elasticsearch URL (default: elasticsearch.node)')
     .option('--no-backfill', 'do not disable refresh while shipping closed days')
     .option('--interval <seconds>', 'poll interval with --watch', '10')
     .option('--json', 'print the counters as one JSON document')
-    .action(async (paths: string[], o: { watch?: boolean; node?: string; backfill: boolean; interval: string; json?: boolean }) => {
+    .action(async (paths: string[], o: { replay?: boolean; watch?: boolean; node?: string; backfill: boolean; interval: string; json?: boolean }) => {
       const cfg = loadConfig().config;
       const es = { ...cfg.elasticsearch, ...(o.node ? { node: o.node } : {}) };
       if (!es.node) throw new CliError('Elasticsearch is not configured: set elasticsearch.node or pass --node', 2);
@@ -37,6 +39,13 @@ export function registerShip(program: Command): void {
       const store = createEsWriter(es, { client, spoolDir, log });
       const shipper = createShipper({ source: createNfdumpSource({ bin: cfg.engine.nfdumpBin }), store, fieldMap: es.fieldMap, bulkBytes: es.bulkBytes, log });
       try {
+        if (o.replay) {
+          const sent = await store.replaySpool();
+          const left = new Spool(spoolDir).count();
+          process.stdout.write(o.json ? `${JSON.stringify({ replayed: sent, left })}\n` : `replayed ${sent} documents from ${spoolDir}, ${left} left\n`);
+          if (left > 0) process.exitCode = 3;
+          return;
+        }
         if (o.watch) {
           const dir = paths[0] ?? cfg.engine.nfcapdDir;
           if (!dir || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CliError(`--watch needs a directory (got ${dir || 'none'})`, 2);
