@@ -115,7 +115,9 @@ export class EngineStore {
       beforeCommit?.();
       return anomalies;
     });
-    const anomalies = tx();
+    // IMMEDIATE: take the write lock before reading tracking, so two engines on one database serialise
+    // instead of failing with SQLITE_BUSY on a stale read snapshot.
+    const anomalies = tx.immediate();
     return { ...result, anomalies, files: [file] };
   }
 

@@ -14,7 +14,8 @@ import fs from 'node:fs';
 export function formatEvent(e: EngineEvent): string {
   switch (e.kind) {
     case 'window': {
-      const when = new Date(e.result.window.start * 1000).toISOString().slice(0, 16).replace('T', ' ');
+      // A TimeSlot is centred on slot*300 (the seeds' convention): name the window by that minute.
+      const when = new Date(e.result.window.timeSlot * 300 * 1000).toISOString().slice(0, 16).replace('T', ' ');
       const top = e.result.anomalies.slice(0, 3).map((a) => `${a.ip} ${a.type}`).join(', ');
       return `window ${e.result.window.timeSlot} ${when} ${e.file}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies${top ? ` (${top})` : ''} in ${e.seconds.toFixed(1)} s`;
     }
