@@ -175,6 +175,21 @@ describe('engine runner', () => {
   });
 });
 
+describe('two engines on one database', () => {
+  it('running at the same time, they never double-count: one window per file, tracking counts each slot once', async () => {
+    const dir = tmp();
+    const dbFile = path.join(tmp(), 'nocflow.db');
+    for (const t of ['1400', '1405', '1410']) cap('synscan.ipfix.nfcapd', path.join(dir, `nfcapd.20261122${t}`));
+    const a = setup(dir, dbFile);
+    const b = setup(dir, dbFile);
+    const [na, nb] = await Promise.all([a.runner.processOnce(), b.runner.processOnce()]);
+    expect(na + nb).toBeGreaterThanOrEqual(3);
+    expect(a.store.listWindows().map((w) => path.basename(w.file))).toEqual(['nfcapd.202611221410', 'nfcapd.202611221405', 'nfcapd.202611221400']);
+    expect(a.store.db.prepare("SELECT windows_seen, streak FROM tracking WHERE ip = '172.16.0.8' AND type = 'scan'").get()).toEqual({ windows_seen: 3, streak: 3 });
+    expect(a.store.db.prepare("SELECT count(*) AS n FROM anomalies WHERE ip = '172.16.0.8'").get()).toEqual({ n: 3 });
+  });
+});
+
 describe('rotationInterval', () => {
   it.each([
     [[], undefined, 300_000],
