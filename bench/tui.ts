@@ -107,7 +107,6 @@ async function measureAt(size: { columns: number; rows: number }): Promise<void>
     stderr: new Out() as never,
     exitOnCtrlC: false,
     patchConsole: false,
-    incrementalRendering: true,
   });
   await sleep(300);
   // Keys that change the frame: moves, jumps, sort cycles, filter open/close, detail in/out.

@@ -3,7 +3,7 @@
  * Keys come from the one key table (src/views/keymap.ts); state changes go through the pure reducer (state.ts);
  * screens only render.
  */
-import React, { useEffect, useReducer, useRef } from 'react';
+import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
 import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, type Scope } from '../views/keymap.js';
 import { fit, human, mainFeature, shortDuration } from '../views/format.js';
@@ -81,11 +81,12 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
       {sum ? (
         <Box flexDirection="column">
           <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
+          <Text>{fit(`${T(s.lang, 'Protocols', '協定')}: ${sum.protocols.slice(0, 5).map((p) => `${protoLabel(p.proto)} ${((p.flows / Math.max(1, sum.flows)) * 100).toFixed(1)}%`).join('  ')}`, width)}</Text>
           <Box flexDirection={width >= 100 ? 'row' : 'column'}>
             <Box flexDirection="column" width={width >= 100 ? Math.floor(width / 2) : width}>
               <Text bold>{T(s.lang, 'Top peers', '主要對象')}</Text>
               {sum.topPeers.slice(0, Math.max(3, Math.floor((height - 14) / 2))).map((pp) => (
-                <Text key={pp.ip}>{fit(`${pp.ip}`, 40)} {human(pp.flows).padStart(6)} flows</Text>
+                <Text key={pp.ip}>{fit(`${pp.ip}`, Math.min(39, (width >= 100 ? Math.floor(width / 2) : width) - 14))} {human(pp.flows).padStart(6)} flows</Text>
               ))}
             </Box>
             <Box flexDirection="column">
@@ -146,15 +147,20 @@ function Help({ s, width, height }: { s: State; width: number; height: number })
 
 /** The application. */
 export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backend; lang: Lang; onQuit?: () => void; size?: { w: number; h: number } }) {
-  const [s, dispatch] = useReducer(reduce, lang, initialState);
+  const [s, rawDispatch] = useReducer(reduce, lang, initialState);
   const { stdout } = useStdout();
   const [termSize, setSize] = React.useState({ w: stdout?.columns ?? 80, h: stdout?.rows ?? 24 });
   // One row short of the terminal: ink clears the whole terminal on every frame once its output reaches the last row
   // (ink.js "lastOutputHeight >= rows"), which flickers at one update per second; below it, only changed lines move.
   const size = fixedSize ?? { w: termSize.w, h: Math.max(10, termSize.h - 1) };
   const { exit } = useApp();
+  // The key handler reads the state through this ref, advanced by the same pure reducer at dispatch time: keys that
+  // arrive before React re-renders (typing fast, a paste, Enter right after text) see every earlier key.
   const sRef = useRef(s);
-  sRef.current = s;
+  const dispatch = useCallback((m: Msg) => {
+    sRef.current = reduce(sRef.current, m);
+    rawDispatch(m);
+  }, []);
 
   useEffect(() => {
     const onResize = () => setSize({ w: stdout.columns, h: stdout.rows });
@@ -384,7 +390,8 @@ export async function runTui(opts: { backend: Backend; lang: Lang }): Promise<vo
   if (tty) process.stdout.write('\u001b[?1049h\u001b[H');
   process.once('exit', leave);
   try {
-    const app = render(<App backend={opts.backend} lang={opts.lang} />, { exitOnCtrlC: true, incrementalRendering: true, patchConsole: true });
+    // Not ink's incrementalRendering: in tmux its first frame stays on screen one line above the next ones.
+    const app = render(<App backend={opts.backend} lang={opts.lang} />, { exitOnCtrlC: true, patchConsole: true });
     await app.waitUntilExit();
   } finally {
     leave();

@@ -5,7 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import { BarChart } from './charts.js';
-import { barLine, fit } from './format.js';
+import { barLine, fit, human } from './format.js';
 import { theme } from './theme.js';
 import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/alert-text.js';
 import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
@@ -20,10 +20,12 @@ export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang:
   const f = a.features;
   const wide = width >= 100;
   const half = wide ? Math.floor(width / 2) - 1 : width;
+  // Charts keep two cells free on the right so side-by-side columns never touch.
+  const chartW = half - 2;
   const none = T(lang, '(none)', '（無）');
   const who = [a.unit ? stripControl(a.unit) : '', a.asn ? `AS${a.asn}` : ''].filter(Boolean).join(' ');
   const chart = (title: string, items: Anomaly['features']['protocols'], label: (v: number | string) => string) => (
-    <BarChart title={title} items={items} label={label} width={half} rows={rows} empty={none} />
+    <BarChart title={title} items={items} label={label} width={chartW} rows={rows} empty={none} />
   );
   return (
     <Box flexDirection="column">
@@ -31,7 +33,7 @@ export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang:
         {fit(`${T(lang, roleLabels[a.role].en, roleLabels[a.role].zh)} ${a.ip}${who ? ` (${who})` : ''}  ${typeLabel(a.type, a.severity, lang)}${a.signature ? `  ${T(lang, 'signature', '特徵碼')} ${a.signature}` : ''}`, width)}
       </Text>
       <Text dimColor>
-        {fit(`${a.metrics.flows} flows  ${a.metrics.packets} pkts  ${a.metrics.bytes} B  ${a.metrics.distinctPeers} ${T(lang, 'peers', '對象')}  SYN-only ${pct(f.synOnlyShare)}  1pkt/40B ${pct(f.onePacket40Share)}${f.serverLike === null ? '' : f.serverLike ? '  server-like' : '  client-like'}`, width)}
+        {fit(`${human(a.metrics.flows)} flows  ${human(a.metrics.packets)} pkts  ${human(a.metrics.bytes)}B  ${human(a.metrics.distinctPeers)} ${T(lang, 'peers', '對象')}  SYN-only ${pct(f.synOnlyShare)}  1pkt/40B ${pct(f.onePacket40Share)}${f.serverLike === null ? '' : f.serverLike ? '  server-like' : '  client-like'}`, width)}
       </Text>
       {a.tracking && slot !== undefined ? <Text wrap="wrap">{trackingSentence(a.tracking, slot, lang)}</Text> : null}
       <Box flexDirection={wide ? 'row' : 'column'}>
@@ -47,7 +49,7 @@ export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang:
             <Box flexDirection="column">
               <Text bold>{T(lang, 'Entry points (exporter#interface), ranked', '攻擊入口（路由器#介面）排名')}</Text>
               {a.entryPoints.slice(0, rows).map((e) => {
-                const l = barLine(`${stripControl(e.exporter)}#${e.interface}`, e.share, half);
+                const l = barLine(`${stripControl(e.exporter)}#${e.interface}`, e.share, chartW);
                 return (
                   <Text key={`${e.exporter}#${e.interface}`}>
                     {l.label} <Text color={theme.color('magenta')}>{l.bar}</Text> {l.pct}

@@ -94,7 +94,8 @@ export function aboveMinutes(a: Anomaly): number {
 /** One bar-chart line split in parts: label fitted to a column, the bar, and the percentage ("99.9%"). Pure. */
 export function barLine(label: string, share: number, width: number): { label: string; bar: string; pct: string; text: string } {
   const labelW = Math.min(14, Math.max(6, Math.floor(width * 0.3)));
-  const barW = Math.max(4, width - labelW - 8);
+  // Bars longer than 48 cells read no better; wide terminals give the room to the next column instead.
+  const barW = Math.max(4, Math.min(48, width - labelW - 8));
   const l = fit(label, labelW);
   const b = bar(share, barW);
   const p = `${(Math.max(0, Math.min(1, share)) * 100).toFixed(1)}%`.padStart(6);
