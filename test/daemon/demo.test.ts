@@ -59,19 +59,21 @@ describe('nocflow demo', () => {
       expect(args.some((a) => a.startsWith('nfcapd'))).toBe(true);
       expect(args.some((a) => a.includes('engine'))).toBe(true);
       expect(args.some((a) => a.includes('demo'))).toBe(true);
+      // The planted attackers (fixed addresses in every scenario, the demo's mixes included) must show up: the first
+      // burst lands in the first 1-minute file; should it straddle a rotation, the next minute's mix follows.
+      const planted = new Set(generateScenario('mixed', { seed: 1 }).truth.planted.map((p) => p.ip));
       const c = await connectEngine({ socketPath: sock, reconnect: false });
-      let latest: ViewWindow | null = null;
+      let found: string[] = [];
       try {
         await waitFor(async () => {
-          latest = await c.call<ViewWindow | null>('windows.latest');
-          return (latest?.anomalies.length ?? 0) > 0;
-        }, 150_000, 'first detections');
+          const latest = await c.call<ViewWindow | null>('windows.latest');
+          found = (latest?.anomalies ?? []).filter((a) => planted.has(a.ip)).map((a) => a.ip);
+          return found.length >= 2;
+        }, 170_000, 'first detections of planted attackers');
       } finally {
         c.close();
       }
-      const planted = new Set(generateScenario('mixed', { seed: 1 }).truth.planted.map((p) => p.ip));
-      const found = latest!.anomalies.filter((a) => planted.has(a.ip));
-      expect(found.length).toBeGreaterThanOrEqual(3);
+      expect(found.length).toBeGreaterThanOrEqual(2);
       demo.kill('SIGINT');
       const r = await demo;
       expect(r.exitCode).not.toBeNull();
@@ -82,7 +84,7 @@ describe('nocflow demo', () => {
     } finally {
       if (demo.exitCode === null) demo.kill('SIGKILL');
     }
-  }, 200_000);
+  }, 220_000);
 
   it('q in the TUI (under tmux) stops everything the demo started', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-demo-tui-'));
