@@ -42,7 +42,7 @@ function Header({ s, width }: { s: State; width: number }) {
       <Text bold color={color('cyan')}>
         {fit(`nocflow  ${T(s.lang, 'window', '時段')} ${when} UTC  ${human(w?.flows ?? 0)} flows${lag}${flags}${state}`, width)}
       </Text>
-      <Text dimColor>{fit(`${w?.anomalies.length ?? 0} ${T(s.lang, 'anomalies', '異常')}  ${byType}  sort:${s.sort}${s.filter ? `  /${s.filter}` : ''}${s.marks.size ? `  ${s.marks.size} marked` : ''}`, width)}</Text>
+      <Text dimColor>{fit(`${w?.anomalies.length ?? 0} ${T(s.lang, 'anomalies', '異常')}  ${byType}  ${T(s.lang, 'sort', '排序')}:${s.sort}${s.filter ? `  /${s.filter}` : ''}${s.marks.size ? `  ${s.marks.size} ${T(s.lang, 'marked', '已標記')}` : ''}${s.hideFalsePositives ? `  ${T(s.lang, 'false positives hidden', '隱藏誤判')}` : ''}`, width)}</Text>
     </Box>
   );
 }

@@ -37,7 +37,7 @@ const SCROLLS: Scope[] = ['top', 'blocks', 'detail', 'investigate', 'help'];
 
 /** The key table. */
 export const ACTIONS: readonly Action[] = [
-  { id: 'down', keys: ['j', 'down'], scopes: SCROLLS, en: 'move down', zh: '下移' },
+  { id: 'down', short: ['scroll', '捲動'], keys: ['j', 'down'], scopes: SCROLLS, en: 'move down', zh: '下移', hint: ['detail', 'investigate', 'help'] },
   { id: 'up', keys: ['k', 'up'], scopes: SCROLLS, en: 'move up', zh: '上移' },
   { id: 'first', keys: ['g', 'home'], scopes: LISTS, en: 'first row', zh: '第一列' },
   { id: 'last', keys: ['G', 'end'], scopes: LISTS, en: 'last row', zh: '最後一列' },
