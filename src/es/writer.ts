@@ -108,6 +108,15 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
     return out;
   }
 
+  // Writes and replays run one at a time (the sink and the device sink may write concurrently): two replays of one
+  // segment would race on its rewrite, and documents must reach ES in the order they were handed over.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn, fn);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+
   async function replaySpool(): Promise<number> {
     let replayed = 0;
     for (const seg of spool.segments()) {
@@ -194,7 +203,13 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
     }
   }
 
-  return { writeDocs, replaySpool, backfillDay, ensureTemplate, stats: () => ({ ...counters }) };
+  return {
+    writeDocs: (kind, docs) => serial(() => writeDocs(kind, docs)),
+    replaySpool: () => serial(replaySpool),
+    backfillDay,
+    ensureTemplate,
+    stats: () => ({ ...counters }),
+  };
 }
 
 /** The kind of one of our result indices (`<prefix>-<kind>-YYYY.MM.DD`), undefined for others. */

@@ -126,6 +126,17 @@ describe('createEsWriter', () => {
     expect(w.stats()).toMatchObject({ indexed: 10, spooled: 6, replayed: 6 });
   });
 
+  it('concurrent writers after an outage: one replay, every document once, in hand-over order', async () => {
+    const { s, client } = cluster();
+    const w = createEsWriter(elasticsearchDefaults, { client, spoolDir: dir, retryIntervalMs: 0 });
+    s.mode = 503;
+    await w.writeDocs('arp', docs(3, 0));
+    s.mode = 'ok';
+    await Promise.all([w.writeDocs('arp', docs(2, 10)), w.writeDocs('mac', docs(2, 20)), w.replaySpool(), w.writeDocs('arp', docs(2, 30))]);
+    expect(s.bulks.flat().map((d) => (d.body as { n: number }).n)).toEqual([0, 1, 2, 10, 11, 20, 21, 30, 31]);
+    expect(new Spool(dir).isEmpty()).toBe(true);
+  });
+
   it('per-item 503: only those items are spooled, and replay sends exactly them', async () => {
     const { s, client } = cluster();
     const w = createEsWriter(elasticsearchDefaults, { client, spoolDir: dir, retryIntervalMs: 0 });
