@@ -177,7 +177,35 @@ describe('Investigate sections and connection', () => {
     r.unmount();
   });
 
-  it('an engine restart shows the reconnecting banner, then clears it', async () => {
+  it('Esc cancels a running investigation (investigate.cancel with its id) and goes back', async () => {
+    const { backend, calls } = fake(win(2), { 'investigate.start': () => ({ id: 41, from: 0, to: 1 }), 'investigate.cancel': () => ({ cancelled: true }) });
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    await keys(r, ':', ...'investigate 10.0.0.0/8 2h'.split(''), '\r');
+    await tick();
+    const start = calls.find((c) => c.method === 'investigate.start')!.params as { target: string; from: number; to: number };
+    expect(start.target).toBe('10.0.0.0/8');
+    expect(start.to - start.from).toBe(2 * 3_600_000);
+    expect(r.lastFrame()).toContain('querying nfcapd files');
+    await keys(r, '\u001b');
+    await tick(100);
+    expect(calls.find((c) => c.method === 'investigate.cancel')?.params).toEqual({ id: 41 });
+    expect(r.lastFrame()).toContain('198.51.100.1');
+    r.unmount();
+  });
+
+  it(':investigate refuses what is not an IP or prefix, without asking the engine', async () => {
+    const { backend, calls } = fake(win(2), { 'investigate.start': () => ({ id: 1, from: 0, to: 1 }) });
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    await keys(r, ':', ...'investigate 300.1.2.3'.split(''), '\r');
+    expect(calls.some((c) => c.method === 'investigate.start')).toBe(false);
+    expect(r.lastFrame()).toContain('198.51.100.1');
+    expect(r.lastFrame()).toMatch(/300\.1\.2\.3/);
+    r.unmount();
+  });
+
+    it('an engine restart shows the reconnecting banner, then clears it', async () => {
     const f = fake(win(2));
     const r = render(<App backend={f.backend} lang="en" size={{ w: 80, h: 24 }} />);
     await tick();
