@@ -20,7 +20,9 @@ export type EngineEvent =
   /** A listed file that was gone when its turn came (nfexpire, an operator): not in the ledger, never retried. */
   | { kind: 'file-skipped'; file: string; reason: string }
   | { kind: 'sink-error'; sink: string; reason: string }
-  | { kind: 'lag'; seconds: number };
+  | { kind: 'lag'; seconds: number }
+  /** A pass ended early (e.g. the store failed); the pending files are tried again at the next poll. */
+  | { kind: 'error'; reason: string };
 
 /** Dependencies, injected. */
 export interface RunnerDeps {
@@ -64,7 +66,13 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
   const now = deps.now ?? Date.now;
   const listeners = new Set<(e: EngineEvent) => void>();
   const emit = (e: EngineEvent) => {
-    for (const l of listeners) l(e);
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch {
+        // A listener's bug must not stop the engine (nor skip the sinks).
+      }
+    }
   };
   const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
   const log = deps.log ?? (() => undefined);
@@ -82,8 +90,9 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       emit({ kind: 'file-skipped', file, reason: 'removed before it was read' });
       return;
     }
+    let result: WindowResult;
     try {
-      const result = await analyzeBatches(deps.source.read([file]), {
+      result = await analyzeBatches(deps.source.read([file]), {
         topN: config.topN,
         inside: config.inside,
         units: config.units,
@@ -93,23 +102,26 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
         timeSlot: timeSlotOf(Math.floor(fileTime / 1000)),
         files: [file],
       });
-      const stored = deps.store.commitWindow(file, result, now());
-      stats.processed++;
-      stats.flows += result.flows;
-      emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });
-      for (const sink of deps.sinks ?? []) {
-        try {
-          await sink.writeWindow(stored);
-        } catch (err) {
-          emit({ kind: 'sink-error', sink: sink.name, reason: (err as Error).message });
-        }
-      }
     } catch (err) {
-      if (!(err instanceof FlowSourceError)) throw err;
-      deps.store.recordFailure(file, err.reason, now());
+      // Reading or analysing this one file failed: record, report, skip; the next file is processed.
+      const reason = err instanceof FlowSourceError ? err.reason : `analysis failed: ${(err as Error).message}`;
+      deps.store.recordFailure(file, reason, now());
       stats.failed++;
-      log(`failed ${file}: ${err.reason}`);
-      emit({ kind: 'file-error', file, reason: err.reason });
+      log(`failed ${file}: ${reason}`);
+      emit({ kind: 'file-error', file, reason });
+      return;
+    }
+    // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
+    const stored = deps.store.commitWindow(file, result, now());
+    stats.processed++;
+    stats.flows += result.flows;
+    emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });
+    for (const sink of deps.sinks ?? []) {
+      try {
+        await sink.writeWindow(stored);
+      } catch (err) {
+        emit({ kind: 'sink-error', sink: sink.name, reason: (err as Error).message });
+      }
     }
   }
 
@@ -156,6 +168,10 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       const tick = async () => {
         try {
           await runner.processOnce();
+        } catch (err) {
+          const reason = (err as Error).message;
+          log(`pass failed: ${reason}`);
+          emit({ kind: 'error', reason });
         } finally {
           if (!stopped) timer = setTimeout(tick, config.pollSeconds * 1000);
         }

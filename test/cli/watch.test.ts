@@ -45,5 +45,6 @@ describe('formatEvent', () => {
     [{ kind: 'file-skipped', file: '/d/nfcapd.2', reason: 'removed before it was read' }, 'skipped /d/nfcapd.2: removed before it was read'],
     [{ kind: 'sink-error', sink: 'es', reason: 'refused' }, 'sink es failed: refused'],
     [{ kind: 'lag', seconds: 61.4 }, 'lag 61 s behind nfcapd'],
+    [{ kind: 'error', reason: 'disk full' }, 'error: disk full (retrying at the next poll)'],
   ] as const)('%j', (e, line) => expect(formatEvent(e)).toBe(line));
 });

@@ -175,6 +175,57 @@ describe('engine runner', () => {
   });
 });
 
+describe('failures that are not nfdump\'s', () => {
+  it('a file whose reading fails otherwise is recorded failed as an analysis failure, and the next is processed', async () => {
+    const dir = tmp();
+    for (const t of ['1400', '1405']) cap('nmap_80_all.ipfix.nfcapd', path.join(dir, `nfcapd.20261122${t}`));
+    const real = createNfdumpSource();
+    const source: RunnerDeps['source'] = {
+      read(files, opts) {
+        if (!files[0].endsWith('1400')) return real.read(files, opts);
+        return (async function* () {
+          yield* real.read(files, opts);
+          throw new Error('decoder bug');
+        })();
+      },
+    };
+    const { runner, store, events } = setup(dir, ':memory:', { source });
+    expect(await runner.processOnce()).toBe(2);
+    expect(events.filter((e) => e.kind === 'file-error')).toEqual([{ kind: 'file-error', file: path.join(dir, 'nfcapd.202611221400'), reason: 'analysis failed: decoder bug' }]);
+    expect(store.listWindows().map((w) => path.basename(w.file))).toEqual(['nfcapd.202611221405']);
+  });
+
+  it('a store failure ends the pass with an error event; the file stays pending and is processed at the next poll', async () => {
+    const dir = tmp();
+    cap('nmap_80_all.ipfix.nfcapd', path.join(dir, 'nfcapd.202611221400'));
+    const { runner, store, events, logs } = setup(dir, ':memory:');
+    const commit = store.commitWindow.bind(store);
+    let calls = 0;
+    store.commitWindow = (...args: Parameters<typeof commit>) => {
+      if (calls++ === 0) throw new Error('SQLITE_FULL: database or disk is full');
+      return commit(...args);
+    };
+    runner.start();
+    for (let i = 0; i < 200 && !events.some((e) => e.kind === 'window'); i++) await new Promise((r) => setTimeout(r, 25));
+    await runner.stop();
+    expect(events.filter((e) => e.kind === 'error' || e.kind === 'window').map((e) => e.kind)).toEqual(['error', 'window']);
+    expect(logs).toEqual(['pass failed: SQLITE_FULL: database or disk is full']);
+    expect(store.fileStatus(path.join(dir, 'nfcapd.202611221400'))).toBe('done');
+    expect(store.failures()).toEqual([]);
+  });
+
+  it('a listener that throws does not stop the engine', async () => {
+    const dir = tmp();
+    for (const t of ['1400', '1405']) cap('nmap_80_all.ipfix.nfcapd', path.join(dir, `nfcapd.20261122${t}`));
+    const { runner, store } = setup(dir, ':memory:');
+    runner.on(() => {
+      throw new Error('listener bug');
+    });
+    expect(await runner.processOnce()).toBe(2);
+    expect(store.listWindows()).toHaveLength(2);
+  });
+});
+
 describe('two engines on one database', () => {
   it('running at the same time, they never double-count: one window per file, tracking counts each slot once', async () => {
     const dir = tmp();

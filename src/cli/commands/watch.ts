@@ -25,6 +25,8 @@ export function formatEvent(e: EngineEvent): string {
       return `skipped ${e.file}: ${stripControl(e.reason)}`;
     case 'sink-error':
       return `sink ${e.sink} failed: ${stripControl(e.reason)}`;
+    case 'error':
+      return `error: ${stripControl(e.reason)} (retrying at the next poll)`;
     case 'lag':
       return `lag ${e.seconds.toFixed(0)} s behind nfcapd`;
   }
