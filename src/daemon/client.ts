@@ -56,7 +56,11 @@ export function nocflowBin(): string {
 
 /** Start a background engine (`nocflow engine start`) and wait until its socket answers. */
 export async function startEngineInBackground(socketPath: string, timeoutMs = 15_000): Promise<void> {
-  await execa(process.execPath, [nocflowBin(), 'engine', 'start'], { env: { NOCFLOW_SOCKET: socketPath }, stdin: 'ignore', timeout: timeoutMs });
+  const r = await execa(process.execPath, [nocflowBin(), 'engine', 'start'], { env: { NOCFLOW_SOCKET: socketPath }, stdin: 'ignore', timeout: timeoutMs, reject: false });
+  if (r.failed) {
+    const why = String(r.stderr ?? '').trim().split('\n').pop() || r.shortMessage;
+    throw new EngineError('NO_ENGINE', `no engine on ${socketPath}, and starting one failed: ${(why ?? '').replace(/^nocflow: /, '')}`);
+  }
 }
 
 function connectOnce(socketPath: string): Promise<net.Socket> {

@@ -249,6 +249,20 @@ describe('engine socket (real process)', () => {
     expect((await execa('node', [BIN, 'engine', 'stop'], { env, reject: false })).exitCode).toBe(3);
   });
 
+  it('autostart without an nfcapd directory says why no engine could start', async () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-noengine-'));
+    const saved = { ...process.env };
+    Object.assign(process.env, { NOCFLOW_CONFIG_DIR: path.join(other, 'c'), NOCFLOW_DATA_DIR: path.join(other, 'd'), NOCFLOW_RUNTIME_DIR: path.join(other, 'r') });
+    try {
+      await expect(connectEngine({ socketPath: path.join(other, 'r', 'engine.sock'), autostart: true })).rejects.toMatchObject({
+        code: 'NO_ENGINE',
+        message: expect.stringMatching(/nfcapdDir is not set/),
+      });
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('engine start runs it in the background with a log in the data dir; a client with autostart needs none running', async () => {
     const started = await execa('node', [BIN, 'engine', 'start', '--dir', nfDir], { env, reject: false, timeout: 30_000 });
     expect(started.exitCode).toBe(0);

@@ -138,7 +138,9 @@ export function registerEngine(program: Command): void {
         if (child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new CliError(`the engine did not start; see ${path.join(dataDir(), 'engine.log')}`);
+      const logFile = path.join(dataDir(), 'engine.log');
+      const last = fs.readFileSync(logFile, 'utf8').trim().split('\n').pop()?.replace(/^nocflow: /, '') ?? '';
+      throw new CliError(`the engine did not start${last ? ` (${last})` : ''}; see ${logFile}`);
     });
   cmd
     .command('status')
