@@ -177,6 +177,11 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     dispatch({ t: 'connection', state: 'connected' });
     void load();
     void probeCapabilities(backend, dispatch);
+    // The lag until the first engine-lag event.
+    backend.call<{ lagSeconds?: number | null }>('engine.status').then(
+      (st) => (typeof st?.lagSeconds === 'number' ? dispatch({ t: 'lag', seconds: st.lagSeconds }) : undefined),
+      () => undefined,
+    );
     const offs = [
       backend.on('window', () => void load()),
       backend.on('reconnected', () => {
