@@ -11,7 +11,7 @@ import { FlowSourceError } from './nfdump-source.js';
 import type { WindowSink } from './sink.js';
 import type { FlowSource, WindowResult } from './types.js';
 import { timeSlotOf } from './types.js';
-import { listCompleted } from './watcher.js';
+import { CompletedFileScanner } from './watcher.js';
 
 /** What the runner tells its listeners. */
 export type EngineEvent =
@@ -81,6 +81,8 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
   let stopped = true;
   let newest: number | undefined;
   let interval = rotationInterval([], config.intervalSeconds);
+  const scanner = new CompletedFileScanner(config.nfcapdDir);
+  let known: Set<string> | undefined;
 
   async function processFile(file: string, fileTime: number): Promise<void> {
     const t0 = now();
@@ -126,8 +128,10 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
   }
 
   async function once(): Promise<number> {
-    const known = deps.store.knownFiles();
-    const files = listCompleted(config.nfcapdDir);
+    // The ledger is read once; later passes ask it only about files this runner has not seen done (another engine
+    // on the same database may have processed them meanwhile).
+    known ??= deps.store.knownFiles();
+    const files = scanner.list();
     if (files.length > 0) newest = files[files.length - 1].time;
     interval = rotationInterval(files.map((f) => f.time), config.intervalSeconds);
     let n = 0;
@@ -135,7 +139,12 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     for (const f of files) {
       if (known.has(f.path)) continue;
       if (stopping) break;
+      if (deps.store.fileStatus(f.path) !== undefined) {
+        known.add(f.path);
+        continue;
+      }
       await processFile(f.path, f.time);
+      if (fs.existsSync(f.path)) known.add(f.path); // a skipped (vanished) file is not in the ledger
       newestSlot = timeSlotOf(Math.floor(f.time / 1000));
       n++;
     }

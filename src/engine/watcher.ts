@@ -23,6 +23,70 @@ export interface NfcapdFile {
   time: number;
 }
 
+/**
+ * A cached lister for a directory polled every few seconds: a sub-directory whose mtime has not changed since it was
+ * last read is not read again (nfcapd's rename of `.current` changes the mtime). A directory modified within the
+ * last `settleMs` is always re-read, because kernel mtimes are coarse and a change in the same tick would be missed.
+ */
+export class CompletedFileScanner {
+  private readonly cache = new Map<string, { mtimeNs: bigint; files: NfcapdFile[]; dirs: string[] }>();
+  /** Directories read (not served from cache) by the last `list`; for tests and counters. */
+  reads = 0;
+
+  constructor(readonly dir: string, private readonly settleMs = 2000) {}
+
+  /** Completed files under the directory (any depth), oldest first; ties by path. */
+  list(): NfcapdFile[] {
+    this.reads = 0;
+    const out: NfcapdFile[] = [];
+    const seen = new Set<string>();
+    const walk = (d: string, depth: number) => {
+      seen.add(d);
+      let st: fs.BigIntStats;
+      try {
+        st = fs.statSync(d, { bigint: true });
+      } catch {
+        return; // removed while we walk (nfexpire)
+      }
+      let c = this.cache.get(d);
+      if (!c || c.mtimeNs !== st.mtimeNs) {
+        this.reads++;
+        const read = readDir(d);
+        if (!read) return;
+        c = { mtimeNs: st.mtimeNs, ...read };
+        const fresh = Date.now() - Number(st.mtimeNs / 1_000_000n) < this.settleMs;
+        if (fresh) this.cache.delete(d);
+        else this.cache.set(d, c);
+      }
+      out.push(...c.files);
+      if (depth < 6) for (const sub of c.dirs) walk(sub, depth + 1);
+    };
+    walk(this.dir, 0);
+    for (const k of this.cache.keys()) if (!seen.has(k)) this.cache.delete(k);
+    return out.sort((a, b) => a.time - b.time || a.path.localeCompare(b.path));
+  }
+}
+
+function readDir(d: string): { files: NfcapdFile[]; dirs: string[] } | undefined {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(d, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const files: NfcapdFile[] = [];
+  const dirs: string[] = [];
+  for (const e of entries) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) dirs.push(p);
+    else if (e.isFile()) {
+      const time = parseNfcapdName(e.name);
+      if (time !== undefined) files.push({ path: p, time });
+    }
+  }
+  return { files, dirs };
+}
+
 /** Completed files under `dir` (any depth), oldest first; ties by path. */
 export function listCompleted(dir: string): NfcapdFile[] {
   const out: NfcapdFile[] = [];

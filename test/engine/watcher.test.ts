@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listCompleted, parseNfcapdName } from '../../src/engine/watcher.js';
+import { CompletedFileScanner, listCompleted, parseNfcapdName } from '../../src/engine/watcher.js';
 import { startNfcapd } from '../helpers/nfcapd.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-watch-'));
@@ -92,4 +92,47 @@ describe('listCompleted', () => {
       }
     }
   }, 30_000);
+});
+
+describe('CompletedFileScanner', () => {
+  const old = new Date(Date.UTC(2020, 0, 1));
+  const age = (dir: string, rels: string[]) => rels.forEach((r) => fs.utimesSync(path.join(dir, r), old, old));
+
+  it('re-reads only directories whose mtime changed, and always the freshly modified ones', () => {
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, '2026/11/22'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '2026/11/22/nfcapd.202611221400'), '');
+    fs.writeFileSync(path.join(dir, '2026/11/22/nfcapd.current.5'), '');
+    const settled = ['', '2026', '2026/11', '2026/11/22'];
+    age(dir, settled);
+    const scanner = new CompletedFileScanner(dir);
+    const names = () => scanner.list().map((f) => path.relative(dir, f.path));
+    expect(names()).toEqual(['2026/11/22/nfcapd.202611221400']);
+    expect(scanner.reads).toBe(4);
+    expect(names()).toEqual(['2026/11/22/nfcapd.202611221400']);
+    expect(scanner.reads).toBe(0);
+    // nfcapd closes a file: the day directory's mtime changes, only it is read again (and, being fresh, not cached).
+    fs.renameSync(path.join(dir, '2026/11/22/nfcapd.current.5'), path.join(dir, '2026/11/22/nfcapd.202611221405'));
+    expect(names()).toEqual(['2026/11/22/nfcapd.202611221400', '2026/11/22/nfcapd.202611221405']);
+    expect(scanner.reads).toBe(1);
+    scanner.list();
+    expect(scanner.reads).toBe(1);
+    // A new day directory appears under a settled month: the month is read again and the new day found.
+    fs.mkdirSync(path.join(dir, '2026/11/23'));
+    fs.writeFileSync(path.join(dir, '2026/11/23/nfcapd.202611230000'), '');
+    expect(names().at(-1)).toBe('2026/11/23/nfcapd.202611230000');
+    // nfexpire removes a whole year: nothing listed, no error.
+    fs.rmSync(path.join(dir, '2026'), { recursive: true });
+    expect(names()).toEqual([]);
+  });
+
+  it('agrees with listCompleted on the same tree', () => {
+    const dir = tmp();
+    for (const f of ['nfcapd.202611221400', '2026/01/nfcapd.202601010000', '2026/01/x/nfcapd.20260101000010', 'nfcapd.current.1', 'readme']) {
+      fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), '');
+    }
+    expect(new CompletedFileScanner(dir).list()).toEqual(listCompleted(dir));
+    expect(listCompleted(dir)).toHaveLength(3);
+  });
 });
