@@ -60,8 +60,9 @@ Scenarios (ground truth: planted attackers/victims with acceptable types, and be
       if (scenario === 'demo') {
         if (!o.port) throw new CliError('demo needs --port', 2);
         const ac = new AbortController();
-        process.once('SIGINT', () => ac.abort());
-        process.once('SIGTERM', () => ac.abort());
+        // `on`: conf's when-exit re-sends the signal after its own handler runs (abort is idempotent).
+        process.on('SIGINT', () => ac.abort());
+        process.on('SIGTERM', () => ac.abort());
         await streamDemo({ port: Number(o.port), host: o.host, signal: ac.signal, seed, onMinute: (m, n) => process.stderr.write(`demo minute ${m}: ${n} flows\n`) });
         return;
       }

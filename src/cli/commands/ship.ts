@@ -51,8 +51,9 @@ export function registerShip(program: Command): void {
           if (!dir || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CliError(`--watch needs a directory (got ${dir || 'none'})`, 2);
           const ac = new AbortController();
           const stop = () => ac.abort();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          // `on`: conf's when-exit re-sends the signal after its own handler runs (abort is idempotent).
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
           await shipper.watch(dir, {
             ledger: path.join(dataDir(), 'ship-ledger.log'),
             intervalMs: Number(o.interval) * 1000,

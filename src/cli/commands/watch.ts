@@ -60,9 +60,11 @@ export function registerWatch(program: Command): void {
         return;
       }
       await new Promise<void>((resolve) => {
-        const stop = () => void runner.stop().then(() => { db.close(); resolve(); });
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // `on` and idempotent: conf's when-exit re-sends the signal after its own handler runs.
+        let stopping: Promise<void> | undefined;
+        const stop = () => void (stopping ??= runner.stop().then(() => { db.close(); resolve(); }));
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
         runner.start();
       });
     });
