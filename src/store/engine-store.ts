@@ -159,10 +159,20 @@ export class EngineStore {
     const full = (p.family === 4 && p.length === 32) || (p.family === 6 && p.length === 128);
     const rows = full
       ? (this.db.prepare('SELECT a.time_slot, w.file, a.doc FROM anomalies a JOIN windows w ON w.id = a.window_id WHERE a.ip = ? ORDER BY a.time_slot DESC, a.id DESC LIMIT ?').all(p.address, limit) as { time_slot: number; file: string; doc: string }[])
-      : (this.db.prepare('SELECT a.time_slot, w.file, a.doc, a.ip FROM anomalies a JOIN windows w ON w.id = a.window_id ORDER BY a.time_slot DESC, a.id DESC').all() as { time_slot: number; file: string; doc: string; ip: string }[])
-          .filter((r) => prefixContains(p, r.ip))
-          .slice(0, limit);
+      : this.prefixRows(p, limit);
     return rows.map((r) => ({ timeSlot: r.time_slot, file: r.file, anomaly: JSON.parse(r.doc) as Anomaly }));
+  }
+
+  // A prefix: match on the distinct IPs first (small), then read only the matching rows' documents.
+  private prefixRows(p: ReturnType<typeof parsePrefix>, limit: number): { time_slot: number; file: string; doc: string }[] {
+    const ips = (this.db.prepare('SELECT DISTINCT ip FROM anomalies').all() as { ip: string }[]).map((r) => r.ip).filter((ip) => prefixContains(p, ip));
+    const out: { time_slot: number; file: string; doc: string }[] = [];
+    for (let i = 0; i < ips.length; i += 500) {
+      const chunk = ips.slice(i, i + 500);
+      const q = `SELECT a.time_slot, w.file, a.doc, a.id FROM anomalies a JOIN windows w ON w.id = a.window_id WHERE a.ip IN (${chunk.map(() => '?').join(',')}) ORDER BY a.time_slot DESC, a.id DESC LIMIT ?`;
+      out.push(...(this.db.prepare(q).all(...chunk, limit) as { time_slot: number; file: string; doc: string; id: number }[]));
+    }
+    return (out as { time_slot: number; file: string; doc: string; id: number }[]).sort((a, b) => b.time_slot - a.time_slot || b.id - a.id).slice(0, limit);
   }
 
   /** Per-slot presence of (ip, type) over the last `n` slots up to `slot` (1 = abnormal), for sparklines. */

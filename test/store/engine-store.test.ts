@@ -97,4 +97,18 @@ describe('engine store', () => {
     expect(s.fileStatus('/d/nfcapd.1')).toBe('done');
     expect(s.failures()).toEqual([]);
   });
+
+  it('prefix history spans many IPs (more than one query chunk), newest first, limited, IPv6 too', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    const ips = Array.from({ length: 700 }, (_, i) => `10.1.${i >> 8}.${i & 255}`);
+    s.commitWindow('/d/a', win(100, ips.slice(0, 400)), 1);
+    s.commitWindow('/d/b', win(101, [...ips.slice(400), '10.2.0.1', '2001:db8::7']), 1);
+    const h = s.history('10.1.0.0/16', 1000);
+    expect(h).toHaveLength(700);
+    expect(h.slice(0, 300).every((x) => x.timeSlot === 101)).toBe(true);
+    expect(h.slice(300).every((x) => x.timeSlot === 100)).toBe(true);
+    expect(s.history('10.1.0.0/16', 5).map((x) => x.timeSlot)).toEqual([101, 101, 101, 101, 101]);
+    expect(s.history('2001:db8::/32').map((x) => x.anomaly.ip)).toEqual(['2001:db8::7']);
+    expect(s.history('192.0.2.0/24')).toEqual([]);
+  });
 });
