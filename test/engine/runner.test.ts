@@ -13,14 +13,14 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-run-'));
 const dbs: Db[] = [];
 afterEach(() => { while (dbs.length) dbs.pop()!.close(); });
 
-function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: number } = {}) {
+function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: number; sinks?: RunnerDeps['sinks'] } = {}) {
   const db = openDb(dbFile);
   dbs.push(db);
   const store = new EngineStore(db);
   const logs: string[] = [];
   const runner = createEngineRunner(
     { ...engineDefaults, nfcapdDir: dir, pollSeconds: 0.05, retentionDays: extra.retentionDays ?? 0 },
-    { store, source: extra.source ?? createNfdumpSource(), now: () => extra.now ?? Date.UTC(2026, 10, 22, 14, 30), log: (l) => logs.push(l) },
+    { store, source: extra.source ?? createNfdumpSource(), sinks: extra.sinks, now: () => extra.now ?? Date.UTC(2026, 10, 22, 14, 30), log: (l) => logs.push(l) },
   );
   const events: EngineEvent[] = [];
   runner.on((e) => events.push(e));
@@ -223,6 +223,36 @@ describe('failures that are not nfdump\'s', () => {
     });
     expect(await runner.processOnce()).toBe(2);
     expect(store.listWindows()).toHaveLength(2);
+  });
+});
+
+describe('window sinks', () => {
+  it('get each window after it is committed, with tracking; a failing sink is reported and does not stop the others', async () => {
+    const dir = tmp();
+    for (const t of ['1400', '1405']) cap('synscan.ipfix.nfcapd', path.join(dir, `nfcapd.20261122${t}`));
+    const seen: { file: string; done: string | undefined; windowsSeen: number | undefined }[] = [];
+    let store: EngineStore | undefined;
+    const sinks: RunnerDeps['sinks'] = [
+      { name: 'broken', writeWindow: async () => { throw new Error('es down'); } },
+      {
+        name: 'recorder',
+        writeWindow: async (r) => {
+          const file = r.files![0];
+          seen.push({ file: path.basename(file), done: store!.fileStatus(file), windowsSeen: r.anomalies.find((a) => a.ip === '172.16.0.8')?.tracking?.windowsSeen });
+        },
+      },
+    ];
+    const x = setup(dir, ':memory:', { sinks });
+    store = x.store;
+    expect(await x.runner.processOnce()).toBe(2);
+    expect(seen).toEqual([
+      { file: 'nfcapd.202611221400', done: 'done', windowsSeen: 1 },
+      { file: 'nfcapd.202611221405', done: 'done', windowsSeen: 2 },
+    ]);
+    expect(x.events.filter((e) => e.kind === 'sink-error')).toEqual([
+      { kind: 'sink-error', sink: 'broken', reason: 'es down' },
+      { kind: 'sink-error', sink: 'broken', reason: 'es down' },
+    ]);
   });
 });
 

@@ -17,6 +17,16 @@ describe('tracking across windows', () => {
     [[100, 104, 103], { firstSlot: 100, lastSlot: 104, windowsSeen: 3, streak: 1 }],
   ])('slots %j', (slots, state) => expect(run(slots)).toEqual(state));
 
+  it.each([
+    // slots abnormal, as of slot → { firstSeenSlot, windowsSeen, shareAbove, streak }
+    [[100], 100, { firstSeenSlot: 100, windowsSeen: 1, shareAbove: 1, streak: 1 }],
+    [[100], 101, { firstSeenSlot: 100, windowsSeen: 1, shareAbove: 0.5, streak: 0 }],
+    [[100, 102, 104], 104, { firstSeenSlot: 100, windowsSeen: 3, shareAbove: 3 / 5, streak: 1 }],
+    [[100, 101, 102, 103], 103, { firstSeenSlot: 100, windowsSeen: 4, shareAbove: 1, streak: 4 }],
+    [[103, 101], 103, { firstSeenSlot: 101, windowsSeen: 2, shareAbove: 2 / 3, streak: 1 }],
+    [[100, 100, 100], 100, { firstSeenSlot: 100, windowsSeen: 1, shareAbove: 1, streak: 1 }],
+  ])('abnormal in %j, as of %i', (slots, asOf, t) => expect(trackingOf(run(slots), asOf)).toEqual(t));
+
   it('share of time above threshold and the current streak as of a slot', () => {
     const s = run([100, 101, 105, 106]);
     expect(trackingOf(s, 106)).toEqual({ firstSeenSlot: 100, windowsSeen: 4, shareAbove: 4 / 7, streak: 2 });
