@@ -11,7 +11,7 @@ import { createGobgpSpeaker, startGobgpd, type Speaker } from './gobgp.js';
 import { previewImpact } from './preview.js';
 import { proposeRule } from './propose.js';
 import { RuleError, ruleText, type FlowSpecRule, type RuleInput } from './rule.js';
-import { BlockRefused, createBlockService, parseTtl, type Block, type BlockService } from './service.js';
+import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService } from './service.js';
 import { checkGuards } from './guards.js';
 
 /** A block as the socket lists it (the TUI reads `text`, `action`, `who`, `reason`, times). */
@@ -137,7 +137,7 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
 }
 
 /** The area: create inert, start (speaker, reconcile, timers), stop in reverse. */
-export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir: string; latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; now?: () => number; latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined }) {
+export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir: string; latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; now?: () => number; latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined; onRecord?: (entry: AuditEntry, block?: Block) => void }) {
   let managed: { stop(): Promise<void> } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let svc: BlockService | undefined;
@@ -158,7 +158,7 @@ export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir:
         );
       }
       const speaker: Speaker = createGobgpSpeaker({ cliBin: cfg.gobgpBin, apiHost: cfg.apiHost, apiPort: cfg.apiPort });
-      svc = createBlockService(deps.db, speaker, cfg, deps.now);
+      svc = createBlockService(deps.db, speaker, cfg, deps.now, deps.onRecord);
       handlers = flowspecHandlers(svc, cfg, deps);
       await svc.reconcile().catch(() => undefined);
       let lastSlot: number | undefined;

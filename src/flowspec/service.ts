@@ -96,12 +96,25 @@ export interface AddOptions {
   confirmedVictimDiscard?: boolean;
 }
 
-/** Create the service. `now` is injected (tests move time). */
-export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig, now: () => number = Date.now) {
+/**
+ * Create the service. `now` is injected (tests move time). `onRecord` mirrors every audit entry, with the block it
+ * concerns as it stands after the change, to another store (Elasticsearch); it must not throw.
+ */
+export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig, now: () => number = Date.now, onRecord?: (entry: AuditEntry, block?: Block) => void) {
   const audit = (a: Actor, action: string, fields: { blockId?: number; rule?: FlowSpecRule; reason?: string; detail?: string } = {}) => {
-    db.prepare('INSERT INTO audit (at, who, origin, action, block_id, rule, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      now(), a.user, a.sshConnection ?? null, action, fields.blockId ?? null, fields.rule ? ruleText(fields.rule) : null, fields.reason ?? null, fields.detail ?? null,
+    const at = now();
+    const id = Number(
+      db.prepare('INSERT INTO audit (at, who, origin, action, block_id, rule, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        at, a.user, a.sshConnection ?? null, action, fields.blockId ?? null, fields.rule ? ruleText(fields.rule) : null, fields.reason ?? null, fields.detail ?? null,
+      ).lastInsertRowid,
     );
+    if (onRecord) {
+      const entry = Object.fromEntries(
+        Object.entries({ id, at, who: a.user, origin: a.sshConnection, action, blockId: fields.blockId, rule: fields.rule ? ruleText(fields.rule) : undefined, reason: fields.reason, detail: fields.detail }).filter(([, v]) => v !== undefined),
+      ) as unknown as AuditEntry;
+      // The block row is read after the statement that changed it (audit is written after each change).
+      queueMicrotask(() => onRecord(entry, fields.blockId ? service.get(fields.blockId) : undefined));
+    }
   };
   const active = (): Block[] => (db.prepare("SELECT * FROM blocks WHERE status = 'active' ORDER BY id").all() as Row[]).map(toBlock);
   const changesLastMinute = () =>

@@ -14,6 +14,9 @@ import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { createFlowspecArea } from '../../flowspec/area.js';
 import { createDevicesArea } from '../../devices/area.js';
 import { createElasticsearchArea } from '../../es/area.js';
+import { auditDoc, blockDoc } from '../../es/documents.js';
+import { createEsDeviceDocSink } from '../../es/device-sink.js';
+import type { AuditEntry, Block } from '../../flowspec/service.js';
 import { createNfdumpSource } from '../../engine/nfdump-source.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
@@ -26,14 +29,20 @@ const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP 
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
   const sock = socketPath();
   const config = loadConfig().config;
+  // Elasticsearch (when elasticsearch.node is set): windows, ARP/MAC merges, blocks and the audit also go to ES, and
+  // investigate asks ES instead of nfdump.
+  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log: (line) => process.stderr.write(`${line}\n`) });
   // FlowSpec (when enabled): its own connection to the same SQLite file (WAL), started before the socket opens.
-  const flowspec = await startFlowspecArea(config);
+  const flowspec = await startFlowspecArea(config, es
+    ? (entry, block) => {
+        void es.store.writeDocs('audit', [auditDoc(entry)]).catch(() => undefined);
+        if (block) void es.store.writeDocs('block', [blockDoc(block)]).catch(() => undefined);
+      }
+    : undefined);
   // ARP/MAC: its own connection to the same SQLite file, opened on first use.
   let devDb: ReturnType<typeof openDb> | undefined;
-  const devices = createDevicesArea(config.devices, () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir()))));
+  const devices = createDevicesArea(config.devices, () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir()))), es ? { sinks: [createEsDeviceDocSink(es.store)] } : {});
   devices.start();
-  // Elasticsearch (when elasticsearch.node is set): windows also go to ES, and investigate asks ES instead of nfdump.
-  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log: (line) => process.stderr.write(`${line}\n`) });
   const engine = createEngineProcess(
     config,
     { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) },
@@ -66,7 +75,7 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
 }
 
 /** Start the FlowSpec area when `flowspec.enabled`; undefined otherwise (the TUI then says why b/u are disabled). */
-async function startFlowspecArea(config: NocflowConfig) {
+async function startFlowspecArea(config: NocflowConfig, onRecord?: (entry: AuditEntry, block?: Block) => void) {
   const cfg = config.flowspec as FlowspecConfig | undefined;
   if (!cfg?.enabled) return undefined;
   const db = openDb(resolveDbPath(config.store.path, dataDir()));
@@ -77,6 +86,7 @@ async function startFlowspecArea(config: NocflowConfig) {
     latestFiles: () => store.latestWindow()?.files ?? [],
     source: createNfdumpSource({ bin: config.engine.nfdumpBin }),
     inside: config.engine.inside,
+    onRecord,
     latestWindow: () => {
       const w = store.latestWindow();
       return w ? { timeSlot: w.window.timeSlot, anomalies: w.anomalies } : undefined;
