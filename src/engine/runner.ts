@@ -47,6 +47,16 @@ export interface EngineRunner {
   readonly stats: { processed: number; failed: number; skipped: number; flows: number; pruned: number };
 }
 
+/** Size and mtime of a file, or undefined when it is gone. */
+function stampOf(file: string): { size: number; mtimeMs: number } | undefined {
+  try {
+    const st = fs.statSync(file);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The rotation interval in ms: configured, else the smallest gap between the newest completed files' start times
  * (1-minute demo files → 60 s), else 300 s. Pure.
@@ -83,6 +93,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
   let interval = rotationInterval([], config.intervalSeconds);
   const scanner = new CompletedFileScanner(config.nfcapdDir);
   let known: Set<string> | undefined;
+  const retry = new Set<string>();
 
   async function processFile(file: string, fileTime: number): Promise<void> {
     const t0 = now();
@@ -107,7 +118,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     } catch (err) {
       // Reading or analysing this one file failed: record, report, skip; the next file is processed.
       const reason = err instanceof FlowSourceError ? err.reason : `analysis failed: ${(err as Error).message}`;
-      deps.store.recordFailure(file, reason, now());
+      deps.store.recordFailure(file, reason, now(), stampOf(file));
       stats.failed++;
       log(`failed ${file}: ${reason}`);
       emit({ kind: 'file-error', file, reason });
@@ -132,6 +143,14 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     // on the same database may have processed them meanwhile).
     known ??= deps.store.knownFiles();
     const files = scanner.list();
+    // A failed file that changed since it failed (re-copied, repaired) is tried again.
+    for (const f of deps.store.failedStamps()) {
+      const st = stampOf(f.path);
+      if (st && f.size !== null && f.mtimeMs !== null && (st.size !== f.size || Math.trunc(st.mtimeMs) !== f.mtimeMs)) {
+        known.delete(f.path);
+        retry.add(f.path);
+      }
+    }
     if (files.length > 0) newest = files[files.length - 1].time;
     interval = rotationInterval(files.map((f) => f.time), config.intervalSeconds);
     let n = 0;
@@ -139,7 +158,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     for (const f of files) {
       if (known.has(f.path)) continue;
       if (stopping) break;
-      if (deps.store.fileStatus(f.path) !== undefined) {
+      if (!retry.delete(f.path) && deps.store.fileStatus(f.path) !== undefined) {
         known.add(f.path);
         continue;
       }

@@ -64,12 +64,18 @@ export class EngineStore {
     return new Set((this.db.prepare('SELECT path FROM processed_files').all() as { path: string }[]).map((r) => r.path));
   }
 
-  /** Record a file nfdump could not read. */
-  recordFailure(path: string, error: string, now: number): void {
+  /** Record a file nfdump could not read; `stamp` (size, mtime ms) lets a later change of the file retry it. */
+  recordFailure(path: string, error: string, now: number, stamp?: { size: number; mtimeMs: number }): void {
     this.db
-      .prepare(`INSERT INTO processed_files (path, status, error, processed_at) VALUES (?, 'failed', ?, ?)
-                ON CONFLICT (path) DO UPDATE SET status = 'failed', error = excluded.error, processed_at = excluded.processed_at`)
-      .run(path, error, now);
+      .prepare(`INSERT INTO processed_files (path, status, error, processed_at, file_size, file_mtime) VALUES (?, 'failed', ?, ?, ?, ?)
+                ON CONFLICT (path) DO UPDATE SET status = 'failed', error = excluded.error, processed_at = excluded.processed_at,
+                  file_size = excluded.file_size, file_mtime = excluded.file_mtime`)
+      .run(path, error, now, stamp?.size ?? null, stamp === undefined ? null : Math.trunc(stamp.mtimeMs));
+  }
+
+  /** Failed files with the size and mtime they had when they failed (null when not recorded). */
+  failedStamps(): { path: string; size: number | null; mtimeMs: number | null }[] {
+    return this.db.prepare("SELECT path, file_size AS size, file_mtime AS mtimeMs FROM processed_files WHERE status = 'failed'").all() as { path: string; size: number | null; mtimeMs: number | null }[];
   }
 
   /** Files that failed, newest first. */

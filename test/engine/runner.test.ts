@@ -103,6 +103,15 @@ describe('engine runner', () => {
     // A failed file is not retried on the next pass.
     expect(await runner.processOnce()).toBe(0);
     expect(store.listWindows()).toHaveLength(2);
+    // Unless it changes (the operator copies the whole file again): then it is tried again, and now it reads.
+    fs.writeFileSync(path.join(dir, 'nfcapd.202611221405'), whole);
+    expect(await runner.processOnce()).toBe(1);
+    expect(store.fileStatus(path.join(dir, 'nfcapd.202611221405'))).toBe('done');
+    expect(store.failures()).toEqual([]);
+    expect(store.listWindows().map((w) => [path.basename(w.file), w.flows])).toEqual([
+      ['nfcapd.202611221410', 71], ['nfcapd.202611221405', 2002], ['nfcapd.202611221400', 71],
+    ]);
+    expect(await runner.processOnce()).toBe(0);
   });
 
   it('a file removed before its turn is reported as skipped, kept out of the ledger, and the next is processed', async () => {

@@ -16,6 +16,9 @@ describe('engine store', () => {
     expect(migrate(db)).toEqual([]);
     const ids = (db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id);
     expect(ids).toContain('engine-001');
+    expect(ids).toContain('engine-002');
+    const cols = (db.prepare('PRAGMA table_info(processed_files)').all() as { name: string }[]).map((c) => c.name);
+    expect(cols).toEqual(expect.arrayContaining(['path', 'status', 'error', 'file_size', 'file_mtime']));
   });
 
   it('windows by slot, by offset, history by IP and prefix, presence for sparklines', () => {
@@ -90,8 +93,9 @@ describe('engine store', () => {
 
   it('a failed file can later be recorded done; failures list only what is still failed', () => {
     const s = new EngineStore(openDb(':memory:'));
-    s.recordFailure('/d/nfcapd.1', 'bad magic', 5);
+    s.recordFailure('/d/nfcapd.1', 'bad magic', 5, { size: 120, mtimeMs: 1700000000123.6 });
     expect(s.fileStatus('/d/nfcapd.1')).toBe('failed');
+    expect(s.failedStamps()).toEqual([{ path: '/d/nfcapd.1', size: 120, mtimeMs: 1700000000123 }]);
     expect(s.knownFiles()).toEqual(new Set(['/d/nfcapd.1']));
     s.commitWindow('/d/nfcapd.1', win(100, []), 6);
     expect(s.fileStatus('/d/nfcapd.1')).toBe('done');

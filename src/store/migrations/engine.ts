@@ -63,4 +63,13 @@ export const engineMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // The size and mtime (ms) of a file when it failed: a failed file that later changes (re-copied, repaired) is
+    // tried again.
+    id: 'engine-002',
+    sql: `
+      ALTER TABLE processed_files ADD COLUMN file_size INTEGER;
+      ALTER TABLE processed_files ADD COLUMN file_mtime INTEGER;
+    `,
+  },
 ];
