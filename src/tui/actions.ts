@@ -4,7 +4,7 @@
  */
 import type { Msg } from './state.js';
 import type { ViewAnomaly } from './state.js';
-import { toBlockRows, toProposalView, type BlockRow } from '../views/blocks.js';
+import { toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
 import { toDeviceRows } from '../views/investigate.js';
 import { capabilityMissing, type Capabilities } from '../views/keymap.js';
 import type { Lang } from '../i18n/labels.js';
@@ -60,7 +60,10 @@ export async function loadBlocks(backend: Backend, dispatch: Dispatch, caps: Cap
   if (caps.flowspec === false) return;
   dispatch({ t: 'blocks', blocks: { loading: true } });
   try {
-    dispatch({ t: 'blocks', blocks: { rows: toBlockRows(await backend.call('block.list', {})), loading: false } });
+    const rows = toBlockRows(await backend.call('block.list', {}));
+    // The audit is shown under the rules; an engine without audit.list just shows none.
+    const audit = toAuditLines(await backend.call('audit.list', { limit: 20 }).catch(() => []));
+    dispatch({ t: 'blocks', blocks: { rows, loading: false, audit } });
   } catch (e) {
     if (codeOf(e) === 'NO_METHOD') dispatch({ t: 'caps', caps: { flowspec: false } });
     dispatch({ t: 'blocks', blocks: { loading: false, error: messageOf(e) } });

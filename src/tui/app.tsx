@@ -368,7 +368,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         {!s.confirm && screenOf(s) === 'detail' ? <Scroll by={s.scrollText}><Detail s={s} width={width} height={bodyH} /></Scroll> : null}
         {!s.confirm && screenOf(s) === 'investigate' ? <Scroll by={s.scrollText}><Investigate s={s} width={width} height={bodyH} /></Scroll> : null}
         {!s.confirm && screenOf(s) === 'blocks' ? (
-          <BlocksScreen rows={visibleBlocks(s)} loading={s.blocks.loading} error={s.blocks.error} unavailable={capabilityMissing('flowspec', s.caps, s.lang)} selected={s.blockSelected} marks={s.blockMarks} filter={s.filter} width={width} height={bodyH} now={Date.now()} lang={s.lang} />
+          <BlocksScreen rows={visibleBlocks(s)} loading={s.blocks.loading} error={s.blocks.error} unavailable={capabilityMissing('flowspec', s.caps, s.lang)} selected={s.blockSelected} marks={s.blockMarks} filter={s.filter} width={width} height={bodyH} now={Date.now()} lang={s.lang} audit={s.blocks.audit} />
         ) : null}
         {!s.confirm && screenOf(s) === 'help' ? <Help s={s} width={width} height={bodyH} /> : null}
       </Box>

@@ -71,7 +71,7 @@ export interface State {
   /** What the engine can do (probed at connect); missing ones disable keys with a reason. */
   caps: Capabilities;
   /** The Blocks view's rows, selection and marks. */
-  blocks: { rows?: BlockRow[]; error?: string; loading: boolean };
+  blocks: { rows?: BlockRow[]; error?: string; loading: boolean; /** Latest audit lines (audit.list), newest first. */ audit?: string[] };
   blockSelected: number;
   blockMarks: Set<string>;
   /** Scroll offset of the text screens (detail, investigate). */

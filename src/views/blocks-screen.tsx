@@ -21,8 +21,12 @@ export function BlocksScreen(props: {
   height: number;
   now: number;
   lang: Lang;
+  /** Latest audit lines, newest first. */
+  audit?: string[];
 }) {
   const { lang, width } = props;
+  const audit = props.audit ?? [];
+  const auditRoom = audit.length ? Math.min(audit.length, Math.max(0, Math.floor(props.height / 3) - 1)) : 0;
   const title = T(lang, `FlowSpec blocks (${props.rows.length})`, `FlowSpec 封鎖（${props.rows.length}）`);
   let body: React.ReactNode;
   if (props.unavailable) body = <Text dimColor>{fit(props.unavailable, width)}</Text>;
@@ -34,7 +38,7 @@ export function BlocksScreen(props: {
     const sel = props.rows[Math.min(props.selected, props.rows.length - 1)];
     const full = sel ? [sel.rule, sel.why ? `${T(lang, 'why', '理由')}: ${sel.why}` : ''].filter(Boolean).join('  ') : '';
     const fullLines = Math.max(1, Math.ceil(full.length / Math.max(1, width)));
-    const room = Math.max(1, props.height - 3 - fullLines);
+    const room = Math.max(1, props.height - 3 - fullLines - (auditRoom ? auditRoom + 1 : 0));
     const top = Math.max(0, Math.min(props.selected - Math.floor(room / 2), props.rows.length - room));
     body = (
       <Box flexDirection="column">
@@ -52,6 +56,14 @@ export function BlocksScreen(props: {
     <Box flexDirection="column">
       <Text bold color={theme.color('cyan')}>{fit(title, width)}</Text>
       {body}
+      {auditRoom > 0 ? (
+        <Box flexDirection="column">
+          <Text bold>{fit(T(lang, 'Audit (latest first; nocflow audit for all)', '稽核紀錄（最新在前；完整紀錄：nocflow audit）'), width)}</Text>
+          {audit.slice(0, auditRoom).map((l, i) => (
+            <Text key={i} dimColor>{fit(l, width)}</Text>
+          ))}
+        </Box>
+      ) : null}
     </Box>
   );
 }

@@ -171,3 +171,17 @@ export function toProposalView(answer: unknown): ProposalView {
   }
   return v;
 }
+
+/** Audit lines from an audit.list answer, newest first: "14:05 alice announce #3 ipv4 src … — reason" (pure). */
+export function toAuditLines(answer: unknown): string[] {
+  if (!Array.isArray(answer)) return [];
+  return answer.filter(isObj).map((e) => {
+    const at = num(pick(e, 'at'));
+    const when = at === undefined ? '' : new Date(at).toISOString().slice(5, 16).replace('T', ' ');
+    const id = pick(e, 'blockId');
+    const parts = [when, str(pick(e, 'who')), str(pick(e, 'action')), id === undefined ? '' : `#${str(id)}`, str(pick(e, 'rule'))].filter(Boolean);
+    const reason = str(pick(e, 'reason'));
+    const detail = str(pick(e, 'detail'));
+    return stripControl(`${parts.join(' ')}${reason ? ` — ${reason}` : ''}${detail ? ` (${detail})` : ''}`);
+  });
+}
