@@ -44,9 +44,6 @@ function fakeBackend(win: ViewWindow, extra: Record<string, (params: unknown) =>
       if (method === 'windows.latest' || method === 'windows.get') return win as T;
       if (method === 'investigate.start') return { id: 7 } as T;
       if (method === 'block.panic') return { withdrawn: 2 } as T;
-      if (method === 'engine.methods' && opts.flowspec) return ['windows.latest', 'verdict.set', 'verdict.list', 'block.list', 'block.propose', 'block.add', 'block.remove', 'audit.list'] as T;
-      if (method === 'block.list' && opts.flowspec) return [{ id: 3, text: 'ipv4 src 203.0.113.1/32 tcp dport 2375 → discard', action: 'discard', who: 'alice', reason: 'scan', createdAt: Date.now() - 60_000, expiresAt: Date.now() + 1_740_000, status: 'active' }] as T;
-      if (method === 'audit.list' && opts.flowspec) return [{ id: 9, at: Date.UTC(2026, 10, 22, 14, 5), who: 'alice', action: 'announce', blockId: 3, rule: 'ipv4 src 203.0.113.1/32 tcp dport 2375 → discard', reason: 'scan 203.0.113.1' }] as T;
       if (method === 'verdict.set' || method === 'verdict.list') return [] as T;
       throw new FakeEngineError('NO_METHOD', `unknown method ${method}`);
     },
@@ -221,7 +218,11 @@ describe('TUI screens (ink-testing-library)', () => {
   });
 
   it('the Blocks view lists the rules and the latest audit entries', async () => {
-    const { backend } = fakeBackend(window(2), { flowspec: true });
+    const { backend } = fakeBackend(window(2), {
+      'block.list': () => [{ id: 3, text: 'ipv4 src 203.0.113.1/32 tcp dport 2375 → discard', action: 'discard', who: 'alice', reason: 'scan', createdAt: Date.now() - 60_000, expiresAt: Date.now() + 1_740_000, status: 'active' }],
+      'block.propose': () => ({ proposals: [] }),
+      'audit.list': () => [{ id: 9, at: Date.UTC(2026, 10, 22, 14, 5), who: 'alice', action: 'announce', blockId: 3, rule: 'ipv4 src 203.0.113.1/32 tcp dport 2375 → discard', reason: 'scan 203.0.113.1' }],
+    });
     const r = render(<App backend={backend} lang="en" size={{ w: 100, h: 30 }} />);
     await tick(60);
     r.stdin.write('B');
