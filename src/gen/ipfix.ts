@@ -157,7 +157,9 @@ export class FlowEncoder {
       head = Buffer.alloc(20);
       head.writeUInt16BE(9, 0);
       head.writeUInt16BE(templateRecords + records, 2); // RFC 3954: template + data records in the packet
-      head.writeUInt32BE((nowMs - this.bootTime!) >>> 0, 4);
+      // sysUptime counted to the whole second in unix_secs: a collector computes boot = unix_secs*1000 - sysUptime,
+      // so this keeps FIRST/LAST_SWITCHED exact to the millisecond instead of off by nowMs % 1000.
+      head.writeUInt32BE((Math.floor(nowMs / 1000) * 1000 - this.bootTime!) >>> 0, 4);
       head.writeUInt32BE(Math.floor(nowMs / 1000) >>> 0, 8);
       head.writeUInt32BE(this.messages >>> 0, 12); // v9 sequence counts packets
       head.writeUInt32BE(this.domain, 16);

@@ -9,7 +9,7 @@ import { writeScenarioFile, type ScenarioName, type Truth } from '../../src/gen/
 export { startNfcapd } from '../../src/gen/nfcapd.js';
 
 /** Bump when scenario generation changes, so caches are rebuilt. */
-const GEN_VERSION = 3;
+const GEN_VERSION = 4;
 
 /** A closed nfcapd file for a scenario, with its truth. The window starts 2026-11-22 14:05 UTC. */
 export async function makeScenarioFile(scenario: ScenarioName, opts: { seed?: number; scale?: number; protocol?: 'ipfix' | 'v9' } = {}): Promise<{ file: string; truth: Truth }> {
