@@ -90,23 +90,26 @@ describe('nocflow demo', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-demo-tui-'));
     const sock = path.join(dir, 'engine.sock');
     const session = `nocflow-demo-${process.pid}`;
+    // A private tmux server whose environment has no CI variable: ink draws only a last frame when it sees CI set.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION'));
+    const tmux = (args: string[], opts: { reject?: boolean } = {}) => execa('tmux', ['-L', session, ...args], { env, extendEnv: false, ...opts });
     const shellLine = `node ${BIN} demo --dir ${dir} 2>${path.join(dir, 'demo.err')}; echo exited-$? > ${path.join(dir, 'done')}; sleep 30`;
-    await execa('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '30', shellLine]);
+    await tmux(['new-session', '-d', '-s', session, '-x', '100', '-y', '30', shellLine]);
     try {
       await waitFor(() => isAlive(sock), 30_000, 'demo engine socket');
-      const { stdout } = await execa('tmux', ['list-panes', '-t', session, '-F', '#{pane_pid}']);
+      const { stdout } = await tmux(['list-panes', '-t', session, '-F', '#{pane_pid}']);
       const demoPid = (await descendants(Number(stdout.trim()))).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('demo'))!;
       const kids = await descendants(demoPid);
       expect(kids.length).toBeGreaterThanOrEqual(3);
       // Wait until the TUI has drawn (it owns the screen), then quit with q.
-      await waitFor(async () => (await execa('tmux', ['capture-pane', '-p', '-t', session])).stdout.trim().length > 0, 30_000, 'TUI frame');
+      await waitFor(async () => (await tmux(['capture-pane', '-p', '-t', session])).stdout.trim().length > 0, 30_000, 'TUI frame');
       await new Promise((r) => setTimeout(r, 1000));
-      await execa('tmux', ['send-keys', '-t', session, 'q']);
+      await tmux(['send-keys', '-t', session, 'q']);
       await waitFor(() => fs.existsSync(path.join(dir, 'done')), 30_000, 'demo exit after q');
       for (const k of [demoPid, ...kids]) expect(alive(k), `process ${k} still running`).toBe(false);
       expect(fs.existsSync(sock)).toBe(false);
     } finally {
-      await execa('tmux', ['kill-session', '-t', session], { reject: false });
+      await tmux(['kill-server'], { reject: false });
     }
   }, 120_000);
 });

@@ -18,7 +18,12 @@ const has = (cmd: string) => ['/usr/bin', '/usr/local/bin', '/bin'].some((d) => 
 const ready = has('tmux') && has('nfcapd') && has('nfdump') && fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'));
 
 const server = `nocflow-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execa('tmux', ['-L', server, ...args], { reject: false });
+/**
+ * The tmux server's environment without CI: ink draws nothing but the last frame when it sees CI set (is-in-ci), and
+ * CI runs this suite with CI=true. An operator's terminal has no CI variable.
+ */
+const TERM_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION'));
+const tmux = (...args: string[]) => execa('tmux', ['-L', server, ...args], { reject: false, env: TERM_ENV, extendEnv: false });
 const screen = async () => String((await tmux('capture-pane', '-p', '-t', 'tui')).stdout);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One key per send-keys call, with time for ink to draw. */
