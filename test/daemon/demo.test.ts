@@ -99,7 +99,9 @@ describe('nocflow demo', () => {
       await waitFor(() => isAlive(sock), 30_000, 'demo engine socket');
       const { stdout } = await tmux(['list-panes', '-t', session, '-F', '#{pane_pid}']);
       const demoPid = (await descendants(Number(stdout.trim()))).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('demo'))!;
-      const kids = await descendants(demoPid);
+      // nfcapd, the engine and the endless generator (it starts after the first burst has been sent).
+      let kids: number[] = [];
+      await waitFor(async () => (kids = await descendants(demoPid)).length >= 3, 30_000, 'demo children');
       expect(kids.length).toBeGreaterThanOrEqual(3);
       // Wait until the TUI has drawn (it owns the screen), then quit with q.
       await waitFor(async () => (await tmux(['capture-pane', '-p', '-t', session])).stdout.trim().length > 0, 30_000, 'TUI frame');
