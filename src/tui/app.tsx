@@ -21,6 +21,17 @@ import { parseInvestigateArgs } from '../views/investigate.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Write anomalies (without screen-only fields) to a new JSON file in $NOCFLOW_EXPORT_DIR or the working directory. */
+export function exportAnomalies(rows: ViewAnomaly[], timeSlot: number | undefined): string {
+  const dir = process.env.NOCFLOW_EXPORT_DIR ?? process.cwd();
+  const file = path.join(dir, `nocflow-export-${timeSlot ?? 'window'}-${Date.now()}.json`);
+  const docs = rows.map(({ history: _h, verdict: _v, ...a }) => a);
+  fs.writeFileSync(file, `${JSON.stringify({ timeSlot, anomalies: docs }, null, 2)}\n`, { mode: 0o640, flag: 'wx' });
+  return file;
+}
 
 export type { Backend };
 
@@ -325,6 +336,16 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         return a ? investigate(a.ip) : undefined;
       }
       case 'mark': return dispatch({ t: 'toggleMark' });
+      case 'export': {
+        const rows = actionTargets(cur);
+        if (rows.length === 0) return undefined;
+        try {
+          const file = exportAnomalies(rows, cur.window?.window.timeSlot);
+          return dispatch({ t: 'flash', text: T(cur.lang, `${rows.length} anomaly(ies) exported to ${file}`, `已匯出 ${rows.length} 筆異常到 ${file}`) });
+        } catch (e) {
+          return dispatch({ t: 'flash', text: (e as Error).message, error: true });
+        }
+      }
       case 'sort': return dispatch({ t: 'cycleSort' });
       case 'pause': return dispatch({ t: 'togglePause' });
       case 'hide-fp': return dispatch({ t: 'toggleHideFp' });

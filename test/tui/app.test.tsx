@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import React from 'react';
 import { render } from 'ink-testing-library';
@@ -147,7 +150,7 @@ describe('TUI screens (ink-testing-library)', () => {
     await tick();
     expect(r.lastFrame()).toContain(`1-18 of ${ACTIONS.length}`);
     expect(r.lastFrame()).not.toContain('quit');
-    for (let i = 0; i < 5; i++) { r.stdin.write('j'); await tick(5); }
+    for (let i = 0; i < 8; i++) { r.stdin.write('j'); await tick(5); }
     await tick();
     expect(r.lastFrame()).toContain('quit');
     r.unmount();
@@ -194,6 +197,29 @@ describe('TUI screens (ink-testing-library)', () => {
     expect(frame).toContain('198.51.100.99');
     expect(frame).toContain('TCP/2375');
     expect(frame).toContain('ARP/MAC lookups are not available: the engine has no devices.where handler');
+    r.unmount();
+  });
+
+  it('e exports the marked anomalies to a JSON file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-export-'));
+    process.env.NOCFLOW_EXPORT_DIR = dir;
+    const { backend } = fakeBackend(window(5));
+    const r = render(<App backend={backend} lang="en" size={{ w: 100, h: 24 }} />);
+    await tick();
+    r.stdin.write(' ');
+    await tick();
+    r.stdin.write(' ');
+    await tick();
+    r.stdin.write('e');
+    await tick();
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'));
+    expect(doc.timeSlot).toBe(5984521);
+    expect(doc.anomalies.map((a: { ip: string }) => a.ip)).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(doc.anomalies[0]).not.toHaveProperty('history');
+    expect(r.lastFrame()).toContain('2 anomaly(ies) exported to');
+    delete process.env.NOCFLOW_EXPORT_DIR;
     r.unmount();
   });
 
