@@ -80,7 +80,7 @@ describe.runIf(ready)('the TUI in tmux over `nocflow demo`', () => {
       // Help, generated from the key table.
       await keys('Escape', '?');
       s = await waitFor((x) => x.includes('move down'), 5000);
-      expect(s).toContain('block with FlowSpec');
+      expect(s).toContain('export the marked');
       // At 80x24 the help scrolls: its last keys come into view with j.
       await keys('j', 'j', 'j', 'j', 'j', 'j', 'j', 'j', 'j', 'j');
       s = await waitFor((x) => x.includes('this help'), 5000);
