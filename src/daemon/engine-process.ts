@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NocflowConfig } from '../config/schema.js';
 import { createNfdumpSource } from '../engine/nfdump-source.js';
-import { createEngineRunner, type EngineEvent, type EngineRunner } from '../engine/runner.js';
+import { createEngineRunner, type EngineEvent, type EngineRunner, type RunnerDeps } from '../engine/runner.js';
 import type { WindowSink } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
@@ -73,6 +73,8 @@ export interface EngineProcessDeps {
   flowQuery?: { investigate(target: string, range: { from: number; to: number }, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary> };
   /** Where windows go besides SQLite (the Elasticsearch sink), handed to the runner. */
   sinks?: WindowSink[];
+  /** ARP-confirmed unused addresses per window (the devices area), handed to the runner. */
+  arpUnused?: RunnerDeps['arpUnused'];
 }
 
 /** Create the engine (inert until start). */
@@ -221,7 +223,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         fs.mkdirSync(nfcapdDir, { recursive: true });
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
-        runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks: deps.sinks });
+        runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks: deps.sinks, arpUnused: deps.arpUnused });
         server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
       } catch (err) {
         runner = undefined; // never started

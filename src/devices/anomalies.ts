@@ -1,12 +1,12 @@
 /**
  * ARP/MAC anomalies as pure predicates that say why they fired:
- * - senders probing unused addresses (an IP the gateway cannot resolve, yet outside hosts send to it);
+ * - unused addresses (an IP the gateway cannot resolve): the engine names their outside senders as `unused-probe`
+ *   attackers (src/engine/analyze.ts, arpUnusedPass);
  * - a MAC holding several IPs over time (possible spoofing), unless allow-listed as mobile or router;
  * - an IP moving between MACs, or its MAC between ports of one switch.
  */
 import type { AllowedMac } from '../config/sections/devices.js';
-import type { FlowBatch } from '../engine/types.js';
-import { v4ToNumber, v4ToString } from '../util/ip.js';
+import { compareIp } from '../util/ip.js';
 import { normalizeMac, ZERO_MAC } from './mac.js';
 
 /** What the probe check needs to know of an IP: the seeds' merged-by-IP document satisfies it. */
@@ -14,16 +14,6 @@ export interface IpState {
   ip: string;
   typeList: string[];
   macList: string[];
-}
-
-/** An outside host that sent traffic to unused addresses. */
-export interface ProbeSuspect {
-  ip: string;
-  role: 'attacker';
-  reason: string;
-  /** The unused addresses it sent to, sorted. */
-  targets: string[];
-  flows: number;
 }
 
 const UNUSED_STATES = new Set(['incomplete', 'deleted']);
@@ -35,31 +25,20 @@ export function isUnusedAddress(s: IpState): boolean {
   return onlyUnusedStates || onlyZeroMac;
 }
 
-/** The senders of `inboundPairs` that reached unused addresses, most targets first. */
-export function unusedAddressProbers(
-  ipStates: Iterable<IpState>,
-  inboundPairs: Iterable<{ src: string; dst: string; flows: number }>,
-  opts: { minTargets?: number } = {},
-): ProbeSuspect[] {
-  const minTargets = opts.minTargets ?? 1;
-  const unused = new Set<string>();
-  for (const s of ipStates) if (isUnusedAddress(s)) unused.add(s.ip);
-  const bySrc = new Map<string, { targets: Set<string>; flows: number }>();
-  for (const p of inboundPairs) {
-    if (!unused.has(p.dst) || unused.has(p.src)) continue;
-    let r = bySrc.get(p.src);
-    if (!r) bySrc.set(p.src, (r = { targets: new Set(), flows: 0 }));
-    r.targets.add(p.dst);
-    r.flows += p.flows;
+/**
+ * The unused addresses of one or more device slots taken together: an IP counts only when every state and MAC the
+ * slots hold for it says unused, so an address resolved in any of them is in use.
+ */
+export function unusedAddressesOf(slots: Iterable<IpState>[]): string[] {
+  const by = new Map<string, IpState>();
+  for (const states of slots) {
+    for (const s of states) {
+      const cur = by.get(s.ip);
+      if (cur) by.set(s.ip, { ip: s.ip, typeList: [...cur.typeList, ...s.typeList], macList: [...cur.macList, ...s.macList] });
+      else by.set(s.ip, s);
+    }
   }
-  const out: ProbeSuspect[] = [];
-  for (const [ip, r] of bySrc) {
-    if (r.targets.size < minTargets) continue;
-    const targets = [...r.targets].sort();
-    const shown = targets.slice(0, 5).join(', ') + (targets.length > 5 ? `, … (${targets.length - 5} more)` : '');
-    out.push({ ip, role: 'attacker', targets, flows: r.flows, reason: `sent ${r.flows} flows to ${targets.length} unused address${targets.length === 1 ? '' : 'es'} (ARP only Incomplete/Deleted or MAC 00:00:00:00:00:00): ${shown}` });
-  }
-  return out.sort((a, b) => b.targets.length - a.targets.length || b.flows - a.flows || (a.ip < b.ip ? -1 : 1));
+  return [...by.values()].filter(isUnusedAddress).map((s) => s.ip).sort(compareIp);
 }
 
 /** One history row as the anomaly checks read it (the store's `device_sightings`). */
@@ -169,42 +148,4 @@ export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): I
     }
   }
   return out;
-}
-
-/**
- * Accumulates (src → dst) flow counts for flows whose destination is one of `targets` (e.g. the unused addresses),
- * batch by batch, so the unused-address check never needs every pair of a window. Pure.
- */
-export class PairsToTargets {
-  private readonly v4 = new Set<number>();
-  private readonly v6 = new Set<string>();
-  private readonly counts = new Map<string, number>();
-
-  constructor(targets: Iterable<string>) {
-    for (const t of targets) {
-      const n = v4ToNumber(t);
-      if (Number.isNaN(n)) this.v6.add(t);
-      else this.v4.add(n);
-    }
-  }
-
-  /** Count the batch's flows that reach a target. */
-  add(b: FlowBatch): void {
-    if (this.v4.size === 0 && this.v6.size === 0) return;
-    for (let i = 0; i < b.size; i++) {
-      let key: string | undefined;
-      if (b.family[i] === 4) {
-        if (this.v4.has(b.dstV4[i])) key = `${v4ToString(b.srcV4[i])} ${v4ToString(b.dstV4[i])}`;
-      } else if (b.dst6[i] !== undefined && this.v6.has(b.dst6[i]!)) key = `${b.src6[i]} ${b.dst6[i]}`;
-      if (key !== undefined) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    }
-  }
-
-  /** The pairs counted so far. */
-  pairs(): { src: string; dst: string; flows: number }[] {
-    return [...this.counts].map(([k, flows]) => {
-      const sp = k.indexOf(' ');
-      return { src: k.slice(0, sp), dst: k.slice(sp + 1), flows };
-    });
-  }
 }

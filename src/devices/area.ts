@@ -10,17 +10,14 @@ import { createDeviceCollector, type CollectionRun, type DeviceCollector } from 
 import { devicesHandlers } from './handlers.js';
 import type { DeviceDocSink } from './merge.js';
 import { DeviceStore } from './store.js';
-import type { WindowSink } from '../engine/sink.js';
-import type { WindowResult } from '../engine/types.js';
-import type { ProbeSuspect } from './anomalies.js';
-import { createUnusedProbeSink } from './probe-sink.js';
+import type { Prober } from './handlers.js';
 
 /** What the engine passes in. */
 export interface DevicesAreaDeps {
   /** Receivers of each slot's merged documents (the Elasticsearch writer). */
   sinks?: DeviceDocSink[];
-  /** Inbound (outside → inside) pairs of a slot, for the unused-address check in devices.anomalies. */
-  inboundPairs?: (timeSlot: number) => Iterable<{ src: string; dst: string; flows: number }>;
+  /** The engine's ARP-confirmed probers of a window, for devices.anomalies. */
+  probersAt?: (timeSlot?: number) => { timeSlot: number; probers: Prober[] } | undefined;
   onRun?: (run: CollectionRun) => void;
   onError?: (err: Error) => void;
   knownHostsFile?: string;
@@ -31,8 +28,11 @@ export interface DevicesArea {
   store: DeviceStore;
   collector: DeviceCollector;
   handlers: HandlerTable;
-  /** A WindowSink naming each window's unused-address probers (add it to the engine's sinks). */
-  unusedProbeSink(onSuspects: (suspects: ProbeSuspect[], result: WindowResult) => void): WindowSink;
+  /**
+   * The unused addresses for a flow window (the engine's runner asks before analysing each file): see
+   * DeviceStore.unusedAddressesFor. Undefined when no devices are configured or nothing was collected near it.
+   */
+  unusedAddresses(timeSlot: number): { addresses: string[]; slots: number[] } | undefined;
   start(): void;
   /** Stops scheduling; resolves once a run in progress is saved. */
   stop(): Promise<void>;
@@ -57,12 +57,16 @@ export function createDevicesArea(config: DevicesConfig, db: Db | (() => Db), de
     deps.onRun?.(run);
   };
   const collector = createDeviceCollector(config, { store, ...deps, onRun });
-  const handlers = devicesHandlers({ config, store, collector, ...(deps.inboundPairs ? { inboundPairs: deps.inboundPairs } : {}) });
+  const handlers = devicesHandlers({ config, store, collector, ...(deps.probersAt ? { probersAt: deps.probersAt } : {}) });
   return {
     store,
     collector,
     handlers,
-    unusedProbeSink: (onSuspects) => createUnusedProbeSink(store, onSuspects),
+    unusedAddresses(timeSlot) {
+      if (config.list.length === 0) return undefined;
+      const u = store.unusedAddressesFor(timeSlot);
+      return u.slots.length > 0 ? u : undefined;
+    },
     start() {
       if (config.schedule && config.list.length > 0) collector.start();
     },

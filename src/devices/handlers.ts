@@ -1,7 +1,8 @@
 /** The engine-socket handlers of the devices area: devices.collect, devices.where, devices.anomalies, devices.status. */
 import type { DevicesConfig } from '../config/sections/devices.js';
+import type { WindowResult } from '../engine/types.js';
 import { RpcError, type HandlerTable } from '../daemon/protocol.js';
-import { isUnusedAddress, ipMoves, macsWithSeveralIps, unusedAddressProbers } from './anomalies.js';
+import { ipMoves, macsWithSeveralIps } from './anomalies.js';
 import type { CollectionRun, DeviceCollector } from './collector.js';
 import type { DeviceStore } from './store.js';
 import { whereLookup, WhereQueryError } from './where.js';
@@ -12,8 +13,31 @@ export interface DevicesHandlerDeps {
   store: DeviceStore;
   /** The running collector; without it devices.collect answers UNAVAILABLE. */
   collector?: DeviceCollector;
-  /** Inbound (outside → inside) pairs of a slot, from the engine, for the unused-address check. */
-  inboundPairs?: (timeSlot: number) => Iterable<{ src: string; dst: string; flows: number }>;
+  /**
+   * The engine's ARP-confirmed probers of a flow window (its `unused-probe` evidence), for the window at or before
+   * `timeSlot` (default: the newest window).
+   */
+  probersAt?: (timeSlot?: number) => { timeSlot: number; probers: Prober[] } | undefined;
+}
+
+/** A sender the engine named for reaching unused addresses. */
+export interface Prober {
+  ip: string;
+  role: 'attacker';
+  type: string;
+  targets: string[];
+  total: number;
+  flows: number;
+  reason: string;
+}
+
+/** The ARP-confirmed probers of a window: its attackers that carry `unusedProbe` evidence. Pure. */
+export function probersOfWindow(w: WindowResult): Prober[] {
+  return w.anomalies.flatMap((a) =>
+    a.unusedProbe && a.role === 'attacker'
+      ? [{ ip: a.ip, role: 'attacker' as const, type: a.type, targets: a.unusedProbe.targets, total: a.unusedProbe.total, flows: a.unusedProbe.flows, reason: a.unusedProbe.reason }]
+      : [],
+  );
 }
 
 /** A run summarized for the socket and the CLI (no table bodies). */
@@ -53,7 +77,7 @@ export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
       const q = [p.query, p.ip, p.mac].find((v): v is string => typeof v === 'string');
       if (q === undefined) throw new RpcError('BAD_REQUEST', 'devices.where needs {query} (or {ip} / {mac})');
       try {
-        return whereLookup(deps.store, q, { history: p.history === true });
+        return whereLookup(deps.store, q, { history: p.history === true, allowMacs: deps.config.allowMacs });
       } catch (err) {
         if (err instanceof WhereQueryError) throw new RpcError('BAD_REQUEST', err.message);
         throw err;
@@ -62,14 +86,15 @@ export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
     'devices.anomalies': async (params) => {
       const p = obj(params);
       const sinceMs = typeof p.sinceMs === 'number' ? p.sinceMs : 0;
-      const slot = typeof p.timeSlot === 'number' ? p.timeSlot : deps.store.latestSlot();
+      const slot = typeof p.timeSlot === 'number' ? p.timeSlot : undefined;
       const history = deps.store.history(sinceMs);
-      const states = deps.store.ipStates(slot);
-      const pairs = Array.isArray(p.inboundPairs) ? (p.inboundPairs as { src: string; dst: string; flows: number }[]) : slot !== undefined && deps.inboundPairs ? deps.inboundPairs(slot) : [];
+      const deviceSlot = slot ?? deps.store.latestSlot();
+      const window = deps.probersAt?.(slot);
       return {
-        timeSlot: slot ?? null,
-        unusedAddresses: states.filter(isUnusedAddress).map((s) => s.ip),
-        probers: unusedAddressProbers(states, pairs),
+        timeSlot: deviceSlot ?? null,
+        unusedAddresses: deviceSlot === undefined ? [] : deps.store.unusedAddressesFor(deviceSlot).addresses,
+        probersWindow: window?.timeSlot ?? null,
+        probers: window?.probers ?? [],
         macsWithSeveralIps: macsWithSeveralIps(history, deps.config.allowMacs),
         ipMoves: ipMoves(history, deps.config.allowMacs),
       };

@@ -4,7 +4,7 @@
  * that `where` and the history anomalies read.
  */
 import type { Db } from '../store/db.js';
-import type { HistoryRow, IpState } from './anomalies.js';
+import { unusedAddressesOf, type HistoryRow, type IpState } from './anomalies.js';
 import type { CollectionRun, RunRecorder } from './collector.js';
 import { mergeSlot, sightingsOf, type DeviceTables, type MergedSlot } from './merge.js';
 
@@ -113,6 +113,19 @@ export class DeviceStore implements RunRecorder {
   /** The IP states of a slot (default: the newest), for the unused-address check. */
   ipStates(timeSlot = this.latestSlot()): IpState[] {
     return timeSlot === undefined ? [] : this.mergedAt(timeSlot).byIp;
+  }
+
+  /**
+   * The unused addresses for the flow window of `timeSlot`: from the collections at the window's start and end
+   * (slots `timeSlot` and `timeSlot + 1`, taken together, so an address resolved in either is in use); when neither
+   * was collected, from the newest of the two before (`timeSlot - 2 .. - 1`); none beyond that (stale tables would
+   * name addresses that are in use now).
+   */
+  unusedAddressesFor(timeSlot: number): { addresses: string[]; slots: number[] } {
+    const have = (this.db.prepare('SELECT DISTINCT time_slot AS s FROM device_tables WHERE time_slot BETWEEN ? AND ? ORDER BY s').all(timeSlot - 2, timeSlot + 1) as { s: number }[]).map((r) => r.s);
+    const around = have.filter((s) => s >= timeSlot);
+    const slots = around.length > 0 ? around : have.slice(-1);
+    return { addresses: unusedAddressesOf(slots.map((s) => this.ipStates(s))), slots };
   }
 
   /** Every sighting last seen at or after `sinceMs` (default: all), for the history anomalies. */

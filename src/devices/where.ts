@@ -1,8 +1,16 @@
 /** `where <ip|mac>`: resolve the query, read the history, and render it (pure formatting). */
+import type { AllowedMac } from '../config/sections/devices.js';
 import { canonicalIp } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
-import { normalizeMac } from './mac.js';
+import { ipMoves, isUnusedAddress, macsWithSeveralIps, type HistoryRow } from './anomalies.js';
+import { normalizeMac, ZERO_MAC } from './mac.js';
 import type { DeviceStore, WhereRow } from './store.js';
+
+/** What the history says is odd about the address: the device anomalies that concern it. */
+export interface WhereFinding {
+  kind: 'unused' | 'mac-several-ips' | 'ip-moved-mac' | 'ip-moved-port';
+  reason: string;
+}
 
 /** The answer of a lookup. */
 export interface WhereAnswer {
@@ -10,6 +18,7 @@ export interface WhereAnswer {
   kind: 'ip' | 'mac';
   history: boolean;
   rows: WhereRow[];
+  findings: WhereFinding[];
 }
 
 /** Error for a query that is neither an IP nor a MAC. */
@@ -33,9 +42,10 @@ export function parseWhereQuery(text: string): { ip: string } | { mac: string } 
 
 /**
  * Look an IP or MAC up. Without `history`: the rows in each device's latest collection, or, when nothing is
- * current, the most recently seen ones. With `history`: every row, newest first.
+ * current, the most recently seen ones. With `history`: every row, newest first. Either way the findings come
+ * from the whole history of the address and of the MACs it had (`allowMacs`: mobile / router MACs not flagged).
  */
-export function whereLookup(store: DeviceStore, text: string, opts: { history?: boolean } = {}): WhereAnswer {
+export function whereLookup(store: DeviceStore, text: string, opts: { history?: boolean; allowMacs?: AllowedMac[] } = {}): WhereAnswer {
   const q = parseWhereQuery(text);
   const all = store.sightings(q);
   let rows = all;
@@ -43,7 +53,36 @@ export function whereLookup(store: DeviceStore, text: string, opts: { history?: 
     rows = all.filter((r) => r.current);
     if (rows.length === 0 && all.length > 0) rows = all.filter((r) => r.lastSeen === all[0].lastSeen);
   }
-  return { query: 'ip' in q ? q.ip : q.mac, kind: 'ip' in q ? 'ip' : 'mac', history: !!opts.history, rows };
+  return { query: 'ip' in q ? q.ip : q.mac, kind: 'ip' in q ? 'ip' : 'mac', history: !!opts.history, rows, findings: findingsOf(store, q, all, opts.allowMacs ?? []) };
+}
+
+const toHistory = (r: WhereRow): HistoryRow => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
+
+/** The device anomalies that concern the queried address, from its rows and the rows of the MACs it had. */
+function findingsOf(store: DeviceStore, q: { ip: string } | { mac: string }, rows: WhereRow[], allow: AllowedMac[]): WhereFinding[] {
+  const out: WhereFinding[] = [];
+  const macs = 'mac' in q ? [q.mac] : [...new Set(rows.filter((r) => r.source === 'arp' && r.mac !== ZERO_MAC).map((r) => r.mac))];
+  const history = new Map<string, HistoryRow>();
+  const add = (r: WhereRow) => history.set(`${r.source}|${r.device}|${r.ip}|${r.mac}|${r.port}|${r.state}|${r.interface}|${r.vlan}`, toHistory(r));
+  rows.forEach(add);
+  // An IP's MACs (did one of them hold other IPs?) and a MAC's IPs (did one of them answer from another MAC?).
+  if ('ip' in q) for (const m of macs) store.sightings({ mac: m }).forEach(add);
+  else for (const ip of new Set(rows.filter((r) => r.source === 'arp').map((r) => r.ip))) store.sightings({ ip }).forEach(add);
+  if ('ip' in q) {
+    const current = rows.filter((r) => r.source === 'arp' && r.current);
+    const latest = current.length > 0 ? current : rows.filter((r) => r.source === 'arp' && r.lastSeen === Math.max(...rows.filter((x) => x.source === 'arp').map((x) => x.lastSeen)));
+    const state = { ip: q.ip, typeList: latest.map((r) => r.state), macList: latest.map((r) => r.mac) };
+    if (latest.length > 0 && isUnusedAddress(state)) {
+      const on = [...new Set(latest.map((r) => `${r.state} on ${r.device}`))].join(', ');
+      out.push({ kind: 'unused', reason: `no device resolves ${q.ip} (${on}): whoever sends to it is probing an unused address` });
+    }
+  }
+  for (const m of macsWithSeveralIps(history.values(), allow)) if (macs.includes(m.mac)) out.push({ kind: 'mac-several-ips', reason: m.reason });
+  for (const mv of ipMoves(history.values(), allow)) {
+    const concerns = 'ip' in q ? mv.ip === q.ip : mv.kind === 'mac' ? mv.trail.includes(q.mac) : mv.reason.includes(`(MAC ${q.mac})`);
+    if (concerns) out.push({ kind: mv.kind === 'mac' ? 'ip-moved-mac' : 'ip-moved-port', reason: mv.reason });
+  }
+  return out;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
@@ -69,5 +108,6 @@ export function formatWhere(a: WhereAnswer): string {
   if (a.rows.length === 0) return `${out[0]}\nnever seen in any collected ARP or MAC table\n`;
   out.push(line(WHERE_COLUMNS.map((c) => c.header)));
   for (const r of a.rows) out.push(line(WHERE_COLUMNS.map((c) => c.render(r))));
+  for (const f of a.findings ?? []) out.push(`! ${stripControl(f.reason)}`);
   return `${out.join('\n')}\n`;
 }

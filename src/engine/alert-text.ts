@@ -56,6 +56,7 @@ const INDICATOR_ZH: Record<string, string> = {
   'distinct ports hit': '被連線Port數',
   'flows received': '收到Flow數',
   'unused inside addresses contacted': '探測未使用內部位址數',
+  'unused addresses contacted (ARP)': '探測未使用位址數（ARP確認）',
   'share of active inside hosts touched': '接觸內部活躍主機比例',
   'packets to inside hosts': '對內封包數',
   'flows to inside hosts': '對內Flow數',
@@ -96,6 +97,14 @@ export function mainFeatures(a: Anomaly, lang: Lang): string[] {
       : `checks in to ${a.beacon.peer}:${a.beacon.port} every ${a.beacon.meanIntervalSeconds.toFixed(1)} s (${a.beacon.flows} times)`);
   }
   return out;
+}
+
+/** The ARP evidence of a probe of unused addresses, in one line. */
+export function unusedProbeLine(u: NonNullable<Anomaly['unusedProbe']>, lang: Lang): string {
+  const shown = u.targets.slice(0, 5).join(' ') + (u.total > 5 ? (lang === 'zh-TW' ? ` 等${u.total}個` : ` … (${u.total} in all)`) : '');
+  return lang === 'zh-TW'
+    ? `＊ARP確認：送出${num(u.flows)}筆Flow至${num(u.total)}個無設備回應的位址（ARP僅Incomplete/Deleted或MAC為0）：${shown}`
+    : `* ARP: ${num(u.flows)} flows to ${num(u.total)} address${u.total === 1 ? '' : 'es'} no device resolves (only Incomplete/Deleted, or MAC 0): ${shown}`;
 }
 
 /** The alert text of one anomaly. `currentSlot` dates the tracking sentence. */
@@ -140,6 +149,7 @@ export function alertText(a: Anomaly, lang: Lang, currentSlot?: number): string 
     const eps = a.entryPoints.slice(0, 5).map((e) => `${e.exporter}#${e.interface}(${pct(e.share)})`).join(' ');
     lines.push(zh ? `＊攻擊入口：${eps}` : `* entry points: ${eps}`);
   }
+  if (a.unusedProbe) lines.push(unusedProbeLine(a.unusedProbe, lang));
   if (a.topPeers?.length) {
     const peers = a.topPeers.slice(0, 5).map((p) => `${p.ip}(${num(p.flows)})`).join(' ');
     lines.push(zh ? `＊主要對象：${peers}` : `* top peers: ${peers}`);

@@ -8,9 +8,9 @@ import { WindowAggregator, type WindowAggregate } from './aggregate.js';
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
 import { PairSet } from './tables.js';
-import type { Anomaly, FlowBatch, Role, WindowResult } from './types.js';
+import type { Anomaly, FlowBatch, Role, UnusedProbe, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
-import { PrefixSet } from '../util/ip.js';
+import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
 
 /** Options of one analysis. */
 export interface AnalyzeOptions {
@@ -29,6 +29,11 @@ export interface AnalyzeOptions {
   timeSlot?: number;
   /** Window length in seconds for volume thresholds (default: the flows' time span, within 30..300). */
   windowSeconds?: number;
+  /**
+   * Addresses the device ARP tables hold as unused around this window (only Incomplete/Deleted, or MAC 0), and the
+   * device slots they came from: their outside senders are named `unused-probe` attackers with the reason.
+   */
+  arpUnused?: { addresses: Iterable<string>; slots: number[] };
   files?: string[];
 }
 
@@ -81,6 +86,9 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     for (const id of campus.externalIds) if (!candOut.has(id)) candOut.add(id);
     for (const id of campus.insideIds) if (!candOut.has(id)) candOut.add(id);
   }
+  // 2b. Senders to ARP-confirmed unused addresses (outside senders only, in campus mode).
+  const arp = opts.arpUnused ? arpUnusedPass(agg, opts.arpUnused.addresses, campus?.inside, t, topN) : undefined;
+  if (arp) for (const id of arp.senders.keys()) if (!candOut.has(id)) candOut.add(id);
 
   // 3. Feature pass over the stored flows, for candidates only.
   const accOut = outIds.map(() => new FeatureAccumulator());
@@ -169,6 +177,8 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
       answeredShare: 0,
       ...base(id),
     };
+    const probe = arp?.senders.get(id);
+    if (probe) view.arpUnused = { targets: probe.targets.length, flows: probe.flows };
     const hits: { hit: RuleHit; role: Role }[] = [];
     if (!isInside) for (const hit of evaluateAll(RULES.filter((r) => r.role === 'attacker'), view, t)) hits.push({ hit, role: 'attacker' });
     if (campus) {
@@ -192,6 +202,9 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     const cvb = campus?.view(id)?.beacon;
     if (best.hit.rule.type === 'cc-beacon' && cvb) {
       anomaly.beacon = { peer: cvb.peer, port: cvb.port, flows: cvb.flows, meanIntervalSeconds: cvb.meanInterval, intervalCv: cvb.intervalCv, bytesPerFlow: cvb.bytesPerFlow };
+    }
+    if (probe && anomaly.role === 'attacker' && hits.some((x) => x.hit.rule.indicators.some((i) => i.over === 'unused-probe.arpTargets'))) {
+      anomaly.unusedProbe = unusedProbeOf(probe.targets.map((d) => ips.text(d)), probe.flows, opts.arpUnused?.slots ?? []);
     }
     anomalies.push(anomaly);
   }
@@ -263,6 +276,81 @@ function spreadOf(sources: Set<number>, ips: WindowAggregate['ips']): number {
     else nets.add(ips.text(s).split(':').slice(0, 2).join(':'));
   }
   return nets.size / Math.min(sources.size, 65536);
+}
+
+/** Senders to ARP-confirmed unused addresses: their distinct targets (ids) and flows to them. */
+interface ArpUnusedState {
+  senders: Map<number, { targets: number[]; flows: number }>;
+}
+
+/**
+ * The seeds' gateway check over the window's flows: who sent to addresses the devices cannot resolve. A sender that
+ * is itself unused, or inside the campus, is not counted; nor is an unused address reached by more than
+ * `unused-probe.arpMaxSources` distinct senders (a flood at a dead address is a victim pattern, not probing).
+ * Keeps the `topN` senders with the most targets that reach `unused-probe.arpTargets`. Undefined when none of the
+ * addresses appears in the window.
+ */
+function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, inside: Uint8Array | undefined, t: Thresholds, topN: number): ArpUnusedState | undefined {
+  const { ips, flows } = agg;
+  const flag = new Uint8Array(ips.size);
+  let any = false;
+  for (const a of addresses) {
+    const c = canonicalIp(a);
+    const id = c === undefined ? -1 : ips.lookup(c);
+    if (id >= 0) {
+      flag[id] = 1;
+      any = true;
+    }
+  }
+  if (!any) return undefined;
+  const CH = 1 << 20;
+  const counts = (fn: (s: number, d: number, c: number, i: number) => void) => {
+    for (let c = 0; c < flows.src.length; c++) {
+      const len = Math.min(CH, flows.size - c * CH);
+      const S = flows.src[c], D = flows.dst[c];
+      for (let i = 0; i < len; i++) {
+        const s = S[i], d = D[i];
+        if (flag[d] === 1 && flag[s] === 0 && (inside === undefined || inside[s] === 0)) fn(s, d, c, i);
+      }
+    }
+  };
+  // Pass 1: distinct senders per unused address.
+  const seen = new PairSet(1 << 12);
+  const sendersOf = new Map<number, number>();
+  counts((s, d) => {
+    if (seen.add(s, d)) sendersOf.set(d, (sendersOf.get(d) ?? 0) + 1);
+  });
+  const maxSources = t['unused-probe.arpMaxSources'];
+  // Pass 2: per sender, its probe targets and flows to them.
+  const per = new Map<number, { targets: number[]; flows: number }>();
+  const distinct = new PairSet(1 << 12);
+  counts((s, d) => {
+    if (sendersOf.get(d)! > maxSources) return;
+    let r = per.get(s);
+    if (!r) per.set(s, (r = { targets: [], flows: 0 }));
+    r.flows++;
+    if (distinct.add(s, d)) r.targets.push(d);
+  });
+  const minTargets = Math.max(1, t['unused-probe.arpTargets']);
+  const kept = [...per.entries()]
+    .filter(([, r]) => r.targets.length >= minTargets)
+    .sort((a, b) => b[1].targets.length - a[1].targets.length || b[1].flows - a[1].flows || a[0] - b[0])
+    .slice(0, topN);
+  return { senders: new Map(kept) };
+}
+
+/** The anomaly's ARP evidence, with its reason in words. */
+export function unusedProbeOf(targets: string[], flows: number, arpSlots: number[]): UnusedProbe {
+  const sorted = [...targets].sort(compareIp);
+  const shown = sorted.slice(0, 5).join(', ') + (sorted.length > 5 ? `, … (${sorted.length - 5} more)` : '');
+  const n = sorted.length;
+  return {
+    targets: sorted.slice(0, 20),
+    total: n,
+    flows,
+    arpSlots: [...arpSlots].sort((a, b) => a - b),
+    reason: `sent ${flows} flow${flows === 1 ? '' : 's'} to ${n} address${n === 1 ? '' : 'es'} no device resolves (ARP only Incomplete/Deleted or MAC 00:00:00:00:00:00): ${shown}`,
+  };
 }
 
 interface CampusState {

@@ -47,6 +47,11 @@ export const DEFAULT_THRESHOLDS = {
   // campus mode
   'unused-probe.targets': 10,
   'unused-probe.targets.super': 1000,
+  // with device ARP tables (any mode): distinct ARP-confirmed unused addresses a sender reached, and the most
+  // distinct senders one unused address may have before it counts as a flood target rather than a probe target
+  'unused-probe.arpTargets': 1,
+  'unused-probe.arpTargets.super': 100,
+  'unused-probe.arpMaxSources': 200,
   'tiny-packets.maxBytesPerPacket': 48,
   'tiny-packets.flows': 20,
   'campus-sweep.share': 0.5,
@@ -101,6 +106,8 @@ export interface HostView {
   scale: number;
   /** Campus mode extras (undefined in backbone mode). */
   campus?: CampusView;
+  /** Sender: ARP-confirmed unused addresses it reached (undefined without device tables). */
+  arpUnused?: { targets: number; flows: number };
 }
 
 export interface CampusView {
@@ -221,6 +228,15 @@ export const RULES: Rule[] = [
     role: 'attacker',
     priority: 80,
     indicators: [{ name: 'bytes both ways', value: (v) => v.bytes + v.reverseBytes, over: 'many-bytes.bytes', super: 'many-bytes.bytes.super', volume: true }],
+  },
+  {
+    // The seeds' gateway check: the device tables hold only Incomplete/Deleted (or MAC 0) for these addresses, yet
+    // this sender sent to them. Ranked after the volume types, so a wide scanner stays a scan and lists this in
+    // alsoMatched; a sender nothing else names is reported as this.
+    type: 'unused-probe',
+    role: 'attacker',
+    priority: 95,
+    indicators: [{ name: 'unused addresses contacted (ARP)', value: (v) => v.arpUnused?.targets ?? 0, over: 'unused-probe.arpTargets', super: 'unused-probe.arpTargets.super' }],
   },
   {
     type: 'undefined',

@@ -33,6 +33,11 @@ export interface RunnerDeps {
   now?: () => number;
   /** A log line sink (file errors and skips, naming the file and why); default: none. */
   log?: (line: string) => void;
+  /**
+   * The ARP-confirmed unused addresses for a window (the devices area); their outside senders become
+   * `unused-probe` attackers. A failure here is logged and the window is analysed without them.
+   */
+  arpUnused?: (timeSlot: number) => { addresses: string[]; slots: number[] } | undefined;
 }
 
 /** A running engine loop. */
@@ -103,6 +108,13 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       emit({ kind: 'file-skipped', file, reason: 'removed before it was read' });
       return;
     }
+    const timeSlot = timeSlotOf(Math.floor(fileTime / 1000));
+    let arpUnused: { addresses: string[]; slots: number[] } | undefined;
+    try {
+      arpUnused = deps.arpUnused?.(timeSlot);
+    } catch (err) {
+      log(`device tables unavailable for ${file}: ${(err as Error).message}`);
+    }
     let result: WindowResult;
     try {
       result = await analyzeBatches(deps.source.read([file]), {
@@ -112,8 +124,9 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
         knownServers: config.knownServers,
         thresholds: config.thresholds,
         peerCap: config.peerCap,
-        timeSlot: timeSlotOf(Math.floor(fileTime / 1000)),
+        timeSlot,
         files: [file],
+        ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
       });
     } catch (err) {
       // Reading or analysing this one file failed: record, report, skip; the next file is processed.

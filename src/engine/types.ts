@@ -205,8 +205,24 @@ export interface Anomaly {
   beacon?: { peer: string; port: number; flows: number; meanIntervalSeconds: number; intervalCv: number; bytesPerFlow: number };
   /** Other types this IP also matched in the same role (lower priority). */
   alsoMatched?: AnomalyType[];
+  /**
+   * ARP-confirmed probing: the addresses this sender reached that no device resolves (only Incomplete/Deleted ARP
+   * states or the all-zero MAC in the device tables of `arpSlots`), with the reason in words.
+   */
+  unusedProbe?: UnusedProbe;
   /** Short free-form notes for the alert text. */
   notes?: string[];
+}
+
+/** What the device tables say about a sender's targets (see Anomaly.unusedProbe). */
+export interface UnusedProbe {
+  /** The unused addresses reached, sorted; at most 20 (see `total`). */
+  targets: string[];
+  total: number;
+  flows: number;
+  /** The device-table TimeSlots the unused addresses came from. */
+  arpSlots: number[];
+  reason: string;
 }
 
 export interface WindowInfo {

@@ -5,7 +5,7 @@
 import type { Msg } from './state.js';
 import type { ViewAnomaly } from './state.js';
 import { toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
-import { toDeviceRows } from '../views/investigate.js';
+import { toDeviceFindings, toDeviceRows } from '../views/investigate.js';
 import { capabilityMissing, type Capabilities } from '../views/keymap.js';
 import type { Lang } from '../i18n/labels.js';
 import { prefixContains, parsePrefix } from '../util/ip.js';
@@ -72,14 +72,19 @@ export async function loadBlocks(backend: Backend, dispatch: Dispatch, caps: Cap
 
 /** The investigate screen's side sections: ARP/MAC (devices.where) and the blocks covering the target. */
 export async function loadInvestigateSections(backend: Backend, dispatch: Dispatch, target: string, caps: Capabilities, lang: Lang): Promise<void> {
-  const noDevices = caps.devices === false ? capabilityMissing('devices', caps, lang) : undefined;
+  const noDevices = caps.devices === false
+    ? capabilityMissing('devices', caps, lang)
+    : !isSingleAddress(target)
+      ? T(lang, 'ARP/MAC lookups take one address; investigate an IP for them', 'ARP/MAC 查詢需單一位址；請調查單一 IP')
+      : undefined;
   const noBlocks = caps.flowspec === false ? capabilityMissing('flowspec', caps, lang) : undefined;
   dispatch({ t: 'investigate', inv: { target, devices: noDevices ? { unavailable: noDevices } : {}, blocks: noBlocks ? { unavailable: noBlocks } : {} } });
   const jobs: Promise<void>[] = [];
   if (!noDevices) {
     jobs.push(
-      backend.call('devices.where', { ip: target }).then(
-        (a) => dispatch({ t: 'investigate', inv: { target, devices: { rows: toDeviceRows(a) } } }),
+      // Every binding, current and past (newest first), with the findings the history supports.
+      backend.call('devices.where', { ip: target, history: true }).then(
+        (a) => dispatch({ t: 'investigate', inv: { target, devices: { rows: toDeviceRows(a), findings: toDeviceFindings(a) } } }),
         (e) => dispatch({ t: 'investigate', inv: { target, devices: codeOf(e) === 'NO_METHOD' ? { unavailable: capabilityMissing('devices', { devices: false }, lang) } : { error: messageOf(e) } } }),
       ),
     );
@@ -93,6 +98,16 @@ export async function loadInvestigateSections(backend: Backend, dispatch: Dispat
     );
   }
   await Promise.all(jobs);
+}
+
+/** True for an IP, or a /32 (/128) prefix naming one. Pure. */
+export function isSingleAddress(target: string): boolean {
+  try {
+    const p = parsePrefix(target, { loose: true });
+    return (p.family === 4 && p.length === 32) || (p.family === 6 && p.length === 128);
+  } catch {
+    return false;
+  }
 }
 
 /** The rules whose text names an address inside `target` (or the target itself). Pure. */

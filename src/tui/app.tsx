@@ -17,7 +17,7 @@ import { DetailScreen } from '../views/detail.js';
 import { columns, topRow, TopList } from '../views/top.js';
 import { Sparkline } from '../views/charts.js';
 import { theme } from '../views/theme.js';
-import { parseInvestigateArgs } from '../views/investigate.js';
+import { deviceRowText, parseInvestigateArgs } from '../views/investigate.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -114,7 +114,10 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         </Box>
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
-      <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={(d) => `${d.device}  ${d.mac}  ${d.port}${d.vlan ? ` vlan ${d.vlan}` : ''}  ${d.seen}`} />
+      {(inv.devices?.findings ?? []).map((f, i) => (
+        <Text key={`f${i}`} color={color('yellow')}>{fit(`! ${f}`, width)}</Text>
+      ))}
+      <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
       <Text bold>{T(s.lang, 'Blocks covering it', '相關封鎖規則')}</Text>
       <Section lang={s.lang} width={width} sec={inv.blocks} empty={T(s.lang, '(no FlowSpec rule covers this address)', '（沒有 FlowSpec 規則涵蓋此位址）')} render={(b) => `${b.rule}  ${b.who}  ${b.why}`} />
     </Box>

@@ -28,7 +28,7 @@ export interface InvestigateState {
   error?: string;
   running: boolean;
   /** ARP/MAC answers (devices.where): rows, or why there are none. */
-  devices?: { rows?: DeviceRow[]; unavailable?: string; error?: string };
+  devices?: { rows?: DeviceRow[]; findings?: string[]; unavailable?: string; error?: string };
   /** FlowSpec rules that cover the target (block.list). */
   blocks?: { rows?: BlockRow[]; unavailable?: string; error?: string };
 }

@@ -171,3 +171,13 @@ export class PrefixSet {
     return this.match(ip) !== undefined;
   }
 }
+
+/** Numeric order for IPv4 text, text order otherwise. */
+export function compareIp(a: string, b: string): number {
+  const pa = a.split('.'), pb = b.split('.');
+  if (pa.length === 4 && pb.length === 4) {
+    for (let i = 0; i < 4; i++) if (+pa[i] !== +pb[i]) return +pa[i] - +pb[i];
+    return 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -4,13 +4,19 @@
  */
 import { stripControl } from '../util/sanitize.js';
 
-/** Where an IP was seen on the NOC's devices (ARP/MAC tables). */
+/** Where an IP was seen on the NOC's devices (ARP/MAC tables): one binding, current or past. */
 export interface DeviceRow {
   device: string;
   mac: string;
+  /** The L3 interface and the physical port, as far as known ("Vlan10 Gi1/0/3"). */
   port: string;
   vlan: string;
-  seen: string;
+  state: string;
+  /** "11-23 09:00" (UTC), or "" when unknown. */
+  first: string;
+  last: string;
+  /** In the device's latest collection. */
+  current: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -20,21 +26,41 @@ const pick = (o: Obj, ...names: string[]): unknown => {
   for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
   return undefined;
 };
+const when = (x: unknown): string =>
+  typeof x === 'number' ? new Date(x < 1e12 ? x * 1000 : x).toISOString().slice(5, 16).replace('T', ' ') : str(x);
 
-/** Rows from a devices.where answer (an array, or an object holding `entries`/`rows`/`matches`). */
+/** Rows from a devices.where answer (an array, or an object holding `rows`/`entries`/`matches`), current first. */
 export function toDeviceRows(answer: unknown): DeviceRow[] {
-  const list = Array.isArray(answer) ? answer : isObj(answer) ? pick(answer, 'entries', 'rows', 'matches', 'results', 'where') : [];
+  const list = Array.isArray(answer) ? answer : isObj(answer) ? pick(answer, 'rows', 'entries', 'matches', 'results', 'where') : [];
   if (!Array.isArray(list)) return [];
-  return list.filter(isObj).map((o) => {
-    const seen = pick(o, 'seenAt', 'lastSeen', 'at', 'collectedAt', 'time');
+  const rows = list.filter(isObj).map((o) => {
+    const iface = str(pick(o, 'interface', 'ifName', 'iface'));
+    const phys = str(pick(o, 'port'));
     return {
       device: str(pick(o, 'device', 'deviceName', 'host', 'switch', 'router')),
       mac: str(pick(o, 'mac', 'macAddress')),
-      port: str(pick(o, 'port', 'interface', 'ifName', 'iface')),
+      port: [...new Set([iface, phys].filter(Boolean))].join(' '),
       vlan: str(pick(o, 'vlan', 'vlanId')),
-      seen: typeof seen === 'number' ? new Date(seen < 1e12 ? seen * 1000 : seen).toISOString().slice(0, 16).replace('T', ' ') : str(seen),
+      state: str(pick(o, 'state', 'type')),
+      first: when(pick(o, 'firstSeen')),
+      last: when(pick(o, 'lastSeen', 'seenAt', 'at', 'collectedAt', 'time')),
+      current: o.current === true,
     };
   });
+  return [...rows.filter((r) => r.current), ...rows.filter((r) => !r.current)];
+}
+
+/** The findings of a devices.where answer (unused address, moved, a MAC with several IPs), as text. */
+export function toDeviceFindings(answer: unknown): string[] {
+  const list = isObj(answer) ? answer.findings : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.filter(isObj).map((f) => str(f.reason)).filter(Boolean);
+}
+
+/** One ARP/MAC binding in a line: "● mac device port vlan N state first→last" (● = in the latest collection). */
+export function deviceRowText(d: DeviceRow): string {
+  const span = d.first && d.first !== d.last ? `${d.first}→${d.last.slice(d.first.slice(0, 5) === d.last.slice(0, 5) ? 6 : 0)}` : d.last;
+  return `${d.current ? '●' : '·'} ${d.mac}  ${d.device}  ${d.port || '-'}${d.vlan ? ` vlan ${d.vlan}` : ''}  ${d.state}  ${span}`;
 }
 
 /** `:investigate` arguments: a target and an optional range ("30m", "2h", "1d"); minutes, default 60. */

@@ -4,10 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeSlot, sightingsOf, type DeviceTables } from '../../src/devices/merge.js';
 import { parseIosArp, parseIosXrArp, parseNxosMac } from '../../src/devices/parsers.js';
-import { ipMoves, isUnusedAddress, macsWithSeveralIps, unusedAddressProbers, type HistoryRow } from '../../src/devices/anomalies.js';
+import { ipMoves, isUnusedAddress, macsWithSeveralIps, unusedAddressesOf, type HistoryRow } from '../../src/devices/anomalies.js';
 import { ZERO_MAC } from '../../src/devices/mac.js';
-import { PairsToTargets } from '../../src/devices/anomalies.js';
-import { batchFromRecords, flow } from '../../src/engine/batch.js';
 import { createDevicesArea } from '../../src/devices/area.js';
 import { openDb } from '../../src/store/db.js';
 import { devicesDefaults } from '../../src/config/sections/devices.js';
@@ -82,28 +80,14 @@ describe('unused addresses and the hosts probing them', () => {
     expect(states.filter(isUnusedAddress)).toHaveLength(18);
   });
 
-  const pairs = [
-    { src: '198.51.100.66', dst: '211.79.60.29', flows: 3 },
-    { src: '198.51.100.66', dst: '211.73.94.2', flows: 1 },
-    { src: '198.51.100.66', dst: '211.73.94.5', flows: 2 },
-    { src: '198.51.100.66', dst: '211.79.60.27', flows: 40 }, // a used address: not counted
-    { src: '203.0.113.9', dst: '211.79.60.27', flows: 10 },
-    { src: '203.0.113.10', dst: '211.73.94.12', flows: 1 },
-    { src: '192.168.205.104', dst: '211.73.94.12', flows: 1 }, // itself unused: not an outside sender
-  ];
-
-  it('names the senders to unused addresses as attackers, with targets, flows and the reason', () => {
-    const s = unusedAddressProbers(states, pairs);
-    expect(s.map((x) => [x.ip, x.role, x.targets, x.flows])).toEqual([
-      ['198.51.100.66', 'attacker', ['211.73.94.2', '211.73.94.5', '211.79.60.29'], 6],
-      ['203.0.113.10', 'attacker', ['211.73.94.12'], 1],
-    ]);
-    expect(s[0].reason).toMatch(/^sent 6 flows to 3 unused addresses .*Incomplete\/Deleted.*211\.73\.94\.2/);
-  });
-
-  it('applies a minimum of targets, and finds nobody when every address is in use', () => {
-    expect(unusedAddressProbers(states, pairs, { minTargets: 2 }).map((x) => x.ip)).toEqual(['198.51.100.66']);
-    expect(unusedAddressProbers(states.filter((s) => !isUnusedAddress(s)), pairs)).toEqual([]);
+  it('takes several slots together: an address resolved in any of them is in use', () => {
+    expect(unusedAddressesOf([states])).toHaveLength(18);
+    const later = mergeSlot(SLOT + 1, [{ ...gw, arp: gw.arp.map((e) => (e.ip === '211.73.94.9' ? { ...e, mac: '00:11:22:33:44:55', state: 'Dynamic' } : e)) }]).byIp;
+    const both = unusedAddressesOf([states, later]);
+    expect(both).toHaveLength(17);
+    expect(both).not.toContain('211.73.94.9');
+    expect(both.slice(0, 2)).toEqual(['192.168.205.104', '192.168.205.107']);
+    expect(unusedAddressesOf([])).toEqual([]);
   });
 });
 
@@ -156,31 +140,6 @@ describe('history anomalies', () => {
     ]);
     expect(moves.map((m) => [m.ip, m.kind, m.trail])).toEqual([['10.1.0.30', 'port', ['sw1 Eth1/1', 'sw1 Eth1/2']]]);
     expect(ipMoves(rows.concat(row({ ip: '10.0.0.5', mac: B, firstSeen: 50 })), [{ mac: B, role: 'router' }])).toEqual([]);
-  });
-});
-
-describe('pairs to unused addresses from flow batches', () => {
-  it('counts only flows reaching the targets, per sender, IPv4 and IPv6', () => {
-    const acc = new PairsToTargets(['211.79.60.29', '211.73.94.2', '2001:db8::29']);
-    acc.add(batchFromRecords([
-      flow({ src: '198.51.100.66', dst: '211.79.60.29' }),
-      flow({ src: '198.51.100.66', dst: '211.79.60.29' }),
-      flow({ src: '198.51.100.66', dst: '211.73.94.2' }),
-      flow({ src: '198.51.100.66', dst: '211.79.60.27' }),
-      flow({ src: '2001:db8:ff::1', dst: '2001:db8::29' }),
-    ]));
-    acc.add(batchFromRecords([flow({ src: '203.0.113.10', dst: '211.73.94.2' })]));
-    expect(acc.pairs().sort((a, b) => (a.src + a.dst < b.src + b.dst ? -1 : 1))).toEqual([
-      { src: '198.51.100.66', dst: '211.73.94.2', flows: 1 },
-      { src: '198.51.100.66', dst: '211.79.60.29', flows: 2 },
-      { src: '2001:db8:ff::1', dst: '2001:db8::29', flows: 1 },
-      { src: '203.0.113.10', dst: '211.73.94.2', flows: 1 },
-    ]);
-    const states = mergeSlot(SLOT, [gw]).byIp;
-    expect(unusedAddressProbers(states, acc.pairs()).map((p) => [p.ip, p.targets.length, p.flows])).toEqual([
-      ['198.51.100.66', 2, 3],
-      ['203.0.113.10', 1, 1],
-    ]);
   });
 });
 

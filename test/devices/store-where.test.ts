@@ -102,6 +102,26 @@ describe('where', () => {
     expect(byMac.rows).toHaveLength(2);
   });
 
+  it('names what the history says about the address: unused, moved between MACs, a MAC holding several IPs', () => {
+    const store = fixtureStore();
+    expect(whereLookup(store, '211.79.60.29').findings).toEqual([
+      { kind: 'unused', reason: 'no device resolves 211.79.60.29 (Incomplete on gw): whoever sends to it is probing an unused address' },
+    ]);
+    expect(whereLookup(store, '211.79.60.27').findings).toEqual([{ kind: 'ip-moved-mac', reason: 'IP 211.79.60.27 answered from 2 MACs: 70:e4:22:19:86:f9 → 02:00:00:00:00:27' }]);
+    expect(whereLookup(store, '02:00:00:00:00:27').findings.map((f) => f.kind)).toEqual(['ip-moved-mac']);
+    expect(whereLookup(store, '211.79.60.30').findings).toEqual([]);
+    // The MAC of .30 starts answering for .31 too: both addresses' lookups say so, unless the MAC is allow-listed.
+    const claim = gwArp.map((e) => (e.ip === '211.79.60.29' ? { ...e, ip: '211.79.60.31', mac: 'b4:0c:25:ef:40:4c', state: 'Dynamic' } : e));
+    store.saveRun(run(S + 2, [result('gw', t0 + 601_000, claim, [])]));
+    const several = 'MAC b4:0c:25:ef:40:4c held 2 IPs (211.79.60.30, 211.79.60.31); not allow-listed as mobile or router';
+    expect(whereLookup(store, '211.79.60.30').findings).toEqual([{ kind: 'mac-several-ips', reason: several }]);
+    expect(whereLookup(store, 'b40c.25ef.404c').findings).toEqual([{ kind: 'mac-several-ips', reason: several }]);
+    expect(whereLookup(store, '211.79.60.30', { allowMacs: [{ mac: 'b4:0c:25:ef:40:4c', role: 'router' }] }).findings).toEqual([]);
+    // .29 is no longer in the gateway's table: its latest rows (Incomplete) still say unused.
+    expect(whereLookup(store, '211.79.60.29').findings.map((f) => f.kind)).toEqual(['unused']);
+    expect(formatWhere(whereLookup(store, '211.79.60.30'))).toContain(`\n! ${several}\n`);
+  });
+
   it('answers nothing for an unseen IP and refuses a query that is neither IP nor MAC', () => {
     const store = fixtureStore();
     expect(whereLookup(store, '192.0.2.200').rows).toEqual([]);
@@ -116,7 +136,8 @@ describe('where', () => {
     const a = whereLookup(store, '211.79.60.27', { history: true });
     a.rows[0].interface = 'Te0\x1b[31m/5';
     const text = formatWhere(a);
-    expect(text.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(text.split('\n').filter(Boolean)).toHaveLength(5);
+    expect(text.trimEnd().split('\n').pop()).toBe('! IP 211.79.60.27 answered from 2 MACs: 70:e4:22:19:86:f9 → 02:00:00:00:00:27');
     expect(text).toMatch(/^# 211\.79\.60\.27 \(ip\): 2 rows of history\nIP +MAC +DEVICE/);
     expect(text).not.toContain('\x1b');
   });
@@ -136,15 +157,20 @@ describe('devices handlers', () => {
     await expect(h['devices.where']({}, ctx)).rejects.toBeInstanceOf(RpcError);
   });
 
-  it('devices.anomalies: unused addresses, their probers, and the IP that changed MAC', async () => {
-    const a = (await h['devices.anomalies']({ inboundPairs: [{ src: '198.51.100.7', dst: '211.73.94.9', flows: 4 }] }, ctx)) as {
-      timeSlot: number; unusedAddresses: string[]; probers: { ip: string; targets: string[] }[]; ipMoves: { ip: string; kind: string }[]; macsWithSeveralIps: unknown[];
+  it('devices.anomalies: unused addresses, the engine\'s probers, and the IP that changed MAC', async () => {
+    const a = (await h['devices.anomalies']({}, ctx)) as {
+      timeSlot: number; unusedAddresses: string[]; probers: unknown[]; probersWindow: number | null; ipMoves: { ip: string; kind: string }[]; macsWithSeveralIps: unknown[];
     };
     expect(a.timeSlot).toBe(S + 1);
     expect(a.unusedAddresses).toHaveLength(12);
-    expect(a.probers.map((p) => [p.ip, p.targets])).toEqual([['198.51.100.7', ['211.73.94.9']]]);
+    expect([a.probers, a.probersWindow]).toEqual([[], null]); // no engine window to read them from
     expect(a.ipMoves.map((m) => [m.ip, m.kind])).toEqual([['211.79.60.27', 'mac']]);
     expect(a.macsWithSeveralIps).toEqual([]);
+    const prober = { ip: '198.51.100.7', role: 'attacker' as const, type: 'unused-probe', targets: ['211.73.94.9'], total: 1, flows: 4, reason: 'sent 4 flows to 1 address no device resolves' };
+    const asked: (number | undefined)[] = [];
+    const withEngine = devicesHandlers({ config: devicesDefaults, store, probersAt: (slot) => (asked.push(slot), { timeSlot: 77, probers: [prober] }) });
+    const b = (await withEngine['devices.anomalies']({ timeSlot: S }, ctx)) as { probers: unknown[]; probersWindow: number; timeSlot: number };
+    expect([b.probers, b.probersWindow, b.timeSlot, asked]).toEqual([[prober], 77, S, [S]]);
   });
 
   it('devices.collect says UNAVAILABLE without a collector; devices.status lists runs', async () => {

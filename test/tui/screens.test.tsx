@@ -164,15 +164,27 @@ describe('Investigate sections and connection', () => {
     const { backend, calls } = fake(win(2), {
       ...eng.handlers,
       'investigate.start': () => ({ id: 3, from: 0, to: 1 }),
-      'devices.where': () => ({ query: '198.51.100.1', kind: 'ip', history: false, rows: [{ source: 'arp', device: 'core-sw1', ip: '198.51.100.1', mac: 'aa:bb:cc:00:11:22', interface: 'Vlan20', port: '', vlan: 20, lastSeen: Date.UTC(2026, 10, 22, 13, 55) }] }),
+      'devices.where': () => ({
+        query: '198.51.100.1', kind: 'ip', history: true,
+        rows: [
+          { source: 'arp', device: 'core-sw1', ip: '198.51.100.1', mac: '02:00:00:00:00:01', interface: 'Vlan20', port: '', vlan: 20, state: 'Dynamic', firstSeen: Date.UTC(2026, 10, 21, 8, 0), lastSeen: Date.UTC(2026, 10, 21, 9, 0), current: false },
+          { source: 'arp', device: 'core-sw1', ip: '198.51.100.1', mac: 'aa:bb:cc:00:11:22', interface: 'Vlan20', port: 'Gi1/0/7', vlan: 20, state: 'Dynamic', firstSeen: Date.UTC(2026, 10, 22, 13, 0), lastSeen: Date.UTC(2026, 10, 22, 13, 55), current: true },
+        ],
+        findings: [{ kind: 'ip-moved-mac', reason: 'IP 198.51.100.1 answered from 2 MACs: 02:00:00:00:00:01 → aa:bb:cc:00:11:22' }],
+      }),
     });
     const r = render(<App backend={backend} lang="en" size={{ w: 160, h: 48 }} />);
     await tick();
     await keys(r, 'i');
     await tick();
     const frame = r.lastFrame()!;
-    expect(calls.filter((c) => c.method === 'devices.where').at(-1)?.params).toEqual({ ip: '198.51.100.1' });
-    expect(frame).toMatch(/core-sw1\s+aa:bb:cc:00:11:22\s+Vlan20 vlan 20\s+2026-11-22 13:55/);
+    expect(calls.filter((c) => c.method === 'devices.where').at(-1)?.params).toEqual({ ip: '198.51.100.1', history: true });
+    // Current binding first (●), the past one after (·), each with state and first→last seen; the finding above them.
+    const lines = frame.split('\n');
+    const cur = lines.findIndex((l) => l.includes('● aa:bb:cc:00:11:22  core-sw1  Vlan20 Gi1/0/7 vlan 20  Dynamic  11-22 13:00→13:55'));
+    const past = lines.findIndex((l) => l.includes('· 02:00:00:00:00:01  core-sw1  Vlan20 vlan 20  Dynamic  11-21 08:00→09:00'));
+    const finding = lines.findIndex((l) => l.includes('! IP 198.51.100.1 answered from 2 MACs: 02:00:00:00:00:01 → aa:bb:cc:00:11:22'));
+    expect([cur > 0, past === cur + 1, finding > 0 && finding < cur]).toEqual([true, true, true]);
     expect(frame).toContain('match source 198.51.100.1/32 then discard  alice  ssh');
     r.unmount();
   });

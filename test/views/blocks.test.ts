@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { age, blockHeader, blockLine, ruleText, toBlockRows, toProposalView } from '../../src/views/blocks.js';
-import { parseInvestigateArgs, toDeviceRows } from '../../src/views/investigate.js';
+import { deviceRowText, parseInvestigateArgs, toDeviceFindings, toDeviceRows } from '../../src/views/investigate.js';
 import { blocksCovering } from '../../src/tui/actions.js';
 import stringWidth from 'string-width';
 
@@ -62,8 +62,23 @@ describe('Blocks view model', () => {
 describe('Investigate model', () => {
   it('devices.where rows', () => {
     const rows = toDeviceRows({ entries: [{ device: 'core-sw1', mac: '00:11:22:33:44:55', interface: 'Gi1/0/7', vlan: 20, seenAt: NOW }] });
-    expect(rows).toEqual([{ device: 'core-sw1', mac: '00:11:22:33:44:55', port: 'Gi1/0/7', vlan: '20', seen: '2026-11-22 14:00' }]);
+    expect(rows).toEqual([{ device: 'core-sw1', mac: '00:11:22:33:44:55', port: 'Gi1/0/7', vlan: '20', state: '', first: '', last: '11-22 14:00', current: false }]);
     expect(toDeviceRows(undefined)).toEqual([]);
+    // The engine's answer (devices.where with history): current bindings first, past ones after, with findings.
+    const answer = {
+      rows: [
+        { source: 'arp', device: 'tn-gw', ip: '211.79.60.27', mac: '02:00:00:00:00:27', interface: 'TenGigE0/5/0/3', port: '', vlan: null, state: 'Dynamic', firstSeen: NOW - 3_600_000, lastSeen: NOW, current: false },
+        { source: 'arp', device: 'l3sw', ip: '211.79.60.27', mac: '70:e4:22:19:86:f9', interface: 'Vlan10', port: 'Gi1/0/3', vlan: 10, state: 'Dynamic', firstSeen: NOW - 600_000, lastSeen: NOW + 300_000, current: true },
+      ],
+      findings: [{ kind: 'ip-moved-mac', reason: 'IP 211.79.60.27 answered from 2 MACs: 02:00:00:00:00:27 → 70:e4:22:19:86:f9\x1b[2J' }],
+    };
+    const two = toDeviceRows(answer);
+    expect(two.map(deviceRowText)).toEqual([
+      '● 70:e4:22:19:86:f9  l3sw  Vlan10 Gi1/0/3 vlan 10  Dynamic  11-22 13:50→14:05',
+      '· 02:00:00:00:00:27  tn-gw  TenGigE0/5/0/3  Dynamic  11-22 13:00→14:00',
+    ]);
+    expect(toDeviceFindings(answer)).toEqual(['IP 211.79.60.27 answered from 2 MACs: 02:00:00:00:00:27 → 70:e4:22:19:86:f9']);
+    expect(toDeviceFindings({ rows: [] })).toEqual([]);
   });
 
   it(':investigate arguments', () => {

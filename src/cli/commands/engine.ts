@@ -13,6 +13,7 @@ import type { NocflowConfig } from '../../config/schema.js';
 import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { createFlowspecArea } from '../../flowspec/area.js';
 import { createDevicesArea } from '../../devices/area.js';
+import { probersOfWindow } from '../../devices/handlers.js';
 import { createElasticsearchArea } from '../../es/area.js';
 import { auditDoc, blockDoc } from '../../es/documents.js';
 import { createEsDeviceDocSink } from '../../es/device-sink.js';
@@ -41,12 +42,27 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
     : undefined);
   // ARP/MAC: its own connection to the same SQLite file, opened on first use.
   let devDb: ReturnType<typeof openDb> | undefined;
-  const devices = createDevicesArea(config.devices, () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir()))), es ? { sinks: [createEsDeviceDocSink(es.store)] } : {});
+  const devDbOf = () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir())));
+  const devices = createDevicesArea(config.devices, devDbOf, {
+    ...(es ? { sinks: [createEsDeviceDocSink(es.store)] } : {}),
+    // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
+    probersAt: (slot) => {
+      const store = new EngineStore(devDbOf());
+      const w = slot === undefined ? store.latestWindow() : store.windowAtSlot(slot);
+      return w ? { timeSlot: w.window.timeSlot, probers: probersOfWindow(w) } : undefined;
+    },
+  });
   devices.start();
   const engine = createEngineProcess(
     config,
     { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) },
-    { handlers: [devices.handlers, ...(flowspec ? [flowspec.handlers] : [])], sinks: es ? [es.sink] : [], flowQuery: es?.flows },
+    {
+      handlers: [devices.handlers, ...(flowspec ? [flowspec.handlers] : [])],
+      sinks: es ? [es.sink] : [],
+      flowQuery: es?.flows,
+      // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
+      arpUnused: (slot) => devices.unusedAddresses(slot),
+    },
   );
   try {
     await engine.start();

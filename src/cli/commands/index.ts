@@ -11,8 +11,9 @@ import { registerDemo } from './demo.js';
 import { registerBlock } from './block.js';
 import { registerCollect } from './collect.js';
 import { registerWhere } from './where.js';
+import { registerDevices } from './devices.js';
 import { registerShip } from './ship.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerShip, registerBlock];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock];

@@ -32,7 +32,7 @@ export function registerWhere(program: Command): void {
         const { config } = loadConfig();
         const db = openDb(resolveDbPath(config.store.path, dataDir()));
         try {
-          answer = whereLookup(new DeviceStore(db), address, { history: !!o.history });
+          answer = whereLookup(new DeviceStore(db), address, { history: !!o.history, allowMacs: config.devices.allowMacs });
         } finally {
           db.close();
         }
