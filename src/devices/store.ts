@@ -146,8 +146,10 @@ export class DeviceStore implements RunRecorder {
 
   /** Sightings of an IP (its ARP rows, and the MAC table rows of the MACs it had) or of a MAC, newest first. */
   sightings(query: { ip: string } | { mac: string }): WhereRow[] {
+    // Current = seen by the device's latest good run (by its time: an on-demand run and the scheduled one can share
+    // a TimeSlot).
     const latestOk = new Map(
-      (this.db.prepare('SELECT device, max(time_slot) AS s FROM device_runs WHERE ok = 1 GROUP BY device').all() as { device: string; s: number }[]).map((r) => [r.device, r.s]),
+      (this.db.prepare('SELECT device, max(started_at) AS t FROM device_runs WHERE ok = 1 GROUP BY device').all() as { device: string; t: number }[]).map((r) => [r.device, r.t]),
     );
     let rows: SightingDbRow[];
     if ('ip' in query) {
@@ -171,7 +173,7 @@ export class DeviceStore implements RunRecorder {
       .map((r) => ({
         source: r.source, device: r.device, ip: r.ip, mac: r.mac, interface: r.interface, port: r.port, vlan: r.vlan < 0 ? null : r.vlan,
         state: r.state, firstSeen: r.first_seen, lastSeen: r.last_seen, firstSlot: r.first_slot, lastSlot: r.last_slot, times: r.times,
-        current: latestOk.get(r.device) === r.last_slot,
+        current: latestOk.get(r.device) === r.last_seen,
       }))
       .sort((a, b) => b.lastSeen - a.lastSeen || a.firstSeen - b.firstSeen || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0) || (a.source < b.source ? -1 : 1));
   }

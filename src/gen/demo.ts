@@ -1,11 +1,12 @@
 /**
  * The demo stream: an endless, changing mix of attacks over background traffic, timestamped now, sent to a
  * collector every few seconds. Each minute brings a new mix, so a 1-minute nfcapd rotation shows detections
- * changing on screen.
+ * changing on screen; a prober sweeps the demo gateway's unused addresses every minute.
  */
 import { FlowExporter } from './exporter.js';
 import { generateScenario, type ScenarioName } from './scenarios.js';
 import type { FlowRecord } from '../engine/types.js';
+import { demoProbeFlows } from './demo-devices.js';
 
 /** The mixes the demo cycles through, one per minute. */
 export const DEMO_MIXES: ScenarioName[][] = [
@@ -28,6 +29,8 @@ export function demoMinute(minute: number, startMs: number, seed = 1): FlowRecor
       flows.push({ ...f, start: startMs + off, end: startMs + off + Math.max(0, Math.floor((f.end - f.start) / 15)) });
     }
   }
+  // The campus gateway's unused addresses are swept every minute (src/gen/demo-devices.ts).
+  flows.push(...demoProbeFlows(startMs));
   return flows.sort((a, b) => a.start - b.start);
 }
 

@@ -115,7 +115,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
       {(inv.devices?.findings ?? []).map((f, i) => (
-        <Text key={`f${i}`} color={color('yellow')}>{fit(`! ${f}`, width)}</Text>
+        <Text key={`f${i}`} color={color('yellow')} wrap="wrap">{`! ${f}`}</Text>
       ))}
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
       <Text bold>{T(s.lang, 'Blocks covering it', '相關封鎖規則')}</Text>

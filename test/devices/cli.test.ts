@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/config.js';
-import { newKeyPair, startFakeDevice, type FakeDevice } from './device-server.js';
+import { newKeyPair, startFakeDevice, type FakeDevice } from '../../src/gen/device-sim.js';
 import { startEngineServer } from '../../src/daemon/server.js';
 import { defaultSocketPath } from '../../src/daemon/client.js';
 import { createDevicesArea } from '../../src/devices/area.js';

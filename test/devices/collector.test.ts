@@ -8,7 +8,7 @@ import { collectDevice, collectDevices } from '../../src/devices/collector.js';
 import { KIND_PROFILES, type DeviceKind } from '../../src/devices/kinds.js';
 import { parseTable } from '../../src/devices/parsers.js';
 import { devicesDefaults, type DeviceSpec, type DevicesConfig } from '../../src/config/sections/devices.js';
-import { newKeyPair, publicBlob, startFakeDevice, type FakeDevice, type FakeDeviceOptions } from './device-server.js';
+import { newKeyPair, publicBlob, startFakeDevice, type FakeDevice, type FakeDeviceOptions } from '../../src/gen/device-sim.js';
 
 const fxDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fx = (name: string) => fs.readFileSync(path.join(fxDir, name), 'utf8');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { newKeyPair, startFakeDevice, type FakeDevice } from './device-server.js';
+import { newKeyPair, startFakeDevice, type FakeDevice } from '../../src/gen/device-sim.js';
 import { callEngine } from '../../src/daemon/client.js';
 import type { FlowRecord } from '../../src/engine/types.js';
 import { writeFlowsFile } from '../../src/gen/index.js';
@@ -46,6 +46,20 @@ afterAll(async () => {
   engine?.kill('SIGTERM');
   await engine;
   await dev?.close();
+});
+
+describe('nocflow config get', () => {
+  it('masks the device password unless asked, in the whole config, a section and the key itself', async () => {
+    const all = await nocflow('config', 'get');
+    const section = await nocflow('config', 'get', 'devices');
+    for (const r of [all, section]) {
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).not.toContain('Pr0be!pw');
+      expect(r.stdout).toContain('"password": "********"');
+    }
+    expect((JSON.parse(all.stdout) as { devices: { list: { port: number }[] } }).devices.list[0].port).toBe(dev.port);
+    expect((await nocflow('config', 'get', 'devices', '--show-secrets')).stdout).toContain('"password": "Pr0be!pw"');
+  });
 });
 
 describe('unused-address probers through the running engine', () => {

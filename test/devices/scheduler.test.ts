@@ -9,7 +9,7 @@ import { openDb } from '../../src/store/db.js';
 import { devicesDefaults, type DevicesConfig } from '../../src/config/sections/devices.js';
 import type { MergedSlot } from '../../src/devices/merge.js';
 import { timeSlotOf } from '../../src/engine/types.js';
-import { newKeyPair, publicBlob, startFakeDevice, type FakeDevice } from './device-server.js';
+import { newKeyPair, publicBlob, startFakeDevice, type FakeDevice } from '../../src/gen/device-sim.js';
 
 const fx = (name: string) => fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', name), 'utf8');
 

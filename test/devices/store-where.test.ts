@@ -122,6 +122,16 @@ describe('where', () => {
     expect(formatWhere(whereLookup(store, '211.79.60.30'))).toContain(`\n! ${several}\n`);
   });
 
+  it('marks current only what the latest run saw, also when an on-demand run shares the scheduled run\'s slot', () => {
+    const store = new DeviceStore(openDb(':memory:'));
+    store.saveRun(run(S, [result('gw', t0 + 10_000, gwArp, [])]));
+    const moved = gwArp.map((e) => (e.ip === '211.79.60.30' ? { ...e, mac: '02:00:00:00:00:30' } : e));
+    store.saveRun(run(S, [result('gw', t0 + 150_000, moved, [])]));
+    const a = whereLookup(store, '211.79.60.30', { history: true });
+    expect(a.rows.map((r) => [r.mac, r.current])).toEqual([['02:00:00:00:00:30', true], ['b4:0c:25:ef:40:4c', false]]);
+    expect(whereLookup(store, '211.79.60.30').rows.map((r) => r.mac)).toEqual(['02:00:00:00:00:30']);
+  });
+
   it('answers nothing for an unseen IP and refuses a query that is neither IP nor MAC', () => {
     const store = fixtureStore();
     expect(whereLookup(store, '192.0.2.200').rows).toEqual([]);

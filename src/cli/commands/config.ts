@@ -13,11 +13,13 @@ export function registerConfig(program: Command): void {
     });
   cmd
     .command('get [key]')
-    .description('print a value (dotted key, e.g. engine.topN), or the whole effective config')
-    .action((key?: string) => {
+    .description('print a value (dotted key, e.g. engine.topN), or the whole effective config; secrets are masked')
+    .option('--show-secrets', 'print passwords, passphrases and API keys as stored')
+    .action((key: string | undefined, o: { showSecrets?: boolean }) => {
       const handle = open();
-      const value = key ? handle.get(key) : handle.config;
+      let value = key ? handle.get(key) : handle.config;
       if (value === undefined) throw new CliError(`no such key: ${key}`);
+      if (!o.showSecrets) value = maskSecrets(value, key?.split('.').pop());
       process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
     });
   cmd
@@ -39,6 +41,17 @@ export function registerConfig(program: Command): void {
       const handle = open();
       process.stdout.write(`ok: ${handle.path}\n`);
     });
+}
+
+/** Keys whose values are credentials (devices' password/passphrase, Elasticsearch password/apiKey). */
+const SECRET_KEYS = new Set(['password', 'passphrase', 'apiKey']);
+
+/** A copy of a config value with every non-empty secret replaced by "********" (`name`: the value's own key). Pure. */
+export function maskSecrets(value: unknown, name?: string): unknown {
+  if (name !== undefined && SECRET_KEYS.has(name)) return typeof value === 'string' && value !== '' ? '********' : value;
+  if (Array.isArray(value)) return value.map((v) => maskSecrets(v));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
+  return value;
 }
 
 function open() {

@@ -1,7 +1,7 @@
 /**
  * `nocflow demo`: with no configuration, start a real nfcapd on loopback (1-minute files), one burst of every attack
  * at once (so the first file, closed within a minute, already shows detections), the scenario generator's endless
- * changing mix, an engine on that directory, and the TUI. `q`, Ctrl-C, SIGTERM or SIGHUP stop everything it started.
+ * changing mix, a simulated campus gateway for ARP collection over SSH, an engine on that directory, and the TUI. `q`, Ctrl-C, SIGTERM or SIGHUP stop everything it started.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,15 +10,23 @@ import type { Command } from 'commander';
 import { execa, type ResultPromise } from 'execa';
 import { startNfcapd, type NfcapdHandle } from '../../gen/nfcapd.js';
 import { isAlive } from '../../daemon/server.js';
-import { nocflowBin } from '../../daemon/client.js';
+import { callEngine, nocflowBin } from '../../daemon/client.js';
+import { startDemoGateway, type DemoGateway } from '../../gen/demo-devices.js';
 import { openTui } from './tui.js';
 import { CliError } from '../main.js';
 
-/** The demo's private settings: its own config dir (the operator's config is never read), a quick poll. */
-function writeDemoConfig(configDir: string): void {
+/**
+ * The demo's private settings: its own config dir (the operator's config is never read), a quick poll, and this
+ * run's simulated gateway (its port and random password change every run; the file stays mode 0600).
+ */
+function writeDemoConfig(configDir: string, gateway: DemoGateway['config']): void {
   fs.mkdirSync(configDir, { recursive: true });
   const file = path.join(configDir, 'config.json');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, `${JSON.stringify({ engine: { pollSeconds: 1 } }, null, 2)}\n`, { mode: 0o600 });
+  let cfg: Record<string, unknown> = { engine: { pollSeconds: 1 } };
+  if (fs.existsSync(file)) cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  cfg.devices = { ...(cfg.devices as object | undefined), list: [gateway], trustOnFirstUse: true, schedule: true };
+  fs.writeFileSync(file, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
 }
 
 export function registerDemo(program: Command): void {
@@ -33,7 +41,8 @@ export function registerDemo(program: Command): void {
       const nfDir = path.join(work, 'nfcapd');
       const socketPath = path.join(work, 'engine.sock');
       const env = { NOCFLOW_CONFIG_DIR: path.join(work, 'config'), NOCFLOW_DATA_DIR: path.join(work, 'data'), NOCFLOW_RUNTIME_DIR: work, NOCFLOW_SOCKET: socketPath };
-      writeDemoConfig(env.NOCFLOW_CONFIG_DIR);
+      const gateway = await startDemoGateway();
+      writeDemoConfig(env.NOCFLOW_CONFIG_DIR, gateway.config);
       const children: ResultPromise[] = [];
       let nfcapd: NfcapdHandle | undefined;
       let stopping: Promise<void> | undefined;
@@ -47,6 +56,7 @@ export function registerDemo(program: Command): void {
           }
           await Promise.allSettled(children);
           await nfcapd?.stop();
+          await gateway.close();
         })());
       const log = (name: string) => ({ file: path.join(work, `${name}.log`) });
       const spawnChild = (args: string[], name: string) => {
@@ -65,6 +75,8 @@ export function registerDemo(program: Command): void {
         const engine = spawnChild(['engine', '--dir', nfDir, '--interval', '60'], 'engine');
         for (let i = 0; i < 300 && !(await isAlive(socketPath)) && engine.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
         if (!(await isAlive(socketPath))) throw new CliError(`the demo engine did not start; see ${path.join(work, 'engine.err.log')}`);
+        // The gateway's ARP table now (then at every 5-minute boundary), so the first window already has it.
+        await callEngine('devices.collect', {}, { socketPath }).catch((err: Error) => process.stderr.write(`demo: collecting the gateway failed: ${err.message}\n`));
         // One burst of every attack now (timestamped over the last 5 minutes): the first file already has detections.
         const base = new Date(Math.floor(Date.now() / 1000) * 1000 - 300_000).toISOString();
         spawnChild(['gen', 'mixed', '--port', String(nfcapd.port), '--base-time', base, '--rate', '100000'], 'gen-first');

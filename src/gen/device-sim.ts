@@ -1,11 +1,15 @@
 /**
  * A real SSH server (ssh2's Server) on 127.0.0.1 that behaves like a switch or router CLI of a given kind:
  * banner, prompt, echo, paging with a pager prompt until paging is turned off, command outputs, slow output, a
- * hang, and a disconnect in the middle of an output. Test support only.
+ * hang, and a disconnect in the middle of an output. Listens on loopback only. The demo's simulated gateway
+ * (src/gen/demo-devices.ts) and the tests' devices.
  */
-import { Server, utils, type Connection } from 'ssh2';
+import ssh2, { type Connection } from 'ssh2';
 import type { AddressInfo } from 'node:net';
-import { KIND_PROFILES, type DeviceKind } from '../../src/devices/kinds.js';
+
+// ssh2 is CommonJS: its named exports exist only on the default export under Node's ESM loader.
+const { Server, utils } = ssh2;
+import { KIND_PROFILES, type DeviceKind } from '../devices/kinds.js';
 
 /** A freshly generated ed25519 key pair (private in OpenSSH format, public as an authorized_keys line). */
 export function newKeyPair(): { private: string; public: string } {
@@ -26,8 +30,8 @@ export interface FakeDeviceOptions {
   password?: string;
   /** An authorized public key (OpenSSH line). */
   authorizedKey?: string;
-  /** Command text → output (lines separated by \n). */
-  outputs: Record<string, string>;
+  /** Command text → output (lines separated by \n), or a function giving the output at the time it is asked. */
+  outputs: Record<string, string | (() => string)>;
   banner?: string;
   /** Pause between the banner and the first prompt (input typed meanwhile waits, as on a real device). */
   bannerDelayMs?: number;
@@ -162,7 +166,8 @@ export async function startFakeDevice(o: FakeDeviceOptions): Promise<FakeDevice>
             } else if (cmd === '') {
               /* empty line: just the prompt again */
             } else if (cmd in o.outputs) {
-              if (!(await emit(cmd, o.outputs[cmd]))) return false;
+              const out = o.outputs[cmd];
+              if (!(await emit(cmd, typeof out === 'function' ? out() : out))) return false;
             } else {
               write(o.kind === 'junos' ? `                  ^\r\nunknown command.\r\n` : `% Invalid input detected at '^' marker.\r\n`);
             }
