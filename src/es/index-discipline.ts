@@ -93,6 +93,8 @@ export function mappingsFor(kind: DocKind, fieldMap?: FlowFieldMap): { dynamic: 
       tracking: { properties: { firstSeenSlot: { type: 'long' }, windowsSeen: { type: 'integer' }, shareAbove: { type: 'float' }, streak: { type: 'integer' } } },
       alsoMatched: { type: 'keyword' },
       notes: { type: 'text' },
+      // ARP-confirmed probing: which unused addresses, from which device slots (query "who probed 10.20.100.5").
+      unusedProbe: { properties: { targets: { type: 'ip' }, total: { type: 'integer' }, flows: { type: 'long' }, arpSlots: { type: 'long' }, reason: { type: 'text' } } },
     }),
     // ARP merged by IP and MAC tables merged by (device, MAC): the seeds' two documents (src/devices/merge.ts).
     arp: () => ({ ...common, ip: { type: 'ip' }, timestamp: { type: 'date', format: 'epoch_millis' }, timeSlot: { type: 'long' }, macList: { type: 'keyword' }, typeList: { type: 'keyword' }, devices: { type: 'keyword' }, interfaceList: { type: 'keyword' } }),

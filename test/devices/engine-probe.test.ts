@@ -108,6 +108,13 @@ describe('unused-address probers through the running engine', () => {
     const s = await nocflow('devices');
     expect(s.stdout).toMatch(/^tn-gw +iosxr +127\.0\.0\.1:\d+ +\d{4}-\d\d-\d\d \d\d:\d\d +ok +15 +0$/m);
     expect(s.stdout).not.toContain('Pr0be');
+    // The same file analysed by hand, with and without the collected tables.
+    type Doc = { anomalies: { ip: string; type: string; unusedProbe?: { total: number } }[] };
+    const withArp = await nocflow('analyze', path.join(nfdir, name), '--arp', '--json');
+    expect(withArp.exitCode, withArp.stderr).toBe(0);
+    expect((JSON.parse(withArp.stdout) as Doc).anomalies.map((a) => [a.ip, a.type, a.unusedProbe?.total])).toEqual([['198.51.100.77', 'unused-probe', 4]]);
+    expect((JSON.parse((await nocflow('analyze', path.join(nfdir, name), '--json')).stdout) as Doc).anomalies).toEqual([]);
+
     const where = await nocflow('where', '211.73.94.6');
     expect(where.stdout).toMatch(/\n! no device resolves 211\.73\.94\.6 \(Deleted on tn-gw\): whoever sends to it is probing an unused address$/);
   }, 60_000);

@@ -73,6 +73,7 @@ describe('mappings and templates', () => {
     expect(m.severity.type).toBe('keyword');
     expect(m.score.type).toBe('float');
     expect(m.metrics.properties!.flows.type).toBe('long');
+    expect([m.unusedProbe.properties!.targets.type, m.unusedProbe.properties!.arpSlots.type]).toEqual(['ip', 'long']);
     const flow = mappingsFor('flow', ipfixFieldMap).properties as Record<string, { type: string }>;
     expect(flow.sourceIPAddress.type).toBe('ip');
     expect(flow.destinationIPAddress.type).toBe('ip');

@@ -1,12 +1,17 @@
 /** `nocflow analyze <file|dir>`: one window's detection report (alert texts, or one JSON document with --json). */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { analyzeBatches } from '../../engine/analyze.js';
 import { alertText } from '../../engine/alert-text.js';
 import { createNfdumpSource, FlowSourceError } from '../../engine/nfdump-source.js';
 import type { Anomaly, WindowResult } from '../../engine/types.js';
 import { loadConfig } from '../../config/config.js';
-import { listCompleted } from '../../engine/watcher.js';
+import { listCompleted, parseNfcapdName } from '../../engine/watcher.js';
+import { timeSlotOf } from '../../engine/types.js';
+import { DeviceStore } from '../../devices/store.js';
+import { openDb, resolveDbPath } from '../../store/db.js';
+import { dataDir } from '../../util/paths.js';
 import { parseLang } from '../../i18n/labels.js';
 import { parsePrefix, IpError } from '../../util/ip.js';
 import { CliError } from '../main.js';
@@ -46,6 +51,7 @@ export function analyzeJson(r: WindowResult): unknown {
       ...(a.asn ? { asn: a.asn } : {}),
       ...(a.beacon ? { beacon: a.beacon } : {}),
       ...(a.alsoMatched ? { alsoMatched: a.alsoMatched } : {}),
+      ...(a.unusedProbe ? { unusedProbe: a.unusedProbe } : {}),
       evidence: a.evidence,
       topPeers: a.topPeers ?? [],
     })),
@@ -61,6 +67,7 @@ export function registerAnalyze(program: Command): void {
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--window-seconds <s>', 'window length for volume thresholds (default: the flows\' time span, 30..300)')
     .option('--threshold <key=value...>', 'override a threshold, e.g. --threshold scan.peers=500 (see src/engine/rules.ts)')
+    .option('--arp', 'name senders to addresses the collected ARP tables hold as unused around the window (unused-probe)')
     .addHelpText(
       'after',
       `
@@ -68,7 +75,7 @@ Output: without --json, one alert text per anomaly (English, or Traditional Chin
 With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","role","type","severity","score",
 "metrics","features","signature","entryPoints",...}]}. A missing or unreadable file exits non-zero with one line.`,
     )
-    .action(async (target: string, o: { inside?: string; top?: string; json?: boolean; windowSeconds?: string; threshold?: string[] }, cmd: Command) => {
+    .action(async (target: string, o: { inside?: string; top?: string; json?: boolean; windowSeconds?: string; threshold?: string[]; arp?: boolean }, cmd: Command) => {
       const lang = parseLang(cmd.optsWithGlobals().lang);
       if (!fs.existsSync(target)) throw new CliError(`no such file or directory: ${target}`);
       const files = fs.statSync(target).isDirectory() ? listNfcapdFiles(target) : [target];
@@ -90,6 +97,20 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
         if (!m) throw new CliError(`--threshold wants key=number, got ${kv}`, 2);
         thresholds[m[1]] = Number(m[2]);
       }
+      // --arp: the window's TimeSlot from the first file's name (as the engine does), and the device history for it.
+      const nameTime = parseNfcapdName(path.basename(files[0]));
+      const timeSlot = nameTime === undefined ? undefined : timeSlotOf(Math.floor(nameTime / 1000));
+      let arpUnused: { addresses: string[]; slots: number[] } | undefined;
+      if (o.arp) {
+        if (timeSlot === undefined) throw new CliError(`--arp needs nfcapd.YYYYMMDDhhmm file names to date the window: ${path.basename(files[0])}`, 2);
+        const db = openDb(resolveDbPath(loadConfig().config.store.path, dataDir()));
+        try {
+          arpUnused = new DeviceStore(db).unusedAddressesFor(timeSlot);
+        } finally {
+          db.close();
+        }
+        if (arpUnused.slots.length === 0) process.stderr.write(`nocflow: no ARP tables collected within 10 minutes of the window (TimeSlot ${timeSlot}); nothing named for them\n`);
+      }
       const source = createNfdumpSource({ bin: cfg.nfdumpBin });
       let result: WindowResult;
       try {
@@ -102,6 +123,8 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
           peerCap: cfg.peerCap,
           windowSeconds: o.windowSeconds ? Number(o.windowSeconds) : undefined,
           files,
+          ...(o.arp && timeSlot !== undefined ? { timeSlot } : {}),
+          ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
         });
       } catch (err) {
         if (err instanceof FlowSourceError) throw new CliError(err.message, 1, { cause: err });
