@@ -256,10 +256,13 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'window':
         if (!arg || arg === 'live' || arg === '0') {
           dispatch({ t: 'goLive' });
-          return void backend.call<ViewWindow | null>('windows.latest').then((w) => {
-            dispatch({ t: 'window', window: w, live: true });
-            dispatch({ t: 'flash', text: T(sRef.current.lang, 'live again', '恢復即時') });
-          });
+          return void backend.call<ViewWindow | null>('windows.latest').then(
+            (w) => {
+              dispatch({ t: 'window', window: w, live: true });
+              dispatch({ t: 'flash', text: T(sRef.current.lang, 'live again', '恢復即時') });
+            },
+            (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
+          );
         }
         return void backend.call<ViewWindow | null>('windows.get', { ref: arg }).then(
           (w) => (w ? dispatch({ t: 'window', window: w, live: false }) : dispatch({ t: 'flash', text: `no stored window for ${arg}`, error: true })),
@@ -330,7 +333,8 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'open': return selectedAnomaly(cur) ? dispatch({ t: 'push', screen: 'detail' }) : undefined;
       case 'back':
         if (scope === 'investigate' && cur.investigate?.running && cur.investigate.id !== undefined) {
-          void backend.call('investigate.cancel', { id: cur.investigate.id });
+          // Best effort: an engine that is gone (or too old to cancel) has nothing left to stop.
+          backend.call('investigate.cancel', { id: cur.investigate.id }).catch(() => undefined);
           dispatch({ t: 'investigate', inv: { running: false, error: 'cancelled' } });
         }
         return dispatch({ t: 'back' });

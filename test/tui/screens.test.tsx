@@ -189,6 +189,25 @@ describe('Investigate sections and connection', () => {
     r.unmount();
   });
 
+  it('a prefix gets no ARP/MAC lookup: the section says why instead of asking devices.where', async () => {
+    const { backend, calls } = fake(win(2), { 'investigate.start': () => ({ id: 5, from: 0, to: 1 }), 'devices.where': () => ({ rows: [] }) });
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    await keys(r, ':', ...'investigate 10.0.0.0/8'.split(''), '\r');
+    await tick();
+    expect(r.lastFrame()).toContain('(ARP/MAC lookups take one address; investigate an IP for them)');
+    // (the capability probe at start asks about 127.0.0.1; nothing else)
+    const lookups = () => calls.filter((c) => c.method === 'devices.where' && (c.params as { ip: string }).ip !== '127.0.0.1');
+    expect(lookups()).toHaveLength(0);
+    await keys(r, '\u001b');
+    await tick();
+    await keys(r, ':', ...'investigate 10.0.0.9/32'.split(''), '\r');
+    await tick();
+    expect(lookups().map((c) => c.params)).toEqual([{ ip: '10.0.0.9/32', history: true }]);
+    expect(r.lastFrame()).toContain('(no device has seen this address)');
+    r.unmount();
+  });
+
   it('Esc cancels a running investigation (investigate.cancel with its id) and goes back', async () => {
     const { backend, calls } = fake(win(2), { 'investigate.start': () => ({ id: 41, from: 0, to: 1 }), 'investigate.cancel': () => ({ cancelled: true }) });
     const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
