@@ -6,24 +6,16 @@
 import type { Db } from '../store/db.js';
 import { unusedAddressesOf, type HistoryRow, type IpState } from './anomalies.js';
 import type { CollectionRun, RunRecorder } from './collector.js';
-import { mergeSlot, sightingsOf, type DeviceTables, type MergedSlot } from './merge.js';
+import { mergeSlot, sightingsOf, type DeviceTables, type MergedSlot, type Sighting } from './merge.js';
 
-/** One line of a `where` answer. */
-export interface WhereRow {
-  source: 'arp' | 'mac';
-  device: string;
-  ip: string;
-  mac: string;
-  interface: string;
-  port: string;
-  vlan: number | null;
-  state: string;
+/** One line of a `where` answer: a sighting with its first and last seen. */
+export interface WhereRow extends Sighting {
   firstSeen: number;
   lastSeen: number;
   firstSlot: number;
   lastSlot: number;
   times: number;
-  /** Seen in the device's latest successful collection. */
+  /** Seen in the device's latest collection. */
   current: boolean;
 }
 
@@ -41,15 +33,9 @@ export interface DeviceRunRow {
   skipped: number;
 }
 
-interface SightingDbRow {
-  source: 'arp' | 'mac';
-  device: string;
-  ip: string;
-  mac: string;
-  interface: string;
-  port: string;
+/** A `device_sightings` row (vlan -1 = none). */
+interface SightingDbRow extends Omit<Sighting, 'vlan'> {
   vlan: number;
-  state: string;
   first_seen: number;
   last_seen: number;
   first_slot: number;

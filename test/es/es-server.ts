@@ -3,7 +3,11 @@
  * behaviour: `_bulk` stores documents by index/_id (so duplicates are visible as overwrites), the handful of
  * cluster calls the writer makes are answered, and every request is recorded. It can be told to answer 429/503.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -87,4 +91,28 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/**
+ * Per-test scratch for the shipping tests: `tmp()` makes a directory, `track(server)` remembers a fake cluster;
+ * after each test every tracked server is closed and every directory removed. Call at a test file's top level.
+ */
+export function esTestScope(prefix: string): { tmp(): string; track(s: FakeEs): FakeEs } {
+  const dirs: string[] = [];
+  const servers: FakeEs[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tmp() {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    track(s) {
+      servers.push(s);
+      return s;
+    },
+  };
 }

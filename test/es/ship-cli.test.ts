@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
 import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
 import { createShipper } from '../../src/es/shipper.js';
 import { createEsWriter } from '../../src/es/writer.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
-import { closedPort, startFakeEs, type FakeEs } from './es-server.js';
+import { closedPort, esTestScope, startFakeEs, type FakeEs } from './es-server.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
@@ -16,21 +15,11 @@ const SSH = path.resolve(ROOT, '../shared/captures/malicious-ssh-bruteforce.ipfi
 const NMAP = path.resolve(ROOT, '../shared/captures/nmap_80_all.ipfix.nfcapd');
 
 let server: FakeEs | undefined;
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-shipcli-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { tmp, track } = esTestScope('nocflow-shipcli-');
 
 describe('nocflow ship (built CLI)', () => {
   it('ships files and prints the counters; refuses to run without a node', async () => {
-    server = await startFakeEs();
+    server = track(await startFakeEs());
     const home = tmp();
     const env = { NOCFLOW_CONFIG_DIR: path.join(home, 'cfg'), NOCFLOW_DATA_DIR: path.join(home, 'data') };
     const r = await execa('node', [BIN, 'ship', SSH, NMAP, '--node', server.url, '--json'], { env, reject: false });
@@ -53,7 +42,7 @@ describe('nocflow ship with ES down, then --replay', () => {
     expect(down.exitCode).toBe(3);
     expect(JSON.parse(down.stdout)).toMatchObject({ flows: 134, indexed: 0, spooled: 134 });
     expect(down.stderr).toMatch(/unavailable, spooling/);
-    server = await startFakeEs(port);
+    server = track(await startFakeEs(port));
     const up = await execa('node', [BIN, 'ship', '--replay', '--node', server.url, '--json'], { env, reject: false });
     expect(up.exitCode).toBe(0);
     expect(JSON.parse(up.stdout)).toEqual({ replayed: 134, left: 0 });
@@ -63,7 +52,7 @@ describe('nocflow ship with ES down, then --replay', () => {
 
 describe('shipper.watch', () => {
   it('ships each completed file once, never .current, and resumes from its ledger', async () => {
-    server = await startFakeEs();
+    server = track(await startFakeEs());
     const dir = tmp();
     const ledger = path.join(tmp(), 'ledger.log');
     fs.copyFileSync(SSH, path.join(dir, 'nfcapd.202611221400'));

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
 import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
@@ -11,7 +10,7 @@ import { utcDay } from '../../src/es/index-discipline.js';
 import { flowDocId } from '../../src/es/documents.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
 import { Spool } from '../../src/es/spool.js';
-import { closedPort, startFakeEs, type FakeEs } from './es-server.js';
+import { closedPort, esTestScope, startFakeEs, type FakeEs } from './es-server.js';
 
 const CAPTURES = path.resolve(__dirname, '../../../shared/captures');
 const AMP = path.join(CAPTURES, 'amp.TCP.reflection.SYNACK.ipfix.nfcapd');
@@ -29,21 +28,11 @@ async function nfdumpRows(file: string) {
 }
 
 let server: FakeEs | undefined;
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-ship-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { tmp, track } = esTestScope('nocflow-ship-');
 
 describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', () => {
   it('ships every flow nfdump prints, field for field, in bulks within the size limit; shipping again duplicates nothing', async () => {
-    server = await startFakeEs();
+    server = track(await startFakeEs());
     const client = new Client({ node: server.url, maxRetries: 0 });
     const cfg = { ...elasticsearchDefaults, bulkBytes: 65536, flowIndex: 'netflow-{YYYY.MM.DD}' };
     const store = createEsWriter(cfg, { client, spoolDir: tmp() });
@@ -90,7 +79,7 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     expect(stats.flows).toBe(134);
     expect(new Spool(spoolDir).count()).toBe(134);
     await client.close();
-    server = await startFakeEs(port);
+    server = track(await startFakeEs(port));
     const client2 = new Client({ node: server.url, maxRetries: 0 });
     expect(await createEsWriter(cfg, { client: client2, spoolDir }).replaySpool()).toBe(134);
     expect(server.received.map((r) => r.id)).toEqual(Array.from({ length: 134 }, (_, i) => flowDocId(fileOrigin(SSH), i)));
@@ -98,7 +87,7 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
   });
 
   it('a closed day is backfilled with refresh off and one refresh; unreadable files are skipped with the reason', async () => {
-    server = await startFakeEs();
+    server = track(await startFakeEs());
     const dir = tmp();
     const named = path.join(dir, 'nfcapd.202001011200');
     fs.copyFileSync(SSH, named);
