@@ -5,7 +5,7 @@
  */
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
-import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, type Scope } from '../views/keymap.js';
+import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, splitKeys, type KeyFlags, type Scope } from '../views/keymap.js';
 import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
 import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
@@ -295,7 +295,11 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     }
   };
 
+  // Several keys can arrive as one event (typed ahead over SSH, pasted): each is handled on its own, in order.
   useInput((input, k) => {
+    for (const one of splitKeys(input, k)) onKey(one.input, one.key);
+  });
+  const onKey = (input: string, k: KeyFlags) => {
     const name = keyName(input, k as never);
     const cur = sRef.current;
     if (cur.input) {
@@ -378,7 +382,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'help': return dispatch({ t: 'push', screen: 'help' });
       case 'quit': return dispatch({ t: 'quit' });
     }
-  });
+  };
 
   const width = Math.max(40, size.w);
   const bodyH = Math.max(4, size.h - 5);

@@ -194,6 +194,31 @@ function commonPrefix(xs: string[]): string {
   return p;
 }
 
+/** The part of ink's key report the TUI reads. */
+export interface KeyFlags {
+  upArrow?: boolean; downArrow?: boolean; leftArrow?: boolean; rightArrow?: boolean; return?: boolean; escape?: boolean; ctrl?: boolean;
+  meta?: boolean; shift?: boolean; tab?: boolean; backspace?: boolean; delete?: boolean; pageDown?: boolean; pageUp?: boolean; home?: boolean; end?: boolean;
+}
+
+/**
+ * One ink input event as the key presses it holds. ink hands over a run of plain characters that arrived in one read
+ * as ONE event ("k\r", ":blocks\r" — keys typed ahead over a slow SSH link, or pasted): they are split into one press
+ * per character, with Enter, Tab, Backspace and Ctrl-letters recognised, so each acts as if typed alone. Pure.
+ */
+export function splitKeys(input: string, k: KeyFlags): { input: string; key: KeyFlags }[] {
+  const chars = Array.from(input);
+  const special = k.upArrow || k.downArrow || k.leftArrow || k.rightArrow || k.return || k.escape || k.ctrl || k.meta || k.tab || k.backspace || k.delete || k.pageDown || k.pageUp || k.home || k.end;
+  if (chars.length <= 1 || special) return [{ input, key: k }];
+  return chars.map((ch) => {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\r' || ch === '\n') return { input: '', key: { return: true } };
+    if (ch === '\t') return { input: '', key: { tab: true } };
+    if (ch === '\x7f' || ch === '\b') return { input: '', key: { backspace: true } };
+    if (code < 0x20) return { input: String.fromCharCode(code + 96), key: { ctrl: true } };
+    return { input: ch, key: /[A-Z]/.test(ch) ? { shift: true } : {} };
+  });
+}
+
 /** Map ink's key report to a key name of the table (pure). */
 export function keyName(
   input: string,

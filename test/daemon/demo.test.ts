@@ -52,6 +52,8 @@ describe('nocflow demo', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-demo-test-'));
     const sock = path.join(dir, 'engine.sock');
     const demo = execa('node', [BIN, 'demo', '--no-tui', '--dir', dir], { reject: false, stdin: 'ignore' });
+    let said = '';
+    demo.stderr?.on('data', (d: Buffer) => (said += d.toString()));
     try {
       await waitFor(() => isAlive(sock), 30_000, 'demo engine socket');
       const kids = await descendants(demo.pid!);
@@ -74,6 +76,22 @@ describe('nocflow demo', () => {
         c.close();
       }
       expect(found.length).toBeGreaterThanOrEqual(2);
+
+      // The demo's border router takes a block over BGP and drops it on unblock (gobgpd is installed by setup).
+      const env = { NOCFLOW_SOCKET: sock, NOCFLOW_CONFIG_DIR: path.join(dir, 'config'), NOCFLOW_DATA_DIR: path.join(dir, 'data'), NOCFLOW_RUNTIME_DIR: dir };
+      const routerApi = /gobgp -p (\d+) global rib/.exec(said)?.[1];
+      expect(routerApi, said).toBeDefined();
+      const rib = async () => (await execa('gobgp', ['-p', routerApi!, 'global', 'rib', '-a', 'ipv4-flowspec'], { reject: false })).stdout;
+      const b = await execa('node', [BIN, 'block', '45.1.1.1', '--proto', 'tcp', '--dport', '23', '--ttl', '10m', '--reason', 'demo test'], { env, reject: false });
+      expect(b.exitCode, b.stderr).toBe(0);
+      await waitFor(async () => (await rib()).includes('[source: 45.1.1.1/32][protocol: ==tcp][destination-port: ==23]'), 10_000, 'the rule at the demo router');
+      const u = await execa('node', [BIN, 'unblock', '45.1.1.1', '--reason', 'demo test done'], { env, reject: false });
+      expect(u.exitCode, u.stderr).toBe(0);
+      await waitFor(async () => !(await rib()).includes('45.1.1.1'), 10_000, 'the rule withdrawn at the demo router');
+      // The demo gateway was collected over SSH at start: its 53 unused addresses are known to the engine.
+      const d = await execa('node', [BIN, 'devices', 'anomalies', '--json'], { env, reject: false });
+      expect((JSON.parse(d.stdout) as { unusedAddresses: string[] }).unusedAddresses).toHaveLength(53);
+
       demo.kill('SIGINT');
       const r = await demo;
       expect(r.exitCode).not.toBeNull();

@@ -267,6 +267,25 @@ describe('Investigate sections and connection', () => {
     r.unmount();
   });
 
+  it('keys that arrive in one read act one by one (typed ahead over SSH): "j\\r" opens the second row, ":blocks\\r" the blocks', async () => {
+    const { backend } = fake(win(2), flowspecEngine().handlers);
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    const rows = r.lastFrame()!.split('\n').filter((l) => /Scan or intrusion/.test(l));
+    expect(rows).toHaveLength(2);
+    const second = /(\d+\.\d+\.\d+\.\d+)/.exec(rows[1])![1];
+    r.stdin.write('j\r');
+    await tick(50);
+    expect(r.lastFrame()).toMatch(new RegExp(`Attacker ${second.replace(/\./g, '\\.')}`));
+    r.stdin.write('\u001b');
+    await tick(50);
+    r.stdin.write(':blocks\r');
+    await tick(80);
+    expect(r.lastFrame()).not.toContain(':blocks');
+    expect(r.lastFrame()).toContain('FlowSpec blocks (');
+    r.unmount();
+  });
+
   it(':window -3 travels back (live updates stop), :window live returns; :lang switches labels', async () => {
     const old = win(1, 5984500);
     const { backend, calls } = fake(win(2), { 'windows.get': () => old });

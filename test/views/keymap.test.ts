@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, actionFor, complete, disabledReason, helpRows, hints, keyName, keysMarkdown } from '../../src/views/keymap.js';
+import { ACTIONS, actionFor, complete, disabledReason, helpRows, hints, keyName, keysMarkdown, splitKeys } from '../../src/views/keymap.js';
 
 describe('the one key table', () => {
   it('no key means two things in one scope', () => {
@@ -61,5 +61,24 @@ describe('the one key table', () => {
   it("README's keys table is the generated one", () => {
     const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(keysMarkdown());
+  });
+});
+
+describe('keys that arrive together', () => {
+  it('splits a run of characters into one press each, with Enter, Tab, Backspace and Ctrl recognised', () => {
+    const names = (input: string) => splitKeys(input, {}).map((x) => keyName(x.input, x.key));
+    expect(names(':blocks\r')).toEqual([':', 'b', 'l', 'o', 'c', 'k', 's', 'return']);
+    expect(names('kG\n')).toEqual(['k', 'G', 'return']);
+    expect(splitKeys('kG', {})[1].key).toEqual({ shift: true });
+    expect(names(':w\t')).toEqual([':', 'w', 'tab']);
+    expect(splitKeys('a\x7f', {})[1].key).toEqual({ backspace: true });
+    expect(names('j\x04')).toEqual(['j', 'ctrl+d']);
+    expect(names('誤報原因')).toEqual(['誤', '報', '原', '因']);
+  });
+
+  it('leaves single keys and ink\'s parsed specials alone', () => {
+    expect(splitKeys('j', {})).toEqual([{ input: 'j', key: {} }]);
+    expect(splitKeys('', { upArrow: true })).toEqual([{ input: '', key: { upArrow: true } }]);
+    expect(splitKeys('[A', { meta: true })).toEqual([{ input: '[A', key: { meta: true } }]);
   });
 });

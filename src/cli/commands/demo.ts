@@ -1,7 +1,8 @@
 /**
  * `nocflow demo`: with no configuration, start a real nfcapd on loopback (1-minute files), one burst of every attack
  * at once (so the first file, closed within a minute, already shows detections), the scenario generator's endless
- * changing mix, a simulated campus gateway for ARP collection over SSH, an engine on that directory, and the TUI. `q`, Ctrl-C, SIGTERM or SIGHUP stop everything it started.
+ * changing mix, a simulated campus gateway for ARP collection over SSH, a border router (gobgpd) taking the
+ * engine's FlowSpec rules over BGP, an engine on that directory, and the TUI. `q`, Ctrl-C, SIGTERM or SIGHUP stop everything it started.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,8 @@ import { startNfcapd, type NfcapdHandle } from '../../gen/nfcapd.js';
 import { isAlive } from '../../daemon/server.js';
 import { callEngine, nocflowBin } from '../../daemon/client.js';
 import { startDemoGateway, type DemoGateway } from '../../gen/demo-devices.js';
+import { startDemoRouter } from '../../gen/demo-bgp.js';
+import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { openTui } from './tui.js';
 import { CliError } from '../main.js';
 
@@ -19,12 +22,14 @@ import { CliError } from '../main.js';
  * The demo's private settings: its own config dir (the operator's config is never read), a quick poll, and this
  * run's simulated gateway (its port and random password change every run; the file stays mode 0600).
  */
-function writeDemoConfig(configDir: string, gateway: DemoGateway['config']): void {
+function writeDemoConfig(configDir: string, gateway: DemoGateway['config'], flowspec: Partial<FlowspecConfig> | undefined): void {
   fs.mkdirSync(configDir, { recursive: true });
   const file = path.join(configDir, 'config.json');
   let cfg: Record<string, unknown> = { engine: { pollSeconds: 1 } };
   if (fs.existsSync(file)) cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   cfg.devices = { ...(cfg.devices as object | undefined), list: [gateway], trustOnFirstUse: true, schedule: true };
+  if (flowspec) cfg.flowspec = { ...(cfg.flowspec as object | undefined), ...flowspec };
+  else delete cfg.flowspec;
   fs.writeFileSync(file, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
 }
@@ -42,7 +47,10 @@ export function registerDemo(program: Command): void {
       const socketPath = path.join(work, 'engine.sock');
       const env = { NOCFLOW_CONFIG_DIR: path.join(work, 'config'), NOCFLOW_DATA_DIR: path.join(work, 'data'), NOCFLOW_RUNTIME_DIR: work, NOCFLOW_SOCKET: socketPath };
       const gateway = await startDemoGateway();
-      writeDemoConfig(env.NOCFLOW_CONFIG_DIR, gateway.config);
+      // A border router over real BGP, so b / u block and unblock (when gobgpd is installed).
+      const router = await startDemoRouter(work);
+      const routerUp = 'apiPort' in router ? router : undefined;
+      writeDemoConfig(env.NOCFLOW_CONFIG_DIR, gateway.config, routerUp?.flowspec);
       const children: ResultPromise[] = [];
       let nfcapd: NfcapdHandle | undefined;
       let stopping: Promise<void> | undefined;
@@ -57,6 +65,7 @@ export function registerDemo(program: Command): void {
           await Promise.allSettled(children);
           await nfcapd?.stop();
           await gateway.close();
+          await routerUp?.stop();
         })());
       const log = (name: string) => ({ file: path.join(work, `${name}.log`) });
       const spawnChild = (args: string[], name: string) => {
@@ -83,7 +92,10 @@ export function registerDemo(program: Command): void {
         spawnChild(['gen', 'demo', '--port', String(nfcapd.port)], 'gen');
         process.stderr.write(
           `demo: nfcapd on 127.0.0.1:${nfcapd.port} writing ${nfDir} (1-minute files); engine on ${socketPath}; logs in ${work}\n` +
-            'demo: first detections when the current minute\'s file closes (within about a minute)\n',
+            'demo: first detections when the current minute\'s file closes (within about a minute)\n' +
+            (routerUp
+              ? `demo: FlowSpec to a router gobgpd on 127.0.0.2 (b blocks, u unblocks); its table: gobgp -p ${routerUp.apiPort} global rib -a ipv4-flowspec\n`
+              : `demo: ${'unavailable' in router ? router.unavailable : ''}\n`),
         );
         if (o.tui) {
           await openTui({ socketPath, lang: cmd.optsWithGlobals().lang, autostart: false });
