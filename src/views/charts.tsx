@@ -13,10 +13,10 @@ export function BarChart(props: { title: string; items: { value: number | string
   return (
     <Box flexDirection="column">
       <Text bold>{props.title}</Text>
-      {items.map((it) => {
+      {items.map((it, i) => {
         const l = barLine(props.label(it.value), it.share, props.width);
         return (
-          <Text key={String(it.value)}>
+          <Text key={`${i}:${String(it.value)}`}>
             {l.label} <Text color={theme.color('green')}>{l.bar}</Text> {l.pct}
           </Text>
         );
