@@ -9,7 +9,14 @@ import type { DeviceStore, WhereRow } from './store.js';
 /** What the history says is odd about the address: the device anomalies that concern it. */
 export interface WhereFinding {
   kind: 'unused' | 'mac-several-ips' | 'ip-moved-mac' | 'ip-moved-port';
+  /** In English, for the CLI and logs; screens build their own words from the fields below. */
   reason: string;
+  /** unused: the IP and "<state> on <device>" items; mac-several-ips: the MAC and its IPs; moves: the IP and its trail. */
+  ip?: string;
+  mac?: string;
+  ips?: string[];
+  on?: string[];
+  trail?: string[];
 }
 
 /** The answer of a lookup. */
@@ -73,14 +80,14 @@ function findingsOf(store: DeviceStore, q: { ip: string } | { mac: string }, row
     const latest = current.length > 0 ? current : rows.filter((r) => r.source === 'arp' && r.lastSeen === Math.max(...rows.filter((x) => x.source === 'arp').map((x) => x.lastSeen)));
     const state = { ip: q.ip, typeList: latest.map((r) => r.state), macList: latest.map((r) => r.mac) };
     if (latest.length > 0 && isUnusedAddress(state)) {
-      const on = [...new Set(latest.map((r) => `${r.state} on ${r.device}`))].join(', ');
-      out.push({ kind: 'unused', reason: `no device resolves ${q.ip} (${on}): whoever sends to it is probing an unused address` });
+      const on = [...new Set(latest.map((r) => `${r.state} on ${r.device}`))];
+      out.push({ kind: 'unused', reason: `no device resolves ${q.ip} (${on.join(', ')}): whoever sends to it is probing an unused address`, ip: q.ip, on });
     }
   }
-  for (const m of macsWithSeveralIps(history.values(), allow)) if (macs.includes(m.mac)) out.push({ kind: 'mac-several-ips', reason: m.reason });
+  for (const m of macsWithSeveralIps(history.values(), allow)) if (macs.includes(m.mac)) out.push({ kind: 'mac-several-ips', reason: m.reason, mac: m.mac, ips: m.ips });
   for (const mv of ipMoves(history.values(), allow)) {
     const concerns = 'ip' in q ? mv.ip === q.ip : mv.kind === 'mac' ? mv.trail.includes(q.mac) : mv.reason.includes(`(MAC ${q.mac})`);
-    if (concerns) out.push({ kind: mv.kind === 'mac' ? 'ip-moved-mac' : 'ip-moved-port', reason: mv.reason });
+    if (concerns) out.push({ kind: mv.kind === 'mac' ? 'ip-moved-mac' : 'ip-moved-port', reason: mv.reason, ip: mv.ip, trail: mv.trail });
   }
   return out;
 }

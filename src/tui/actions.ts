@@ -5,7 +5,7 @@
 import type { Msg } from './state.js';
 import type { ViewAnomaly } from './state.js';
 import { toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
-import { toDeviceFindings, toDeviceRows } from '../views/investigate.js';
+import { findingsOf, toDeviceRows } from '../views/investigate.js';
 import { capabilityMissing, type Capabilities } from '../views/keymap.js';
 import type { Lang } from '../i18n/labels.js';
 import { prefixContains, parsePrefix } from '../util/ip.js';
@@ -84,7 +84,7 @@ export async function loadInvestigateSections(backend: Backend, dispatch: Dispat
     jobs.push(
       // Every binding, current and past (newest first), with the findings the history supports.
       backend.call('devices.where', { ip: target, history: true }).then(
-        (a) => dispatch({ t: 'investigate', inv: { target, devices: { rows: toDeviceRows(a), findings: toDeviceFindings(a) } } }),
+        (a) => dispatch({ t: 'investigate', inv: { target, devices: { rows: toDeviceRows(a), findings: findingsOf(a) } } }),
         (e) => dispatch({ t: 'investigate', inv: { target, devices: codeOf(e) === 'NO_METHOD' ? { unavailable: capabilityMissing('devices', { devices: false }, lang) } : { error: messageOf(e) } } }),
       ),
     );

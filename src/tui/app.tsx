@@ -17,7 +17,7 @@ import { DetailScreen } from '../views/detail.js';
 import { columns, topRow, TopList } from '../views/top.js';
 import { Sparkline } from '../views/charts.js';
 import { theme } from '../views/theme.js';
-import { deviceRowText, parseInvestigateArgs } from '../views/investigate.js';
+import { deviceRowText, parseInvestigateArgs, toDeviceFindings } from '../views/investigate.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -114,7 +114,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         </Box>
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
-      {(inv.devices?.findings ?? []).map((f, i) => (
+      {toDeviceFindings({ findings: inv.devices?.findings }, s.lang).map((f, i) => (
         <Text key={`f${i}`} color={color('yellow')} wrap="wrap">{`! ${f}`}</Text>
       ))}
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />

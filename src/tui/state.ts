@@ -28,7 +28,8 @@ export interface InvestigateState {
   error?: string;
   running: boolean;
   /** ARP/MAC answers (devices.where): rows, or why there are none. */
-  devices?: { rows?: DeviceRow[]; findings?: string[]; unavailable?: string; error?: string };
+  /** `findings` as devices.where sent them (worded in the screen's language when drawn). */
+  devices?: { rows?: DeviceRow[]; findings?: unknown[]; unavailable?: string; error?: string };
   /** FlowSpec rules that cover the target (block.list). */
   blocks?: { rows?: BlockRow[]; unavailable?: string; error?: string };
 }

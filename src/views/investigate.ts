@@ -50,11 +50,33 @@ export function toDeviceRows(answer: unknown): DeviceRow[] {
   return [...rows.filter((r) => r.current), ...rows.filter((r) => !r.current)];
 }
 
-/** The findings of a devices.where answer (unused address, moved, a MAC with several IPs), as text. */
-export function toDeviceFindings(answer: unknown): string[] {
+/** The raw findings of a devices.where answer (kept as the engine sent them; worded at draw time). */
+export function findingsOf(answer: unknown): unknown[] {
+  const list = isObj(answer) ? answer.findings : undefined;
+  return Array.isArray(list) ? list : [];
+}
+
+const strs = (x: unknown): string[] => (Array.isArray(x) ? x.map(str).filter(Boolean) : []);
+
+/**
+ * The findings of a devices.where answer (unused address, moved, a MAC with several IPs) in the screen's language,
+ * from their fields; the engine's English reason when the fields are missing.
+ */
+export function toDeviceFindings(answer: unknown, lang: 'en' | 'zh-TW' = 'en'): string[] {
   const list = isObj(answer) ? answer.findings : undefined;
   if (!Array.isArray(list)) return [];
-  return list.filter(isObj).map((f) => str(f.reason)).filter(Boolean);
+  const zh = lang === 'zh-TW';
+  return list
+    .filter(isObj)
+    .map((f) => {
+      const ip = str(f.ip), mac = str(f.mac), ips = strs(f.ips), on = strs(f.on), trail = strs(f.trail);
+      if (f.kind === 'unused' && ip) return zh ? `沒有設備回應 ${ip}（${on.join('、')}）：送往此位址者為探測未使用位址` : `no device resolves ${ip} (${on.join(', ')}): whoever sends to it is probing an unused address`;
+      if (f.kind === 'mac-several-ips' && mac && ips.length) return zh ? `MAC ${mac} 對應 ${ips.length} 個 IP（${ips.slice(0, 5).join('、')}）：未列為行動裝置或路由器，疑似冒用` : `MAC ${mac} held ${ips.length} IPs (${ips.slice(0, 5).join(', ')}); not allow-listed as mobile or router`;
+      if (f.kind === 'ip-moved-mac' && ip && trail.length) return zh ? `IP ${ip} 先後由 ${trail.length} 個 MAC 回應：${trail.join(' → ')}` : `IP ${ip} answered from ${trail.length} MACs: ${trail.join(' → ')}`;
+      if (f.kind === 'ip-moved-port' && ip && trail.length) return zh ? `IP ${ip} 的 MAC 更換過交換器埠：${trail.join(' → ')}` : `IP ${ip} moved between ports: ${trail.join(' → ')}`;
+      return str(f.reason);
+    })
+    .filter(Boolean);
 }
 
 /** One ARP/MAC binding in a line: "● mac device port vlan N state first→last" (● = in the latest collection). */

@@ -105,17 +105,20 @@ describe('where', () => {
   it('names what the history says about the address: unused, moved between MACs, a MAC holding several IPs', () => {
     const store = fixtureStore();
     expect(whereLookup(store, '211.79.60.29').findings).toEqual([
-      { kind: 'unused', reason: 'no device resolves 211.79.60.29 (Incomplete on gw): whoever sends to it is probing an unused address' },
+      { kind: 'unused', reason: 'no device resolves 211.79.60.29 (Incomplete on gw): whoever sends to it is probing an unused address', ip: '211.79.60.29', on: ['Incomplete on gw'] },
     ]);
-    expect(whereLookup(store, '211.79.60.27').findings).toEqual([{ kind: 'ip-moved-mac', reason: 'IP 211.79.60.27 answered from 2 MACs: 70:e4:22:19:86:f9 → 02:00:00:00:00:27' }]);
+    expect(whereLookup(store, '211.79.60.27').findings).toEqual([
+      { kind: 'ip-moved-mac', reason: 'IP 211.79.60.27 answered from 2 MACs: 70:e4:22:19:86:f9 → 02:00:00:00:00:27', ip: '211.79.60.27', trail: ['70:e4:22:19:86:f9', '02:00:00:00:00:27'] },
+    ]);
     expect(whereLookup(store, '02:00:00:00:00:27').findings.map((f) => f.kind)).toEqual(['ip-moved-mac']);
     expect(whereLookup(store, '211.79.60.30').findings).toEqual([]);
     // The MAC of .30 starts answering for .31 too: both addresses' lookups say so, unless the MAC is allow-listed.
     const claim = gwArp.map((e) => (e.ip === '211.79.60.29' ? { ...e, ip: '211.79.60.31', mac: 'b4:0c:25:ef:40:4c', state: 'Dynamic' } : e));
     store.saveRun(run(S + 2, [result('gw', t0 + 601_000, claim, [])]));
     const several = 'MAC b4:0c:25:ef:40:4c held 2 IPs (211.79.60.30, 211.79.60.31); not allow-listed as mobile or router';
-    expect(whereLookup(store, '211.79.60.30').findings).toEqual([{ kind: 'mac-several-ips', reason: several }]);
-    expect(whereLookup(store, 'b40c.25ef.404c').findings).toEqual([{ kind: 'mac-several-ips', reason: several }]);
+    const claimFinding = { kind: 'mac-several-ips', reason: several, mac: 'b4:0c:25:ef:40:4c', ips: ['211.79.60.30', '211.79.60.31'] };
+    expect(whereLookup(store, '211.79.60.30').findings).toEqual([claimFinding]);
+    expect(whereLookup(store, 'b40c.25ef.404c').findings).toEqual([claimFinding]);
     expect(whereLookup(store, '211.79.60.30', { allowMacs: [{ mac: 'b4:0c:25:ef:40:4c', role: 'router' }] }).findings).toEqual([]);
     // .29 is no longer in the gateway's table: its latest rows (Incomplete) still say unused.
     expect(whereLookup(store, '211.79.60.29').findings.map((f) => f.kind)).toEqual(['unused']);

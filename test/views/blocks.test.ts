@@ -77,8 +77,30 @@ describe('Investigate model', () => {
       '● 70:e4:22:19:86:f9  l3sw  Vlan10 Gi1/0/3 vlan 10  Dynamic  11-22 13:50→14:05',
       '· 02:00:00:00:00:27  tn-gw  TenGigE0/5/0/3  Dynamic  11-22 13:00→14:00',
     ]);
+    // Without fields, the engine's reason (control characters stripped).
     expect(toDeviceFindings(answer)).toEqual(['IP 211.79.60.27 answered from 2 MACs: 02:00:00:00:00:27 → 70:e4:22:19:86:f9']);
     expect(toDeviceFindings({ rows: [] })).toEqual([]);
+    // With fields, worded in the screen's language.
+    const findings = {
+      findings: [
+        { kind: 'unused', reason: 'x', ip: '211.79.60.29', on: ['Incomplete on tn-gw'] },
+        { kind: 'mac-several-ips', reason: 'x', mac: 'b4:0c:25:ef:40:4c', ips: ['211.79.60.30', '211.79.60.31'] },
+        { kind: 'ip-moved-mac', reason: 'x', ip: '211.79.60.27', trail: ['70:e4:22:19:86:f9', '02:00:00:00:00:27'] },
+        { kind: 'ip-moved-port', reason: 'x', ip: '10.9.0.5', trail: ['sw1 Eth1/1', 'sw1 Eth1/2\x1b[2J'] },
+      ],
+    };
+    expect(toDeviceFindings(findings, 'en')).toEqual([
+      'no device resolves 211.79.60.29 (Incomplete on tn-gw): whoever sends to it is probing an unused address',
+      'MAC b4:0c:25:ef:40:4c held 2 IPs (211.79.60.30, 211.79.60.31); not allow-listed as mobile or router',
+      'IP 211.79.60.27 answered from 2 MACs: 70:e4:22:19:86:f9 → 02:00:00:00:00:27',
+      'IP 10.9.0.5 moved between ports: sw1 Eth1/1 → sw1 Eth1/2',
+    ]);
+    expect(toDeviceFindings(findings, 'zh-TW')).toEqual([
+      '沒有設備回應 211.79.60.29（Incomplete on tn-gw）：送往此位址者為探測未使用位址',
+      'MAC b4:0c:25:ef:40:4c 對應 2 個 IP（211.79.60.30、211.79.60.31）：未列為行動裝置或路由器，疑似冒用',
+      'IP 211.79.60.27 先後由 2 個 MAC 回應：70:e4:22:19:86:f9 → 02:00:00:00:00:27',
+      'IP 10.9.0.5 的 MAC 更換過交換器埠：sw1 Eth1/1 → sw1 Eth1/2',
+    ]);
   });
 
   it(':investigate arguments', () => {
