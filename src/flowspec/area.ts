@@ -10,6 +10,7 @@ import type { Db } from '../store/db.js';
 import { createGobgpSpeaker, startGobgpd, type Speaker } from './gobgp.js';
 import { previewImpact } from './preview.js';
 import { proposeRule } from './propose.js';
+import { impactText } from '../i18n/flowspec-text.js';
 import { RuleError, ruleText, type FlowSpecRule, type RuleInput } from './rule.js';
 import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService } from './service.js';
 import { checkGuards } from './guards.js';
@@ -68,9 +69,10 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
             rule: ruleText(p.rule),
             spec: p.rule,
             notes: p.notes,
-            impact: imp
-              ? [`last window: ${imp.flows} flows, ${imp.packets} packets, ${imp.bytes} bytes would have matched`, `${imp.twoWayFlows} of them in two-way conversations${deps.inside.length ? ` (${imp.twoWayInside} with inside hosts)` : ''}`, ...p.notes]
-              : ['no window file to preview against', ...p.notes],
+            impact: [...impactText(imp, deps.inside.length > 0, 'en'), ...p.notes],
+            // The same as data, for screens in other languages.
+            facts: p.facts,
+            preview: imp ? { flows: imp.flows, packets: imp.packets, bytes: imp.bytes, twoWayFlows: imp.twoWayFlows, twoWayInside: imp.twoWayInside, insideKnown: deps.inside.length > 0 } : null,
             anomaly: { ip: a.ip, type: a.type, role: a.role, spoofedShare: a.victim?.spoofedShare },
           });
         } catch (err) {

@@ -7,9 +7,15 @@ import type { Anomaly } from '../engine/types.js';
 import { validateRule, type FlowSpecRule, type RuleInput } from './rule.js';
 
 /** A proposal with the reasoning shown to the operator. */
+import { factText, type ProposalFact } from '../i18n/flowspec-text.js';
+
+export type { ProposalFact };
+
 export interface Proposal {
   rule: FlowSpecRule;
+  /** In English (CLI, audit); `facts` carries the same for screens to word in their language. */
   notes: string[];
+  facts: ProposalFact[];
 }
 
 /** Propose a rule for an anomaly. */
@@ -19,16 +25,16 @@ export function proposeRule(a: Anomaly, opts: { victimRateBytesPerSecond?: numbe
   const d0 = a.features.dstPorts[0];
   const proto = p0 && p0.share >= 0.9 ? Number(p0.value) : undefined;
   const port = d0 && d0.share >= 0.9 && (proto === 6 || proto === 17) ? Number(d0.value) : undefined;
-  const notes: string[] = [];
+  const facts: ProposalFact[] = [];
   let input: RuleInput;
   if (a.role === 'victim') {
     input = { destination: `${a.ip}/${len}`, protocol: proto, destinationPort: port, action: 'rate-limit', bytesPerSecond: opts.victimRateBytesPerSecond ?? 1_000_000 };
-    notes.push('victim: matched by destination, narrowed by protocol and port, rate-limited (a discard would complete the attack)');
-    if ((a.victim?.spoofedShare ?? 0) >= 0.5) notes.push(`${Math.round(a.victim!.spoofedShare * 100)}% of sources look spoofed: no source match`);
-    if (a.entryPoints?.[0]) notes.push(`largest entry: ${a.entryPoints[0].exporter} interface ${a.entryPoints[0].interface} (${Math.round(a.entryPoints[0].share * 100)}%)`);
+    facts.push({ kind: 'victim' });
+    if ((a.victim?.spoofedShare ?? 0) >= 0.5) facts.push({ kind: 'spoofed', share: a.victim!.spoofedShare });
+    if (a.entryPoints?.[0]) facts.push({ kind: 'entry', exporter: a.entryPoints[0].exporter, interface: a.entryPoints[0].interface, share: a.entryPoints[0].share });
   } else {
     input = { source: `${a.ip}/${len}`, protocol: port !== undefined ? proto : undefined, destinationPort: port, action: 'discard' };
-    notes.push(port !== undefined ? `attacker: its traffic to port ${port} is discarded` : 'attacker: all its traffic is discarded');
+    facts.push(port !== undefined ? { kind: 'attacker', port } : { kind: 'attacker' });
   }
-  return { rule: validateRule(input), notes };
+  return { rule: validateRule(input), notes: facts.map((f) => factText(f, 'en')), facts };
 }

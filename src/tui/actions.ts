@@ -137,7 +137,7 @@ export async function proposeBlock(backend: Backend, dispatch: Dispatch, targets
   dispatch({ t: 'confirm', confirm: { kind: 'block', title, lines: [], payload: [], busy: true } });
   try {
     const answer = await backend.call('block.propose', { anomalies: targets.map(({ history: _h, verdict: _v, ...a }) => a) });
-    const v = toProposalView(answer);
+    const v = toProposalView(answer, lang);
     const lines = [
       ...v.rules.map((r) => `${T(lang, 'rule', '規則')}: ${r}`),
       ...(v.impact.length ? [T(lang, 'impact preview:', '影響預覽：'), ...v.impact.map((l) => `  ${l}`)] : []),

@@ -6,6 +6,7 @@
 import { stripControl } from '../util/sanitize.js';
 import { fit } from './format.js';
 import type { Lang } from '../i18n/labels.js';
+import { factText, impactText, type ProposalFact } from '../i18n/flowspec-text.js';
 
 /** One FlowSpec rule as the Blocks view shows it. */
 export interface BlockRow {
@@ -149,8 +150,29 @@ const lines = (x: unknown): string[] => {
   return [];
 };
 
+/** One fact read defensively from the engine's answer (undefined when malformed). */
+function factOf(x: unknown): ProposalFact | undefined {
+  if (!isObj(x)) return undefined;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  if (x.kind === 'attacker') return n(x.port) === undefined ? { kind: 'attacker' } : { kind: 'attacker', port: n(x.port)! };
+  if (x.kind === 'victim') return { kind: 'victim' };
+  if (x.kind === 'spoofed' && n(x.share) !== undefined) return { kind: 'spoofed', share: n(x.share)! };
+  if (x.kind === 'entry' && n(x.interface) !== undefined && n(x.share) !== undefined) return { kind: 'entry', exporter: str(x.exporter), interface: n(x.interface)!, share: n(x.share)! };
+  return undefined;
+}
+
+/** The impact lines of one proposal in the screen's language: from its data when the engine sent it, else its text. */
+function impactLines(p: Record<string, unknown>, lang: Lang): string[] {
+  const facts = Array.isArray(p.facts) ? p.facts.map(factOf) : undefined;
+  if (!facts || facts.some((f) => f === undefined) || !('preview' in p)) return lines(pick(p, 'impact', 'preview', 'matches'));
+  const pv = isObj(p.preview) ? p.preview : undefined;
+  const n = (k: string) => (pv && typeof pv[k] === 'number' ? (pv[k] as number) : 0);
+  const imp = pv ? { flows: n('flows'), packets: n('packets'), bytes: n('bytes'), twoWayFlows: n('twoWayFlows'), twoWayInside: n('twoWayInside') } : undefined;
+  return [...impactText(imp, pv?.insideKnown === true, lang), ...facts.map((f) => factText(f!, lang))];
+}
+
 /** Read a block.propose answer (one proposal or a list; each accepted with a rule and impact, or refused). */
-export function toProposalView(answer: unknown): ProposalView {
+export function toProposalView(answer: unknown, lang: Lang = 'en'): ProposalView {
   const list = Array.isArray(answer) ? answer : isObj(answer) && Array.isArray(pick(answer, 'proposals', 'items')) ? (pick(answer, 'proposals', 'items') as unknown[]) : [answer];
   const v: ProposalView = { rules: [], impact: [], refused: [], accepted: [] };
   for (const p of list) {
@@ -166,7 +188,7 @@ export function toProposalView(answer: unknown): ProposalView {
     const rule = pick(p, 'rule', 'rules');
     const rs = Array.isArray(rule) ? rule.map(ruleText) : [ruleText(rule ?? p)];
     v.rules.push(...rs.filter(Boolean));
-    v.impact.push(...lines(pick(p, 'impact', 'preview', 'matches')));
+    v.impact.push(...impactLines(p, lang));
     v.accepted.push(p);
   }
   return v;

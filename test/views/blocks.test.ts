@@ -50,6 +50,40 @@ describe('Blocks view model', () => {
     expect(ruleText('a\u0007b')).toBe('ab');
   });
 
+  it('a proposal with its facts and preview as data is worded in the screen\'s language', () => {
+    const answer = {
+      proposals: [
+        {
+          ok: true, rule: 'ipv4 dst 192.0.2.10/32 tcp dport 80 → rate-limit 1000000 B/s',
+          impact: ['(the engine\'s English)'],
+          facts: [{ kind: 'victim' }, { kind: 'spoofed', share: 0.98 }, { kind: 'entry', exporter: '127.0.0.2\x1b[2J', interface: 7, share: 0.8 }],
+          preview: { flows: 60000, packets: 60000, bytes: 3600000, twoWayFlows: 12, twoWayInside: 3, insideKnown: true },
+        },
+        { ok: true, rule: 'ipv4 src 45.1.1.1/32 tcp dport 23 → discard', facts: [{ kind: 'attacker', port: 23 }], preview: null },
+      ],
+    };
+    expect(toProposalView(answer, 'en').impact).toEqual([
+      'last window: 60000 flows, 60000 packets, 3600000 bytes would have matched',
+      '12 of them in two-way conversations (3 with inside hosts)',
+      'victim: matched by destination, narrowed by protocol and port, rate-limited (a discard would complete the attack)',
+      '98% of sources look spoofed: no source match',
+      'largest entry: 127.0.0.2 interface 7 (80%)',
+      'no window file to preview against',
+      'attacker: its traffic to port 23 is discarded',
+    ]);
+    expect(toProposalView(answer, 'zh-TW').impact).toEqual([
+      '上一時段：會符合 60000 筆 flow、60000 個封包、3600000 bytes',
+      '其中 12 筆屬於雙向連線（3 筆與內部主機）',
+      '受害者：以目的位址比對，依協定與 port 縮小範圍，限速（丟棄等於替攻擊者完成攻擊）',
+      '98% 來源疑似偽造：不以來源比對',
+      '最大入口：127.0.0.2 介面 7（80%）',
+      '沒有時段檔案可供預覽',
+      '攻擊者：丟棄其送往 port 23 的流量',
+    ]);
+    // A fact the screen does not know: the engine's own text is shown instead.
+    expect(toProposalView({ ok: true, rule: 'r', impact: ['as sent'], facts: [{ kind: 'new-kind' }], preview: null }, 'zh-TW').impact).toEqual(['as sent']);
+  });
+
   it('blocksCovering finds rules naming an address inside the target', () => {
     const rows = toBlockRows([{ id: 'a', text: 'match source 198.51.100.7/32 then discard' }, { id: 'b', text: 'match destination 192.0.2.10/32 then discard' }]);
     expect(blocksCovering(rows, '198.51.100.7').map((r) => r.id)).toEqual(['a']);
