@@ -105,6 +105,9 @@ describe('unused-address probers through the running engine', () => {
     const j = JSON.parse((await nocflow('devices', 'anomalies', '--json')).stdout) as { probers: { ip: string; total: number }[]; probersWindow: number };
     expect([j.probers.map((p) => [p.ip, p.total]), j.probersWindow]).toEqual([[['198.51.100.77', 4]], start / 300_000]);
 
+    const bad = await nocflow('devices', 'anomalies', '--since', '3x');
+    expect([bad.exitCode, bad.stderr]).toEqual([2, 'nocflow: --since wants a duration such as 30m, 24h or 7d, got "3x"']);
+
     const s = await nocflow('devices');
     expect(s.stdout).toMatch(/^tn-gw +iosxr +127\.0\.0\.1:\d+ +\d{4}-\d\d-\d\d \d\d:\d\d +ok +15 +0$/m);
     expect(s.stdout).not.toContain('Pr0be');

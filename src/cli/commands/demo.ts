@@ -82,7 +82,7 @@ export function registerDemo(program: Command): void {
       try {
         nfcapd = await startNfcapd({ dir: nfDir, interval: 60 });
         const engine = spawnChild(['engine', '--dir', nfDir, '--interval', '60'], 'engine');
-        for (let i = 0; i < 300 && !(await isAlive(socketPath)) && engine.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 600 && !(await isAlive(socketPath)) && engine.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
         if (!(await isAlive(socketPath))) throw new CliError(`the demo engine did not start; see ${path.join(work, 'engine.err.log')}`);
         // The gateway's ARP table now (then at every 5-minute boundary), so the first window already has it.
         await callEngine('devices.collect', {}, { socketPath }).catch((err: Error) => process.stderr.write(`demo: collecting the gateway failed: ${err.message}\n`));
