@@ -2,7 +2,7 @@
 import type React from 'react';
 import { Box, Text } from 'ink';
 import { blockHeader, blockLine, type BlockRow } from './blocks.js';
-import { fit } from './format.js';
+import { fit, wrapCells } from './format.js';
 import { theme } from './theme.js';
 import type { Lang } from '../i18n/labels.js';
 
@@ -73,14 +73,16 @@ export function ConfirmDialog(props: { title: string; lines: string[]; refused?:
   const { lang, width } = props;
   const room = Math.max(3, props.height - 4);
   const refused = props.refused ?? [];
-  const body = [...props.lines, ...refused.map((r) => `${T(lang, 'REFUSED', '拒絕')}: ${r}`)];
+  // Wrapped, never cut: the operator confirms the exact rule, however long.
+  const wrap = (l: string, refusal: boolean) => wrapCells(l, width - 2, `${/^\s*/.exec(l)![0]}  `).map((text) => ({ text, refusal }));
+  const body = [...props.lines.flatMap((l) => wrap(l, false)), ...refused.flatMap((r) => wrap(`${T(lang, 'REFUSED', '拒絕')}: ${r}`, true))];
   const shown = body.slice(0, room);
   const canConfirm = props.lines.length > 0 && !props.busy;
   return (
     <Box flexDirection="column" borderStyle="single" borderColor={theme.color('red')} width={width}>
       <Text bold color={theme.color('red')}>{fit(props.title, width - 2)}</Text>
       {shown.map((l, i) => (
-        <Text key={i} color={l.startsWith(T(lang, 'REFUSED', '拒絕')) ? theme.color('red') : undefined}>{fit(l, width - 2)}</Text>
+        <Text key={i} color={l.refusal ? theme.color('red') : undefined}>{l.text}</Text>
       ))}
       {body.length > shown.length ? <Text dimColor>{T(lang, `… ${body.length - shown.length} more`, `… 另有 ${body.length - shown.length} 行`)}</Text> : null}
       <Text bold>{fit(props.busy ? T(lang, 'sending…', '送出中…') : canConfirm ? T(lang, 'y / Enter: confirm    n / Esc: cancel', 'y / Enter：確認    n / Esc：取消') : T(lang, 'nothing to confirm — Esc closes', '沒有可確認的項目 — Esc 關閉'), width - 2)}</Text>

@@ -60,6 +60,47 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 
 const SPARK = '▁▂▃▄▅▆▇█';
 
+/**
+ * Wrap text to `width` display cells (CJK counts two): breaks at spaces where it can, inside a word only when a word
+ * is wider than the line; continuation lines start with `indent`. Nothing is cut off. Pure.
+ */
+export function wrapCells(text: string, width: number, indent = '  '): string[] {
+  const clean = stripControl(text);
+  const w = Math.max(4 + indent.length, width);
+  const iw = stringWidth(indent);
+  const out: string[] = [];
+  let line = '';
+  let lineW = 0;
+  const push = () => {
+    out.push(line.trimEnd());
+    line = indent;
+    lineW = iw;
+  };
+  for (const word of clean.split(/(\s+)/)) {
+    if (word === '') continue;
+    const ww = stringWidth(word);
+    if (lineW + ww <= w) {
+      line += word;
+      lineW += ww;
+    } else if (/^\s+$/.test(word)) {
+      push();
+    } else if (ww <= w - iw && line.trim() !== '') {
+      push();
+      line += word;
+      lineW += ww;
+    } else {
+      for (const ch of word) {
+        const cw = stringWidth(ch);
+        if (lineW + cw > w && line.trim() !== '') push();
+        line += ch;
+        lineW += cw;
+      }
+    }
+  }
+  if (line.trim() !== '' || out.length === 0) out.push(line.trimEnd());
+  return out;
+}
+
 /** A sparkline of values scaled to their maximum ("▁▃█"); zeros draw as '·'. */
 export function sparkline(values: number[]): string {
   const max = Math.max(0, ...values);
