@@ -175,6 +175,8 @@ function impactLines(p: Record<string, unknown>, lang: Lang): string[] {
 export function toProposalView(answer: unknown, lang: Lang = 'en'): ProposalView {
   const list = Array.isArray(answer) ? answer : isObj(answer) && Array.isArray(pick(answer, 'proposals', 'items')) ? (pick(answer, 'proposals', 'items') as unknown[]) : [answer];
   const v: ProposalView = { rules: [], impact: [], refused: [], accepted: [] };
+  // Several proposals: each one's impact under its target, so the preview says which rule it is about.
+  const several = list.filter((p) => isObj(p) && p.ok !== false && !pick(p, 'refused', 'refusal', 'rejected', 'error')).length > 1;
   for (const p of list) {
     if (!isObj(p)) continue;
     const refusal = pick(p, 'refused', 'refusal', 'rejected', 'error');
@@ -188,7 +190,9 @@ export function toProposalView(answer: unknown, lang: Lang = 'en'): ProposalView
     const rule = pick(p, 'rule', 'rules');
     const rs = Array.isArray(rule) ? rule.map(ruleText) : [ruleText(rule ?? p)];
     v.rules.push(...rs.filter(Boolean));
-    v.impact.push(...impactLines(p, lang));
+    const target = str(pick(p, 'target', 'ip'));
+    if (several && target) v.impact.push(`${target}:`, ...impactLines(p, lang).map((l) => `  ${l}`));
+    else v.impact.push(...impactLines(p, lang));
     v.accepted.push(p);
   }
   return v;

@@ -80,6 +80,12 @@ describe('Blocks view model', () => {
       '沒有時段檔案可供預覽',
       '攻擊者：丟棄其送往 port 23 的流量',
     ]);
+    // Several proposals with their targets: each impact under its target.
+    const two = { proposals: answer.proposals.map((p, i) => ({ ...p, target: ['192.0.2.10', '45.1.1.1'][i] })) };
+    const lines = toProposalView(two, 'en').impact;
+    expect(lines[0]).toBe('192.0.2.10:');
+    expect(lines[1]).toBe('  last window: 60000 flows, 60000 packets, 3600000 bytes would have matched');
+    expect(lines.slice(-3)).toEqual(['45.1.1.1:', '  no window file to preview against', '  attacker: its traffic to port 23 is discarded']);
     // A fact the screen does not know: the engine's own text is shown instead.
     expect(toProposalView({ ok: true, rule: 'r', impact: ['as sent'], facts: [{ kind: 'new-kind' }], preview: null }, 'zh-TW').impact).toEqual(['as sent']);
   });
