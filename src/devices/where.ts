@@ -1,5 +1,6 @@
 /** `where <ip|mac>`: resolve the query, read the history, and render it (pure formatting). */
 import type { AllowedMac } from '../config/sections/devices.js';
+import { findingText } from '../i18n/devices-text.js';
 import { canonicalIp } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 import { ipMoves, isUnusedAddress, macsWithSeveralIps, type HistoryRow } from './anomalies.js';
@@ -108,13 +109,13 @@ export const WHERE_COLUMNS: { header: string; width: number; render: (r: WhereRo
   { header: 'NOW', width: 3, render: (r) => (r.current ? 'yes' : '') },
 ];
 
-/** Plain-text table of a lookup (network text stripped of control characters). */
-export function formatWhere(a: WhereAnswer): string {
+/** Plain-text table of a lookup (network text stripped of control characters); findings in `lang`. */
+export function formatWhere(a: WhereAnswer, lang: 'en' | 'zh-TW' = 'en'): string {
   const line = (cells: string[]) => cells.map((c, i) => stripControl(c).padEnd(WHERE_COLUMNS[i].width)).join(' ').trimEnd();
   const out = [`# ${a.query} (${a.kind}): ${a.rows.length} ${a.history ? 'rows of history' : 'current rows'}`];
   if (a.rows.length === 0) return `${out[0]}\nnever seen in any collected ARP or MAC table\n`;
   out.push(line(WHERE_COLUMNS.map((c) => c.header)));
   for (const r of a.rows) out.push(line(WHERE_COLUMNS.map((c) => c.render(r))));
-  for (const f of a.findings ?? []) out.push(`! ${stripControl(f.reason)}`);
+  for (const f of a.findings ?? []) out.push(`! ${stripControl(findingText(f, lang) ?? f.reason)}`);
   return `${out.join('\n')}\n`;
 }

@@ -11,6 +11,7 @@ import { PairSet } from './tables.js';
 import type { Anomaly, FlowBatch, Role, UnusedProbe, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
+import { proberText } from '../i18n/devices-text.js';
 
 /** Options of one analysis. */
 export interface AnalyzeOptions {
@@ -342,14 +343,13 @@ function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, inside
 /** The anomaly's ARP evidence, with its reason in words. */
 export function unusedProbeOf(targets: string[], flows: number, arpSlots: number[]): UnusedProbe {
   const sorted = [...targets].sort(compareIp);
-  const shown = sorted.slice(0, 5).join(', ') + (sorted.length > 5 ? `, … (${sorted.length - 5} more)` : '');
-  const n = sorted.length;
+  const shown = sorted.slice(0, 20);
   return {
-    targets: sorted.slice(0, 20),
-    total: n,
+    targets: shown,
+    total: sorted.length,
     flows,
     arpSlots: [...arpSlots].sort((a, b) => a - b),
-    reason: `sent ${flows} flow${flows === 1 ? '' : 's'} to ${n} address${n === 1 ? '' : 'es'} no device resolves (ARP only Incomplete/Deleted or MAC 00:00:00:00:00:00): ${shown}`,
+    reason: proberText({ targets: shown, total: sorted.length, flows }, 'en'),
   };
 }
 

@@ -3,6 +3,7 @@
  * `:investigate IP|prefix [range]` argument parser.
  */
 import { stripControl } from '../util/sanitize.js';
+import { findingText } from '../i18n/devices-text.js';
 
 /** Where an IP was seen on the NOC's devices (ARP/MAC tables): one binding, current or past. */
 export interface DeviceRow {
@@ -65,17 +66,9 @@ const strs = (x: unknown): string[] => (Array.isArray(x) ? x.map(str).filter(Boo
 export function toDeviceFindings(answer: unknown, lang: 'en' | 'zh-TW' = 'en'): string[] {
   const list = isObj(answer) ? answer.findings : undefined;
   if (!Array.isArray(list)) return [];
-  const zh = lang === 'zh-TW';
   return list
     .filter(isObj)
-    .map((f) => {
-      const ip = str(f.ip), mac = str(f.mac), ips = strs(f.ips), on = strs(f.on), trail = strs(f.trail);
-      if (f.kind === 'unused' && ip) return zh ? `沒有設備回應 ${ip}（${on.join('、')}）：送往此位址者為探測未使用位址` : `no device resolves ${ip} (${on.join(', ')}): whoever sends to it is probing an unused address`;
-      if (f.kind === 'mac-several-ips' && mac && ips.length) return zh ? `MAC ${mac} 對應 ${ips.length} 個 IP（${ips.slice(0, 5).join('、')}）：未列為行動裝置或路由器，疑似冒用` : `MAC ${mac} held ${ips.length} IPs (${ips.slice(0, 5).join(', ')}); not allow-listed as mobile or router`;
-      if (f.kind === 'ip-moved-mac' && ip && trail.length) return zh ? `IP ${ip} 先後由 ${trail.length} 個 MAC 回應：${trail.join(' → ')}` : `IP ${ip} answered from ${trail.length} MACs: ${trail.join(' → ')}`;
-      if (f.kind === 'ip-moved-port' && ip && trail.length) return zh ? `IP ${ip} 的 MAC 更換過交換器埠：${trail.join(' → ')}` : `IP ${ip} moved between ports: ${trail.join(' → ')}`;
-      return str(f.reason);
-    })
+    .map((f) => findingText({ kind: str(f.kind), ip: str(f.ip), mac: str(f.mac), ips: strs(f.ips), on: strs(f.on), trail: strs(f.trail) }, lang) ?? str(f.reason))
     .filter(Boolean);
 }
 

@@ -105,6 +105,13 @@ describe('unused-address probers through the running engine', () => {
     const j = JSON.parse((await nocflow('devices', 'anomalies', '--json')).stdout) as { probers: { ip: string; total: number }[]; probersWindow: number };
     expect([j.probers.map((p) => [p.ip, p.total]), j.probersWindow]).toEqual([[['198.51.100.77', 4]], start / 300_000]);
 
+    // The same in Traditional Chinese.
+    const zh = await nocflow('devices', 'anomalies', '--lang', 'zh-TW');
+    expect(zh.stdout).toMatch(/^未使用位址（僅 Incomplete\/Deleted 或 MAC 為 0）：12：211\.73\.94\.1 /m);
+    expect(zh.stdout).toMatch(/探測未使用位址者（時段 .* UTC）：1\n  198\.51\.100\.77 +unused-probe +送出4筆Flow至4個無設備回應的位址/);
+    const whereZh = await nocflow('where', '211.73.94.6', '--lang', 'zh-TW');
+    expect(whereZh.stdout).toMatch(/\n! 沒有設備回應 211\.73\.94\.6（Deleted on tn-gw）：送往此位址者為探測未使用位址$/);
+
     const bad = await nocflow('devices', 'anomalies', '--since', '3x');
     expect([bad.exitCode, bad.stderr]).toEqual([2, 'nocflow: --since wants a duration such as 30m, 24h or 7d, got "3x"']);
 

@@ -16,6 +16,8 @@ import { EngineStore } from '../../store/engine-store.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
 import { CliError } from '../main.js';
+import { findingText, proberText } from '../../i18n/devices-text.js';
+import { parseLang } from '../../i18n/labels.js';
 
 /** The answer of devices.anomalies. */
 export interface DeviceAnomalies {
@@ -36,18 +38,29 @@ export interface DeviceStatus {
 const slotTime = (slot: number) => new Date((slot * 300 - 150) * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
-/** Plain text of devices.anomalies (network text stripped of control characters). */
-export function formatDeviceAnomalies(a: DeviceAnomalies): string {
+/** Plain text of devices.anomalies in `lang` (network text stripped of control characters). */
+export function formatDeviceAnomalies(a: DeviceAnomalies, lang: 'en' | 'zh-TW' = 'en'): string {
+  const zh = lang === 'zh-TW';
   const out: string[] = [];
-  out.push(a.timeSlot === null ? '# no ARP/MAC tables collected yet' : `# device tables of ${slotTime(a.timeSlot)} UTC (TimeSlot ${a.timeSlot})`);
-  const shown = a.unusedAddresses.slice(0, 12).join(' ') + (a.unusedAddresses.length > 12 ? ` … (${a.unusedAddresses.length - 12} more)` : '');
-  out.push(`unused addresses (only Incomplete/Deleted, or MAC 0): ${a.unusedAddresses.length}${a.unusedAddresses.length ? `: ${shown}` : ''}`);
-  out.push(a.probersWindow === null ? 'probers of unused addresses: no analysed window yet' : `probers of unused addresses in the window of ${slotTime(a.probersWindow)} UTC: ${a.probers.length}`);
-  for (const p of a.probers) out.push(`  ${p.ip.padEnd(16)} ${p.type.padEnd(13)} ${stripControl(p.reason)}`);
-  out.push(`MACs holding several IPs: ${a.macsWithSeveralIps.length}`);
-  for (const m of a.macsWithSeveralIps) out.push(`  ${stripControl(m.reason)} [${m.devices.map(stripControl).join(', ')}; ${iso(m.firstSeen)} → ${iso(m.lastSeen)}]`);
-  out.push(`IPs that moved between MACs or ports: ${a.ipMoves.length}`);
-  for (const m of a.ipMoves) out.push(`  ${stripControl(m.reason)}`);
+  const u = a.unusedAddresses;
+  const shown = u.slice(0, 12).join(' ') + (u.length > 12 ? (zh ? ` …（另有 ${u.length - 12} 個）` : ` … (${u.length - 12} more)`) : '');
+  if (zh) {
+    out.push(a.timeSlot === null ? '# 尚未收集任何 ARP/MAC 表' : `# 設備表時段 ${slotTime(a.timeSlot)} UTC（TimeSlot ${a.timeSlot}）`);
+    out.push(`未使用位址（僅 Incomplete/Deleted 或 MAC 為 0）：${u.length}${u.length ? `：${shown}` : ''}`);
+    out.push(a.probersWindow === null ? '探測未使用位址者：尚無已分析時段' : `探測未使用位址者（時段 ${slotTime(a.probersWindow)} UTC）：${a.probers.length}`);
+  } else {
+    out.push(a.timeSlot === null ? '# no ARP/MAC tables collected yet' : `# device tables of ${slotTime(a.timeSlot)} UTC (TimeSlot ${a.timeSlot})`);
+    out.push(`unused addresses (only Incomplete/Deleted, or MAC 0): ${u.length}${u.length ? `: ${shown}` : ''}`);
+    out.push(a.probersWindow === null ? 'probers of unused addresses: no analysed window yet' : `probers of unused addresses in the window of ${slotTime(a.probersWindow)} UTC: ${a.probers.length}`);
+  }
+  for (const p of a.probers) out.push(`  ${p.ip.padEnd(16)} ${p.type.padEnd(13)} ${stripControl(proberText(p, lang))}`);
+  out.push(`${zh ? '對應多個 IP 的 MAC' : 'MACs holding several IPs'}: ${a.macsWithSeveralIps.length}`);
+  for (const m of a.macsWithSeveralIps) {
+    const text = findingText({ kind: 'mac-several-ips', mac: m.mac, ips: m.ips }, lang) ?? m.reason;
+    out.push(`  ${stripControl(text)} [${m.devices.map(stripControl).join(', ')}; ${iso(m.firstSeen)} → ${iso(m.lastSeen)}]`);
+  }
+  out.push(`${zh ? '更換 MAC 或交換器埠的 IP' : 'IPs that moved between MACs or ports'}: ${a.ipMoves.length}`);
+  for (const m of a.ipMoves) out.push(`  ${stripControl(findingText({ kind: m.kind === 'mac' ? 'ip-moved-mac' : 'ip-moved-port', ip: m.ip, trail: m.trail }, lang) ?? m.reason)}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -106,7 +119,7 @@ export function registerDevices(program: Command): void {
     .description('unused addresses and who probed them, MACs holding several IPs, IPs moving between MACs or ports')
     .option('--since <duration>', 'history to judge MACs and moves by, e.g. 24h, 7d (default: all kept)')
     .option('--json', 'print one JSON document')
-    .action(async (o: { since?: string; json?: boolean }) => {
+    .action(async (o: { since?: string; json?: boolean }, cmd: Command) => {
       let sinceMs = 0;
       if (o.since !== undefined) {
         const s = parseTtl(o.since);
@@ -114,6 +127,6 @@ export function registerDevices(program: Command): void {
         sinceMs = Date.now() - s * 1000;
       }
       const a = await ask<DeviceAnomalies>('devices.anomalies', { sinceMs });
-      process.stdout.write(o.json ? `${JSON.stringify(a)}\n` : formatDeviceAnomalies(a));
+      process.stdout.write(o.json ? `${JSON.stringify(a)}\n` : formatDeviceAnomalies(a, parseLang(cmd.optsWithGlobals().lang)));
     });
 }

@@ -7,6 +7,7 @@ import { formatWhere, parseWhereQuery, whereLookup, WhereQueryError, type WhereA
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../main.js';
+import { parseLang } from '../../i18n/labels.js';
 
 /** Register `nocflow where`. */
 export function registerWhere(program: Command): void {
@@ -15,7 +16,7 @@ export function registerWhere(program: Command): void {
     .description('current (or with --history, every past) MAC, device, interface/port, VLAN and state of an IP or MAC, with first and last seen')
     .option('--history', 'every binding ever seen, newest first')
     .option('--json', 'print one JSON document')
-    .action(async (address: string, o: { history?: boolean; json?: boolean }) => {
+    .action(async (address: string, o: { history?: boolean; json?: boolean }, cmd: Command) => {
       try {
         parseWhereQuery(address);
       } catch (err) {
@@ -37,6 +38,6 @@ export function registerWhere(program: Command): void {
           db.close();
         }
       }
-      process.stdout.write(o.json ? `${JSON.stringify(answer)}\n` : formatWhere(answer));
+      process.stdout.write(o.json ? `${JSON.stringify(answer)}\n` : formatWhere(answer, parseLang(cmd.optsWithGlobals().lang)));
     });
 }
