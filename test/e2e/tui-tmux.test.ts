@@ -43,7 +43,7 @@ async function waitFor(pred: (s: string) => boolean, ms: number): Promise<string
     await sleep(1000);
   }
   // The demo's own account of itself, when it ended early (its stderr and the engine's log).
-  const logs = ['demo.err', 'demo/engine.err.log', 'demo/engine.log'].map((f) => path.join(work, f)).filter((f) => fs.existsSync(f)).map((f) => `--- ${path.basename(f)}\n${fs.readFileSync(f, 'utf8').slice(-2000)}`);
+  const logs = ['demo/demo.log', 'demo/engine.err.log', 'demo/engine.log'].map((f) => path.join(work, f)).filter((f) => fs.existsSync(f)).map((f) => `--- ${path.basename(f)}\n${fs.readFileSync(f, 'utf8').slice(-2000)}`);
   throw new Error(`timed out; the screen was:\n${s}\n${logs.join('\n')}`);
 }
 
@@ -63,9 +63,7 @@ describe.runIf(ready)('the TUI in tmux over `nocflow demo`', () => {
     'shows the planted scanner, its breakdown, the help and an investigation with its peers',
     async () => {
       const env = [`NOCFLOW_CONFIG_DIR=${path.join(work, 'config')}`, `NOCFLOW_DATA_DIR=${path.join(work, 'data')}`, 'NO_COLOR=1', 'LANG=C.UTF-8'];
-      // Through a shell only to keep the demo's stderr (its reason, should it stop early) for the failure message.
-      const line = `exec '${process.execPath}' '${BIN}' demo --dir '${path.join(work, 'demo')}' 2>'${path.join(work, 'demo.err')}'`;
-      const r = await tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', ...env.flatMap((e) => ['-e', e]), 'sh', '-c', line);
+      const r = await tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', ...env.flatMap((e) => ['-e', e]), process.execPath, BIN, 'demo', '--dir', path.join(work, 'demo'));
       expect(r.exitCode, String(r.stderr)).toBe(0);
 
       // The generator starts on the next minute boundary and nfcapd rotates a minute later.

@@ -46,6 +46,12 @@ export function registerDemo(program: Command): void {
       const nfDir = path.join(work, 'nfcapd');
       const socketPath = path.join(work, 'engine.sock');
       const env = { NOCFLOW_CONFIG_DIR: path.join(work, 'config'), NOCFLOW_DATA_DIR: path.join(work, 'data'), NOCFLOW_RUNTIME_DIR: work, NOCFLOW_SOCKET: socketPath };
+      // What the demo says goes to stderr and to <dir>/demo.log: the TUI covers stderr once it opens.
+      fs.mkdirSync(work, { recursive: true });
+      const say = (line: string) => {
+        process.stderr.write(`demo: ${line}\n`);
+        fs.appendFileSync(path.join(work, 'demo.log'), `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+      };
       const gateway = await startDemoGateway();
       // A border router over real BGP, so b / u block and unblock (when gobgpd is installed).
       const router = await startDemoRouter(work);
@@ -83,20 +89,20 @@ export function registerDemo(program: Command): void {
         nfcapd = await startNfcapd({ dir: nfDir, interval: 60 });
         const engine = spawnChild(['engine', '--dir', nfDir, '--interval', '60'], 'engine');
         for (let i = 0; i < 600 && !(await isAlive(socketPath)) && engine.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
-        if (!(await isAlive(socketPath))) throw new CliError(`the demo engine did not start; see ${path.join(work, 'engine.err.log')}`);
+        if (!(await isAlive(socketPath))) {
+          const why = `the demo engine did not start (${engine.exitCode === null ? 'no socket after 60 s' : `exit ${engine.exitCode}`}); see ${path.join(work, 'engine.err.log')}`;
+          say(why);
+          throw new CliError(why);
+        }
         // The gateway's ARP table now (then at every 5-minute boundary), so the first window already has it.
-        await callEngine('devices.collect', {}, { socketPath }).catch((err: Error) => process.stderr.write(`demo: collecting the gateway failed: ${err.message}\n`));
+        await callEngine('devices.collect', {}, { socketPath }).catch((err: Error) => say(`collecting the gateway failed: ${err.message}`));
         // One burst of every attack now (timestamped over the last 5 minutes): the first file already has detections.
         const base = new Date(Math.floor(Date.now() / 1000) * 1000 - 300_000).toISOString();
         spawnChild(['gen', 'mixed', '--port', String(nfcapd.port), '--base-time', base, '--rate', '100000'], 'gen-first');
         spawnChild(['gen', 'demo', '--port', String(nfcapd.port)], 'gen');
-        process.stderr.write(
-          `demo: nfcapd on 127.0.0.1:${nfcapd.port} writing ${nfDir} (1-minute files); engine on ${socketPath}; logs in ${work}\n` +
-            'demo: first detections when the current minute\'s file closes (within about a minute)\n' +
-            (routerUp
-              ? `demo: FlowSpec to a router gobgpd on 127.0.0.2 (b blocks, u unblocks); its table: gobgp -p ${routerUp.apiPort} global rib -a ipv4-flowspec\n`
-              : `demo: ${'unavailable' in router ? router.unavailable : ''}\n`),
-        );
+        say(`nfcapd on 127.0.0.1:${nfcapd.port} writing ${nfDir} (1-minute files); engine on ${socketPath}; logs in ${work}`);
+        say('first detections when the current minute\'s file closes (within about a minute)');
+        say(routerUp ? `FlowSpec to a router gobgpd on 127.0.0.2 (b blocks, u unblocks); its table: gobgp -p ${routerUp.apiPort} global rib -a ipv4-flowspec` : 'unavailable' in router ? router.unavailable : '');
         if (o.tui) {
           await openTui({ socketPath, lang: cmd.optsWithGlobals().lang, autostart: false });
         } else {
