@@ -305,27 +305,28 @@ function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, inside
   }
   if (!any) return undefined;
   const CH = 1 << 20;
-  const counts = (fn: (s: number, d: number, c: number, i: number) => void) => {
+  // Every flow from a counted sender to an unused address.
+  const eachProbeFlow = (fn: (s: number, d: number) => void) => {
     for (let c = 0; c < flows.src.length; c++) {
       const len = Math.min(CH, flows.size - c * CH);
       const S = flows.src[c], D = flows.dst[c];
       for (let i = 0; i < len; i++) {
         const s = S[i], d = D[i];
-        if (flag[d] === 1 && flag[s] === 0 && (inside === undefined || inside[s] === 0)) fn(s, d, c, i);
+        if (flag[d] === 1 && flag[s] === 0 && (inside === undefined || inside[s] === 0)) fn(s, d);
       }
     }
   };
   // Pass 1: distinct senders per unused address.
   const seen = new PairSet(1 << 12);
   const sendersOf = new Map<number, number>();
-  counts((s, d) => {
+  eachProbeFlow((s, d) => {
     if (seen.add(s, d)) sendersOf.set(d, (sendersOf.get(d) ?? 0) + 1);
   });
   const maxSources = t['unused-probe.arpMaxSources'];
   // Pass 2: per sender, its probe targets and flows to them.
   const per = new Map<number, { targets: number[]; flows: number }>();
   const distinct = new PairSet(1 << 12);
-  counts((s, d) => {
+  eachProbeFlow((s, d) => {
     if (sendersOf.get(d)! > maxSources) return;
     let r = per.get(s);
     if (!r) per.set(s, (r = { targets: [], flows: 0 }));
