@@ -82,16 +82,22 @@ function vlanNumber(text: string): number | null {
 
 const DASHES = /^[\s-]+$/;
 
+/** An ARP row's address and hardware columns: the MAC, or the zero MAC for `Incomplete`; undefined when malformed. */
+function binding(ipText: string, macText: string): { ip: string; mac: string; incomplete: boolean } | undefined {
+  const ip = canonicalIp(ipText);
+  const incomplete = /^incomplete$/i.test(macText);
+  const mac = incomplete ? ZERO_MAC : normalizeMac(macText);
+  return ip && mac ? { ip, mac, incomplete } : undefined;
+}
+
 /** Cisco IOS / IOS-XE `show arp` and `show ip arp` (the seeds' Layer-3 switch). Age in minutes. */
 export function parseIosArp(text: string): ParseResult<ArpEntry> {
   return runLines(text, [/^Protocol\s+Address\s+Age/i], (line) => {
     const m = /^Internet\s+(\S+)\s+(\d+|-)\s+(\S+)\s+(\S+)(?:\s+(\S+))?$/.exec(line.trim());
     if (!m) return undefined;
-    const ip = canonicalIp(m[1]);
-    if (!ip) return undefined;
-    const incomplete = /^incomplete$/i.test(m[3]);
-    const mac = incomplete ? ZERO_MAC : normalizeMac(m[3]);
-    if (!mac) return undefined;
+    const b = binding(m[1], m[3]);
+    if (!b) return undefined;
+    const { ip, mac, incomplete } = b;
     const iface = m[5] ?? '';
     const ageSeconds = m[2] === '-' ? null : Number(m[2]) * 60;
     const state = incomplete ? 'Incomplete' : m[2] === '-' ? 'Interface' : 'Dynamic';
@@ -119,11 +125,9 @@ export function parseNxosArp(text: string): ParseResult<ArpEntry> {
     // NX-OS 9+ adds a Physical Interface column before the flags.
     const m = /^(\S+)\s+(\d+:\d{2}:\d{2}|-)\s+(\S+)\s+(\S+)(?:\s+(?![*+#D]+$)([A-Za-z][\w./-]*))?(?:\s+([*+#D]+))?$/.exec(line.trim());
     if (!m) return undefined;
-    const ip = canonicalIp(m[1]);
-    if (!ip) return undefined;
-    const incomplete = /^incomplete$/i.test(m[3]);
-    const mac = incomplete ? ZERO_MAC : normalizeMac(m[3]);
-    if (!mac) return undefined;
+    const b = binding(m[1], m[3]);
+    if (!b) return undefined;
+    const { ip, mac, incomplete } = b;
     const state = incomplete ? 'Incomplete' : m[2] === '-' ? 'Interface' : 'Dynamic';
     const port = m[5] && m[5] !== m[4] ? m[5] : undefined;
     return { ip, mac, state, ageSeconds: m[2] === '-' ? null : hms(m[2]), interface: m[4], ...(port ? { port } : {}), vlan: vlanOfInterface(m[4]) };
@@ -135,11 +139,9 @@ export function parseEosArp(text: string): ParseResult<ArpEntry> {
   return runLines(text, [/^Address\s+Age/i], (line, st) => {
     const m = /^(\S+)\s+(N\/A|\d+:\d{2}:\d{2}|\d+)\s+(\S+)\s+(\S.*)$/.exec(line.trim());
     if (!m) return undefined;
-    const ip = canonicalIp(m[1]);
-    if (!ip) return undefined;
-    const incomplete = /^incomplete$/i.test(m[3]);
-    const mac = incomplete ? ZERO_MAC : normalizeMac(m[3]);
-    if (!mac) return undefined;
+    const b = binding(m[1], m[3]);
+    if (!b) return undefined;
+    const { ip, mac, incomplete } = b;
     const parts = m[4].split(/\s*,\s*/);
     const iface = parts[0];
     const port = parts[1] && !/not learned/i.test(parts[1]) ? parts[1] : undefined;
