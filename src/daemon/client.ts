@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { PROTOCOL_VERSION, type Message } from './protocol.js';
+import { lineSplitter, PROTOCOL_VERSION, type Message } from './protocol.js';
 import { runtimeDir } from '../util/paths.js';
 
 /** The default socket path. */
@@ -91,32 +91,26 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
 
   const attach = (s: net.Socket) => {
     sock = s;
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        let m: Message;
-        try {
-          m = JSON.parse(line) as Message;
-        } catch {
-          continue;
-        }
-        if ('event' in m) {
-          for (const l of listeners.get(m.event) ?? []) l(m.data);
-        } else if ('id' in m) {
-          const p = pending.get(m.id);
-          if (!p) continue;
-          pending.delete(m.id);
-          clearTimeout(p.timer);
-          if ('error' in m) p.rej(new EngineError(m.error.code, m.error.message, m.error.details));
-          else p.res((m as { result: unknown }).result);
-        }
+    const lines = lineSplitter((line) => {
+      let m: Message;
+      try {
+        m = JSON.parse(line) as Message;
+      } catch {
+        return;
+      }
+      if ('event' in m) {
+        for (const l of listeners.get(m.event) ?? []) l(m.data);
+      } else if ('id' in m) {
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        clearTimeout(p.timer);
+        if ('error' in m) p.rej(new EngineError(m.error.code, m.error.message, m.error.details));
+        else p.res((m as { result: unknown }).result);
       }
     });
+    s.setEncoding('utf8');
+    s.on('data', (chunk: string) => lines.push(chunk));
     s.on('close', () => {
       for (const [, p] of pending) {
         clearTimeout(p.timer);

@@ -65,3 +65,28 @@ export type HandlerTable = Record<string, Handler>;
 export interface EventBus {
   publish(event: string, data: unknown): void;
 }
+
+/**
+ * The NDJSON framing both ends share: feed socket chunks (utf8 text) to `push`; each complete line is handed to
+ * `onLine`, in order. `buffered` is the length of the line still incomplete (the server bounds it). Pure.
+ */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; readonly buffered: number; reset(): void } {
+  let buf = '';
+  return {
+    push(chunk) {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        onLine(line);
+      }
+    },
+    get buffered() {
+      return buf.length;
+    },
+    reset() {
+      buf = '';
+    },
+  };
+}

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Message, type RequestContext } from './protocol.js';
+import { lineSplitter, PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Message, type RequestContext } from './protocol.js';
 
 /** A running server. */
 export interface EngineServer extends EventBus {
@@ -69,7 +69,6 @@ export async function startEngineServer(opts: { socketPath: string; handlers: Ha
   const server = net.createServer((sock) => {
     conns.add(sock);
     let ctx: RequestContext | undefined;
-    let buf = '';
     const send = (m: Message) => {
       if ('error' in m) counters.errors++;
       if (!sock.destroyed) sock.write(`${JSON.stringify(m)}\n`);
@@ -116,19 +115,16 @@ export async function startEngineServer(opts: { socketPath: string; handlers: Ha
           },
         );
     };
+    const lines = lineSplitter((line) => {
+      if (line.trim() !== '') handleLine(line);
+    });
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim() !== '') handleLine(line);
-      }
-      if (buf.length > MAX_LINE) {
+      lines.push(chunk);
+      if (lines.buffered > MAX_LINE) {
         counters.badLines++;
         fail(0, 'TOO_LONG', `request line longer than ${MAX_LINE} bytes`);
-        buf = '';
+        lines.reset();
       }
     });
     sock.on('error', () => sock.destroy());

@@ -7,12 +7,27 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { acquirePidFile, resolveGroup, startEngineServer, type EngineServer } from '../../src/daemon/server.js';
 import { connectEngine } from '../../src/daemon/client.js';
-import { RpcError } from '../../src/daemon/protocol.js';
+import { lineSplitter, RpcError } from '../../src/daemon/protocol.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-srv-'));
 const servers: EngineServer[] = [];
 afterEach(async () => {
   while (servers.length) await servers.pop()!.close();
+});
+
+describe('lineSplitter (the NDJSON framing of both ends)', () => {
+  it('hands over whole lines in order, however the chunks fall, and counts what is still incomplete', () => {
+    const got: string[] = [];
+    const l = lineSplitter((x) => got.push(x));
+    l.push('{"a":1}\n{"b"');
+    expect([got, l.buffered]).toEqual([['{"a":1}'], 4]);
+    l.push(':2}\n\n{"c":3}\n{"d');
+    expect([got, l.buffered]).toEqual([['{"a":1}', '{"b":2}', '', '{"c":3}'], 3]);
+    l.reset();
+    l.push('4}\n');
+    expect(got.at(-1)).toBe('4}');
+    expect(l.buffered).toBe(0);
+  });
 });
 
 describe('resolveGroup', () => {
