@@ -1,10 +1,8 @@
 /**
  * OpenSSH known_hosts: parsing, matching (plain, `[host]:port`, globs, negation, hashed `|1|salt|hash`) and the
- * verdict for a presented key. Pure except `loadKnownHosts` / `appendKnownHost` (the file, created mode 0600).
+ * verdict for a presented key. Pure; the file itself is read and appended in known-hosts-file.ts.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 
 /** One known_hosts line. */
 export interface KnownHostEntry {
@@ -87,21 +85,4 @@ export function checkHostKey(entries: KnownHostEntry[], host: string, port: numb
 /** One known_hosts line for a host key. */
 export function formatKnownHost(host: string, port: number, blob: Buffer): string {
   return `${hostPatternFor(host, port)} ${keyTypeOfBlob(blob)} ${blob.toString('base64')}`;
-}
-
-/** Read a known_hosts file ([] when it does not exist). */
-export function loadKnownHosts(file: string): KnownHostEntry[] {
-  try {
-    return parseKnownHosts(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`cannot read known hosts file ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** Append a host key (trust on first use), creating the file with mode 0600. */
-export function appendKnownHost(file: string, host: string, port: number, blob: Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const prefix = fs.existsSync(file) && !fs.readFileSync(file, 'utf8').endsWith('\n') && fs.statSync(file).size > 0 ? '\n' : '';
-  fs.appendFileSync(file, `${prefix}${formatKnownHost(host, port, blob)}\n`, { mode: 0o600 });
 }
