@@ -6,6 +6,7 @@
  * - an IP moving between MACs, or its MAC between ports of one switch.
  */
 import type { AllowedMac } from '../config/sections/devices.js';
+import { findingText } from '../i18n/devices-text.js';
 import { compareIp } from '../util/ip.js';
 import { normalizeMac, ZERO_MAC } from './mac.js';
 
@@ -91,7 +92,7 @@ export function macsWithSeveralIps(rows: Iterable<HistoryRow>, allow: AllowedMac
   for (const [mac, m] of by) {
     if (m.ips.size < minIps) continue;
     const ips = [...m.ips].sort();
-    out.push({ mac, ips, devices: [...m.devs].sort(), firstSeen: m.first, lastSeen: m.last, reason: `MAC ${mac} held ${ips.length} IPs (${ips.slice(0, 5).join(', ')}${ips.length > 5 ? ', …' : ''}); not allow-listed as mobile or router` });
+    out.push({ mac, ips, devices: [...m.devs].sort(), firstSeen: m.first, lastSeen: m.last, reason: findingText({ kind: 'mac-several-ips', mac, ips }, 'en')! });
   }
   return out.sort((a, b) => b.ips.length - a.ips.length || (a.mac < b.mac ? -1 : 1));
 }
@@ -102,6 +103,8 @@ export interface IpMove {
   kind: 'mac' | 'port';
   /** What it moved between, oldest first: MACs, or `device port` strings. */
   trail: string[];
+  /** For a port move: the MAC that moved. */
+  mac?: string;
   reason: string;
 }
 
@@ -129,7 +132,7 @@ export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): I
   for (const [ip, macs] of [...macsOfIp.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     if (macs.size > 1 && ![...macs.keys()].some((m) => skip.has(m))) {
       const trail = order(macs);
-      out.push({ ip, kind: 'mac', trail, reason: `IP ${ip} answered from ${trail.length} MACs: ${trail.join(' → ')}` });
+      out.push({ ip, kind: 'mac', trail, reason: findingText({ kind: 'ip-moved-mac', ip, trail }, 'en')! });
     }
     for (const mac of macs.keys()) {
       const ports = portsOfMac.get(mac);
@@ -143,7 +146,7 @@ export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): I
       for (const [, m] of perDevice) {
         if (m.size < 2) continue;
         const trail = order(m);
-        out.push({ ip, kind: 'port', trail, reason: `IP ${ip} (MAC ${mac}) moved between ports: ${trail.join(' → ')}` });
+        out.push({ ip, kind: 'port', mac, trail, reason: findingText({ kind: 'ip-moved-port', ip, mac, trail }, 'en')! });
       }
     }
   }

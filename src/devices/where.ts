@@ -82,13 +82,14 @@ function findingsOf(store: DeviceStore, q: { ip: string } | { mac: string }, row
     const state = { ip: q.ip, typeList: latest.map((r) => r.state), macList: latest.map((r) => r.mac) };
     if (latest.length > 0 && isUnusedAddress(state)) {
       const on = [...new Set(latest.map((r) => `${r.state} on ${r.device}`))];
-      out.push({ kind: 'unused', reason: `no device resolves ${q.ip} (${on.join(', ')}): whoever sends to it is probing an unused address`, ip: q.ip, on });
+      const f = { kind: 'unused' as const, ip: q.ip, on };
+      out.push({ ...f, reason: findingText(f, 'en')! });
     }
   }
   for (const m of macsWithSeveralIps(history.values(), allow)) if (macs.includes(m.mac)) out.push({ kind: 'mac-several-ips', reason: m.reason, mac: m.mac, ips: m.ips });
   for (const mv of ipMoves(history.values(), allow)) {
-    const concerns = 'ip' in q ? mv.ip === q.ip : mv.kind === 'mac' ? mv.trail.includes(q.mac) : mv.reason.includes(`(MAC ${q.mac})`);
-    if (concerns) out.push({ kind: mv.kind === 'mac' ? 'ip-moved-mac' : 'ip-moved-port', reason: mv.reason, ip: mv.ip, trail: mv.trail });
+    const concerns = 'ip' in q ? mv.ip === q.ip : mv.kind === 'mac' ? mv.trail.includes(q.mac) : mv.mac === q.mac;
+    if (concerns) out.push({ kind: mv.kind === 'mac' ? 'ip-moved-mac' : 'ip-moved-port', reason: mv.reason, ip: mv.ip, trail: mv.trail, ...(mv.mac ? { mac: mv.mac } : {}) });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * by the TUI's Investigate view and by `nocflow where` / `nocflow devices anomalies`.
  */
 
-/** What the wording needs of one finding (the fields of src/devices/where.ts WhereFinding). */
+/** What the wording needs of one finding (the fields of src/devices/where.ts WhereFinding; `mac` of a port move is the MAC that moved). */
 export interface FindingFields {
   kind: string;
   ip?: string;
@@ -18,9 +18,14 @@ export function findingText(f: FindingFields, lang: 'en' | 'zh-TW'): string | un
   const zh = lang === 'zh-TW';
   const { ip, mac, ips = [], on = [], trail = [] } = f;
   if (f.kind === 'unused' && ip) return zh ? `沒有設備回應 ${ip}（${on.join('、')}）：送往此位址者為探測未使用位址` : `no device resolves ${ip} (${on.join(', ')}): whoever sends to it is probing an unused address`;
-  if (f.kind === 'mac-several-ips' && mac && ips.length) return zh ? `MAC ${mac} 對應 ${ips.length} 個 IP（${ips.slice(0, 5).join('、')}）：未列為行動裝置或路由器，疑似冒用` : `MAC ${mac} held ${ips.length} IPs (${ips.slice(0, 5).join(', ')}); not allow-listed as mobile or router`;
+  if (f.kind === 'mac-several-ips' && mac && ips.length) {
+    const more = ips.length > 5 ? (zh ? '…' : ', …') : '';
+    return zh ? `MAC ${mac} 對應 ${ips.length} 個 IP（${ips.slice(0, 5).join('、')}${more}）：未列為行動裝置或路由器，疑似冒用` : `MAC ${mac} held ${ips.length} IPs (${ips.slice(0, 5).join(', ')}${more}); not allow-listed as mobile or router`;
+  }
   if (f.kind === 'ip-moved-mac' && ip && trail.length) return zh ? `IP ${ip} 先後由 ${trail.length} 個 MAC 回應：${trail.join(' → ')}` : `IP ${ip} answered from ${trail.length} MACs: ${trail.join(' → ')}`;
-  if (f.kind === 'ip-moved-port' && ip && trail.length) return zh ? `IP ${ip} 的 MAC 更換過交換器埠：${trail.join(' → ')}` : `IP ${ip} moved between ports: ${trail.join(' → ')}`;
+  if (f.kind === 'ip-moved-port' && ip && trail.length) {
+    return zh ? `IP ${ip} 的 MAC${mac ? ` ${mac}` : ''} 更換過交換器埠：${trail.join(' → ')}` : `IP ${ip}${mac ? ` (MAC ${mac})` : ''} moved between ports: ${trail.join(' → ')}`;
+  }
   return undefined;
 }
 

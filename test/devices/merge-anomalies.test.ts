@@ -138,7 +138,8 @@ describe('history anomalies', () => {
       row({ source: 'mac', ip: '', mac: B, device: 'sw2', port: 'Eth1/6', firstSeen: 100 }),
       row({ source: 'mac', ip: '', mac: B, device: 'sw2', port: 'sup-eth1(R)', firstSeen: 200 }),
     ]);
-    expect(moves.map((m) => [m.ip, m.kind, m.trail])).toEqual([['10.1.0.30', 'port', ['sw1 Eth1/1', 'sw1 Eth1/2']]]);
+    expect(moves.map((m) => [m.ip, m.kind, m.mac, m.trail])).toEqual([['10.1.0.30', 'port', D, ['sw1 Eth1/1', 'sw1 Eth1/2']]]);
+    expect(moves[0].reason).toBe(`IP 10.1.0.30 (MAC ${D}) moved between ports: sw1 Eth1/1 → sw1 Eth1/2`);
     expect(ipMoves(rows.concat(row({ ip: '10.0.0.5', mac: B, firstSeen: 50 })), [{ mac: B, role: 'router' }])).toEqual([]);
   });
 });

@@ -125,6 +125,16 @@ describe('where', () => {
     expect(formatWhere(whereLookup(store, '211.79.60.30'))).toContain(`\n! ${several}\n`);
   });
 
+  it('a MAC that moved between ports of the switch: both the IP and the MAC lookup say so, the other MACs do not', () => {
+    const store = fixtureStore();
+    const moved = nxMac.map((e) => (e.mac === '70:e4:22:24:88:f5' ? { ...e, ports: 'Eth1/44' } : e));
+    store.saveRun(run(S + 2, [result('sw', t0 + 602_000, swArp, moved)]));
+    const want = { kind: 'ip-moved-port', ip: '10.9.0.5', mac: '70:e4:22:24:88:f5', trail: ['sw Eth1/43', 'sw Eth1/44'], reason: 'IP 10.9.0.5 (MAC 70:e4:22:24:88:f5) moved between ports: sw Eth1/43 → sw Eth1/44' };
+    expect(whereLookup(store, '10.9.0.5').findings).toEqual([want]);
+    expect(whereLookup(store, '70:e4:22:24:88:f5').findings).toEqual([want]);
+    expect(whereLookup(store, nxMac.find((e) => e.mac !== '70:e4:22:24:88:f5')!.mac).findings).toEqual([]);
+  });
+
   it('marks current only what the latest run saw, also when an on-demand run shares the scheduled run\'s slot', () => {
     const store = new DeviceStore(openDb(':memory:'));
     store.saveRun(run(S, [result('gw', t0 + 10_000, gwArp, [])]));
