@@ -286,3 +286,18 @@ describe('TUI screens (ink-testing-library)', () => {
     expect(mainFeature(anomaly(1, { signature: undefined }))).toBe('TCP/2375 100.0%');
   });
 });
+
+describe('the block confirmation dialog', () => {
+  it('wraps a rule (and a refusal) wider than the dialog instead of cutting it', async () => {
+    const { ConfirmDialog } = await import('../../src/views/blocks-screen.js');
+    const rule = 'rule: ipv6 src 2001:db8:1234:5678:9abc:def0:1234:5678/128 dst 2001:db8:ffff::/48 tcp dport 443 → discard';
+    const r = render(<ConfirmDialog title="Block 1 address(es)?" lines={[rule]} refused={['10.0.0.1: inside address, never blocked by nocflow guards']} width={44} height={20} lang="en" />);
+    const frame = r.lastFrame()!;
+    const inner = frame.split('\n').slice(2, -2).map((l) => l.replace(/^│/, '').replace(/│$/, '').trim());
+    expect(frame.split('\n').every((l) => l.length <= 44)).toBe(true);
+    expect(inner.join(' ').replace(/\s+/g, '')).toContain(rule.replace(/\s+/g, ''));
+    expect(inner.join(' ')).toContain('REFUSED: 10.0.0.1: inside address, never');
+    expect(frame).not.toContain('…');
+    r.unmount();
+  });
+});
