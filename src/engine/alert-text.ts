@@ -6,6 +6,7 @@
 import { PORT_NAMES, PROTO_NAMES } from './features.js';
 import type { Anomaly, Evidence, Share, Tracking } from './types.js';
 import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
+import { proberText } from '../i18n/devices-text.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const num = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -101,10 +102,7 @@ export function mainFeatures(a: Anomaly, lang: Lang): string[] {
 
 /** The ARP evidence of a probe of unused addresses, in one line. */
 export function unusedProbeLine(u: NonNullable<Anomaly['unusedProbe']>, lang: Lang): string {
-  const shown = u.targets.slice(0, 5).join(' ') + (u.total > 5 ? (lang === 'zh-TW' ? ` 等${u.total}個` : ` … (${u.total} in all)`) : '');
-  return lang === 'zh-TW'
-    ? `＊ARP確認：送出${num(u.flows)}筆Flow至${num(u.total)}個無設備回應的位址（ARP僅Incomplete/Deleted或MAC為0）：${shown}`
-    : `* ARP: ${num(u.flows)} flows to ${num(u.total)} address${u.total === 1 ? '' : 'es'} no device resolves (only Incomplete/Deleted, or MAC 0): ${shown}`;
+  return lang === 'zh-TW' ? `＊ARP確認：${proberText(u, lang)}` : `* ARP: ${proberText(u, lang)}`;
 }
 
 /** The alert text of one anomaly. `currentSlot` dates the tracking sentence. */

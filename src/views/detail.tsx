@@ -7,7 +7,8 @@ import { Box, Text } from 'ink';
 import { BarChart } from './charts.js';
 import { barLine, fit, human } from './format.js';
 import { theme } from './theme.js';
-import { alertText, portLabel, protoLabel, trackingSentence, unusedProbeLine } from '../engine/alert-text.js';
+import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/alert-text.js';
+import { proberText } from '../i18n/devices-text.js';
 import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
 import type { Anomaly } from '../engine/types.js';
 import { stripControl } from '../util/sanitize.js';
@@ -36,7 +37,7 @@ export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang:
         {fit(`${human(a.metrics.flows)} flows  ${human(a.metrics.packets)} pkts  ${human(a.metrics.bytes)}B  ${human(a.metrics.distinctPeers)} ${T(lang, 'peers', '對象')}  SYN-only ${pct(f.synOnlyShare)}  1pkt/40B ${pct(f.onePacket40Share)}${f.serverLike === null ? '' : f.serverLike ? '  server-like' : '  client-like'}`, width)}
       </Text>
       {a.tracking && slot !== undefined ? <Text wrap="wrap">{trackingSentence(a.tracking, slot, lang)}</Text> : null}
-      {a.unusedProbe ? <Text wrap="wrap" color={theme.color('yellow')}>{stripControl(unusedProbeLine(a.unusedProbe, lang).replace(/^(\* |＊)/, ''))}</Text> : null}
+      {a.unusedProbe ? <Text wrap="wrap" color={theme.color('yellow')}>{stripControl(`${T(lang, 'ARP: ', 'ARP確認：')}${proberText(a.unusedProbe, lang)}`)}</Text> : null}
       <Box flexDirection={wide ? 'row' : 'column'}>
         <Box flexDirection="column" width={half}>
           {chart(T(lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`), f.protocols, protoLabel)}

@@ -159,7 +159,7 @@ describe('ARP-confirmed probers in the window (flows through nfcapd and nfdump)'
   it('states the ARP evidence in the alert text, in English and Traditional Chinese', async () => {
     const r = await analyze({ arpUnused: devices.unusedAddressesFor(SLOT) });
     const p = r.anomalies.find((x) => x.ip === '198.51.100.66') as Anomaly;
-    expect(alertText(p, 'en', SLOT)).toContain('* ARP: 5 flows to 3 addresses no device resolves (only Incomplete/Deleted, or MAC 0): 211.73.94.2 211.73.94.5 211.79.60.29');
+    expect(alertText(p, 'en', SLOT)).toContain('* ARP: sent 5 flows to 3 addresses no device resolves (ARP only Incomplete/Deleted or MAC 00:00:00:00:00:00): 211.73.94.2, 211.73.94.5, 211.79.60.29');
     expect(alertText(p, 'en', SLOT)).toContain('unused addresses contacted (ARP) in 5 minutes: 3 (threshold 1, 3.0×)');
     expect(alertText(p, 'zh-TW', SLOT)).toContain('＊ARP確認：送出5筆Flow至3個無設備回應的位址');
     expect(alertText(p, 'zh-TW', SLOT)).toContain('探測未使用位址數（ARP確認）');

@@ -301,3 +301,25 @@ describe('the block confirmation dialog', () => {
     r.unmount();
   });
 });
+
+describe('the detail of an ARP-confirmed prober', () => {
+  it('states the unused addresses under the tracking sentence, in English and Traditional Chinese', async () => {
+    const { DetailScreen } = await import('../../src/views/detail.js');
+    const a = anomaly(7, { type: 'unused-probe', unusedProbe: { targets: ['10.20.100.0', '10.20.100.2'], total: 2, flows: 3, arpSlots: [5984520], reason: 'x' } });
+    for (const [lang, want] of [
+      ['en', 'ARP: sent 3 flows to 2 addresses no device resolves'],
+      ['zh-TW', 'ARP確認：送出3筆Flow至2個無設備回應的位址'],
+    ] as const) {
+      const r = render(<DetailScreen a={a} lang={lang} width={120} slot={5984521} rows={3} />);
+      const lines = r.lastFrame()!.split('\n');
+      const at = lines.findIndex((l) => l.includes(want));
+      const charts = lines.findIndex((l) => /^(Protocols|協定)/.test(l));
+      expect(at).toBeGreaterThan(0);
+      expect(at).toBeLessThan(charts); // under the tracking sentence, before the charts
+      r.unmount();
+    }
+    const plain = render(<DetailScreen a={anomaly(7)} lang="en" width={120} slot={5984521} rows={3} />);
+    expect(plain.lastFrame()).not.toContain('ARP:');
+    plain.unmount();
+  });
+});
