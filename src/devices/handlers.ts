@@ -40,6 +40,20 @@ export function probersOfWindow(w: WindowResult): Prober[] {
   );
 }
 
+/** Where stored windows are read (the engine's SQLite store satisfies it). */
+export interface StoredWindows {
+  latestWindow(): WindowResult | undefined;
+  windowAtSlot(slot: number): WindowResult | undefined;
+}
+
+/** `probersAt` over stored windows: the probers of the window at or before `slot`, else of the newest. */
+export function probersFrom(windows: StoredWindows): NonNullable<DevicesHandlerDeps['probersAt']> {
+  return (slot) => {
+    const w = slot === undefined ? windows.latestWindow() : windows.windowAtSlot(slot);
+    return w ? { timeSlot: w.window.timeSlot, probers: probersOfWindow(w) } : undefined;
+  };
+}
+
 /** A run summarized for the socket and the CLI (no table bodies). */
 export function summarizeRun(run: CollectionRun) {
   return {

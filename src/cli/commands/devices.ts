@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { callEngine, EngineError } from '../../daemon/client.js';
 import type { IpMove, MacMultiIp } from '../../devices/anomalies.js';
-import { devicesHandlers, probersOfWindow, type Prober } from '../../devices/handlers.js';
+import { devicesHandlers, probersFrom, type Prober } from '../../devices/handlers.js';
 import type { DeviceRunRow } from '../../devices/store.js';
 import { DeviceStore } from '../../devices/store.js';
 import { parseTtl } from '../../flowspec/service.js';
@@ -88,15 +88,7 @@ async function ask<T>(method: 'devices.anomalies' | 'devices.status', params: Re
   const { config } = loadConfig();
   const db = openDb(resolveDbPath(config.store.path, dataDir()));
   try {
-    const engine = new EngineStore(db);
-    const h = devicesHandlers({
-      config: config.devices,
-      store: new DeviceStore(db),
-      probersAt: (slot) => {
-        const w = slot === undefined ? engine.latestWindow() : engine.windowAtSlot(slot);
-        return w ? { timeSlot: w.window.timeSlot, probers: probersOfWindow(w) } : undefined;
-      },
-    });
+    const h = devicesHandlers({ config: config.devices, store: new DeviceStore(db), probersAt: probersFrom(new EngineStore(db)) });
     return (await h[method](params, { user: 'cli' })) as T;
   } finally {
     db.close();

@@ -13,7 +13,7 @@ import type { NocflowConfig } from '../../config/schema.js';
 import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { createFlowspecArea } from '../../flowspec/area.js';
 import { createDevicesArea } from '../../devices/area.js';
-import { probersOfWindow } from '../../devices/handlers.js';
+import { probersFrom } from '../../devices/handlers.js';
 import { createElasticsearchArea } from '../../es/area.js';
 import { auditDoc, blockDoc } from '../../es/documents.js';
 import { createEsDeviceDocSink } from '../../es/device-sink.js';
@@ -46,11 +46,7 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
   const devices = createDevicesArea(config.devices, devDbOf, {
     ...(es ? { sinks: [createEsDeviceDocSink(es.store)] } : {}),
     // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
-    probersAt: (slot) => {
-      const store = new EngineStore(devDbOf());
-      const w = slot === undefined ? store.latestWindow() : store.windowAtSlot(slot);
-      return w ? { timeSlot: w.window.timeSlot, probers: probersOfWindow(w) } : undefined;
-    },
+    probersAt: (slot) => probersFrom(new EngineStore(devDbOf()))(slot),
   });
   devices.start();
   const engine = createEngineProcess(
