@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what nocflow needs on a fresh Debian machine: nfdump/nfcapd, gobgpd, tmux (via apt-get, when missing)
-# and the npm packages (npm ci; better-sqlite3 builds from source with node-gyp).
+# Install what nocflow needs on a fresh Debian machine: nfdump/nfcapd, gobgpd, tmux, and the build tools for
+# better-sqlite3 (via apt-get, when missing), and the npm packages (npm ci; better-sqlite3 builds with node-gyp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,11 @@ need_apt=()
 command -v nfdump  >/dev/null 2>&1 || need_apt+=(nfdump)
 command -v gobgpd  >/dev/null 2>&1 || need_apt+=(gobgpd)
 command -v tmux    >/dev/null 2>&1 || need_apt+=(tmux)
+# better-sqlite3 builds from source (node-gyp: python3, make, a C++ compiler); the demo test lists processes with ps.
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+command -v make    >/dev/null 2>&1 || need_apt+=(make)
+command -v g++     >/dev/null 2>&1 || need_apt+=(g++)
+command -v ps      >/dev/null 2>&1 || need_apt+=(procps)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""
