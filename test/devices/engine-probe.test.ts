@@ -124,6 +124,11 @@ describe('unused-address probers through the running engine', () => {
     expect(withArp.exitCode, withArp.stderr).toBe(0);
     expect((JSON.parse(withArp.stdout) as Doc).anomalies.map((a) => [a.ip, a.type, a.unusedProbe?.total])).toEqual([['198.51.100.77', 'unused-probe', 4]]);
     expect((JSON.parse((await nocflow('analyze', path.join(nfdir, name), '--json')).stdout) as Doc).anomalies).toEqual([]);
+    // A file whose name does not date the window cannot be matched with device tables.
+    const undated = path.join(work, 'capture.nfcapd');
+    fs.copyFileSync(path.join(nfdir, name), undated);
+    const refused = await nocflow('analyze', undated, '--arp');
+    expect([refused.exitCode, refused.stderr]).toEqual([2, 'nocflow: --arp needs nfcapd.YYYYMMDDhhmm file names to date the window: capture.nfcapd']);
 
     const where = await nocflow('where', '211.73.94.6');
     expect(where.stdout).toMatch(/\n! no device resolves 211\.73\.94\.6 \(Deleted on tn-gw\): whoever sends to it is probing an unused address$/);
