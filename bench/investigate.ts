@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { writeScaleFile } from '../src/gen/index.js';
 import { runInvestigate } from '../src/daemon/investigate.js';
+import { flowSourceFrom } from '../src/ingest/flow-source.js';
+
+const source = flowSourceFrom({});
 import { measure, median, row } from './measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -63,7 +66,7 @@ export async function run(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       nf.push((await measure('nfdump', ['-R', range, '-q', `host ${ip}`])).seconds);
       const t0 = performance.now();
-      const s = await runInvestigate({ dir, target: ip, from: Date.UTC(2026, 10, 22, 14, 0), to: Date.UTC(2026, 10, 22, 15, 0) });
+      const s = await runInvestigate({ dir, source, target: ip, from: Date.UTC(2026, 10, 22, 14, 0), to: Date.UTC(2026, 10, 22, 15, 0) });
       ours.push((performance.now() - t0) / 1000);
       matches = s.flows;
     }

@@ -1,14 +1,9 @@
 /** The `nocflow` command line: builds the commander program from the command registry and runs it. */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
+import { CliError } from './errors.js';
 
-/** Exit code carried by an error that should end the CLI with a one-line reason. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CliError';
-  }
-}
+export { CliError } from './errors.js';
 
 /** Build the program (exported for tests of --help output). */
 export function buildProgram(): Command {

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NocflowConfig } from '../config/schema.js';
-import { createNfdumpSource } from '../engine/nfdump-source.js';
-import { createEngineRunner, type EngineEvent, type EngineRunner, type RunnerDeps } from '../engine/runner.js';
+import { flowSourceFrom } from '../ingest/flow-source.js';
+import { createEngineRunner, type EngineEvent, type EngineRunner, type RunnerDeps } from '../ingest/runner.js';
 import type { WindowSink } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
@@ -66,8 +66,40 @@ export interface EngineProcessOptions {
   now?: () => number;
 }
 
-/** Dependencies: other areas' handler tables (flowspecHandlers, devicesHandlers), merged after the core ones. */
+/** What an area gets when it starts: the engine's store, its event bus and its runner's events. */
+export interface AreaContext {
+  store: EngineStore;
+  db: Db;
+  /** Push an event to every connected client. */
+  publish(event: string, data: unknown): void;
+  /** Listen to the runner's events (windows, file errors, lag); returns the unsubscribe. */
+  onEngineEvent(listener: (e: EngineEvent) => void): () => void;
+  /** One log line (stderr, the journal). */
+  log(line: string): void;
+  now(): number;
+}
+
+/**
+ * One area of the engine (FlowSpec, devices, Elasticsearch, alerts, ...): what it adds to the socket and the
+ * runner, and its lifecycle. Areas start in order after the pid file is taken and the store is open, before the
+ * socket listens; they stop in reverse after the runner and the socket.
+ */
+export interface EngineArea {
+  name: string;
+  /** Socket methods, merged after the core ones. Read after start(), so an area may build them there. */
+  handlers?: () => HandlerTable;
+  /** Where windows go besides SQLite. */
+  sinks?: WindowSink[];
+  start?(ctx: AreaContext): Promise<void> | void;
+  stop?(): Promise<void> | void;
+  /** Counters for engine.status (`areas.<name>`). */
+  status?(): unknown;
+}
+
+/** Dependencies: the areas, and the hooks the core reads. */
 export interface EngineProcessDeps {
+  areas?: EngineArea[];
+  /** Handler tables merged after the core ones (tests). */
   handlers?: HandlerTable[];
   /** Answers investigate from Elasticsearch instead of the nfcapd files (src/es FlowQueryBackend), when configured. */
   flowQuery?: { investigate(target: string, range: { from: number; to: number }, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary> };
@@ -89,7 +121,10 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
   const startedAt = now();
   const investigations = new Map<number, AbortController>();
   let nextInvestigation = 1;
-  const source = createNfdumpSource({ bin: config.engine.nfdumpBin });
+  const source = flowSourceFrom(config.engine);
+  const areas = deps.areas ?? [];
+  const started: EngineArea[] = [];
+  const log = (line: string) => process.stderr.write(`${new Date(now()).toISOString()} ${line}\n`);
 
   const decorate = (w: WindowResult | undefined) => {
     if (!w || !store) return w ?? null;
@@ -114,6 +149,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
 
   const handlers = (): HandlerTable => {
     const table: HandlerTable = { ...core() };
+    for (const a of areas) if (a.handlers) Object.assign(table, a.handlers());
     for (const t of deps.handlers ?? []) Object.assign(table, t);
     table['engine.methods'] = async () => Object.keys(table).sort();
     return table;
@@ -137,6 +173,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         lagSeconds: runner!.lagSeconds() ?? null,
         latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount } : null,
         recentErrors: store!.failures(5),
+        areas: Object.fromEntries(started.filter((a) => a.status).map((a) => [a.name, a.status!()])),
       };
     },
     'windows.latest': async () => decorate(store!.latestWindow()),
@@ -185,7 +222,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       // Elasticsearch answers when configured (deps.flowQuery); otherwise the nfcapd file store through nfdump.
       const run = deps.flowQuery
         ? deps.flowQuery.investigate(target, { from, to }, { signal: ac.signal })
-        : runInvestigate({ dir: nfcapdDir, target, from, to, bin: config.engine.nfdumpBin, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress });
+        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress });
       void run
         .then(
           (summary: InvestigateSummary) => server?.publish('investigate.result', { id, summary, history, current }),
@@ -205,6 +242,14 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
     await runner?.stop();
     for (const ac of investigations.values()) ac.abort();
     await server?.close();
+    // Areas stop in reverse; one that fails to stop does not keep the others (or the pid file) alive.
+    for (const a of started.splice(0).reverse()) {
+      try {
+        await a.stop?.();
+      } catch (err) {
+        log(`stopping ${a.name}: ${(err as Error).message}`);
+      }
+    }
     db?.close();
     releasePid?.();
     runner = undefined;
@@ -223,7 +268,21 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         fs.mkdirSync(nfcapdDir, { recursive: true });
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
-        runner = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks: deps.sinks, arpUnused: deps.arpUnused });
+        const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, arpUnused: deps.arpUnused });
+        runner = r;
+        const ctx: AreaContext = {
+          store,
+          db,
+          publish: (event, data) => server?.publish(event, data),
+          onEngineEvent: (l) => r.on(l),
+          log,
+          now,
+        };
+        for (const a of areas) {
+          started.push(a);
+          await a.start?.(ctx);
+        }
         server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
       } catch (err) {
         runner = undefined; // never started
@@ -236,7 +295,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           server?.publish('window', data);
         } else if (e.kind === 'file-error') server?.publish('file-error', { file: e.file, reason: e.reason });
         else if (e.kind === 'lag') server?.publish('engine-lag', { seconds: e.seconds });
-        if (e.kind !== 'lag') process.stderr.write(`${new Date(now()).toISOString()} ${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${e.kind === 'file-error' ? stripControl(e.reason) : ''}\n`);
+        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${e.kind === 'file-error' ? stripControl(e.reason) : ''}`);
       });
       runner.start();
     },

@@ -1,19 +1,18 @@
 /**
  * "What is this IP doing?": everything the nfcapd file store says about an IP or prefix over a time range — top
- * peers, ports and protocols and a flows-over-time series — through `nfdump -r FILE 'host X'` / `'net X/len'`, with
- * progress and cancellation. The accumulator is pure; `runInvestigate` is the thin shell around nfdump.
+ * peers, ports and protocols and a flows-over-time series — read through the engine's FlowSource with a host/net
+ * predicate and the range as its time window, with progress and cancellation. The accumulator is pure;
+ * `runInvestigate` is the thin shell around the source.
  *
- * Why not the engine's FlowSource: it asks `nfdump -E` for each file's exporters and reads a multi-exporter file once
- * per exporter (the pipe format lacks the exporter address). Investigate needs no exporter, so it reads each file in
- * ONE pass, and runs two files at a time (nfdump is single-threaded per file). Why not one `nfdump -R first:last`: a
- * file in the range that is not a flow file (or a corrupt one) ends the whole read ("Unexpected end of file list"),
- * and per-file runs give honest progress and let a bad file be skipped with its reason.
+ * Files are read one by one (two at a time), not as one list: a file in the range that cannot be read is skipped with
+ * its reason, and per-file reads give honest progress.
  */
-import { execa } from 'execa';
-import { listCompleted } from '../engine/watcher.js';
-import { NfdumpPipeParser } from '../engine/nfdump-text.js';
-import type { FlowBatch } from '../engine/types.js';
-import { parsePrefix, prefixContains, prefixToString, v4ToNumber, v4ToString, type Prefix } from '../util/ip.js';
+import { listCompleted } from '../ingest/watcher.js';
+import { FlowSourceError } from '../ingest/errors.js';
+import { dstText, srcText } from '../engine/batch.js';
+import { inPrefixes, numericPrefix, type NumericPrefix } from '../engine/filter.js';
+import type { FlowBatch, FlowFilter, FlowSource } from '../engine/types.js';
+import { parsePrefix, prefixToString, v4ToNumber, v4ToString, type Prefix } from '../util/ip.js';
 
 /** The answer of an investigation. */
 export interface InvestigateSummary {
@@ -39,10 +38,9 @@ export interface InvestigateSummary {
   skipped?: { file: string; reason: string }[];
 }
 
-/** nfdump filter for a validated target (never raw user text). */
-export function targetFilter(p: Prefix): string {
-  const full = p.length === (p.family === 4 ? 32 : 128);
-  return full ? `host ${p.address}` : `net ${prefixToString(p)}`;
+/** The flow predicate of a validated target: flows from or to it. */
+export function targetFilter(p: Prefix): FlowFilter {
+  return { host: [prefixToString(p)] };
 }
 
 /** Series bucket width for a range: one minute, widened so that there are at most 120 buckets. Pure. */
@@ -66,7 +64,10 @@ export class InvestigateAccumulator {
   asSource = 0;
   asDestination = 0;
 
+  private readonly v6: NumericPrefix[];
+
   constructor(private readonly target: Prefix, private readonly from: number, private readonly to: number) {
+    this.v6 = target.family === 6 ? [numericPrefix(prefixToString(target))] : [];
     if (target.family === 4) {
       this.v4lo = v4ToNumber(target.address);
       this.v4hi = this.v4lo + 2 ** (32 - target.length) - 1;
@@ -94,10 +95,10 @@ export class InvestigateAccumulator {
         }
         peer = isSrc ? b.dstV4[i] : s;
       } else {
-        const src = b.src6[i]!;
-        isSrc = this.target.family === 6 && prefixContains(this.target, src);
-        if (!isSrc && !(this.target.family === 6 && prefixContains(this.target, b.dst6[i]!))) continue;
-        peer = isSrc ? b.dst6[i]! : src;
+        if (this.target.family !== 6) continue;
+        isSrc = inPrefixes(this.v6, b, i, 'src');
+        if (!isSrc && !inPrefixes(this.v6, b, i, 'dst')) continue;
+        peer = isSrc ? dstText(b, i) : srcText(b, i);
       }
       if (isSrc) this.asSource++;
       else this.asDestination++;
@@ -170,7 +171,9 @@ export class InvestigateError extends Error {
 export interface InvestigateOptions {
   /** nfcapd directory (flat or `-S` layout). */
   dir: string;
-  /** IP or prefix text; validated here before it reaches nfdump. */
+  /** Where flows come from (flowSourceFrom(config)). */
+  source: FlowSource;
+  /** IP or prefix text; validated here before it reaches a reader. */
   target: string;
   /** [from, to) epoch ms. */
   from: number;
@@ -179,9 +182,7 @@ export interface InvestigateOptions {
   onProgress?: (p: InvestigateProgress) => void;
   /** nfcapd rotation interval (ms): which files overlap the range. Default 300 000. */
   intervalMs?: number;
-  /** nfdump binary (default 'nfdump'). */
-  bin?: string;
-  /** nfdump processes at once (default 2). */
+  /** Files read at once (default 2). */
   concurrency?: number;
 }
 
@@ -193,9 +194,9 @@ export function filesInRange(dir: string, from: number, to: number, intervalMs =
 }
 
 /**
- * Investigate `target` over [from, to) in the nfcapd files of `dir`: each overlapping file is read once with an
- * nfdump host/net filter; unreadable files are skipped with their reason. Rejects with InvestigateError (CANCELLED)
- * when the signal aborts; nfdump processes are killed.
+ * Investigate `target` over [from, to) in the nfcapd files of `dir`: each overlapping file is read once with a
+ * host/net predicate; unreadable files are skipped with their reason. Rejects with InvestigateError (CANCELLED)
+ * when the signal aborts (readers stop, nfdump processes are killed).
  */
 export async function runInvestigate(opts: InvestigateOptions): Promise<InvestigateSummary> {
   let target: Prefix;
@@ -216,7 +217,7 @@ export async function runInvestigate(opts: InvestigateOptions): Promise<Investig
     while (next < files.length) {
       if (opts.signal?.aborted) throw cancelled();
       const file = files[next++];
-      const reason = await readFile(opts.bin ?? 'nfdump', file, filter, acc, opts.signal);
+      const reason = await readFile(opts.source, file, filter, acc, opts);
       if (opts.signal?.aborted) throw cancelled();
       if (reason) skipped.push({ file, reason });
       done++;
@@ -227,31 +228,14 @@ export async function runInvestigate(opts: InvestigateOptions): Promise<Investig
   return acc.summary(files.length, skipped);
 }
 
-/** Read one file into the accumulator; resolves to nfdump's reason when it could not read the file. */
-async function readFile(bin: string, file: string, filter: string, acc: InvestigateAccumulator, signal?: AbortSignal): Promise<string | undefined> {
-  const parser = new NfdumpPipeParser((b) => acc.add(b), '', 16384);
-  const proc = execa(bin, ['-r', file, '-q', '-o', 'pipe', filter], {
-    env: { TZ: 'UTC' },
-    buffer: { stdout: false, stderr: true },
-    stdin: 'ignore',
-    reject: false,
-    cancelSignal: signal,
-    maxBuffer: { stderr: 1_000_000 },
-  });
+/** Read one file into the accumulator; resolves to the reader's reason when it could not read the file. */
+async function readFile(source: FlowSource, file: string, filter: FlowFilter, acc: InvestigateAccumulator, opts: InvestigateOptions): Promise<string | undefined> {
   try {
-    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) parser.push(chunk);
-    parser.flush();
+    for await (const b of source.read([file], { filter, timeWindow: { from: opts.from, to: opts.to }, signal: opts.signal, batchSize: 16384 })) acc.add(b);
   } catch (err) {
-    if (!signal?.aborted) throw err;
-  } finally {
-    if (proc.exitCode === null && !proc.killed) proc.kill();
-  }
-  const r = await proc;
-  if (signal?.aborted) return undefined;
-  const stderr = String(r.stderr ?? '').trim();
-  // nfdump 1.7.1 exits 0 on some corrupt files: judge stderr as well (as src/engine/nfdump-source.ts does).
-  if (r.failed || r.exitCode !== 0 || /bad magic|error|corrupt|short read|cannot|unable/i.test(stderr)) {
-    return stderr.split('\n')[0] || `nfdump exited with code ${String(r.exitCode)}`;
+    if (opts.signal?.aborted) return undefined;
+    if (err instanceof FlowSourceError) return err.reason;
+    throw err;
   }
   return undefined;
 }

@@ -45,6 +45,8 @@ export interface EngineStatus {
   recentErrors: { path: string; error: string; at: number }[];
   /** Investigations running now. */
   investigations: number;
+  /** Each area's counters (flowspec, devices, elasticsearch, ...), by area name. */
+  areas?: Record<string, unknown>;
 }
 
 /** An anomaly as screens receive it: with its presence over the last 12 windows and its false-positive verdict. */

@@ -170,8 +170,8 @@ export class WindowAggregator {
         s = ips.internV4(b.srcV4[i]);
         d = ips.internV4(b.dstV4[i]);
       } else {
-        s = ips.internV6(b.src6[i]!);
-        d = ips.internV6(b.dst6[i]!);
+        s = ips.internV6(b.src6, 4 * i);
+        d = ips.internV6(b.dst6, 4 * i);
       }
       h.ensure(s > d ? s : d);
       const pk = b.packets[i];

@@ -4,7 +4,7 @@
  * reached — the quiet members of the same botnet that no per-window threshold notices.
  */
 import { PairSet, IpTable, Column } from './tables.js';
-import type { FlowBatch } from './types.js';
+import type { FlowBatch, FlowFilter } from './types.js';
 
 /** A parsed signature. */
 export interface Signature {
@@ -20,9 +20,9 @@ export function parseSignature(text: string): Signature {
   return { port: Number(m[1]), packets: Number(m[2]), bytes: Number(m[3]) };
 }
 
-/** The nfdump filter selecting flows of one signature (so nfdump prints only those). */
-export function signatureFilter(s: Signature): string {
-  return `dst port ${s.port} and packets ${s.packets} and bytes ${s.bytes}`;
+/** The flow predicate selecting flows of one signature (a reader then yields only those). */
+export function signatureFilter(s: Signature): FlowFilter {
+  return { dstPort: [s.port], packets: { min: s.packets, max: s.packets }, bytes: { min: s.bytes, max: s.bytes } };
 }
 
 /** One member found by a hunt. */
@@ -50,8 +50,8 @@ export async function huntSignature(batches: AsyncIterable<FlowBatch> | Iterable
   for await (const b of batches) {
     for (let i = 0; i < b.size; i++) {
       if (b.dport[i] !== sig.port || b.packets[i] !== sig.packets || b.bytes[i] !== sig.bytes) continue;
-      const s = b.family[i] === 4 ? ips.internV4(b.srcV4[i]) : ips.internV6(b.src6[i]!);
-      const d = b.family[i] === 4 ? ips.internV4(b.dstV4[i]) : ips.internV6(b.dst6[i]!);
+      const s = b.family[i] === 4 ? ips.internV4(b.srcV4[i]) : ips.internV6(b.src6, 4 * i);
+      const d = b.family[i] === 4 ? ips.internV4(b.dstV4[i]) : ips.internV6(b.dst6, 4 * i);
       for (const c of [nDst, nSport, flows, first, last]) c.ensure(Math.max(s, d));
       if (flows.data[s] === 0) { first.data[s] = b.start[i]; last.data[s] = b.start[i]; }
       flows.data[s]++;

@@ -2,6 +2,7 @@
  * Typed-array tables for the hot path: memory stays proportional to what a window holds, with no per-entry objects.
  * Pure data structures.
  */
+import { v6FromWords, v6ToWords } from '../util/ip.js';
 
 /** Mix two 32-bit values into a well-spread 32-bit hash. */
 export function hash2(a: number, b: number): number {
@@ -181,16 +182,78 @@ export class ChunkedColumn<T extends Float64Array | Float32Array | Uint32Array |
 export const chunkOf = (i: number) => i >>> CHUNK_BITS;
 export const offsetOf = (i: number) => i & CHUNK_MASK;
 
-/** Interns IP addresses to dense ids: IPv4 through a U32Map, IPv6 through a Map of text. */
+/** 128-bit key (four uint32 words) → non-negative int value; open addressing, key and value in one slot. */
+export class V6Map {
+  private slots: Uint32Array; // 5 words per slot: key[4], value + 1 (0 = empty)
+  private mask: number;
+  size = 0;
+
+  constructor(initialCapacity = 1 << 10) {
+    const cap = nextPow2(Math.max(16, initialCapacity));
+    this.slots = new Uint32Array(cap * 5);
+    this.mask = cap - 1;
+  }
+
+  private static hash(w: ArrayLike<number>, o: number): number {
+    return hash2(hash2(w[o], w[o + 1]), hash2(w[o + 2], w[o + 3]));
+  }
+
+  /** Value for the key at `w[o..o+3]`, or -1. */
+  get(w: ArrayLike<number>, o: number): number {
+    const s = this.slots, mask = this.mask;
+    let i = V6Map.hash(w, o) & mask;
+    for (;;) {
+      const p = i * 5;
+      const v = s[p + 4];
+      if (v === 0) return -1;
+      if (s[p] === w[o] && s[p + 1] === w[o + 1] && s[p + 2] === w[o + 2] && s[p + 3] === w[o + 3]) return v - 1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Value for the key at `w[o..o+3]`, inserting `value` when absent. */
+  getOrInsert(w: ArrayLike<number>, o: number, value: number): number {
+    const s = this.slots, mask = this.mask;
+    let i = V6Map.hash(w, o) & mask;
+    for (;;) {
+      const p = i * 5;
+      const v = s[p + 4];
+      if (v === 0) {
+        s[p] = w[o]; s[p + 1] = w[o + 1]; s[p + 2] = w[o + 2]; s[p + 3] = w[o + 3];
+        s[p + 4] = value + 1;
+        if (++this.size * 4 > mask * 3) this.grow();
+        return value;
+      }
+      if (s[p] === w[o] && s[p + 1] === w[o + 1] && s[p + 2] === w[o + 2] && s[p + 3] === w[o + 3]) return v - 1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    this.slots = new Uint32Array(cap * 5);
+    this.mask = cap - 1;
+    for (let p = 0; p < old.length; p += 5) {
+      if (old[p + 4] === 0) continue;
+      let i = V6Map.hash(old, p) & this.mask;
+      while (this.slots[i * 5 + 4] !== 0) i = (i + 1) & this.mask;
+      this.slots.set(old.subarray(p, p + 5), i * 5);
+    }
+  }
+}
+
+/** Interns IP addresses to dense ids: IPv4 through a U32Map, IPv6 (four words) through a V6Map. */
 export class IpTable {
   private readonly v4 = new U32Map(1 << 16);
-  private readonly v6 = new Map<string, number>();
-  /** For each id: the IPv4 value (family 4) or 0. */
+  private readonly v6 = new V6Map(1 << 10);
+  /** For each id: the IPv4 value (family 4), or the IPv6 address's ordinal in `v6Words` (family 6). */
   readonly v4Of = new ChunkedColumn(Uint32Array);
   /** For each id: 4 or 6. */
   readonly familyOf = new ChunkedColumn(Uint8Array);
-  /** IPv6 text by id. */
-  readonly v6Of = new Map<number, string>();
+  /** IPv6 addresses in the order first seen, four words each (most significant first). */
+  private v6Words = new Uint32Array(4 * 1024);
+  private v6Count = 0;
   size = 0;
 
   /** Id of an IPv4 address (uint32), creating it. */
@@ -206,23 +269,31 @@ export class IpTable {
     return id;
   }
 
-  /** Id of an IPv6 address (text), creating it. */
-  internV6(s: string): number {
-    let id = this.v6.get(s);
-    if (id === undefined) {
-      id = this.size++;
-      this.v6.set(s, id);
+  /** Id of an IPv6 address given as four words at `words[o..o+3]`, creating it. */
+  internV6(words: Uint32Array, o: number): number {
+    const id = this.v6.getOrInsert(words, o, this.size);
+    if (id === this.size) {
       this.v4Of.ensure(id);
       this.familyOf.ensure(id);
       this.familyOf.set(id, 6);
-      this.v6Of.set(id, s);
+      if (4 * this.v6Count + 4 > this.v6Words.length) {
+        const grown = new Uint32Array(this.v6Words.length * 2);
+        grown.set(this.v6Words);
+        this.v6Words = grown;
+      }
+      this.v6Words.set(words.subarray(o, o + 4), 4 * this.v6Count);
+      this.v4Of.set(id, this.v6Count++);
+      this.size++;
     }
     return id;
   }
 
   /** Id of an address in text form, or -1 when unknown. */
   lookup(ip: string): number {
-    if (ip.includes(':')) return this.v6.get(ip) ?? -1;
+    if (ip.includes(':')) {
+      const w = v6ToWords(ip);
+      return w ? this.v6.get(Uint32Array.from(w), 0) : -1;
+    }
     const p = ip.split('.');
     if (p.length !== 4) return -1;
     return this.v4.get((((+p[0] << 24) >>> 0) + (+p[1] << 16) + (+p[2] << 8) + +p[3]) >>> 0);
@@ -230,7 +301,7 @@ export class IpTable {
 
   /** Text form of an id. */
   text(id: number): string {
-    if (this.familyOf.get(id) === 6) return this.v6Of.get(id)!;
+    if (this.familyOf.get(id) === 6) return v6FromWords(this.v6Words, 4 * this.v4Of.get(id));
     const n = this.v4Of.get(id);
     return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   }

@@ -41,16 +41,18 @@ export const TcpFlag = {
 } as const;
 
 /**
- * A columnar batch of flows: the hot path's unit. IPv4 addresses are uint32 in `srcV4`/`dstV4`
- * with `family[i] === 4`; IPv6 rows have `family[i] === 6` and their text in `src6[i]`/`dst6[i]`.
+ * A columnar batch of flows: the hot path's unit. IPv4 addresses are uint32 in `srcV4`/`dstV4` with
+ * `family[i] === 4`; IPv6 rows have `family[i] === 6` and their addresses as four 32-bit words each in
+ * `src6`/`dst6` (most significant word first, row i at [4i, 4i+4)). No per-flow strings or objects.
  */
 export interface FlowBatch {
   size: number;
   family: Uint8Array;
   srcV4: Uint32Array;
   dstV4: Uint32Array;
-  src6: (string | undefined)[];
-  dst6: (string | undefined)[];
+  /** IPv6 source words: row i at [4i, 4i+4), most significant first; unspecified on IPv4 rows. */
+  src6: Uint32Array;
+  dst6: Uint32Array;
   sport: Uint16Array;
   dport: Uint16Array;
   proto: Uint8Array;
@@ -59,27 +61,98 @@ export interface FlowBatch {
   bytes: Float64Array;
   start: Float64Array;
   end: Float64Array;
+  /** Input / output interface index at the exporter (full 32 bits). */
   inIf: Uint32Array;
   outIf: Uint32Array;
   /** Index into `exporters`. */
   exporterIdx: Uint16Array;
+  /** The batch's exporter (router) addresses in text form; '' when unknown. */
   exporters: string[];
   srcAs: Uint32Array;
   dstAs: Uint32Array;
 }
 
+/**
+ * A structured flow predicate (every field given must hold: AND; a list holds when any member does: OR).
+ * Built from validated values only; compiled once (`compileFilter`, engine/filter.ts) and run per row, and rendered
+ * as nfdump filter text by the nfdump driver. Never carries filter-language text.
+ */
+export interface FlowFilter {
+  /** Source or destination inside one of these prefixes (an address is a /32 or /128). */
+  host?: string[];
+  /** Source inside one of these prefixes. */
+  src?: string[];
+  /** Destination inside one of these prefixes. */
+  dst?: string[];
+  /** IP protocol numbers. */
+  proto?: number[];
+  /** Source or destination port. */
+  port?: number[];
+  srcPort?: number[];
+  dstPort?: number[];
+  /** Inclusive ranges of the flow's packets / bytes. */
+  packets?: Range;
+  bytes?: Range;
+  /** Any one of these sub-filters (also AND-ed with the fields above). */
+  anyOf?: FlowFilter[];
+}
+
+/** An inclusive numeric range; an absent end is open. */
+export interface Range {
+  min?: number;
+  max?: number;
+}
+
 /** Options for reading flows from a source. */
 export interface FlowReadOptions {
-  /** An nfdump filter expression, passed as one argument (never through a shell). */
-  filter?: string;
+  /** Only flows matching this predicate. */
+  filter?: FlowFilter;
   signal?: AbortSignal;
   /** Rows per batch (default 65536). */
   batchSize?: number;
-  /** Only flows starting in [from, to) epoch ms, when the source can restrict by time. */
+  /**
+   * Only flows starting in [from, to) epoch ms. A source may skip a whole file (or block) whose time range lies
+   * outside without decoding it; rows are filtered either way.
+   */
   timeWindow?: { from: number; to: number };
+  /** Called once per file after it was read (also for a partial file), with the reader's counters. */
+  onFile?: (info: FileReadInfo) => void;
 }
 
-/** Where flows come from. The nfdump text reader is one driver; a native nfcapd reader could be another. */
+/** What a source learnt reading one file: counters and what the file says about itself. */
+export interface FileReadInfo {
+  file: string;
+  /** Which driver read it. */
+  reader: 'native' | 'nfdump';
+  /** Flow records yielded (after the filter). */
+  records: number;
+  /** Records skipped as malformed (counted, never logged per row). */
+  skippedRecords: number;
+  /** Native reader: data blocks read / announced in the header; element ids it did not know; decompression errors. */
+  blocks?: number;
+  blocksExpected?: number;
+  unknownElements?: number;
+  decompressErrors?: number;
+  compression?: 'none' | 'lzo' | 'bz2' | 'lz4' | 'zstd';
+  ident?: string;
+  /** The file's stat record (native reader), totals as nfcapd counted them. */
+  stat?: { flows: number; packets: number; bytes: number; firstSeen: number; lastSeen: number };
+  /** Exporters in the file and their sampling rate (1 = unsampled; counters are already scaled by nfcapd). */
+  exporters?: { ip: string; sysId?: number; samplingRate?: number }[];
+  /** The file was readable only up to some point: every intact block before the damage was yielded. */
+  partial?: PartialRead;
+  /** The whole file was skipped without decoding (timeWindow outside its stat range). */
+  skipped?: boolean;
+}
+
+/** A damaged file read up to the damage. */
+export interface PartialRead {
+  reason: string;
+  blocksRead: number;
+  blocksExpected: number;
+}
+
+/** Where flows come from: the native nffile reader (default) or the nfdump text driver (fallback, test oracle). */
 export interface FlowSource {
   /** Stream the flows of one or more nfcapd files as batches. Rejects with a FlowSourceError on unreadable input. */
   read(files: string[], opts?: FlowReadOptions): AsyncIterable<FlowBatch>;
@@ -241,4 +314,8 @@ export interface WindowResult {
   anomalies: Anomaly[];
   /** Source files the window was built from. */
   files?: string[];
+  /** Set when a file could be read only in part: the window holds the flows of the intact blocks. */
+  partial?: PartialRead;
+  /** Exporters seen, with their sampling rate when the reader knows it (volumes of a sampled exporter are estimates). */
+  exporters?: { ip: string; samplingRate?: number }[];
 }

@@ -3,7 +3,7 @@
  * features, and flows in the IPFIX schema (the shipper's output).
  */
 import type { FlowBatch, WindowResult } from '../engine/types.js';
-import { v4ToString } from '../util/ip.js';
+import { v4ToString, v6FromWords } from '../util/ip.js';
 import { docId } from './index-discipline.js';
 import type { EsDoc, FlowFieldMap } from './types.js';
 import type { MergedSlot } from '../devices/merge.js';
@@ -58,8 +58,8 @@ export function flowDocs(b: FlowBatch, f: FlowFieldMap, origin: string, offset: 
   const out: EsDoc[] = new Array(b.size);
   for (let i = 0; i < b.size; i++) {
     const v4 = b.family[i] === 4;
-    const src = v4 ? v4ToString(b.srcV4[i]) : JSON.stringify(b.src6[i] ?? '').slice(1, -1);
-    const dst = v4 ? v4ToString(b.dstV4[i]) : JSON.stringify(b.dst6[i] ?? '').slice(1, -1);
+    const src = v4 ? v4ToString(b.srcV4[i]) : v6FromWords(b.src6, 4 * i);
+    const dst = v4 ? v4ToString(b.dstV4[i]) : v6FromWords(b.dst6, 4 * i);
     const raw =
       `{${kSrc}"${src}",${kDst}"${dst}",${kSport}${b.sport[i]},${kDport}${b.dport[i]},${kProto}${b.proto[i]},${kFlags}${b.flags[i]},` +
       `${kPkts}${b.packets[i]},${kBytes}${b.bytes[i]},${kIn}${b.inIf[i]},"egressInterface":${b.outIf[i]},${kStart}${b.start[i]},` +

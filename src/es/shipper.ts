@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FlowSourceError } from '../engine/nfdump-source.js';
+import { FlowSourceError } from '../ingest/errors.js';
 import type { FlowSource } from '../engine/types.js';
-import { listCompleted, parseNfcapdName } from '../engine/watcher.js';
+import { listCompleted, parseNfcapdName } from '../ingest/watcher.js';
 import { isTransient, EsError } from './client.js';
 import { flowDocs } from './documents.js';
 import { utcDayStart } from './index-discipline.js';

@@ -1,10 +1,10 @@
 /**
  * Impact preview of a rule on the last window: how many flows, packets and bytes it would have matched, and how many
  * of those belong to two-way conversations (the other side answered) — with inside hosts when inside prefixes are
- * configured. Reads the window's nfcapd file(s) through nfdump with a filter built from the validated rule.
+ * configured. Reads the window's nfcapd file(s) through the FlowSource with predicates built from the validated rule.
  */
 import type { FlowSource } from '../engine/types.js';
-import { batchRow } from '../engine/nfdump-source.js';
+import { batchRow } from '../engine/batch.js';
 import { PrefixSet } from '../util/ip.js';
 import { ruleFilter, type FlowSpecRule } from './rule.js';
 
@@ -39,7 +39,7 @@ export async function previewImpact(rule: FlowSpecRule, files: string[], source:
   if (imp.flows === 0) return imp;
   const ins = new PrefixSet(inside.map((p) => ({ prefix: p })));
   const seen = new Set<string>();
-  for await (const b of source.read(files, { filter: ruleFilter(rule, true).replace(/ and proto \d+| and (src|dst) port \d+/g, '') })) {
+  for await (const b of source.read(files, { filter: ruleFilter(rule, true) })) {
     for (let i = 0; i < b.size; i++) {
       const f = batchRow(b, i);
       const k = `${f.src}|${f.dst}`;

@@ -3,6 +3,7 @@
  * NLRI text GoBGP shows for it (used to match the speaker's RIB during reconciliation). A malformed address never
  * becomes a rule, so it never reaches a router.
  */
+import type { FlowFilter } from '../engine/types.js';
 import { parsePrefix, prefixToString, type Prefix } from '../util/ip.js';
 
 /** What a rule does to matching traffic. */
@@ -165,14 +166,19 @@ export function gobgpRuleArgs(r: FlowSpecRule, op: 'add' | 'del'): string[] {
   return args;
 }
 
-/** The nfdump filter selecting what a rule matches (for the impact preview). Built only from validated values. */
-export function ruleFilter(r: FlowSpecRule, reverse = false): string {
-  const parts: string[] = [];
-  const [s, d] = reverse ? ['dst', 'src'] : ['src', 'dst'];
-  if (r.source) parts.push(`${s} net ${r.source}`);
-  if (r.destination) parts.push(`${d} net ${r.destination}`);
-  if (r.protocol !== undefined) parts.push(`proto ${r.protocol}`);
-  if (r.destinationPort !== undefined) parts.push(`${d} port ${r.destinationPort}`);
-  if (r.sourcePort !== undefined) parts.push(`${s} port ${r.sourcePort}`);
-  return parts.join(' and ');
+/**
+ * The flows a rule matches, as a structured flow predicate (`reverse`: the answers — source and destination swapped,
+ * addresses only, since an answer comes back from the service port).
+ */
+export function ruleFilter(r: FlowSpecRule, reverse = false): FlowFilter {
+  if (reverse) {
+    return { ...(r.destination ? { src: [r.destination] } : {}), ...(r.source ? { dst: [r.source] } : {}) };
+  }
+  return {
+    ...(r.source ? { src: [r.source] } : {}),
+    ...(r.destination ? { dst: [r.destination] } : {}),
+    ...(r.protocol !== undefined ? { proto: [r.protocol] } : {}),
+    ...(r.destinationPort !== undefined ? { dstPort: [r.destinationPort] } : {}),
+    ...(r.sourcePort !== undefined ? { srcPort: [r.sourcePort] } : {}),
+  };
 }

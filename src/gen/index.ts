@@ -10,7 +10,7 @@ import type { ExportProtocol } from './ipfix.js';
 import { startNfcapd } from './nfcapd.js';
 import { generateScenario, scaleChunks, type ScenarioName, type Truth } from './scenarios.js';
 import type { FlowRecord } from '../engine/types.js';
-import { listCompleted } from '../engine/watcher.js';
+import { listCompleted } from '../ingest/watcher.js';
 
 export { generateScenario, scaleChunks, SCENARIOS, type ScenarioName, type Truth, type Planted } from './scenarios.js';
 export { FlowExporter, isLoopback } from './exporter.js';

@@ -181,3 +181,16 @@ export function compareIp(a: string, b: string): number {
   }
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** IPv6 text → four 32-bit words, most significant first; undefined when not IPv6. */
+export function v6ToWords(s: string): [number, number, number, number] | undefined {
+  const g = v6ToGroups(s);
+  if (!g) return undefined;
+  return [((g[0] << 16) | g[1]) >>> 0, ((g[2] << 16) | g[3]) >>> 0, ((g[4] << 16) | g[5]) >>> 0, ((g[6] << 16) | g[7]) >>> 0];
+}
+
+/** Canonical IPv6 text of the four words at `words[o..o+3]` (most significant first). */
+export function v6FromWords(words: ArrayLike<number>, o = 0): string {
+  const w0 = words[o], w1 = words[o + 1], w2 = words[o + 2], w3 = words[o + 3];
+  return v6FromGroups([w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff]);
+}

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { CAPTURES } from '../helpers/captures.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
-const CAPTURES = path.resolve(ROOT, '../shared/captures');
+
 const env = { NOCFLOW_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-cfg-')) };
 const nocflow = (...args: string[]) => execa('node', [BIN, ...args], { env, reject: false });
 

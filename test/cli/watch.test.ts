@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { formatEvent } from '../../src/cli/commands/watch.js';
+import { CAPTURES } from '../helpers/captures.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
-const CAPTURES = path.resolve(ROOT, '../shared/captures');
+
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-watchcli-'));
 const env = { NOCFLOW_CONFIG_DIR: tmp() };
 const nocflow = (...args: string[]) => execa('node', [BIN, ...args], { env, reject: false });

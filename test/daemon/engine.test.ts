@@ -11,10 +11,11 @@ import { execa, type ResultPromise } from 'execa';
 import { connectEngine, type EngineConnection } from '../../src/daemon/client.js';
 import { CORE_METHODS, type EngineEvents, type EngineStatus, type ViewWindow } from '../../src/daemon/methods.js';
 import { isAlive } from '../../src/daemon/server.js';
+import { CAPTURES } from '../helpers/captures.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
-const CAPTURES = path.resolve(ROOT, '../shared/captures');
+
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-engine-'));
 const nfDir = path.join(base, 'nfcapd');

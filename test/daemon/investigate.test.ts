@@ -5,9 +5,13 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeScenarioFile } from '../helpers/nfcapd.js';
 import { bucketFor, InvestigateAccumulator, runInvestigate, targetFilter, type InvestigateProgress } from '../../src/daemon/investigate.js';
-import { createBatch } from '../../src/engine/nfdump-text.js';
+import { createBatch } from '../../src/engine/batch.js';
 import { parsePrefix, v4ToNumber } from '../../src/util/ip.js';
 import type { Truth } from '../../src/gen/index.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
+import { nfdumpFilterText } from '../../src/ingest/nfdump/filter-text.js';
+
+const reader = createNfdumpSource();
 
 /** nfdump's own count of flows matching `filter` in `file` (the oracle). */
 async function nfdumpCount(file: string, filter: string): Promise<number> {
@@ -36,7 +40,7 @@ describe('targetFilter', () => {
     ['192.0.2.0/24', 'net 192.0.2.0/24'],
     ['2001:db8::1', 'host 2001:db8::1'],
     ['2001:db8::/32', 'net 2001:db8::/32'],
-  ])('%s → %s', (t, f) => expect(targetFilter(parsePrefix(t))).toBe(f));
+  ])('%s → %s', (t, f) => expect(nfdumpFilterText(targetFilter(parsePrefix(t)))).toBe(f));
 });
 
 describe('bucketFor', () => {
@@ -87,7 +91,7 @@ describe('runInvestigate on real nfcapd files', () => {
   it('an attacker IP: flow count and its main port agree with nfdump, with progress per file', async () => {
     const attacker = truth.planted.find((p) => p.types.includes('many-peers'))!;
     const progress: InvestigateProgress[] = [];
-    const s = await runInvestigate({ dir, target: attacker.ip, from: T0, to: T0 + 3_600_000, intervalMs: 300_000, onProgress: (p) => progress.push({ ...p }) });
+    const s = await runInvestigate({ source: reader, dir, target: attacker.ip, from: T0, to: T0 + 3_600_000, intervalMs: 300_000, onProgress: (p) => progress.push({ ...p }) });
     const one = await nfdumpCount(source, `host ${attacker.ip}`);
     expect(one).toBeGreaterThan(100);
     expect(s.files).toBe(3);
@@ -103,7 +107,7 @@ describe('runInvestigate on real nfcapd files', () => {
 
   it('a victim: inbound counts agree with nfdump and its attacked port ranks first', async () => {
     const victim = truth.planted.find((p) => p.role === 'victim')!;
-    const s = await runInvestigate({ dir, target: victim.ip, from: T0, to: T0 + 3_600_000 });
+    const s = await runInvestigate({ source: reader, dir, target: victim.ip, from: T0, to: T0 + 3_600_000 });
     expect(s.flows).toBe(3 * (await nfdumpCount(source, `host ${victim.ip}`)));
     expect(s.asDestination).toBe(3 * (await nfdumpCount(source, `dst host ${victim.ip}`)));
     expect(s.asDestination).toBeGreaterThan(s.asSource);
@@ -113,7 +117,7 @@ describe('runInvestigate on real nfcapd files', () => {
   });
 
   it('a prefix uses a net filter and counts every flow touching it once', async () => {
-    const s = await runInvestigate({ dir, target: '192.0.2.0/24', from: T0, to: T0 + 3_600_000 });
+    const s = await runInvestigate({ source: reader, dir, target: '192.0.2.0/24', from: T0, to: T0 + 3_600_000 });
     expect(s.target).toBe('192.0.2.0/24');
     expect(s.flows).toBe(3 * (await nfdumpCount(source, 'net 192.0.2.0/24')));
   });
@@ -124,7 +128,7 @@ describe('runInvestigate on real nfcapd files', () => {
     fs.writeFileSync(path.join(d, 'nfcapd.202611221410'), 'not an nfcapd file '.repeat(100));
     fs.linkSync(source, path.join(d, 'nfcapd.202611221500'));
     const ip = truth.planted[0].ip;
-    const s = await runInvestigate({ dir: d, target: ip, from: Date.UTC(2026, 10, 22, 14, 5), to: Date.UTC(2026, 10, 22, 14, 15) });
+    const s = await runInvestigate({ source: reader, dir: d, target: ip, from: Date.UTC(2026, 10, 22, 14, 5), to: Date.UTC(2026, 10, 22, 14, 15) });
     expect(s.files).toBe(2);
     expect(s.flows).toBe(await nfdumpCount(source, `host ${ip}`));
     expect(s.skipped).toHaveLength(1);
@@ -133,7 +137,7 @@ describe('runInvestigate on real nfcapd files', () => {
   });
 
   it.each(['1.2.3.4 or any', 'host 1.2.3.4', '300.1.1.1', 'fe80::1%eth0', ''])('refuses the target %j before running nfdump', async (t) => {
-    await expect(runInvestigate({ dir, target: t, from: T0, to: T0 + 1 })).rejects.toMatchObject({ reason: 'BAD_TARGET' });
+    await expect(runInvestigate({ source: reader, dir, target: t, from: T0, to: T0 + 1 })).rejects.toMatchObject({ reason: 'BAD_TARGET' });
   });
 
   it('cancel stops nfdump and rejects as cancelled', async () => {
@@ -142,7 +146,7 @@ describe('runInvestigate on real nfcapd files', () => {
     const ac = new AbortController();
     const progress: InvestigateProgress[] = [];
     const run = runInvestigate({
-      dir: d, target: '192.0.2.0/24', from: T0, to: T0 + 3_600_000, signal: ac.signal,
+      source: reader, dir: d, target: '192.0.2.0/24', from: T0, to: T0 + 3_600_000, signal: ac.signal,
       onProgress: (p) => {
         progress.push(p);
         if (p.filesDone === 1) ac.abort();

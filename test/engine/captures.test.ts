@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { analyzeBatches } from '../../src/engine/analyze.js';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
+import { CAPTURES } from '../helpers/captures.js';
 
 /** Real public captures turned into nfcapd files by softflowd + nfcapd (see shared/captures/README.md). */
-const CAPTURES = path.resolve(__dirname, '../../../shared/captures');
+
 const analyze = (name: string, opts: Parameters<typeof analyzeBatches>[1] = {}) =>
   analyzeBatches(createNfdumpSource().read([path.join(CAPTURES, name)]), opts);
 

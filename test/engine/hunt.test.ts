@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { huntSignature, parseSignature, signatureFilter } from '../../src/engine/hunt.js';
 import { batchFromRecords, flow } from '../../src/engine/batch.js';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
+import { capture } from '../helpers/captures.js';
+import { nfdumpFilterText } from '../../src/ingest/nfdump/filter-text.js';
 
 describe('signature hunting', () => {
   it('parses signatures and refuses malformed ones', () => {
     expect(parseSignature('1433-3-152')).toEqual({ port: 1433, packets: 3, bytes: 152 });
-    expect(signatureFilter(parseSignature('1433-3-152'))).toBe('dst port 1433 and packets 3 and bytes 152');
+    expect(nfdumpFilterText(signatureFilter(parseSignature('1433-3-152')))).toBe('dst port 1433 and packets 3 and bytes 152');
     for (const bad of ['1433-3', '70000-1-40', 'a-b-c', '1433-3-152; rm', '']) expect(() => parseSignature(bad), bad).toThrow();
   });
 
@@ -30,7 +32,7 @@ describe('signature hunting', () => {
   });
 
   it('hunts in a real nfcapd file through an nfdump filter', async () => {
-    const file = path.resolve(__dirname, '../../../shared/captures/pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd');
+    const file = capture('pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd');
     const sig = parseSignature('30120-1-46');
     const rows = await huntSignature(createNfdumpSource().read([file], { filter: signatureFilter(sig) }), sig);
     expect(rows.length).toBeGreaterThan(9000);

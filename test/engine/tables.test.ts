@@ -28,7 +28,9 @@ describe('typed-array tables', () => {
   it('IpTable interns IPv4 and IPv6 to dense ids and back', () => {
     const t = new IpTable();
     const a = t.internV4(0xc0000201);
-    const b = t.internV6('2001:db8::1');
+    const b = t.internV6(Uint32Array.of(0x20010db8, 0, 0, 1), 0);
+    expect(t.internV6(Uint32Array.of(9, 0x20010db8, 0, 0, 1), 1)).toBe(b);
+    expect(t.lookup('2001:db8::1')).toBe(b);
     expect([a, b]).toEqual([0, 1]);
     expect(t.internV4(0xc0000201)).toBe(0);
     expect(t.text(a)).toBe('192.0.2.1');

@@ -14,12 +14,14 @@ import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.j
 import { createEsWriter, createEsSink } from '../../src/es/writer.js';
 import { createEsFlowBackend } from '../../src/es/flow-backend.js';
 import { createShipper } from '../../src/es/shipper.js';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import type { WindowResult } from '../../src/engine/types.js';
 import { signatureFilter } from '../../src/engine/hunt.js';
+import { capture } from '../helpers/captures.js';
+import { nfdumpFilterText } from '../../src/ingest/nfdump/filter-text.js';
 
 const URL = process.env.NOCFLOW_TEST_ES_URL;
-const SSH = path.resolve(__dirname, '../../../shared/captures/malicious-ssh-bruteforce.ipfix.nfcapd');
+const SSH = capture('malicious-ssh-bruteforce.ipfix.nfcapd');
 
 describe.skipIf(!URL)('live Elasticsearch (NOCFLOW_TEST_ES_URL)', () => {
   const prefix = `nocflow-test-${randomBytes(4).toString('hex')}`;
@@ -73,7 +75,7 @@ describe.skipIf(!URL)('live Elasticsearch (NOCFLOW_TEST_ES_URL)', () => {
 
     const sig = (await execa('nfdump', ['-r', SSH, '-q', '-N', '-o', 'fmt:%dp,%pkt,%byt', '-c', '1'], { env: { TZ: 'UTC' } })).stdout.split(',').map((x) => Number(x.trim()));
     const signature = { port: sig[0], packets: sig[1], bytes: sig[2] };
-    const sources = new Set((await execa('nfdump', ['-r', SSH, '-q', '-o', 'fmt:%sa', signatureFilter(signature)], { env: { TZ: 'UTC' } })).stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+    const sources = new Set((await execa('nfdump', ['-r', SSH, '-q', '-o', 'fmt:%sa', nfdumpFilterText(signatureFilter(signature))], { env: { TZ: 'UTC' } })).stdout.split('\n').map((l) => l.trim()).filter(Boolean));
     const hunt = await backend.huntSignature(signature, { from: t0 - 86_400_000, to: t0 + 86_400_000 });
     expect(new Set(hunt.sources.map((r) => r.ip))).toEqual(sources);
   });

@@ -3,16 +3,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import { createShipper } from '../../src/es/shipper.js';
 import { createEsWriter } from '../../src/es/writer.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
 import { closedPort, esTestScope, startFakeEs, type FakeEs } from './es-server.js';
+import { capture } from '../helpers/captures.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
-const SSH = path.resolve(ROOT, '../shared/captures/malicious-ssh-bruteforce.ipfix.nfcapd');
-const NMAP = path.resolve(ROOT, '../shared/captures/nmap_80_all.ipfix.nfcapd');
+const SSH = capture('malicious-ssh-bruteforce.ipfix.nfcapd');
+const NMAP = capture('nmap_80_all.ipfix.nfcapd');
 
 let server: FakeEs | undefined;
 const { tmp, track } = esTestScope('nocflow-shipcli-');

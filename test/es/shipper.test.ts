@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import { createShipper, fileOrigin, groupByDay } from '../../src/es/shipper.js';
 import { createEsWriter } from '../../src/es/writer.js';
 import { utcDay } from '../../src/es/index-discipline.js';
@@ -11,8 +11,9 @@ import { flowDocId } from '../../src/es/documents.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
 import { Spool } from '../../src/es/spool.js';
 import { closedPort, esTestScope, startFakeEs, type FakeEs } from './es-server.js';
+import { CAPTURES } from '../helpers/captures.js';
 
-const CAPTURES = path.resolve(__dirname, '../../../shared/captures');
+
 const AMP = path.join(CAPTURES, 'amp.TCP.reflection.SYNACK.ipfix.nfcapd');
 const SSH = path.join(CAPTURES, 'malicious-ssh-bruteforce.ipfix.nfcapd');
 

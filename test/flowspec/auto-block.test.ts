@@ -3,7 +3,7 @@ import os from 'node:os';
 import { createFlowspecArea } from '../../src/flowspec/area.js';
 import { flowspecDefaults } from '../../src/config/sections/flowspec.js';
 import { openDb } from '../../src/store/db.js';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import type { Anomaly } from '../../src/engine/types.js';
 
 const anomaly = (p: Partial<Anomaly>): Anomaly => ({

@@ -4,22 +4,18 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { analyzeBatches } from '../../engine/analyze.js';
 import { alertText } from '../../engine/alert-text.js';
-import { createNfdumpSource, FlowSourceError } from '../../engine/nfdump-source.js';
+import { flowSourceFrom } from '../../ingest/flow-source.js';
+import { FlowSourceError } from '../../ingest/errors.js';
 import type { Anomaly, WindowResult } from '../../engine/types.js';
 import { loadConfig } from '../../config/config.js';
-import { listCompleted, parseNfcapdName } from '../../engine/watcher.js';
+import { listNfcapdFiles, parseNfcapdName } from '../../ingest/watcher.js';
 import { timeSlotOf } from '../../engine/types.js';
 import { DeviceStore } from '../../devices/store.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { parseLang } from '../../i18n/labels.js';
 import { parsePrefix, IpError } from '../../util/ip.js';
-import { CliError } from '../main.js';
-
-/** Completed nfcapd files under a directory (any sub-directory layout), oldest first; never `nfcapd.current.*`. */
-export function listNfcapdFiles(dir: string): string[] {
-  return listCompleted(dir).map((f) => f.path);
-}
+import { CliError } from '../errors.js';
 
 /** The JSON document of `analyze --json` (the issue's shape, plus evidence and victim details). */
 export function analyzeJson(r: WindowResult): unknown {
@@ -111,7 +107,7 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
         }
         if (arpUnused.slots.length === 0) process.stderr.write(`nocflow: no ARP tables collected within 10 minutes of the window (TimeSlot ${timeSlot}); nothing named for them\n`);
       }
-      const source = createNfdumpSource({ bin: cfg.nfdumpBin });
+      const source = flowSourceFrom(cfg);
       let result: WindowResult;
       try {
         result = await analyzeBatches(source.read(files), {

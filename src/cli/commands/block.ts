@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { callEngine, EngineError } from '../../daemon/client.js';
 import { stripControl } from '../../util/sanitize.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 
 type BlockRow = { id: number; text: string; status: string; who: string; reason: string; createdAt: number; expiresAt: number; offence: number; lastError?: string };
 

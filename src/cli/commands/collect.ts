@@ -8,7 +8,7 @@ import { DeviceStore } from '../../devices/store.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 
 /** Plain-text report of a collection. */
 export function formatRunSummary(s: RunSummary, via: 'engine' | 'direct'): string {

@@ -1,7 +1,7 @@
 /** `nocflow config path|get|set|check`. */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, parseConfigValue } from '../../config/config.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 
 export function registerConfig(program: Command): void {
   const cmd = program.command('config').description('show or change the configuration file');

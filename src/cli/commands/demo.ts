@@ -16,7 +16,7 @@ import { startDemoGateway, type DemoGateway } from '../../gen/demo-devices.js';
 import { startDemoRouter } from '../../gen/demo-bgp.js';
 import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { openTui } from './tui.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 
 /**
  * The demo's private settings: its own config dir (the operator's config is never read), a quick poll, and this

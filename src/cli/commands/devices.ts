@@ -15,7 +15,7 @@ import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 import { findingText, proberText } from '../../i18n/devices-text.js';
 import { parseLang } from '../../i18n/labels.js';
 

@@ -5,22 +5,11 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../config/config.js';
 import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
-import { createEngineProcess, pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
+import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
+import { buildEngine, checkEngine } from '../../daemon/main.js';
 import { EngineServerError, isAlive, pidAlive, readPidFile } from '../../daemon/server.js';
 import { dataDir } from '../../util/paths.js';
-import { CliError } from '../main.js';
-import type { NocflowConfig } from '../../config/schema.js';
-import type { FlowspecConfig } from '../../config/sections/flowspec.js';
-import { createFlowspecArea } from '../../flowspec/area.js';
-import { createDevicesArea } from '../../devices/area.js';
-import { probersFrom } from '../../devices/handlers.js';
-import { createElasticsearchArea } from '../../es/area.js';
-import { auditDoc, blockDoc } from '../../es/documents.js';
-import { createEsDeviceDocSink } from '../../es/device-sink.js';
-import type { AuditEntry, Block } from '../../flowspec/service.js';
-import { createNfdumpSource } from '../../engine/nfdump-source.js';
-import { openDb, resolveDbPath } from '../../store/db.js';
-import { EngineStore } from '../../store/engine-store.js';
+import { CliError } from '../errors.js';
 
 const BIN = nocflowBin();
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
@@ -30,43 +19,10 @@ const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP 
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
   const sock = socketPath();
   const config = loadConfig().config;
-  // Elasticsearch (when elasticsearch.node is set): windows, ARP/MAC merges, blocks and the audit also go to ES, and
-  // investigate asks ES instead of nfdump.
-  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log: (line) => process.stderr.write(`${line}\n`) });
-  // FlowSpec (when enabled): its own connection to the same SQLite file (WAL), started before the socket opens.
-  const flowspec = await startFlowspecArea(config, es
-    ? (entry, block) => {
-        void es.store.writeDocs('audit', [auditDoc(entry)]).catch(() => undefined);
-        if (block) void es.store.writeDocs('block', [blockDoc(block)]).catch(() => undefined);
-      }
-    : undefined);
-  // ARP/MAC: its own connection to the same SQLite file, opened on first use.
-  let devDb: ReturnType<typeof openDb> | undefined;
-  const devDbOf = () => (devDb ??= openDb(resolveDbPath(config.store.path, dataDir())));
-  const devices = createDevicesArea(config.devices, devDbOf, {
-    ...(es ? { sinks: [createEsDeviceDocSink(es.store)] } : {}),
-    // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
-    probersAt: (slot) => probersFrom(new EngineStore(devDbOf()))(slot),
-  });
-  devices.start();
-  const engine = createEngineProcess(
-    config,
-    { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) },
-    {
-      handlers: [devices.handlers, ...(flowspec ? [flowspec.handlers] : [])],
-      sinks: es ? [es.sink] : [],
-      flowQuery: es?.flows,
-      // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
-      arpUnused: (slot) => devices.unusedAddresses(slot),
-    },
-  );
+  const { engine } = buildEngine(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) });
   try {
     await engine.start();
   } catch (err) {
-    await es?.stop();
-    await flowspec?.stop();
-    await devices.stop();
-    devDb?.close();
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
   process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
@@ -74,44 +30,23 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
     // `on`, not `once`, and idempotent: conf's when-exit re-sends the signal after its own handler; a second signal
     // with none of ours listening would end the process before the socket and pid file are removed.
     let stopping: Promise<void> | undefined;
-    const stop = () =>
-      void (stopping ??= engine
-        .stop()
-        .then(() => flowspec?.stop())
-        .then(() => devices.stop())
-        .then(() => void devDb?.close())
-        .then(() => es?.stop())
-        .finally(resolve));
+    const stop = () => void (stopping ??= engine.stop().finally(resolve));
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, stop);
   });
 }
 
-/** Start the FlowSpec area when `flowspec.enabled`; undefined otherwise (the TUI then says why b/u are disabled). */
-async function startFlowspecArea(config: NocflowConfig, onRecord?: (entry: AuditEntry, block?: Block) => void) {
-  const cfg = config.flowspec as FlowspecConfig | undefined;
-  if (!cfg?.enabled) return undefined;
-  const db = openDb(resolveDbPath(config.store.path, dataDir()));
-  const store = new EngineStore(db);
-  const area = createFlowspecArea(cfg, {
-    db,
-    dataDir: dataDir(),
-    latestFiles: () => store.latestWindow()?.files ?? [],
-    source: createNfdumpSource({ bin: config.engine.nfdumpBin }),
-    inside: config.engine.inside,
-    onRecord,
-    latestWindow: () => {
-      const w = store.latestWindow();
-      return w ? { timeSlot: w.window.timeSlot, anomalies: w.anomalies } : undefined;
-    },
-  });
-  await area.start();
-  return {
-    handlers: area.handlers,
-    async stop() {
-      await area.stop();
-      db.close();
-    },
-  };
+/** `engine --check`: the assembly judged without starting; exit 2 when something is wrong. */
+function runCheck(opts: { nfcapdDir?: string }): void {
+  const config = loadConfig().config;
+  const c = checkEngine(config, opts);
+  const lines = [
+    `reader: ${c.reader}`,
+    `nfcapd dir: ${c.nfcapdDir || '(not set)'}`,
+    `areas: ${c.areas.join(', ')}`,
+    ...c.problems.map((p) => `problem: ${p}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (c.problems.length > 0) throw new CliError(`${c.problems.length} problem(s) in the configuration`, 2);
 }
 
 function formatStatus(s: EngineStatus): string {
@@ -134,7 +69,9 @@ export function registerEngine(program: Command): void {
     .option('--dir <nfcapdDir>', 'nfcapd directory (default: config engine.nfcapdDir)')
     .option('--interval <s>', 'nfcapd rotation interval in seconds (for lag)', '300')
     .option('--group <group>', 'hand the socket to this group (operators); default $NOCFLOW_SOCKET_GROUP or your own group')
-    .action(async (o: { dir?: string; interval: string; group?: string }) => runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval), group: o.group }));
+    .option('--check', 'check the configuration and print what would run, then exit (2 when something is wrong)')
+    .action(async (o: { dir?: string; interval: string; group?: string; check?: boolean }) =>
+      o.check ? runCheck({ nfcapdDir: o.dir }) : runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval), group: o.group }));
   cmd
     .command('start')
     .description('start the engine in the background (logs to <data dir>/engine.log)')

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { FlowExporter, generateScenario, isLoopback, scaleChunks, SCENARIOS, writeFlowsFile, type ScenarioName } from '../../gen/index.js';
 import { streamDemo } from '../../gen/demo.js';
 import type { ExportProtocol } from '../../gen/ipfix.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 
 interface GenOpts {
   port?: string;

@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { huntSignature, parseSignature, signatureFilter } from '../../engine/hunt.js';
-import { createNfdumpSource, FlowSourceError } from '../../engine/nfdump-source.js';
+import { flowSourceFrom } from '../../ingest/flow-source.js';
+import { FlowSourceError } from '../../ingest/errors.js';
 import { loadConfig } from '../../config/config.js';
-import { listNfcapdFiles } from './analyze.js';
-import { CliError } from '../main.js';
+import { listNfcapdFiles } from '../../ingest/watcher.js';
+import { CliError } from '../errors.js';
 
 export function registerHunt(program: Command): void {
   program
@@ -26,7 +27,7 @@ export function registerHunt(program: Command): void {
         if (!fs.existsSync(p)) throw new CliError(`no such file or directory: ${p}`);
         files.push(...(fs.statSync(p).isDirectory() ? listNfcapdFiles(p) : [p]));
       }
-      const source = createNfdumpSource({ bin: loadConfig().config.engine.nfdumpBin });
+      const source = flowSourceFrom(loadConfig().config.engine);
       let rows;
       try {
         rows = await huntSignature(source.read(files, { filter: signatureFilter(sig) }), sig, { minDestinations: Number(o.minDestinations), limit: Number(o.limit) });

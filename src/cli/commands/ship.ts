@@ -3,15 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { createNfdumpSource } from '../../engine/nfdump-source.js';
+import { flowSourceFrom } from '../../ingest/flow-source.js';
 import { createEsClient, EsError } from '../../es/client.js';
 import { createShipper } from '../../es/shipper.js';
 import { createEsWriter } from '../../es/writer.js';
 import { Spool } from '../../es/spool.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
-import { listNfcapdFiles } from './analyze.js';
-import { CliError } from '../main.js';
+import { listNfcapdFiles } from '../../ingest/watcher.js';
+import { CliError } from '../errors.js';
 
 /** Register `nocflow ship`. */
 export function registerShip(program: Command): void {
@@ -37,7 +37,7 @@ export function registerShip(program: Command): void {
       }
       const log = (line: string) => process.stderr.write(`${stripControl(line)}\n`);
       const store = createEsWriter(es, { client, spoolDir, log });
-      const shipper = createShipper({ source: createNfdumpSource({ bin: cfg.engine.nfdumpBin }), store, fieldMap: es.fieldMap, bulkBytes: es.bulkBytes, log });
+      const shipper = createShipper({ source: flowSourceFrom(cfg.engine), store, fieldMap: es.fieldMap, bulkBytes: es.bulkBytes, log });
       try {
         if (o.replay) {
           const sent = await store.replaySpool();

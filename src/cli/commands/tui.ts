@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { connectEngine } from '../../daemon/client.js';
 import { parseLang } from '../../i18n/labels.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 
 /** Open the TUI on an engine socket. */
 export async function openTui(opts: { socketPath?: string; lang: string; autostart?: boolean }): Promise<void> {

@@ -1,13 +1,13 @@
 /** `nocflow watch <dir>`: run the engine loop in the foreground (one line or JSON line per window). */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { createNfdumpSource } from '../../engine/nfdump-source.js';
-import { createEngineRunner, type EngineEvent } from '../../engine/runner.js';
+import { flowSourceFrom } from '../../ingest/flow-source.js';
+import { createEngineRunner, type EngineEvent } from '../../ingest/runner.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 import fs from 'node:fs';
 
 /** One human line per event (pure). */
@@ -45,7 +45,7 @@ export function registerWatch(program: Command): void {
       if (!dir) throw new CliError('no directory given and engine.nfcapdDir is not set', 2);
       if (!fs.existsSync(dir)) throw new CliError(`no such directory: ${dir}`);
       const db = openDb(o.db ?? resolveDbPath(cfg.store.path, dataDir()));
-      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir }, { store: new EngineStore(db), source: createNfdumpSource({ bin: cfg.engine.nfdumpBin }) });
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir }, { store: new EngineStore(db), source: flowSourceFrom(cfg.engine) });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {

@@ -6,7 +6,7 @@ import { DeviceStore } from '../../devices/store.js';
 import { formatWhere, parseWhereQuery, whereLookup, WhereQueryError, type WhereAnswer } from '../../devices/where.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
-import { CliError } from '../main.js';
+import { CliError } from '../errors.js';
 import { parseLang } from '../../i18n/labels.js';
 
 /** Register `nocflow where`. */

@@ -5,6 +5,7 @@ export const engineSchema = {
   properties: {
     nfcapdDir: { type: 'string', description: 'Directory nfcapd writes to (watched by the engine).' },
     nfdumpBin: { type: 'string', description: 'Path or name of the nfdump binary.' },
+    reader: { type: 'string', enum: ['native', 'nfdump'], description: 'How nfcapd files are read: native (nocflow decodes nffile itself) or nfdump (text fallback).' },
     topN: { type: 'integer', minimum: 1, maximum: 100000, description: 'Candidates analysed in detail per window.' },
     inside: { type: 'array', items: { type: 'string' }, description: 'Campus inside prefixes (CIDR); empty = backbone mode.' },
     units: {
@@ -28,6 +29,8 @@ export const engineSchema = {
 export interface EngineConfig {
   nfcapdDir: string;
   nfdumpBin: string;
+  /** `native` decodes nffile in process (default); `nfdump` runs nfdump and parses its text (fallback, test oracle). */
+  reader: 'native' | 'nfdump';
   topN: number;
   inside: string[];
   units: { prefix: string; name: string }[];
@@ -41,6 +44,7 @@ export interface EngineConfig {
 export const engineDefaults: EngineConfig = {
   nfcapdDir: '',
   nfdumpBin: 'nfdump',
+  reader: 'native',
   topN: 500,
   inside: [],
   units: [],

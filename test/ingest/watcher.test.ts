@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CompletedFileScanner, listCompleted, parseNfcapdName } from '../../src/engine/watcher.js';
+import { CompletedFileScanner, listCompleted, parseNfcapdName } from '../../src/ingest/watcher.js';
 import { startNfcapd } from '../helpers/nfcapd.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-watch-'));

@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createEngineRunner, rotationInterval, type EngineEvent, type RunnerDeps } from '../../src/engine/runner.js';
-import { createNfdumpSource } from '../../src/engine/nfdump-source.js';
+import { createEngineRunner, rotationInterval, type EngineEvent, type RunnerDeps } from '../../src/ingest/runner.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { EngineStore } from '../../src/store/engine-store.js';
 import { engineDefaults } from '../../src/config/sections/engine.js';
+import { CAPTURES } from '../helpers/captures.js';
 
-const CAPTURES = path.resolve(__dirname, '../../../shared/captures');
+
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-run-'));
 const dbs: Db[] = [];
 afterEach(() => { while (dbs.length) dbs.pop()!.close(); });

@@ -3,15 +3,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { createNfdumpSource, FlowSourceError, nfdumpArgs, readFlowRecords } from '../../src/engine/nfdump-source.js';
-import { NfdumpPipeParser, parseExporterList } from '../../src/engine/nfdump-text.js';
-import type { FlowBatch, FlowRecord } from '../../src/engine/types.js';
+import { createNfdumpSource, nfdumpArgs } from '../../../src/ingest/nfdump/source.js';
+import { FlowSourceError } from '../../../src/ingest/errors.js';
+import { dstText, readFlowRecords, srcText } from '../../../src/engine/batch.js';
+import { NfdumpPipeParser, parseExporterList } from '../../../src/ingest/nfdump/pipe-text.js';
+import type { FlowBatch, FlowFilter, FlowRecord } from '../../../src/engine/types.js';
+import { CAPTURES } from '../../helpers/captures.js';
 
-const CAPTURES = path.resolve(__dirname, '../../../shared/captures');
+
 const SYNSCAN = path.join(CAPTURES, 'synscan.ipfix.nfcapd');
 const DOMINATE = path.join(CAPTURES, 'pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd');
 
-async function collect(files: string[], filter?: string): Promise<FlowRecord[]> {
+async function collect(files: string[], filter?: FlowFilter): Promise<FlowRecord[]> {
   const out: FlowRecord[] = [];
   for await (const r of readFlowRecords(createNfdumpSource(), files, { filter, batchSize: 997 })) out.push(r);
   return out;
@@ -57,8 +60,8 @@ describe('nfdump pipe parser (pure)', () => {
     expect([b.sport[0], b.dport[0], b.inIf[0], b.outIf[0], b.srcAs[0], b.dstAs[0]]).toEqual([113, 36050, 3, 4, 65001, 65002]);
     expect(b.exporters[b.exporterIdx[0]]).toBe('127.0.0.2');
     expect(b.family[1]).toBe(6);
-    expect(b.src6[1]).toBe('2001:db8::1');
-    expect(b.dst6[1]).toBe('2001:db8:0:1::2');
+    expect(srcText(b, 1)).toBe('2001:db8::1');
+    expect(dstText(b, 1)).toBe('2001:db8:0:1::2');
     expect(b.packets[1]).toBe(1234567890123);
     expect(b.bytes[1]).toBe(99999999999);
     expect(b.proto[1]).toBe(17);
@@ -108,7 +111,7 @@ describe('nfdump source on real nfcapd files', () => {
   });
 
   it('reads IPv6 flows (fixture made by nfpcapd from a generated IPv6 SYN pcap)', async () => {
-    const rows = await collect([path.resolve(__dirname, '../fixtures/ipv6-syn.nfcapd')]);
+    const rows = await collect([path.resolve(__dirname, '../../fixtures/ipv6-syn.nfcapd')]);
     expect(rows.map((r) => `${r.src} ${r.dst} ${r.sport} ${r.dport} ${r.flags} ${r.packets} ${r.bytes}`)).toEqual(
       [1, 2, 3, 4, 5].map((i) => `2001:db8:1:2::abcd 2001:db8:ffff::${i} ${39999 + i} 443 2 1 60`),
     );
@@ -116,7 +119,7 @@ describe('nfdump source on real nfcapd files', () => {
   });
 
   it('applies an nfdump filter', async () => {
-    const rows = await collect([DOMINATE], 'dst port 30120');
+    const rows = await collect([DOMINATE], { dstPort: [30120] });
     expect(rows.length).toBeGreaterThan(5000);
     expect(rows.every((r) => r.dport === 30120)).toBe(true);
   });

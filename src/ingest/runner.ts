@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { EngineStore } from '../store/engine-store.js';
-import { analyzeBatches } from './analyze.js';
-import { FlowSourceError } from './nfdump-source.js';
-import type { WindowSink } from './sink.js';
-import type { FlowSource, WindowResult } from './types.js';
-import { timeSlotOf } from './types.js';
+import { analyzeBatches } from '../engine/analyze.js';
+import { FlowSourceError } from './errors.js';
+import type { WindowSink } from '../engine/sink.js';
+import type { FlowSource, WindowResult } from '../engine/types.js';
+import { timeSlotOf } from '../engine/types.js';
 import { CompletedFileScanner } from './watcher.js';
 
 /** What the runner tells its listeners. */

@@ -9,8 +9,8 @@
  * Pipe columns (nfdump 1.7): af|first|last|proto|sa0|sa1|sa2|sa3|sp|da0|da1|da2|da3|dp|srcas|dstas|in|out|flags|tos|pkts|bytes
  * af is 2 (IPv4: address in sa3/da3) or 10 (IPv6: four 32-bit words); times are epoch milliseconds.
  */
-import type { FlowBatch } from './types.js';
-import { v6FromGroups } from '../util/ip.js';
+import { createBatch } from '../../engine/batch.js';
+import type { FlowBatch } from '../../engine/types.js';
 
 /** Number of `|`-separated columns in a pipe row. */
 export const PIPE_COLUMNS = 22;
@@ -19,32 +19,6 @@ const PIPE = 0x7c;
 const NL = 0x0a;
 /** 'N' of nfdump's "No matching flows" line (a data line always starts with a digit). */
 const NO_MATCH = 0x4e;
-
-/** Allocate an empty batch with room for `capacity` rows. */
-export function createBatch(capacity: number): FlowBatch {
-  return {
-    size: 0,
-    family: new Uint8Array(capacity),
-    srcV4: new Uint32Array(capacity),
-    dstV4: new Uint32Array(capacity),
-    src6: new Array(capacity),
-    dst6: new Array(capacity),
-    sport: new Uint16Array(capacity),
-    dport: new Uint16Array(capacity),
-    proto: new Uint8Array(capacity),
-    flags: new Uint8Array(capacity),
-    packets: new Float64Array(capacity),
-    bytes: new Float64Array(capacity),
-    start: new Float64Array(capacity),
-    end: new Float64Array(capacity),
-    inIf: new Uint32Array(capacity),
-    outIf: new Uint32Array(capacity),
-    exporterIdx: new Uint16Array(capacity),
-    exporters: [],
-    srcAs: new Uint32Array(capacity),
-    dstAs: new Uint32Array(capacity),
-  };
-}
 
 /** Counters of the parser: everything that moves gets a counter. */
 export interface ParseStats {
@@ -67,11 +41,6 @@ export function parseExporterList(text: string): ExporterInfo[] {
     out.push({ sysId: Number(m[1]), ip: m[2], flows: Number(m[3]) });
   }
   return out;
-}
-
-/** Format four 32-bit words as canonical IPv6 text. */
-function v6Text(w: Float64Array, o: number): string {
-  return v6FromGroups([w[o] >>> 16, w[o] & 0xffff, w[o + 1] >>> 16, w[o + 1] & 0xffff, w[o + 2] >>> 16, w[o + 2] & 0xffff, w[o + 3] >>> 16, w[o + 3] & 0xffff]);
 }
 
 /**
@@ -167,14 +136,11 @@ export class NfdumpPipeParser {
       b.family[i] = 4;
       b.srcV4[i] = cols[7];
       b.dstV4[i] = cols[12];
-      b.src6[i] = undefined;
-      b.dst6[i] = undefined;
     } else if (af === 10) {
       b.family[i] = 6;
-      b.srcV4[i] = 0;
-      b.dstV4[i] = 0;
-      b.src6[i] = v6Text(cols, 4);
-      b.dst6[i] = v6Text(cols, 9);
+      const o = 4 * i;
+      b.src6[o] = cols[4]; b.src6[o + 1] = cols[5]; b.src6[o + 2] = cols[6]; b.src6[o + 3] = cols[7];
+      b.dst6[o] = cols[9]; b.dst6[o + 1] = cols[10]; b.dst6[o + 2] = cols[11]; b.dst6[o + 3] = cols[12];
     } else {
       this.stats.badLines++;
       return;

@@ -109,3 +109,8 @@ export function listCompleted(dir: string): NfcapdFile[] {
   walk(dir, 0);
   return out.sort((a, b) => a.time - b.time || a.path.localeCompare(b.path));
 }
+
+/** Completed nfcapd files under a directory (any sub-directory layout), oldest first; never `nfcapd.current.*`. */
+export function listNfcapdFiles(dir: string): string[] {
+  return listCompleted(dir).map((f) => f.path);
+}

@@ -1,0 +1,134 @@
+/**
+ * The one place the engine is assembled: configuration → areas (Elasticsearch, FlowSpec, devices, …) → the engine
+ * process (pid file, store, runner, socket). `buildEngine` wires; `engine.start()` takes the pid file first, opens
+ * the store, starts the areas in order and opens the socket last; `stop()` undoes it in reverse. `checkEngine` is
+ * `nocflow engine --check`: the same assembly, judged without starting anything.
+ */
+import type { NocflowConfig } from '../config/schema.js';
+import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { createDevicesArea } from '../devices/area.js';
+import { probersFrom } from '../devices/handlers.js';
+import { createElasticsearchArea } from '../es/area.js';
+import { createEsDeviceDocSink } from '../es/device-sink.js';
+import { auditDoc, blockDoc } from '../es/documents.js';
+import { createFlowspecArea } from '../flowspec/area.js';
+import type { AuditEntry, Block } from '../flowspec/service.js';
+import { flowSourceFrom } from '../ingest/flow-source.js';
+import { openDb, resolveDbPath, type Db } from '../store/db.js';
+import { EngineStore } from '../store/engine-store.js';
+import { dataDir } from '../util/paths.js';
+import { createEngineProcess, type EngineArea, type EngineProcess, type EngineProcessOptions } from './engine-process.js';
+
+/** The assembled engine and what it is made of. */
+export interface EngineAssembly {
+  engine: EngineProcess;
+  /** Area names in start order. */
+  areas: string[];
+}
+
+/** The Elasticsearch area (when `elasticsearch.node` is set): windows, ARP/MAC merges, blocks and the audit go to ES. */
+function esArea(config: NocflowConfig, log: (line: string) => void) {
+  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log });
+  if (!es) return undefined;
+  const area: EngineArea = { name: 'elasticsearch', sinks: [es.sink], stop: () => es.stop() };
+  return { es, area };
+}
+
+/** FlowSpec (when enabled): its own connection to the same SQLite file (WAL). */
+function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): EngineArea | undefined {
+  const cfg = config.flowspec as FlowspecConfig | undefined;
+  if (!cfg?.enabled) return undefined;
+  let db: Db | undefined;
+  let fs: ReturnType<typeof createFlowspecArea> | undefined;
+  const onRecord = es
+    ? (entry: AuditEntry, block?: Block) => {
+        void es.es.store.writeDocs('audit', [auditDoc(entry)]).catch(() => undefined);
+        if (block) void es.es.store.writeDocs('block', [blockDoc(block)]).catch(() => undefined);
+      }
+    : undefined;
+  return {
+    name: 'flowspec',
+    handlers: () => fs?.handlers ?? {},
+    async start(ctx) {
+      db = openDb(resolveDbPath(config.store.path, dataDir()));
+      const store = new EngineStore(db);
+      fs = createFlowspecArea(cfg, {
+        db,
+        dataDir: dataDir(),
+        latestFiles: () => store.latestWindow()?.files ?? [],
+        source: flowSourceFrom(config.engine),
+        inside: config.engine.inside,
+        onRecord,
+        bus: { publish: ctx.publish },
+        latestWindow: () => {
+          const w = store.latestWindow();
+          return w ? { timeSlot: w.window.timeSlot, anomalies: w.anomalies } : undefined;
+        },
+      });
+      await fs.start();
+    },
+    async stop() {
+      await fs?.stop();
+      db?.close();
+    },
+  };
+}
+
+/** ARP/MAC collection: its own connection to the same SQLite file, opened on first use. */
+function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
+  let db: Db | undefined;
+  const dbOf = () => (db ??= openDb(resolveDbPath(config.store.path, dataDir())));
+  const devices = createDevicesArea(config.devices, dbOf, {
+    ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
+    // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
+    probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
+  });
+  const area: EngineArea = {
+    name: 'devices',
+    handlers: () => devices.handlers,
+    start: () => devices.start(),
+    async stop() {
+      await devices.stop();
+      db?.close();
+    },
+    status: () => devices.collector.counters(),
+  };
+  return { devices, area };
+}
+
+/** Wire the engine from configuration (inert until `engine.start()`). */
+export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const es = esArea(config, log);
+  const flowspec = flowspecArea(config, es);
+  const dev = devicesArea(config, es);
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
+  const engine = createEngineProcess(config, opts, {
+    areas,
+    flowQuery: es?.es.flows,
+    // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
+    arpUnused: (slot) => dev.devices.unusedAddresses(slot),
+  });
+  return { engine, areas: areas.map((a) => a.name) };
+}
+
+/** What `engine --check` reports: problems (each one line with its path) and the plan. */
+export interface EngineCheck {
+  problems: string[];
+  areas: string[];
+  reader: string;
+  nfcapdDir: string;
+}
+
+/** Judge a configuration for the engine without starting anything. Pure over the config. */
+export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } = {}): EngineCheck {
+  const problems: string[] = [];
+  const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
+  if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
+  const areas = [
+    ...(config.elasticsearch.node ? ['elasticsearch'] : []),
+    ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
+    'devices',
+  ];
+  return { problems, areas, reader: config.engine.reader, nfcapdDir };
+}
