@@ -9,7 +9,8 @@
  * fields, ...) is skipped and counted; a record that breaks the block's framing makes the whole block unusable
  * ({@link scanBlock} reports it before anything is decoded).
  */
-import { batchCapacity, createFlowBatch, type FlowBatch } from './flow-batch.js';
+import { createBatch } from '../../engine/batch.js';
+import type { FlowBatch } from '../../engine/types.js';
 import { v6FromGroups, v4ToString } from '../../util/ip.js';
 
 /** Record types (nfdump `id.h`). */
@@ -160,7 +161,7 @@ export type RowPredicate = (b: FlowBatch, i: number) => boolean;
  */
 export function decodeBlockInto(data: Uint8Array, length: number, numRecords: number, table: ExporterTable, out: FlowBatch, c: DecodeCounters, keep?: RowPredicate): number {
   const v = new DataView(data.buffer, data.byteOffset, length);
-  const cap = batchCapacity(out);
+  const cap = out.family.length;
   const first = out.size;
   let row = out.size;
   let off = 0;
@@ -200,7 +201,7 @@ export function decodeBlockInto(data: Uint8Array, length: number, numRecords: nu
 export function decodeBlock(data: Uint8Array, length: number, numRecords: number, table: ExporterTable, keep?: RowPredicate): { batch: FlowBatch; counters: DecodeCounters } | { error: string } {
   const s = scanBlock(data, length, numRecords);
   if ('error' in s) return s;
-  const batch = createFlowBatch(s.flows);
+  const batch = createBatch(s.flows);
   const counters = createCounters();
   decodeBlockInto(data, length, numRecords, table, batch, counters, keep);
   batch.exporters = table.texts.slice();

@@ -10,7 +10,8 @@
  */
 import { addCounters, createCounters, createExporterTable, decodeBlockInto, exporterList, scanBlock, type DecodeCounters, type ExporterInfo, type ExporterStat, type ExporterTable, type RowPredicate } from './block.js';
 import { CODECS, DecompressError } from './decompress.js';
-import { batchCapacity, createFlowBatch, type FlowBatch } from './flow-batch.js';
+import { createBatch } from '../../engine/batch.js';
+import type { FlowBatch } from '../../engine/types.js';
 import { BLOCK_HEADER_SIZE, BlockType, BUFFSIZE, blockHeaderProblem, COMPRESSION_NAMES, Compression, FILE_HEADER_SIZE, parseAppendix, parseBlockHeader, parseFileHeader, type FileHeader, type StatRecord } from './format.js';
 
 /** Random-access bytes of one file. */
@@ -198,11 +199,11 @@ export class NffileReader {
     if (blk.type === BlockType.V3) {
       const s = scanBlock(blk.data, blk.length, blk.numRecords);
       if ('error' in s) return this.stop(`block ${k + 1} of ${h.numBlocks}: ${s.error}`);
-      if (this.batch && this.batch.size + s.flows > batchCapacity(this.batch)) {
+      if (this.batch && this.batch.size + s.flows > this.batch.family.length) {
         if (this.batch.size > 0) emitted = this.seal(this.batch);
         this.batch = undefined;
       }
-      this.batch ??= createFlowBatch(Math.max(this.batchSize, s.flows));
+      this.batch ??= createBatch(Math.max(this.batchSize, s.flows));
       decodeBlockInto(blk.data, blk.length, blk.numRecords, this.table, this.batch, this.counters, this.opts.keep);
     } else this.state.blocksSkipped++;
     this.state.blocksRead++;

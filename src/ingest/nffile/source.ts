@@ -4,92 +4,63 @@
  * {@link NffileReader}. A file is never read into memory whole. Between blocks it yields to the event loop and
  * honours the AbortSignal.
  *
- * A file that cannot be read at all (not an nffile, damaged header, encrypted, ...) rejects with FlowSourceError
- * (file, one-line reason). A damaged or cut-short file delivers every intact block, and its counters (onFile) say
- * `partial`. nfdump 1.6 (LAYOUT_VERSION_1) and 1.8 (LAYOUT_VERSION_3) files go to the `fallback` source (the nfdump
- * driver) when one is given, with the reason in the counters.
+ * The structured filter is compiled once and applied per row as rows are decoded; `timeWindow` skips a whole file
+ * whose stat record lies outside it (without decoding) and filters the rows of the others. A file that cannot be
+ * read at all (not an nffile, damaged header, encrypted, ...) rejects with FlowSourceError (file, one-line reason);
+ * so does a file whose stat record counts flows none of which decoded, or with too many skipped records. A damaged
+ * or cut-short file delivers every intact block, and its FileReadInfo says `partial`. nfdump 1.6 (LAYOUT_VERSION_1)
+ * and 1.8 (LAYOUT_VERSION_3) files go to the `fallback` source (the nfdump driver), with the reason in `fallback`.
  */
 import fs from 'node:fs';
-import { FlowSourceError } from '../../engine/nfdump-source.js';
+import { FlowSourceError } from '../errors.js';
+import { compileFilter, isEmptyFilter } from '../../engine/filter.js';
+import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
 import { fileProblem, NffileReader, outsideWindow, createBlockBuffers, type BlockBuffers, type ByteSource, type NffileInfo } from './reader.js';
 import { NffileFormatError } from './format.js';
-import type { FlowBatch } from './flow-batch.js';
 import type { RowPredicate } from './block.js';
-
-/** What the driver reports per file. */
-export interface NativeFileInfo extends Partial<NffileInfo> {
-  file: string;
-  /** 'native', or 'fallback' when the file went to the fallback source. */
-  reader: 'native' | 'fallback';
-  /** Why the file was not decoded natively (fallback), or skipped (outside the time window). */
-  note?: string;
-  /** True when the whole file was skipped (its stat record lies outside the requested time window). */
-  skipped?: boolean;
-}
-
-/** Read options the driver understands. */
-export interface NativeReadOptions {
-  signal?: AbortSignal;
-  /** Rows per batch (default 65536). */
-  batchSize?: number;
-  /** Skip a whole file whose stat record lies outside [from, to) epoch ms, without decoding it. */
-  timeWindow?: { from: number; to: number };
-  /** Row predicate applied while decoding. */
-  keep?: RowPredicate;
-  /** Per-file counters, called after each file (also for a file that failed after delivering rows). */
-  onFile?: (info: NativeFileInfo) => void;
-}
-
-/** A source the driver hands nfdump 1.6/1.8 files to. */
-export interface FallbackSource {
-  read(files: string[], opts?: { signal?: AbortSignal; batchSize?: number }): AsyncIterable<unknown>;
-}
 
 /** Options of the driver. */
 export interface NativeSourceOptions {
   /** Where LAYOUT_VERSION_1/3 files go (the nfdump driver); without it they reject. */
-  fallback?: FallbackSource;
+  fallback?: FlowSource;
   /** Largest share of skipped records before a file is an error (default 0.1). */
   maxSkippedShare?: number;
 }
 
-/** The native source. */
-export interface NativeSource {
-  read(files: string[], opts?: NativeReadOptions): AsyncIterable<FlowBatch>;
-}
-
 /** Create the native nffile FlowSource driver. */
-export function createNativeSource(opts: NativeSourceOptions = {}): NativeSource {
+export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
   // Shared by every read of this source: safe, since a block is read, decompressed and decoded in one synchronous
   // step (NffileReader.next), so no read leaves bytes in them across an await.
   let buffers: BlockBuffers | undefined;
   return {
-    async *read(files: string[], readOpts: NativeReadOptions = {}): AsyncIterable<FlowBatch> {
+    async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
       buffers ??= createBlockBuffers();
+      const keep = rowPredicate(readOpts);
       for (const file of files) {
+        if (readOpts.signal?.aborted) throw cancelled(file);
         const fd = openFile(file);
-        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep: readOpts.keep, buffers });
+        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, buffers });
         try {
           try {
             reader.open();
           } catch (e) {
             if (e instanceof NffileFormatError && (e.code === 'layout-v1' || e.code === 'layout-v3') && opts.fallback) {
-              readOpts.onFile?.({ file, reader: 'fallback', note: e.reason });
-              yield* opts.fallback.read([file], { signal: readOpts.signal, batchSize: readOpts.batchSize }) as AsyncIterable<FlowBatch>;
+              const reason = e.reason;
+              const onFile = readOpts.onFile && ((i: FileReadInfo) => readOpts.onFile!({ ...i, fallback: reason }));
+              yield* opts.fallback.read([file], { ...readOpts, onFile });
               continue;
             }
             throw asSourceError(file, e);
           }
-          const info0 = reader.info();
-          if (readOpts.timeWindow && outsideWindow(info0.stat, readOpts.timeWindow)) {
-            readOpts.onFile?.({ file, reader: 'native', skipped: true, note: 'outside the time window', ...info0 });
+          if (readOpts.timeWindow && outsideWindow(reader.info().stat, readOpts.timeWindow)) {
+            readOpts.onFile?.({ ...fileReadInfo(file, reader.info()), skipped: true });
             continue;
           }
           while (!reader.done) {
-            if (readOpts.signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled');
+            if (readOpts.signal?.aborted) throw cancelled(file);
             const b = reader.next();
             if (b) yield b;
-            // Let timers and the AbortSignal run between blocks.
+            // Let timers, I/O and the AbortSignal run between blocks.
             await new Promise<void>((r) => setImmediate(r));
           }
           const last = reader.flush();
@@ -98,7 +69,7 @@ export function createNativeSource(opts: NativeSourceOptions = {}): NativeSource
           closeQuietly(fd);
         }
         const info = reader.info();
-        readOpts.onFile?.({ file, reader: 'native', ...info });
+        readOpts.onFile?.(fileReadInfo(file, info));
         const problem = fileProblem(info, opts.maxSkippedShare);
         if (problem) throw new FlowSourceError(`cannot read ${file}: ${problem}`, file, problem);
       }
@@ -106,19 +77,53 @@ export function createNativeSource(opts: NativeSourceOptions = {}): NativeSource
   };
 }
 
+/** The row predicate of a read: the compiled filter and the time window, or undefined when every row is kept. */
+export function rowPredicate(o: FlowReadOptions): RowPredicate | undefined {
+  const filter = isEmptyFilter(o.filter) ? undefined : compileFilter(o.filter);
+  const w = o.timeWindow;
+  if (!filter && !w) return undefined;
+  if (!w) return filter;
+  const { from, to } = w;
+  if (!filter) return (b, i) => b.start[i] >= from && b.start[i] < to;
+  return (b, i) => b.start[i] >= from && b.start[i] < to && filter(b, i);
+}
+
+/** The reader's counters as the seam's FileReadInfo. */
+export function fileReadInfo(file: string, i: NffileInfo): FileReadInfo {
+  return {
+    file,
+    reader: 'native',
+    records: i.records,
+    skippedRecords: i.skippedRecords,
+    blocks: i.blocksRead,
+    blocksExpected: i.blocksExpected,
+    unknownElements: i.unknownElements,
+    unknownRecordTypes: i.unknownRecordTypes,
+    decompressErrors: i.decompressionErrors,
+    compression: i.compression as FileReadInfo['compression'],
+    ...(i.ident !== undefined ? { ident: i.ident } : {}),
+    ...(i.stat ? { stat: { flows: i.stat.numflows, packets: i.stat.numpackets, bytes: i.stat.numbytes, firstSeen: i.stat.firstseen, lastSeen: i.stat.lastseen } } : {}),
+    exporters: i.exporters.map((e) => ({ ip: e.ip, sysId: e.sysId, samplingRate: e.samplingRate, version: e.version })),
+    ...(i.partial ? { partial: i.partial } : {}),
+  };
+}
+
+const cancelled = (file: string) => new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+
 function openFile(file: string): number {
+  let fd: number;
   try {
-    const fd = fs.openSync(file, 'r');
-    if (!fs.fstatSync(fd).isFile()) {
-      fs.closeSync(fd);
-      throw new FlowSourceError(`cannot read ${file}: not a file`, file, 'not a file');
-    }
-    return fd;
+    fd = fs.openSync(file, 'r');
   } catch (e) {
-    if (e instanceof FlowSourceError) throw e;
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new FlowSourceError(`cannot read ${file}: ${reason}`, file, String(reason), { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message);
+    throw new FlowSourceError(`cannot read ${file}: ${reason}`, file, reason, { cause: e });
   }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw new FlowSourceError(`cannot read ${file}: not a file`, file, 'not a file');
+  }
+  return fd;
 }
 
 /** A ByteSource over an open file descriptor (positional reads, so nothing else moves the file offset). */
@@ -133,7 +138,7 @@ function fdSource(fd: number, file: string): ByteSource {
         try {
           n = fs.readSync(fd, into, got, length - got, position + got);
         } catch (e) {
-          throw new FlowSourceError(`cannot read ${file}: ${(e as Error).message}`, file, 'read error', { cause: e });
+          throw new FlowSourceError(`cannot read ${file}: ${(e as Error).message}`, file, 'read error', { cause: e, fault: 'reader' });
         }
         if (n === 0) break;
         got += n;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCounters, createExporterTable, decodeBlock, decodeBlockInto, exporterList, scanBlock } from '../../../src/ingest/nffile/block.js';
-import { createFlowBatch } from '../../../src/ingest/nffile/flow-batch.js';
+import { createBatch } from '../../../src/engine/batch.js';
 import { asRouting, cntFlow, element, exporterRecord, exporterStatRecord, flowMisc, genericFlow, ipReceivedV4, ipv4Flow, ipv6Flow, rawRecord, samplerRecord, v3Record } from './build.js';
 
 const ip = (a: number, b: number, c: number, d: number) => ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
@@ -144,7 +144,7 @@ describe('block framing', () => {
 
   it('decodes into a shared batch from its current size, and applies a row predicate', () => {
     const data = Buffer.concat([v3Record([ipv4Flow(1, 2), genericFlow(GF)]), v3Record([ipv4Flow(3, 4), genericFlow({ ...GF, dport: 22 })])]);
-    const out = createFlowBatch(8);
+    const out = createBatch(8);
     const c = createCounters();
     const t = createExporterTable();
     decodeBlockInto(data, data.length, 2, t, out, c);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { bytesSource, readAll } from '../../../src/ingest/nffile/reader.js';
 import { NffileFormatError } from '../../../src/ingest/nffile/format.js';
 import { batchRowLine, nfdumpRows } from '../../helpers/nfdump-oracle.js';
-import type { FlowBatch } from '../../../src/ingest/nffile/flow-batch.js';
+import type { FlowBatch } from '../../../src/engine/types.js';
 import { blockMap } from './build.js';
 import { prng } from './codec-cases.js';
 import { generated, nfdumpCopy } from './generated.js';

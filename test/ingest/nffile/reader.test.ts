@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bytesSource, fileProblem, outsideWindow, readAll, type NffileInfo } from '../../../src/ingest/nffile/reader.js';
 import { batchLines, nfdumpRows } from '../../helpers/nfdump-oracle.js';
-import { captureFiles, describeWithCaptures } from '../../helpers/captures.js';
+import { capture, CAPTURE_NAMES, CAPTURES_SKIP, haveCaptures } from '../../helpers/captures.js';
 import { blockMap } from './build.js';
 import { edgeFlows, EXPORTERS, generated, nfdumpCopy } from './generated.js';
 
@@ -26,8 +26,8 @@ async function expectEqualToNfdump(file: string): Promise<{ info: NffileInfo; ro
   return { info, rows };
 }
 
-describeWithCaptures('native reader = nfdump on every real capture', () => {
-  it.each(captureFiles().map((f) => [path.basename(f), f]))('%s', async (_name, file) => {
+describe.skipIf(!haveCaptures)(`native reader = nfdump on every real capture${haveCaptures ? '' : ` [skipped: ${CAPTURES_SKIP}]`}`, () => {
+  it.each(CAPTURE_NAMES.map((n) => [n, capture(n)]))('%s', async (_name, file) => {
     const { info } = await expectEqualToNfdump(file);
     expect(info.exporters).toEqual([{ sysId: 1, ip: '127.0.0.1', version: 9, id: 0, samplingRate: 1 }]);
     expect(info.compression).toBe('none');
