@@ -255,11 +255,14 @@ function decodeFlow(v: DataView, off: number, end: number, t: ExporterTable, b: 
     b.dst6[w + 2] = v.getUint32(a6 + 28, true);
     b.dst6[w + 3] = v.getUint32(a6 + 24, true);
   } else {
+    // A row slot is zero unless a row the predicate dropped used it: clear the IPv6 words only after an IPv6 one.
+    if (b.family[row] === 6) {
+      b.src6[w] = b.src6[w + 1] = b.src6[w + 2] = b.src6[w + 3] = 0;
+      b.dst6[w] = b.dst6[w + 1] = b.dst6[w + 2] = b.dst6[w + 3] = 0;
+    }
     b.family[row] = 4;
     b.srcV4[row] = a4 >= 0 ? v.getUint32(a4, true) : 0;
     b.dstV4[row] = a4 >= 0 ? v.getUint32(a4 + 4, true) : 0;
-    b.src6[w] = b.src6[w + 1] = b.src6[w + 2] = b.src6[w + 3] = 0;
-    b.dst6[w] = b.dst6[w + 1] = b.dst6[w + 2] = b.dst6[w + 3] = 0;
   }
   if (g >= 0) {
     b.start[row] = v.getUint32(g + 4, true) * TWO32 + v.getUint32(g, true);

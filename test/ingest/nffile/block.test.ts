@@ -154,3 +154,13 @@ describe('block framing', () => {
     expect(c).toMatchObject({ records: 3, filteredRecords: 1 });
   });
 });
+
+describe('row slots reused after a dropped row', () => {
+  it('an IPv4 row written over a dropped IPv6 row has zero IPv6 words', () => {
+    const data = Buffer.concat([v3Record([ipv6Flow([1, 2, 3, 4], [5, 6, 7, 8]), genericFlow({ ...GF, dport: 1 })]), v3Record([ipv4Flow(9, 10), genericFlow(GF)])]);
+    const out = createBatch(4);
+    decodeBlockInto(data, data.length, 2, createExporterTable(), out, createCounters(), (b, i) => b.dport[i] !== 1);
+    expect(out.size).toBe(1);
+    expect([out.family[0], out.srcV4[0], ...out.src6.subarray(0, 4), ...out.dst6.subarray(0, 4)]).toEqual([4, 9, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
