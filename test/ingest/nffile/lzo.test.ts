@@ -34,6 +34,10 @@ describe('LZO1X decoder', () => {
     // 'abcd', then M2 (t=0xEC): length 8 at distance 4, overlapping itself.
     expect(decode(Buffer.from([17 + 4, ...Buffer.from('abcd'), 0xec, 0x00, ...EOF])).toString()).toBe('abcd'.repeat(3));
     // A literal run of 15 + 255 + 1 + 3 = 274 bytes (t = 0, one zero byte, then 1).
+    // A literal run of 15 + 8*255 + 42 + 3 = 2100 bytes, then (t < 16 right after a run) a 3-byte match at 2049.
+    const lit = Buffer.from(Array.from({ length: 2100 }, (_, i) => (i * 7 + (i >> 8)) & 255));
+    const far = decode(Buffer.from([0x00, ...Buffer.alloc(8), 42, ...lit, 0x00, 0x00, ...EOF]));
+    expect(far.equals(Buffer.concat([lit, lit.subarray(2100 - 2049, 2100 - 2049 + 3)]))).toBe(true);
     const z = Buffer.alloc(274, 0x7a);
     expect(decode(Buffer.from([0x00, 0x00, 0x01, ...z, ...EOF])).equals(z)).toBe(true);
   });
