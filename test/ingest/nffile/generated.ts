@@ -83,6 +83,8 @@ export const generated = {
   sampled: () => nfcapdFile('sampled-10', () => edgeFlows(600, 9).map((f) => ({ ...f, exporter: '127.0.0.2' })), { nfcapd: { samplingRate: 10 } }),
   /** 45 000 flows: several 1 MiB blocks, three exporters (for damage and block accounting). */
   multiBlock: () => nfcapdFile('multi-block', () => edgeFlows(45_000, 11)),
+  /** 20 000 flows in 3 blocks: the damage tests' base (smaller, so a few hundred damaged reads stay quick). */
+  damage: () => nfcapdFile('damage', () => edgeFlows(20_000, 23)),
   /** nfcapd writing LZ4 itself (-y). */
   nfcapdLz4: () => nfcapdFile('edge-nfcapd-lz4', () => edgeFlows(3000, 13), { nfcapd: { compression: 'lz4', ident: 'edge-lz4' } }),
 };
