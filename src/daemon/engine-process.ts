@@ -18,7 +18,7 @@ import { VERSION } from '../util/version.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
-import { acquirePidFile, startEngineServer, type EngineServer } from './server.js';
+import { acquirePidFile, prepareRuntimeDir, resolveGroup, startEngineServer, type EngineServer } from './server.js';
 
 export type { EngineStatus } from './methods.js';
 
@@ -261,7 +261,9 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
     socketPath: opts.socketPath,
     async start() {
       if (!nfcapdDir) throw new Error('engine.nfcapdDir is not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
-      fs.mkdirSync(path.dirname(opts.socketPath), { recursive: true, mode: 0o750 });
+      // The runtime directory is judged before anything is written into it (trust.ts), then the pid file is taken
+      // before any area starts: a second engine never starts a gobgpd, a collector or a reconcile of its own.
+      prepareRuntimeDir(path.dirname(opts.socketPath), opts.group === undefined || opts.group === '' ? undefined : resolveGroup(opts.group));
       releasePid = acquirePidFile(pidFileFor(opts.socketPath));
       try {
         fs.mkdirSync(nfcapdDir, { recursive: true });

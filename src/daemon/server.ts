@@ -11,6 +11,8 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathChain } from '../util/paths.js';
+import { judgeRuntimeDir } from './trust.js';
 import { lineSplitter, PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Message, type RequestContext } from './protocol.js';
 
 /** A running server. */
@@ -24,7 +26,7 @@ export interface EngineServer extends EventBus {
 
 /** Error starting the server (another engine alive, socket path unusable, unknown group). */
 export class EngineServerError extends Error {
-  constructor(message: string, readonly reason: 'ALREADY_RUNNING' | 'BAD_GROUP' | 'LISTEN', options?: { cause?: unknown }) {
+  constructor(message: string, readonly reason: 'ALREADY_RUNNING' | 'BAD_GROUP' | 'LISTEN' | 'UNTRUSTED_DIR', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EngineServerError';
   }
@@ -49,17 +51,25 @@ export function resolveGroup(group: string | number, groupFile = '/etc/group'): 
   throw new EngineServerError(`unknown group "${group}" (not in ${groupFile})`, 'BAD_GROUP');
 }
 
+/**
+ * Make the runtime directory ready for the engine's socket and pid file, or refuse it: created 0750 when missing;
+ * refused (EngineServerError UNTRUSTED_DIR) when it is not the engine user's own, when other users may write it, or
+ * when an ancestor lets another user replace it (src/daemon/trust.ts); then tightened to 0750 and handed to `gid`.
+ */
+export function prepareRuntimeDir(dir: string, gid?: number): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const self = process.getuid?.();
+  if (self === undefined) return; // no uids (Windows): nothing to judge
+  const why = judgeRuntimeDir(pathChain(dir).chain, self);
+  if (why) throw new EngineServerError(why, 'UNTRUSTED_DIR');
+  fs.chmodSync(dir, 0o750);
+  if (gid !== undefined) fs.chownSync(dir, self, gid);
+}
+
 /** Listen on `socketPath`; refuses to start when another engine answers there; removes a stale socket. */
 export async function startEngineServer(opts: { socketPath: string; handlers: HandlerTable; group?: string | number }): Promise<EngineServer> {
-  const dir = path.dirname(opts.socketPath);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
   const gid = opts.group === undefined || opts.group === '' ? undefined : resolveGroup(opts.group);
-  // Tighten the directory only when it is ours (never chmod a shared directory such as /tmp).
-  const st = fs.statSync(dir);
-  if (st.uid === process.getuid?.() && (st.mode & 0o002) === 0) {
-    fs.chmodSync(dir, 0o750);
-    if (gid !== undefined) fs.chownSync(dir, st.uid, gid);
-  }
+  prepareRuntimeDir(path.dirname(opts.socketPath), gid);
   if (fs.existsSync(opts.socketPath)) {
     if (await isAlive(opts.socketPath)) throw new EngineServerError(`an engine is already running on ${opts.socketPath}`, 'ALREADY_RUNNING');
     fs.rmSync(opts.socketPath, { force: true });
@@ -188,14 +198,29 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** True when `pid` is alive and (where /proc tells) runs nocflow: a reused pid of another program is not an engine. */
+/**
+ * True when a command line (argv, as /proc/<pid>/cmdline holds it, NUL-separated) is `… nocflow[.js] engine …`: the
+ * program nocflow with the `engine` command. Pure.
+ */
+export function isEngineCommandLine(cmdline: string): boolean {
+  const argv = cmdline.split('\0').filter(Boolean);
+  const bin = argv.findIndex((a) => /(^|\/)nocflow(\.js)?$/.test(a));
+  return bin >= 0 && argv.slice(bin + 1).includes('engine');
+}
+
+/**
+ * True when `pid` is alive and (where /proc tells) runs `nocflow engine`: a reused pid of another program — or of
+ * another nocflow command — is not an engine.
+ */
 export function isEngineProcess(pid: number): boolean {
   if (!pidAlive(pid)) return false;
+  let cmdline: string;
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nocflow');
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return true;
+    return true; // no /proc: trust signal 0
   }
+  return isEngineCommandLine(cmdline);
 }
 
 /**

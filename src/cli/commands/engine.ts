@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/config.js';
 import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { buildEngine, checkEngine } from '../../daemon/main.js';
-import { EngineServerError, isAlive, pidAlive, readPidFile } from '../../daemon/server.js';
+import { EngineServerError, isAlive, isEngineProcess, pidAlive, readPidFile } from '../../daemon/server.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../errors.js';
 
@@ -60,6 +60,21 @@ function formatStatus(s: EngineStatus): string {
   ];
   for (const e of s.recentErrors) lines.push(`failed: ${e.path}: ${e.error}`);
   return lines.join('\n');
+}
+
+/**
+ * The pid to signal for `engine stop`: the one the engine on the socket says it has (hello through the trusted
+ * socket), else the pid file's when that process is `nocflow engine` (an engine busy with a window may not answer).
+ * A pid file naming any other process (a pid reused after a crash) is refused: nothing is signalled.
+ */
+async function enginePid(sock: string, named: number, pidFile: string): Promise<number> {
+  const answered = await Promise.race([
+    callEngine<EngineStatus>('engine.status', undefined, { socketPath: sock }).then((s) => s.pid, () => undefined),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000).unref()),
+  ]);
+  if (answered !== undefined && isEngineProcess(answered)) return answered;
+  if (isEngineProcess(named)) return named;
+  throw new CliError(`no engine is running: ${pidFile} names pid ${named}, which is not a nocflow engine (a pid reused after a crash?); nothing was signalled — remove the stale pid file`, 3);
 }
 
 export function registerEngine(program: Command): void {
@@ -119,8 +134,10 @@ export function registerEngine(program: Command): void {
     .description('stop the running engine')
     .action(async () => {
       const sock = socketPath();
-      const pid = readPidFile(pidFileFor(sock));
-      if (pid === undefined || !pidAlive(pid)) throw new CliError('no engine is running', 3);
+      const pidFile = pidFileFor(sock);
+      const named = readPidFile(pidFile);
+      if (named === undefined || !pidAlive(named)) throw new CliError('no engine is running', 3);
+      const pid = await enginePid(sock, named, pidFile);
       process.kill(pid, 'SIGTERM');
       // Wait for the process itself to end (it removes its socket and pid file on the way out).
       for (let i = 0; i < 200 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
