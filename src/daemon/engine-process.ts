@@ -11,6 +11,7 @@ import type { WindowSink } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
+import { limitsDefaults } from '../config/sections/limits.js';
 import { dataDir } from '../util/paths.js';
 import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -118,7 +119,9 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
   let server: EngineServer | undefined;
   let releasePid: (() => void) | undefined;
   const startedAt = now();
-  const investigations = new Map<number, AbortController>();
+  const investigations = new Map<number, { ac: AbortController; connection?: number; user: string; target: string; since: number }>();
+  const limits = { ...limitsDefaults, ...(config.limits ?? {}) };
+  const invCounters = { started: 0, refusedBusy: 0, refusedRange: 0 };
   let nextInvestigation = 1;
   const source = flowSourceFrom(config.engine);
   const areas = deps.areas ?? [];
@@ -206,22 +209,39 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       return store!.verdicts();
     },
     'verdict.list': async () => store!.verdicts(),
-    'investigate.start': async (params) => {
+    'investigate.start': async (params, ctx) => {
       const p = (params ?? {}) as { target?: string; from?: number; to?: number };
       const target = targetParam(p.target);
       const to = typeof p.to === 'number' ? p.to : now();
       const from = typeof p.from === 'number' ? p.from : to - 3_600_000;
       if (!(from < to)) throw new RpcError('BAD_PARAMS', `empty time range: from ${from} is not before to ${to}`);
+      // What one client can cost everyone: the range, the investigations at once (all, and its own), the peers kept.
+      const hours = (to - from) / 3_600_000;
+      if (hours > limits.investigateMaxHours) {
+        invCounters.refusedRange++;
+        throw new RpcError('LIMIT', `a range of ${Math.round(hours * 10) / 10} h is longer than limits.investigateMaxHours (${limits.investigateMaxHours} h): investigate a shorter range`);
+      }
+      const mine = [...investigations.values()].filter((i) => i.connection !== undefined && i.connection === ctx.connection).length;
+      if (investigations.size >= limits.investigations || mine >= limits.investigationsPerClient) {
+        invCounters.refusedBusy++;
+        throw new RpcError(
+          'BUSY',
+          mine >= limits.investigationsPerClient
+            ? `you already run ${mine} investigation(s) (limits.investigationsPerClient ${limits.investigationsPerClient}): wait for one, or cancel it`
+            : `${investigations.size} investigations are running (limits.investigations ${limits.investigations}): try again when one ends`,
+        );
+      }
       const id = nextInvestigation++;
       const ac = new AbortController();
-      investigations.set(id, ac);
+      invCounters.started++;
+      investigations.set(id, { ac, connection: ctx.connection, user: ctx.user, target, since: now() });
       const history = store!.history(target, 50);
       const current = currentRole(target);
       const onProgress = (pr: InvestigateProgress) => server?.publish('investigate.progress', { id, ...pr });
       // Elasticsearch answers when configured (deps.flowQuery); otherwise the nfcapd file store through nfdump.
       const run = deps.flowQuery
         ? deps.flowQuery.investigate(target, { from, to }, { signal: ac.signal })
-        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress });
+        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress, maxPeers: limits.investigatePeers });
       void run
         .then(
           (summary: InvestigateSummary) => server?.publish('investigate.result', { id, summary, history, current }),
@@ -232,14 +252,14 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
     },
     'investigate.cancel': async (params) => {
       const id = Number((params as { id?: number })?.id);
-      investigations.get(id)?.abort();
+      investigations.get(id)?.ac.abort();
       return { cancelled: investigations.has(id) };
     },
   });
 
   const stopAll = async () => {
     await runner?.stop();
-    for (const ac of investigations.values()) ac.abort();
+    for (const i of investigations.values()) i.ac.abort();
     await server?.close();
     // Areas stop in reverse; one that fails to stop does not keep the others (or the pid file) alive.
     for (const a of started.splice(0).reverse()) {
@@ -284,7 +304,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           started.push(a);
           await a.start?.(ctx);
         }
-        server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
+        server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group, maxClientBuffer: limits.clientBufferBytes, log, now });
       } catch (err) {
         runner = undefined; // never started
         await stopAll();

@@ -163,3 +163,39 @@ describe('startEngineServer', () => {
     expect(s.stats().badLines).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('a client that stops reading', () => {
+  it('is dropped once its unsent bytes pass the bound; a client that reads gets every event; both are counted', async () => {
+    const sock = path.join(tmp(), 'engine.sock');
+    const logged: string[] = [];
+    const s = await startEngineServer({ socketPath: sock, handlers: {}, maxClientBuffer: 256 * 1024, log: (l) => logged.push(l) });
+    servers.push(s);
+    // The reader: a normal client.
+    const reader = await connectEngine({ socketPath: sock, reconnect: false });
+    let got = 0;
+    reader.on('tick', () => got++);
+    // The sleeper: says hello, then never reads again (a TUI suspended with Ctrl-Z).
+    const sleeper = net.connect(sock);
+    await new Promise((r) => sleeper.once('connect', r));
+    sleeper.write(`${JSON.stringify({ v: 1, id: 1, method: 'hello', params: { user: 'carol', pid: 4242 } })}\n`);
+    await new Promise((r) => sleeper.once('data', r));
+    sleeper.pause();
+    const payload = 'x'.repeat(10_000);
+    let maxBuffered = 0;
+    for (let i = 0; i < 300; i++) {
+      s.publish('tick', { i, payload });
+      maxBuffered = Math.max(maxBuffered, ...s.clientList().map((c) => c.bufferedBytes));
+      // The reader keeps up (it has every event before the next is sent); the sleeper does not.
+      for (let w = 0; w < 500 && got <= i; w++) await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(got).toBe(300);
+    expect(maxBuffered).toBeLessThanOrEqual(256 * 1024);
+    expect(s.stats()).toMatchObject({ dropped: 1, connections: 2, lastDropped: { user: 'carol', pid: 4242 } });
+    expect(s.clientList()).toHaveLength(1);
+    expect(s.clientList()[0]).toMatchObject({ events: 300, requests: 1, errors: 0, user: os.userInfo().username.replace(/[^\w.@-]/g, '') });
+    expect(logged).toEqual([expect.stringMatching(/^dropped client 2 \(carol, pid 4242\): \d+ bytes unread, limit 262144$/)]);
+    reader.close();
+    sleeper.destroy();
+  });
+});
+
