@@ -80,6 +80,7 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
   const dbOf = () => (db ??= openDb(resolveDbPath(config.store.path, dataDir())));
   const devices = createDevicesArea(config.devices, dbOf, {
     ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
+    maxOutputBytes: config.limits.deviceOutputBytes,
     // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
     probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
   });

@@ -54,7 +54,7 @@ export function registerCollect(program: Command): void {
         via = 'direct';
         const db = openDb(resolveDbPath(config.store.path, dataDir()));
         try {
-          const run = await collectDevices(dc, {}, names);
+          const run = await collectDevices(dc, { maxOutputBytes: config.limits.deviceOutputBytes }, names);
           new DeviceStore(db).saveRun(run);
           summary = summarizeRun(run);
         } finally {
