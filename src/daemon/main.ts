@@ -28,9 +28,16 @@ export interface EngineAssembly {
 
 /** The Elasticsearch area (when `elasticsearch.node` is set): windows, ARP/MAC merges, blocks and the audit go to ES. */
 function esArea(config: NocflowConfig, log: (line: string) => void) {
-  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log });
+  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log, spoolMaxBytes: config.limits.esSpoolBytes });
   if (!es) return undefined;
-  const area: EngineArea = { name: 'elasticsearch', sinks: [es.sink], stop: () => es.stop() };
+  const area: EngineArea = {
+    name: 'elasticsearch',
+    sinks: [es.sink],
+    // The spool is replayed on a timer (every 5 s while it holds documents), not only before the next write.
+    start: () => es.store.start(),
+    stop: () => es.stop(),
+    status: () => es.store.state(),
+  };
   return { es, area };
 }
 
