@@ -290,7 +290,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, arpUnused: deps.arpUnused });
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, arpUnused: deps.arpUnused });
         runner = r;
         const ctx: AreaContext = {
           store,

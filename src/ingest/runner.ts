@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
+import type { LimitsConfig } from '../config/sections/limits.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { analyzeBatches } from '../engine/analyze.js';
 import { FlowSourceError } from './errors.js';
@@ -77,7 +78,10 @@ export function rotationInterval(times: number[], configuredSeconds?: number): n
 }
 
 /** Create the runner (inert until start). Config: nfcapdDir, pollSeconds, and the analysis settings. */
-export function createEngineRunner(config: EngineConfig & { intervalSeconds?: number; retentionDays?: number }, deps: RunnerDeps): EngineRunner {
+export function createEngineRunner(
+  config: EngineConfig & { intervalSeconds?: number; retentionDays?: number; limits?: Pick<LimitsConfig, 'victimSources' | 'campusCandidates'> },
+  deps: RunnerDeps,
+): EngineRunner {
   const now = deps.now ?? Date.now;
   const listeners = new Set<(e: EngineEvent) => void>();
   const emit = (e: EngineEvent) => {
@@ -126,6 +130,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
         peerCap: config.peerCap,
         timeSlot,
         files: [file],
+        ...(config.limits ? { maxVictimSources: config.limits.victimSources, maxCampusCandidates: config.limits.campusCandidates } : {}),
         ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
       });
     } catch (err) {

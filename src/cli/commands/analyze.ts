@@ -51,6 +51,7 @@ export function analyzeJson(r: WindowResult): unknown {
       evidence: a.evidence,
       topPeers: a.topPeers ?? [],
     })),
+    ...(r.degraded ? { degraded: r.degraded } : {}),
   };
 }
 
@@ -76,7 +77,7 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
       if (!fs.existsSync(target)) throw new CliError(`no such file or directory: ${target}`);
       const files = fs.statSync(target).isDirectory() ? listNfcapdFiles(target) : [target];
       if (files.length === 0) throw new CliError(`no completed nfcapd files under ${target}`);
-      const cfg = loadConfig().config.engine;
+      const { engine: cfg, limits } = loadConfig().config;
       const inside = o.inside !== undefined ? o.inside.split(',').map((s) => s.trim()).filter(Boolean) : cfg.inside;
       for (const p of inside) {
         try {
@@ -117,6 +118,8 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
           knownServers: cfg.knownServers,
           thresholds,
           peerCap: cfg.peerCap,
+          maxVictimSources: limits.victimSources,
+          maxCampusCandidates: limits.campusCandidates,
           windowSeconds: o.windowSeconds ? Number(o.windowSeconds) : undefined,
           files,
           ...(o.arp && timeSlot !== undefined ? { timeSlot } : {}),
