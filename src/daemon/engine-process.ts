@@ -173,9 +173,26 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         failed: runner!.stats.failed,
         flows: runner!.stats.flows,
         lagSeconds: runner!.lagSeconds() ?? null,
-        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount } : null,
+        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}) } : null,
         recentErrors: store!.failures(5),
-        areas: Object.fromEntries(started.filter((a) => a.status).map((a) => [a.name, a.status!()])),
+        skipped: runner!.stats.skipped,
+        reading: runner!.reading(),
+        ...(server ? { server: server.stats(), clientList: server.clientList() } : {}),
+        investigate: {
+          running: [...investigations].map(([id, i]) => ({ id, user: i.user, target: i.target, since: i.since })),
+          ...invCounters,
+          limit: limits.investigations,
+          perClient: limits.investigationsPerClient,
+        },
+        areas: Object.fromEntries(
+          started.filter((a) => a.status).map((a) => {
+            try {
+              return [a.name, a.status!()];
+            } catch (err) {
+              return [a.name, { error: (err as Error).message }];
+            }
+          }),
+        ),
       };
     },
     'windows.latest': async () => decorate(store!.latestWindow()),

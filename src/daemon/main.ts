@@ -67,6 +67,7 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
         inside: config.engine.inside,
         onRecord,
         bus: { publish: ctx.publish },
+        log: ctx.log,
         latestWindow: () => {
           const w = store.latestWindow();
           return w ? { timeSlot: w.window.timeSlot, anomalies: w.anomalies } : undefined;
@@ -78,16 +79,19 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
       await fs?.stop();
       db?.close();
     },
+    status: () => fs?.status(),
   };
 }
 
 /** ARP/MAC collection: its own connection to the same SQLite file, opened on first use. */
-function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
+function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, log: (line: string) => void) {
   let db: Db | undefined;
   const dbOf = () => (db ??= openDb(resolveDbPath(config.store.path, dataDir())));
   const devices = createDevicesArea(config.devices, dbOf, {
     ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
     maxOutputBytes: config.limits.deviceOutputBytes,
+    // Store, sink and prune failures are counted by the collector and said here (they are not a device's fault).
+    onError: (err) => log(`devices: ${err.message}`),
     // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
     probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
   });
@@ -99,7 +103,22 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
       await devices.stop();
       db?.close();
     },
-    status: () => devices.collector.counters(),
+    status: () => {
+      const last = devices.collector.lastRun();
+      return {
+        ...devices.collector.counters(),
+        devices: config.devices.list.length,
+        ...(last
+          ? {
+              lastRun: {
+                timeSlot: last.timeSlot,
+                startedAt: last.startedAt,
+                results: last.results.map((r) => ({ device: r.device, ok: r.ok, ...(r.reason ? { reason: r.reason } : {}), ...(r.error ? { error: r.error } : {}), arp: r.arp.length, mac: r.mac.length, skipped: r.skipped, durationMs: r.durationMs })),
+              },
+            }
+          : {}),
+      };
+    },
   };
   return { devices, area };
 }
@@ -109,7 +128,7 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const es = esArea(config, log);
   const flowspec = flowspecArea(config, es);
-  const dev = devicesArea(config, es);
+  const dev = devicesArea(config, es, log);
   const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
   const engine = createEngineProcess(config, opts, {
     areas,

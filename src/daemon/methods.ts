@@ -10,6 +10,11 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
+import type { ClientInfo, ServerStats } from './server.js';
+import type { ReadCounters } from '../ingest/read-counters.js';
+import type { FlowspecStatus } from '../flowspec/area.js';
+import type { CollectorCounters } from '../devices/collector.js';
+import type { WriterState } from '../es/types.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -41,12 +46,40 @@ export interface EngineStatus {
   flows: number;
   /** Seconds behind nfcapd's newest completed file, null before the first file. */
   lagSeconds: number | null;
-  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number } | null;
+  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded'] } | null;
   recentErrors: { path: string; error: string; at: number }[];
   /** Investigations running now. */
   investigations: number;
-  /** Each area's counters (flowspec, devices, elasticsearch, ...), by area name. */
-  areas?: Record<string, unknown>;
+  /** Files that vanished before their turn (never in the ledger). */
+  skipped?: number;
+  /** What the readers said about the files read: sums, exporters and sampling rates, the newest files. */
+  reading?: ReadCounters;
+  /** The socket: requests, errors, connections, clients dropped for not reading. */
+  server?: ServerStats;
+  /** Every connected client with its counters. */
+  clientList?: ClientInfo[];
+  /** Investigations: the running ones, and how many were started and refused by the limits. */
+  investigate?: { running: { id: number; user: string; target: string; since: number }[]; started: number; refusedBusy: number; refusedRange: number; limit: number; perClient: number };
+  /** Each area's counters (flowspec, devices, elasticsearch, alerts, ...), by area name. */
+  areas?: AreaStatuses;
+}
+
+/** The areas' counters as `engine.status` carries them; an area not named here reports its own shape. */
+export interface AreaStatuses {
+  flowspec?: FlowspecStatus;
+  devices?: DevicesStatus;
+  elasticsearch?: WriterState;
+  [area: string]: unknown;
+}
+
+/** The devices area's counters: the collector's, and its latest run device by device. */
+export interface DevicesStatus extends CollectorCounters {
+  devices: number;
+  lastRun?: {
+    timeSlot: number;
+    startedAt: number;
+    results: { device: string; ok: boolean; reason?: string; error?: string; arp: number; mac: number; skipped: number; durationMs: number }[];
+  };
 }
 
 /** An anomaly as screens receive it: with its presence over the last 12 windows and its false-positive verdict. */

@@ -7,12 +7,12 @@ import type { FlowspecConfig } from '../config/sections/flowspec.js';
 import type { Anomaly, FlowSource } from '../engine/types.js';
 import { RpcError, type EventBus, type HandlerTable, type RequestContext } from '../daemon/protocol.js';
 import type { Db } from '../store/db.js';
-import { createGobgpSpeaker, startGobgpd, type Speaker } from './gobgp.js';
+import { createGobgpSpeaker, startGobgpd, type ManagedGobgpd, type ManagedProcess, type Speaker } from './gobgp.js';
 import { previewImpact } from './preview.js';
 import { proposeRule } from './propose.js';
 import { impactText } from '../i18n/flowspec-text.js';
 import { RuleError, ruleText, type FlowSpecRule, type RuleInput } from './rule.js';
-import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService } from './service.js';
+import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService, type ReconcileResult } from './service.js';
 import { checkGuards } from './guards.js';
 
 /** A block as the socket lists it (the TUI reads `text`, `action`, `who`, `reason`, times). */
@@ -44,7 +44,6 @@ function refuse(err: unknown): never {
 
 /** The handler table over a service (exported for in-process tests). */
 export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: { latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus }): HandlerTable {
-  const changed = () => deps.bus?.publish('block.changed', { at: Date.now() });
   return {
     'block.list': async (params) => svc.list({ all: !!(params as { all?: boolean })?.all }).map(blockView),
     'block.propose': async (params) => {
@@ -95,7 +94,6 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
       if (p.ttl !== undefined && ttl === undefined) throw new RpcError('BAD_PARAMS', `cannot read TTL "${String(p.ttl)}" (use 30m, 2h, 1d)`);
       try {
         const b = await svc.add(input, actorOf(ctx), { reason: p.reason ?? (p.proposal?.anomaly ? `${p.proposal.anomaly.type} ${p.proposal.anomaly.ip}` : ''), ttlSeconds: ttl, force: p.force, anomaly: p.proposal?.anomaly, confirmedVictimDiscard: p.confirmed });
-        changed();
         return blockView(b);
       } catch (err) {
         refuse(err);
@@ -105,7 +103,6 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
       const p = (params ?? {}) as { id?: string | number; target?: string; reason?: string };
       try {
         const r = await svc.remove(p.id ?? p.target ?? '', actorOf(ctx), p.reason);
-        changed();
         return r.map(blockView);
       } catch (err) {
         refuse(err);
@@ -117,7 +114,6 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
       if (!p.id || !secs) throw new RpcError('BAD_PARAMS', 'block.extend needs id and by (e.g. 30m)');
       try {
         const b = svc.extend(Number(p.id), secs, actorOf(ctx));
-        changed();
         return blockView(b);
       } catch (err) {
         refuse(err);
@@ -125,12 +121,10 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
     },
     'block.panic': async (params, ctx) => {
       const n = await svc.panic(actorOf(ctx), String((params as { reason?: string })?.reason ?? 'panic'));
-      changed();
       return { withdrawn: n };
     },
     'block.restore': async (_p, ctx) => {
       const n = await svc.restore(actorOf(ctx));
-      changed();
       return { restored: n };
     },
     'block.covering': async (params) => svc.covering(String((params as { ip?: string })?.ip ?? '')).map(blockView),
@@ -138,12 +132,140 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
   };
 }
 
-/** The area: create inert, start (speaker, reconcile, timers), stop in reverse. */
-export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir: string; latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; now?: () => number; latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined; onRecord?: (entry: AuditEntry, block?: Block) => void }) {
-  let managed: { stop(): Promise<void> } | undefined;
+/** What the FlowSpec area reports in `engine status` (`areas.flowspec`). */
+export interface FlowspecStatus {
+  mode: FlowspecConfig['mode'];
+  activeBlocks: number;
+  speaker: { managed: boolean; pid?: number; up: boolean; restarts: number; lastExit?: { at: number; code: number | null; signal: string | null }; lastError?: string };
+  reconcile: { runs: number; failedRuns: number; routeFailures: number; announced: number; withdrawn: number; foreign: number; lastRun?: number; lastError?: string; lastFailures: ReconcileResult['failures'] };
+  autoBlock: { enabled: boolean; blocked: number; refused: number; failed: number; lastError?: string };
+  /** block.changed events published. */
+  changes: number;
+}
+
+/** The `block.changed` event: what changed (audit actions) and which blocks, coalesced per turn of the event loop. */
+export interface BlockChangedEvent {
+  at: number;
+  actions: string[];
+  blockIds: number[];
+}
+
+/** Dependencies of the area. */
+export interface FlowspecAreaDeps {
+  db: Db;
+  dataDir: string;
+  latestFiles: () => string[];
+  source: FlowSource;
+  inside: string[];
+  bus?: EventBus;
+  now?: () => number;
+  latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined;
+  onRecord?: (entry: AuditEntry, block?: Block) => void;
+  log?: (line: string) => void;
+  /** The speaker (tests); default gobgp's CLI at apiHost:apiPort. */
+  speaker?: Speaker;
+  /** Pause before restarting a managed gobgpd that died (grows to 30 s while it keeps dying); default 1000 ms. */
+  restartDelayMs?: number;
+}
+
+/**
+ * The area: create inert; start (managed gobgpd, first reconcile, the reconcile/expiry/auto-block timer); stop in
+ * reverse. Every audited change (operator, expiry, auto-block, panic/restore, reconciliation) publishes
+ * `block.changed`; a managed gobgpd that dies is restarted, reconciled and reported.
+ */
+export function createFlowspecArea(cfg: FlowspecConfig, deps: FlowspecAreaDeps) {
+  const log = deps.log ?? (() => undefined);
+  const now = deps.now ?? Date.now;
+  let managed: ManagedProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let inflight: Promise<void> | undefined;
+  let stopped = true;
   let svc: BlockService | undefined;
   let handlers: HandlerTable = {};
+  const st: Omit<FlowspecStatus, 'mode' | 'activeBlocks'> = {
+    speaker: { managed: cfg.mode === 'managed', up: false, restarts: 0 },
+    reconcile: { runs: 0, failedRuns: 0, routeFailures: 0, announced: 0, withdrawn: 0, foreign: 0, lastFailures: [] },
+    autoBlock: { enabled: !!cfg.autoBlock, blocked: 0, refused: 0, failed: 0 },
+    changes: 0,
+  };
+
+  // block.changed, coalesced: one event per turn for a panic of 500 rules, not 500.
+  let pending: BlockChangedEvent | undefined;
+  const onRecord = (entry: AuditEntry, block?: Block) => {
+    deps.onRecord?.(entry, block);
+    if (entry.action === 'refused') return;
+    if (!pending) {
+      pending = { at: now(), actions: [], blockIds: [] };
+      setImmediate(() => {
+        const e = pending!;
+        pending = undefined;
+        st.changes++;
+        deps.bus?.publish('block.changed', e);
+      });
+    }
+    if (!pending.actions.includes(entry.action)) pending.actions.push(entry.action);
+    if (entry.blockId !== undefined && !pending.blockIds.includes(entry.blockId)) pending.blockIds.push(entry.blockId);
+  };
+
+  const gobgpdSettings = (): ManagedGobgpd => ({ bin: cfg.gobgpdBin, routerId: cfg.routerId, as: cfg.as, listenAddress: cfg.listenAddress, listenPort: cfg.listenPort, apiHost: cfg.apiHost, apiPort: cfg.apiPort, neighbors: cfg.neighbors });
+
+  /** One reconciliation, counted and logged route by route; never throws. */
+  const reconcile = async (why: string): Promise<void> => {
+    if (!svc) return;
+    st.reconcile.runs++;
+    st.reconcile.lastRun = now();
+    try {
+      const r = await svc.reconcile();
+      st.reconcile.announced += r.announced;
+      st.reconcile.withdrawn += r.withdrawn;
+      st.reconcile.foreign = r.foreign;
+      st.reconcile.routeFailures += r.failed;
+      st.reconcile.lastFailures = r.failures.slice(0, 10);
+      for (const f of r.failures) log(`flowspec reconcile (${why}): cannot ${f.action} ${f.route}: ${f.error}`);
+      if (r.announced || r.withdrawn) log(`flowspec reconcile (${why}): ${r.announced} announced, ${r.withdrawn} withdrawn${r.failed ? `, ${r.failed} failed` : ''}`);
+      if (r.failed === 0) delete st.reconcile.lastError;
+      else st.reconcile.lastError = `${r.failed} route(s) failed: ${r.failures[0].error}`;
+    } catch (err) {
+      st.reconcile.failedRuns++;
+      st.reconcile.lastError = (err as Error).message;
+      log(`flowspec reconcile (${why}) failed: ${(err as Error).message}`);
+    }
+  };
+
+  /** Start the managed gobgpd and watch it: when it dies (not stopped by us), restart it and reconcile. */
+  const startManaged = async (): Promise<void> => {
+    const proc = await startGobgpd(gobgpdSettings(), path.join(deps.dataDir, 'gobgpd'));
+    managed = proc;
+    st.speaker.pid = proc.pid;
+    st.speaker.up = true;
+    delete st.speaker.lastError;
+    void proc.exited.then((x) => {
+      if (stopped || managed !== proc) return;
+      st.speaker.up = false;
+      st.speaker.lastExit = { at: now(), ...x };
+      log(`flowspec: managed gobgpd (pid ${proc.pid}) exited (${x.signal ?? `code ${x.code}`}); restarting it`);
+      deps.bus?.publish('flowspec.speaker', { state: 'down', pid: proc.pid, ...x });
+      scheduleRestart(deps.restartDelayMs ?? 1000);
+    });
+  };
+  const scheduleRestart = (delay: number) => {
+    restartTimer = setTimeout(async () => {
+      if (stopped) return;
+      try {
+        await startManaged();
+        st.speaker.restarts++;
+        log(`flowspec: managed gobgpd restarted (pid ${managed?.pid}); reconciling`);
+        deps.bus?.publish('flowspec.speaker', { state: 'up', pid: managed?.pid, restarts: st.speaker.restarts });
+        await reconcile('speaker restart');
+      } catch (err) {
+        st.speaker.lastError = (err as Error).message;
+        log(`flowspec: restarting gobgpd failed: ${(err as Error).message}; next try in ${Math.min(30_000, delay * 2)} ms`);
+        if (!stopped) scheduleRestart(Math.min(30_000, delay * 2));
+      }
+    }, delay);
+  };
+
   const area = {
     get handlers(): HandlerTable {
       return handlers;
@@ -153,26 +275,28 @@ export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir:
     },
     async start(): Promise<void> {
       if (!cfg.enabled) return;
-      if (cfg.mode === 'managed') {
-        managed = await startGobgpd(
-          { bin: cfg.gobgpdBin, routerId: cfg.routerId, as: cfg.as, listenAddress: cfg.listenAddress, listenPort: cfg.listenPort, apiHost: cfg.apiHost, apiPort: cfg.apiPort, neighbors: cfg.neighbors },
-          path.join(deps.dataDir, 'gobgpd'),
-        );
-      }
-      const speaker: Speaker = createGobgpSpeaker({ cliBin: cfg.gobgpBin, apiHost: cfg.apiHost, apiPort: cfg.apiPort });
-      svc = createBlockService(deps.db, speaker, cfg, deps.now, deps.onRecord);
+      stopped = false;
+      if (cfg.mode === 'managed') await startManaged();
+      const speaker: Speaker = deps.speaker ?? createGobgpSpeaker({ cliBin: cfg.gobgpBin, apiHost: cfg.apiHost, apiPort: cfg.apiPort });
+      svc = createBlockService(deps.db, speaker, cfg, deps.now, onRecord);
       handlers = flowspecHandlers(svc, cfg, deps);
-      await svc.reconcile().catch(() => undefined);
+      await reconcile('start');
       let lastSlot: number | undefined;
       const tick = async () => {
-        await svc!.reconcile().catch(() => undefined);
+        const done = tickBody();
+        inflight = done;
+        await done;
+        // stop() may have run while this tick was in flight: then no new timer.
+        if (!stopped) timer = setTimeout(tick, cfg.reconcileSeconds * 1000);
+      };
+      const tickBody = async () => {
+        await reconcile('timer');
         // Auto-block looks at each new window once.
         const w = deps.latestWindow?.();
-        if (w && w.timeSlot !== lastSlot) {
+        if (!stopped && w && w.timeSlot !== lastSlot) {
           lastSlot = w.timeSlot;
           await area.onWindow(w.anomalies);
         }
-        timer = setTimeout(tick, cfg.reconcileSeconds * 1000);
       };
       timer = setTimeout(tick, Math.min(cfg.reconcileSeconds, 10) * 1000);
     },
@@ -182,12 +306,35 @@ export function createFlowspecArea(cfg: FlowspecConfig, deps: { db: Db; dataDir:
       for (const a of anomalies) {
         if (a.type !== 'scan' || a.severity !== 'super' || a.role !== 'attacker') continue;
         const p = proposeRule(a);
-        await svc.add({ source: p.rule.source, protocol: p.rule.protocol, destinationPort: p.rule.destinationPort }, { user: 'nocflow-auto' }, { reason: `auto: super scan ${a.signature ?? ''}`.trim(), ttlSeconds: cfg.autoBlockTtlSeconds, anomaly: { ip: a.ip, type: a.type, role: a.role } }).catch(() => undefined);
+        try {
+          await svc.add({ source: p.rule.source, protocol: p.rule.protocol, destinationPort: p.rule.destinationPort }, { user: 'nocflow-auto' }, { reason: `auto: super scan ${a.signature ?? ''}`.trim(), ttlSeconds: cfg.autoBlockTtlSeconds, anomaly: { ip: a.ip, type: a.type, role: a.role } });
+          st.autoBlock.blocked++;
+        } catch (err) {
+          // A guard saying no (already blocked, protected, too many rules) is the guard's job; anything else is a failure.
+          if (err instanceof BlockRefused) st.autoBlock.refused++;
+          else {
+            st.autoBlock.failed++;
+            st.autoBlock.lastError = (err as Error).message;
+            log(`flowspec auto-block of ${a.ip} failed: ${(err as Error).message}`);
+          }
+        }
       }
     },
+    status(): FlowspecStatus {
+      return { mode: cfg.mode, activeBlocks: svc ? svc.list().filter((b) => b.status === 'active').length : 0, ...structuredClone(st) };
+    },
     async stop(): Promise<void> {
+      stopped = true;
       if (timer) clearTimeout(timer);
-      await managed?.stop();
+      if (restartTimer) clearTimeout(restartTimer);
+      timer = undefined;
+      restartTimer = undefined;
+      // A tick in flight finishes before the speaker goes (and before the caller closes the database).
+      await inflight?.catch(() => undefined);
+      const m = managed;
+      managed = undefined;
+      st.speaker.up = false;
+      await m?.stop();
     },
   };
   return area;

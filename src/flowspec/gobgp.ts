@@ -25,8 +25,11 @@ export interface Speaker {
   withdrawText(family: 4 | 6, nlri: string): Promise<void>;
 }
 
-/** Speaker through `gobgp -u host -p port ...`. */
-export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; apiPort: number }): Speaker {
+/**
+ * Speaker through `gobgp -u host -p port ...`. `list()` names the speaker's own routes; with `learned` (a router's
+ * view, in tests and benchmarks) also the routes its peers sent it.
+ */
+export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; apiPort: number; learned?: boolean }): Speaker {
   const bin = opts.cliBin ?? 'gobgp';
   const base = ['-u', opts.apiHost, '-p', String(opts.apiPort)];
   const run = async (args: string[]) => {
@@ -38,7 +41,9 @@ export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; api
     const out = await run(['global', 'rib', '-a', `ipv${family}-flowspec`, '-j']);
     const t = out.trim();
     if (!t || t === 'null') return [];
-    return Object.keys(JSON.parse(t) as Record<string, unknown>);
+    // The speaker's own routes only: a path learned from a peer carries its neighbor-ip (and cannot be deleted here).
+    const rib = JSON.parse(t) as Record<string, { 'neighbor-ip'?: string }[]>;
+    return Object.keys(rib).filter((k) => opts.learned || (rib[k] ?? []).some((path) => !path['neighbor-ip']));
   };
   return {
     announce: async (r) => void (await run(gobgpRuleArgs(r, 'add'))),
@@ -79,27 +84,47 @@ export function gobgpdConfig(c: ManagedGobgpd): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Start gobgpd with a generated config in `dir`; resolves when its API answers. */
-export async function startGobgpd(c: ManagedGobgpd, dir: string): Promise<{ stop(): Promise<void>; pid?: number }> {
+/** A managed gobgpd process. */
+export interface ManagedProcess {
+  pid?: number;
+  /** Resolves when the process ends, however it ends (stop, crash, kill -9). */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start gobgpd with a generated config in `dir`; resolves when its API answers, rejects (SpeakerError, the process
+ * stopped) when it exits first or its API does not answer within `apiTimeoutMs` (a bad config, a port clash).
+ */
+export async function startGobgpd(c: ManagedGobgpd, dir: string, opts: { apiTimeoutMs?: number } = {}): Promise<ManagedProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'gobgpd.toml');
   fs.writeFileSync(file, gobgpdConfig(c), { mode: 0o600 });
   const proc: ResultPromise = execa(c.bin ?? 'gobgpd', ['-f', file, '--api-hosts', `${c.apiHost}:${c.apiPort}`, '-l', 'warn', '--disable-stdlog'], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+  const exited = proc.then(
+    (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }),
+    () => ({ code: null, signal: null }),
+  );
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
   const speaker = createGobgpSpeaker({ apiHost: c.apiHost, apiPort: c.apiPort });
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new SpeakerError(`gobgpd exited at start (${proc.exitCode})`);
+  const deadline = Date.now() + (opts.apiTimeoutMs ?? 10_000);
+  let lastError = '';
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new SpeakerError(`gobgpd exited at start (${proc.exitCode ?? proc.signalCode}); see ${file}`);
     try {
       await speaker.list();
       break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
+    } catch (err) {
+      lastError = (err as Error).message;
     }
+    if (Date.now() >= deadline) {
+      await stop();
+      throw new SpeakerError(`gobgpd's API on ${c.apiHost}:${c.apiPort} did not answer within ${opts.apiTimeoutMs ?? 10_000} ms (${lastError}); stopped it`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    pid: proc.pid,
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await proc;
-    },
-  };
+  return { pid: proc.pid, exited, stop };
 }

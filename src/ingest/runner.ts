@@ -13,6 +13,7 @@ import type { WindowSink } from '../engine/sink.js';
 import type { FlowSource, WindowResult } from '../engine/types.js';
 import { timeSlotOf } from '../engine/types.js';
 import { CompletedFileScanner } from './watcher.js';
+import { createReadCounters, type ReadCounters } from './read-counters.js';
 
 /** What the runner tells its listeners. */
 export type EngineEvent =
@@ -51,6 +52,8 @@ export interface EngineRunner {
   /** Seconds between now and the end of the newest completed file's interval (how far behind nfcapd we are). */
   lagSeconds(): number | undefined;
   readonly stats: { processed: number; failed: number; skipped: number; flows: number; pruned: number };
+  /** What the readers said about the files read (FileReadInfo), summed, with the newest files. */
+  reading(): ReadCounters;
 }
 
 /** Size and mtime of a file, or undefined when it is gone. */
@@ -94,6 +97,7 @@ export function createEngineRunner(
     }
   };
   const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
+  const reading = createReadCounters();
   const log = deps.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -121,7 +125,7 @@ export function createEngineRunner(
     }
     let result: WindowResult;
     try {
-      result = await analyzeBatches(deps.source.read([file]), {
+      result = await analyzeBatches(deps.source.read([file], { onFile: reading.onFile }), {
         topN: config.topN,
         inside: config.inside,
         units: config.units,
@@ -197,6 +201,7 @@ export function createEngineRunner(
   let stopping = false;
   const runner: EngineRunner = {
     stats,
+    reading: () => reading.snapshot(),
     on(l) {
       listeners.add(l);
       return () => listeners.delete(l);

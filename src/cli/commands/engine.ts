@@ -10,6 +10,7 @@ import { buildEngine, checkEngine } from '../../daemon/main.js';
 import { EngineServerError, isAlive, isEngineProcess, pidAlive, readPidFile } from '../../daemon/server.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../errors.js';
+import { formatStatus } from '../status-text.js';
 
 const BIN = nocflowBin();
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
@@ -47,19 +48,6 @@ function runCheck(opts: { nfcapdDir?: string }): void {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (c.problems.length > 0) throw new CliError(`${c.problems.length} problem(s) in the configuration`, 2);
-}
-
-function formatStatus(s: EngineStatus): string {
-  const lines = [
-    `engine ${s.version}, pid ${s.pid}, up ${Math.round((Date.now() - s.startedAt) / 1000)} s, ${s.clients} client(s)`,
-    `nfcapd dir: ${s.nfcapdDir}`,
-    `database:   ${s.database}`,
-    `files: ${s.processed} processed, ${s.failed} failed; ${s.flows.toLocaleString('en-US')} flows`,
-    `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}`,
-    s.latestWindow ? `latest window: ${new Date(s.latestWindow.start * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies` : 'latest window: none',
-  ];
-  for (const e of s.recentErrors) lines.push(`failed: ${e.path}: ${e.error}`);
-  return lines.join('\n');
 }
 
 /**
@@ -127,7 +115,7 @@ export function registerEngine(program: Command): void {
       } catch (err) {
         throw new CliError((err as Error).message, 3);
       }
-      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
+      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s, Date.now())}\n`);
     });
   cmd
     .command('stop')
