@@ -8,7 +8,7 @@
 import type { AreaStatuses, DevicesStatus, EngineStatus } from '../daemon/methods.js';
 import type { WriterState } from '../es/types.js';
 import type { FlowspecStatus } from '../flowspec/area.js';
-import type { WindowDegradation } from '../engine/types.js';
+import { degradedText } from '../i18n/limits-text.js';
 import { stripControl } from '../util/sanitize.js';
 
 /** One value on one line: control characters gone, line breaks and tabs made spaces. */
@@ -19,17 +19,6 @@ const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 const bytes = (b: number) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(1)} GiB` : b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 const base = (p: string) => clean(p).split('/').pop() ?? '';
-
-/** The degradation of a window in a few words. */
-export function degradedText(d: WindowDegradation): string {
-  const parts: string[] = [];
-  if (d.victimSources) parts.push(`sources of ${d.victimSources.candidates} victim(s) sampled (over ${n(d.victimSources.limit)}; largest ${n(d.victimSources.largest)})`);
-  if (d.campusCandidates) {
-    const c = d.campusCandidates;
-    parts.push(`campus candidates cut to the top ${n(c.limit)} (outside ${n(c.outside.kept)} of ${n(c.outside.of)}, inside ${n(c.inside.kept)} of ${n(c.inside.of)})`);
-  }
-  return parts.join('; ');
-}
 
 /** Formatters of the areas' status, by area name. */
 const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } = {

@@ -61,7 +61,7 @@ function Header({ s, width }: { s: State; width: number }) {
   const byType = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}:${n}`).join(' ');
   const lag = s.lagSeconds === undefined ? '' : ` lag ${shortDuration(s.lagSeconds / 60)}`;
   const state = s.connection !== 'connected' ? ` [${s.connection}]` : '';
-  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}`;
+  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}${w?.degraded ? ` ${T(s.lang, 'DEGRADED', '降級')}` : ''}`;
   const badges = SCREENS.map((d) => d.badge?.(s)).filter((b): b is string => !!b).map((b) => `  ${stripControl(b)}`).join('');
   return (
     <Box flexDirection="column">
@@ -85,7 +85,7 @@ function TopListScreen({ s, width, height }: { s: State; width: number; height: 
 function Detail({ s, width, height }: { s: State; width: number; height: number }) {
   const a = selectedAnomaly(s);
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
-  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} />;
+  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} degraded={s.window?.degraded} />;
 }
 
 function Investigate({ s, width, height }: { s: State; width: number; height: number }) {
@@ -98,7 +98,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
     <Box flexDirection="column">
       <Text bold color={color('cyan')}>{fit(`${T(s.lang, 'Investigate', '調查')} ${inv.target}  ${range}  ${sum ? `(${sum.source})` : ''}`, width)}</Text>
       {inv.running ? <Text color={color('yellow')}>{T(s.lang, 'querying nfcapd files', '查詢 nfcapd 檔案中')} {p ? `${p.filesDone}/${p.filesTotal} files, ${human(p.flows)} flows` : '…'}  (Esc {T(s.lang, 'cancels', '取消')})</Text> : null}
-      {inv.error ? <Text color={color('red')}>{inv.error}</Text> : null}
+      {inv.error ? <Text color={color('red')} wrap="wrap">{stripControl(inv.error).replace(/[\r\n\t]+/g, ' ')}</Text> : null}
       <Text bold>{T(s.lang, 'Anomaly history', '異常紀錄')}</Text>
       {(inv.history ?? []).length === 0 ? <Text dimColor>{T(s.lang, '(no anomalies stored for this target)', '（無異常紀錄）')}</Text> : null}
       {(inv.history ?? []).slice(0, 4).map((h, i) => (
