@@ -8,6 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import type { EngineStatus } from '../../src/daemon/methods.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 
 const BIN = path.resolve(__dirname, '../../bin/nocflow.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-enginecli-'));
@@ -67,6 +69,46 @@ describe('nocflow engine (real processes)', () => {
     await e1;
     expect(await listening(port)).toBe(false); // its gobgpd went with it
   }, 120_000);
+
+  it('engine status counts what the reader said about a landed file, each client, and drops a client that stops reading', async () => {
+    const env = setup('status', undefined, 'run-status');
+    fs.writeFileSync(path.join(env.NOCFLOW_CONFIG_DIR, 'config.json'), JSON.stringify({ engine: { pollSeconds: 0.3 }, limits: { clientBufferBytes: 65536 } }));
+    const nf = path.join(work, 'nfcapd-status');
+    fs.mkdirSync(nf, { recursive: true });
+    const e = execa('node', [BIN, 'engine', '--dir', nf], { env, reject: false, stdin: 'ignore' });
+    children.push(e);
+    await waitFor(async () => (await nocflow(env, 'engine', 'status')).exitCode === 0, 60_000, 'the engine');
+    const { file } = await makeScenarioFile('syn-scan');
+    fs.copyFileSync(file, path.join(nf, '.tmp'));
+    fs.renameSync(path.join(nf, '.tmp'), path.join(nf, 'nfcapd.202611221405'));
+    const status = async () => JSON.parse((await nocflow(env, 'engine', 'status', '--json')).stdout) as EngineStatus;
+    await waitFor(async () => (await status()).processed === 1, 60_000, 'the window');
+    const st = await status();
+    expect(st.reading).toMatchObject({ files: 1, records: st.flows, skippedRecords: 0, partialFiles: 0 });
+    expect(st.reading!.recent[0]).toMatchObject({ file: path.join(nf, 'nfcapd.202611221405'), records: st.flows });
+    expect(st.reading!.exporters.map((x) => x.ip)).toEqual(['127.0.0.1']); // the generator's one exporter
+
+    // A client that hangs: it sends a thousand requests and never reads an answer.
+    const hung = net.connect(env.NOCFLOW_SOCKET);
+    await new Promise((r) => hung.once('connect', r));
+    hung.pause();
+    const lines = [JSON.stringify({ v: 1, id: 1, method: 'hello', params: { user: 'mallory', pid: 31337 } })];
+    for (let i = 2; i < 3000; i++) lines.push(JSON.stringify({ v: 1, id: i, method: 'engine.methods' }));
+    hung.write(`${lines.join('\n')}\n`);
+    let after = await status();
+    for (let i = 0; i < 100 && after.server!.dropped === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await status();
+    }
+    expect(after.server).toMatchObject({ dropped: 1, lastDropped: { user: 'mallory', pid: 31337 } });
+    // The engine answers everyone else; its status lists the asking client with its counts.
+    expect(after.clientList!.map((c) => c.user)).toEqual([os.userInfo().username.replace(/[^\w.@-]/g, '')]);
+    const text = (await nocflow(env, 'engine', 'status')).stdout;
+    expect(text).toMatch(/^reading: 1 file\(s\) \(native 1\), [\d,]+ records, 0 skipped, 0 partial, 0 via nfdump$/m);
+    expect(text).toMatch(/^clients: 1 connected, \d+ since start, .* 1 dropped for not reading \(last: mallory pid 31337, [\d.]+ KiB unread/m);
+    hung.destroy();
+    expect((await nocflow(env, 'engine', 'stop')).exitCode).toBe(0);
+  }, 180_000);
 
   it('engine stop refuses a pid file naming another program (a reused pid) and signals nothing', async () => {
     const env = setup('stale', undefined, 'run-stale');
