@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { lineSplitter, PROTOCOL_VERSION, type Message } from './protocol.js';
+import type { ConnectionEvent, EventName, MethodName, ParamsOf, ResultOf } from './methods.js';
 import { pathChain, runtimeDir } from '../util/paths.js';
 import { judgeSocket } from './trust.js';
 
@@ -44,10 +45,11 @@ export interface ConnectOptions {
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-/** A live connection. */
+/** A live connection. `call` is typed by the catalogue (src/daemon/methods.ts): a method's params and result. */
 export interface EngineConnection {
-  call<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
-  on(event: string, fn: (data: unknown) => void): () => void;
+  call<M extends MethodName>(method: M, params?: ParamsOf<M>, timeoutMs?: number): Promise<ResultOf<M>>;
+  /** Pushed events (EngineEvents in src/daemon/methods.ts says what each carries), `connection` and `reconnected`. */
+  on(event: EventName | ConnectionEvent | 'connection' | (string & {}), fn: (data: unknown) => void): () => void;
   onState(fn: (s: ConnectionState) => void): () => void;
   state(): ConnectionState;
   close(): void;
@@ -211,7 +213,7 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
   setState('connected');
 
   return {
-    call: <T,>(method: string, params?: unknown, timeoutMs = 30_000) => send(method, params, timeoutMs) as Promise<T>,
+    call: <M extends MethodName>(method: M, params?: ParamsOf<M>, timeoutMs = 30_000) => send(method, params, timeoutMs) as Promise<ResultOf<M>>,
     on(event, fn) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
@@ -231,11 +233,11 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
   };
 }
 
-/** One request to the engine, for CLI commands. */
-export async function callEngine<T = unknown>(method: string, params?: unknown, opts: { socketPath?: string; autostart?: boolean } = {}): Promise<T> {
+/** One request to the engine, for CLI commands (typed by the catalogue, like `call`). */
+export async function callEngine<M extends MethodName>(method: M, params?: ParamsOf<M>, opts: { socketPath?: string; autostart?: boolean } = {}): Promise<ResultOf<M>> {
   const c = await connectEngine({ ...opts, reconnect: false });
   try {
-    return await c.call<T>(method, params);
+    return await c.call(method, params);
   } finally {
     c.close();
   }

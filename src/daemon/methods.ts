@@ -12,7 +12,10 @@ import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
 import type { ClientInfo, ServerStats } from './server.js';
 import type { ReadCounters } from '../ingest/read-counters.js';
-import type { FlowspecStatus } from '../flowspec/area.js';
+import type { BlockAddParams, BlockChangedEvent, BlockProposal, BlockView, FlowspecStatus } from '../flowspec/area.js';
+import type { AuditEntry } from '../flowspec/service.js';
+import type { DevicesAnomaliesAnswer, DevicesStatusAnswer, RunSummary } from '../devices/handlers.js';
+import type { WhereAnswer } from '../devices/where.js';
 import type { CollectorCounters } from '../devices/collector.js';
 import type { WriterState } from '../es/types.js';
 
@@ -130,7 +133,7 @@ export interface InvestigateStartResult {
   to: number;
 }
 
-/** Request methods: name → params and result. block.* and devices.* belong to their areas (params typed there). */
+/** Request methods: name → params and result; the block.* and devices.* shapes are their areas' (typed there). */
 export interface EngineMethods {
   hello: { params: HelloParams; result: HelloResult };
   'engine.status': { params: undefined; result: EngineStatus };
@@ -144,13 +147,27 @@ export interface EngineMethods {
   'verdict.list': { params: undefined; result: Verdict[] };
   'investigate.start': { params: InvestigateStartParams; result: InvestigateStartResult };
   'investigate.cancel': { params: { id: number }; result: { cancelled: boolean } };
-  /** FlowSpec (src/flowspec): list / propose / add / remove rules. Typed in src/flowspec. */
-  'block.list': { params: unknown; result: unknown };
-  'block.propose': { params: unknown; result: unknown };
-  'block.add': { params: unknown; result: unknown };
-  'block.remove': { params: unknown; result: unknown };
-  /** ARP/MAC (src/devices): where an IP was seen. Typed in src/devices. */
-  'devices.where': { params: unknown; result: unknown };
+  /** FlowSpec (src/flowspec/area.ts): active and withdrawn blocks (`all`: every one, newest 500). */
+  'block.list': { params: { all?: boolean } | undefined; result: BlockView[] };
+  /** The exact rule and impact preview for each anomaly (at most 50), or why not. Nothing is announced. */
+  'block.propose': { params: { anomalies: Anomaly[] }; result: { proposals: BlockProposal[] } };
+  /** Announce a proposal (or the operator's rule) through the guards. */
+  'block.add': { params: BlockAddParams; result: BlockView };
+  /** Withdraw by id, or every active block matching an IP or prefix. */
+  'block.remove': { params: { id?: number | string; target?: string; reason?: string }; result: BlockView[] };
+  'block.extend': { params: { id: number; by: string | number }; result: BlockView };
+  'block.panic': { params: { reason?: string } | undefined; result: { withdrawn: number } };
+  'block.restore': { params: undefined; result: { restored: number } };
+  /** Active blocks whose source or destination prefix overlaps the target (src/flowspec/covering.ts). */
+  'block.covering': { params: { target: string }; result: BlockView[] };
+  /** The append-only audit, newest first. */
+  'audit.list': { params: { limit?: number } | undefined; result: AuditEntry[] };
+  /** ARP/MAC (src/devices): collect now (all devices, or those named). */
+  'devices.collect': { params: { device?: string | string[] } | undefined; result: RunSummary };
+  /** Where an IP or MAC was seen, with the findings that concern it. */
+  'devices.where': { params: { query?: string; ip?: string; mac?: string; history?: boolean }; result: WhereAnswer };
+  'devices.anomalies': { params: { sinceMs?: number; timeSlot?: number } | undefined; result: DevicesAnomaliesAnswer };
+  'devices.status': { params: undefined; result: DevicesStatusAnswer };
 }
 
 /** A method name of the catalogue. */
@@ -191,8 +208,10 @@ export interface EngineEvents {
     current: { timeSlot: number; anomalies: Anomaly[] } | null;
   };
   'verdict.changed': { ip: string; type: string; cleared: boolean };
-  /** FlowSpec rules changed (src/flowspec publishes it). */
-  'block.changed': unknown;
+  /** FlowSpec blocks changed — by an operator, expiry, auto-block, panic/restore or reconciliation (src/flowspec/area.ts). */
+  'block.changed': BlockChangedEvent;
+  /** The managed gobgpd died (`down`) or was restarted (`up`). */
+  'flowspec.speaker': { state: 'down' | 'up'; pid?: number; code?: number | null; signal?: string | null; restarts?: number };
 }
 
 /** An event name of the catalogue. */

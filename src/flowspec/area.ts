@@ -10,10 +10,43 @@ import type { Db } from '../store/db.js';
 import { createGobgpSpeaker, startGobgpd, type ManagedGobgpd, type ManagedProcess, type Speaker } from './gobgp.js';
 import { previewImpact } from './preview.js';
 import { proposeRule } from './propose.js';
-import { impactText } from '../i18n/flowspec-text.js';
+import { impactText, type ProposalFact } from '../i18n/flowspec-text.js';
 import { RuleError, ruleText, type FlowSpecRule, type RuleInput } from './rule.js';
 import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService, type ReconcileResult } from './service.js';
 import { checkGuards } from './guards.js';
+
+/** A block as the socket lists it (block.list, block.add, block.remove, block.covering). */
+export type BlockView = ReturnType<typeof blockView>;
+
+/** One answer of `block.propose`: the exact rule and its impact, or the refusal with its reasons. */
+export type BlockProposal =
+  | {
+      ok: true;
+      target: string;
+      /** The rule in words, as it will be announced ("ipv4 src 198.51.100.7/32 tcp dport 22 → discard"). */
+      rule: string;
+      /** The rule as a value: what block.add takes back. */
+      spec: FlowSpecRule;
+      notes: string[];
+      /** The impact preview and notes in the engine's English. */
+      impact: string[];
+      /** The same as data, for screens in other languages. */
+      facts: ProposalFact[];
+      preview: { flows: number; packets: number; bytes: number; twoWayFlows: number; twoWayInside: number; insideKnown: boolean } | null;
+      anomaly: { ip: string; type: string; role: string; spoofedShare?: number };
+    }
+  | { ok: false; target: string; reasons: string[] };
+
+/** `block.add` params: a proposal as block.propose answered it, or a rule of the operator's (CLI). */
+export interface BlockAddParams {
+  proposal?: { spec?: FlowSpecRule; anomaly?: { ip: string; type: string; role?: string; spoofedShare?: number } };
+  rule?: RuleInput;
+  reason?: string;
+  ttl?: string | number;
+  force?: boolean;
+  /** The operator confirmed a bare discard of a destination (`--yes`). */
+  confirmed?: boolean;
+}
 
 /** A block as the socket lists it (the TUI reads `text`, `action`, `who`, `reason`, times). */
 export function blockView(b: Block) {
@@ -45,10 +78,10 @@ function refuse(err: unknown): never {
 /** The handler table over a service (exported for in-process tests). */
 export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: { latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus }): HandlerTable {
   return {
-    'block.list': async (params) => svc.list({ all: !!(params as { all?: boolean })?.all }).map(blockView),
-    'block.propose': async (params) => {
+    'block.list': async (params): Promise<BlockView[]> => svc.list({ all: !!(params as { all?: boolean })?.all }).map(blockView),
+    'block.propose': async (params): Promise<{ proposals: BlockProposal[] }> => {
       const anomalies = ((params as { anomalies?: Anomaly[] })?.anomalies ?? []).slice(0, 50);
-      const proposals = [];
+      const proposals: BlockProposal[] = [];
       for (const a of anomalies) {
         try {
           const p = proposeRule(a, { victimRateBytesPerSecond: cfg.victimRateBytesPerSecond });
@@ -61,7 +94,9 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
             proposals.push({ ok: false, target: a.ip, reasons: [refusal.reason] });
             continue;
           }
-          const imp = await previewImpact(p.rule, deps.latestFiles(), deps.source, deps.inside).catch(() => undefined);
+          // No window yet: say so, rather than "0 flows would have matched".
+          const files = deps.latestFiles();
+          const imp = files.length > 0 ? await previewImpact(p.rule, files, deps.source, deps.inside).catch(() => undefined) : undefined;
           proposals.push({
             ok: true,
             target: a.ip,
@@ -80,8 +115,8 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
       }
       return { proposals };
     },
-    'block.add': async (params, ctx) => {
-      const p = (params ?? {}) as { proposal?: { spec?: FlowSpecRule; anomaly?: { ip: string; type: string; role?: string; spoofedShare?: number } }; rule?: RuleInput; reason?: string; ttl?: string | number; force?: boolean; confirmed?: boolean };
+    'block.add': async (params, ctx): Promise<BlockView> => {
+      const p = (params ?? {}) as BlockAddParams;
       const input: RuleInput | undefined = p.proposal?.spec
         ? {
             source: p.proposal.spec.source, destination: p.proposal.spec.destination, protocol: p.proposal.spec.protocol, destinationPort: p.proposal.spec.destinationPort,
@@ -99,7 +134,7 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
         refuse(err);
       }
     },
-    'block.remove': async (params, ctx) => {
+    'block.remove': async (params, ctx): Promise<BlockView[]> => {
       const p = (params ?? {}) as { id?: string | number; target?: string; reason?: string };
       try {
         const r = await svc.remove(p.id ?? p.target ?? '', actorOf(ctx), p.reason);
@@ -108,7 +143,7 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
         refuse(err);
       }
     },
-    'block.extend': async (params, ctx) => {
+    'block.extend': async (params, ctx): Promise<BlockView> => {
       const p = (params ?? {}) as { id?: number; by?: string | number };
       const secs = parseTtl(p.by ?? '');
       if (!p.id || !secs) throw new RpcError('BAD_PARAMS', 'block.extend needs id and by (e.g. 30m)');
@@ -119,16 +154,23 @@ export function flowspecHandlers(svc: BlockService, cfg: FlowspecConfig, deps: {
         refuse(err);
       }
     },
-    'block.panic': async (params, ctx) => {
+    'block.panic': async (params, ctx): Promise<{ withdrawn: number }> => {
       const n = await svc.panic(actorOf(ctx), String((params as { reason?: string })?.reason ?? 'panic'));
       return { withdrawn: n };
     },
-    'block.restore': async (_p, ctx) => {
+    'block.restore': async (_p, ctx): Promise<{ restored: number }> => {
       const n = await svc.restore(actorOf(ctx));
       return { restored: n };
     },
-    'block.covering': async (params) => svc.covering(String((params as { ip?: string })?.ip ?? '')).map(blockView),
-    'audit.list': async (params) => svc.audit(Math.min(5000, Number((params as { limit?: number })?.limit ?? 200))),
+    'block.covering': async (params): Promise<BlockView[]> => {
+      const target = String((params as { target?: string })?.target ?? '');
+      try {
+        return svc.covering(target).map(blockView);
+      } catch (err) {
+        throw new RpcError('BAD_PARAMS', (err as Error).message);
+      }
+    },
+    'audit.list': async (params): Promise<AuditEntry[]> => svc.audit(Math.min(5000, Number((params as { limit?: number })?.limit ?? 200))),
   };
 }
 

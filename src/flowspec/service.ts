@@ -9,6 +9,7 @@ import type { FlowspecConfig } from '../config/sections/flowspec.js';
 import { checkGuards } from './guards.js';
 import { nlriText, ruleKey, ruleText, validateRule, type FlowSpecRule, type RuleInput } from './rule.js';
 import type { Speaker } from './gobgp.js';
+import { coveringTarget, ruleCovers } from './covering.js';
 
 export type BlockStatus = 'active' | 'withdrawn' | 'expired' | 'removed';
 
@@ -201,9 +202,10 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
       const rows = opts.all ? (db.prepare('SELECT * FROM blocks ORDER BY id DESC LIMIT 500').all() as Row[]) : (db.prepare("SELECT * FROM blocks WHERE status IN ('active', 'withdrawn') ORDER BY id DESC").all() as Row[]);
       return rows.map(toBlock);
     },
-    /** Active blocks whose match covers an IP (for the investigate view). */
-    covering(ip: string): Block[] {
-      return active().filter((b) => [b.rule.source, b.rule.destination].some((p) => p && p.split('/')[0] === ip));
+    /** Active blocks covering an IP or prefix (covering.ts: the rule's prefix overlaps it). Throws for a bad target. */
+    covering(target: string): Block[] {
+      const t = coveringTarget(target);
+      return active().filter((b) => ruleCovers(b.rule, t));
     },
     /** Unblock by id, or by the IP/prefix a rule matches. */
     async remove(target: string | number, actor: Actor, reason?: string): Promise<Block[]> {

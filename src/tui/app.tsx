@@ -10,7 +10,7 @@ import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
 import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
 import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
-import { askUnblock, confirmBlock, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
+import { askUnblock, confirmBlock, type AcceptedProposal, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
 import type { AnyScreenDef, ScreenContext } from './registry.js';
 import { SCREENS } from './screens/index.js';
 import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
@@ -129,7 +129,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         </Box>
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
-      {toDeviceFindings({ findings: inv.devices?.findings }, s.lang).map((f, i) => (
+      {toDeviceFindings(inv.devices?.findings ?? [], s.lang).map((f, i) => (
         <Text key={`f${i}`} color={color('yellow')} wrap="wrap">{`! ${f}`}</Text>
       ))}
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
@@ -201,7 +201,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
 
   useEffect(() => {
     const load = () =>
-      backend.call<ViewWindow | null>('windows.latest').then(
+      backend.call('windows.latest').then(
         (w) => dispatch({ t: 'window', window: w, live: true }),
         (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
       );
@@ -209,7 +209,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     void load();
     void probeCapabilities(backend, dispatch);
     // The lag until the first engine-lag event.
-    backend.call<{ lagSeconds?: number | null }>('engine.status').then(
+    backend.call('engine.status').then(
       (st) => (typeof st?.lagSeconds === 'number' ? dispatch({ t: 'lag', seconds: st.lagSeconds }) : undefined),
       () => undefined,
     );
@@ -257,7 +257,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined } });
     dispatch({ t: 'push', screen: 'investigate' });
     void loadInvestigateSections(backend, dispatch, target, sRef.current.caps, sRef.current.lang);
-    backend.call<{ id: number }>('investigate.start', { target, from, to }).then(
+    backend.call('investigate.start', { target, from, to }).then(
       (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
     );
@@ -294,7 +294,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'window':
         if (!arg || arg === 'live' || arg === '0') {
           dispatch({ t: 'goLive' });
-          return void backend.call<ViewWindow | null>('windows.latest').then(
+          return void backend.call('windows.latest').then(
             (w) => {
               dispatch({ t: 'window', window: w, live: true });
               dispatch({ t: 'flash', text: T(sRef.current.lang, 'live again', '恢復即時') });
@@ -302,7 +302,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
             (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
           );
         }
-        return void backend.call<ViewWindow | null>('windows.get', { ref: arg }).then(
+        return void backend.call('windows.get', { ref: arg }).then(
           (w) => (w ? dispatch({ t: 'window', window: w, live: false }) : dispatch({ t: 'flash', text: `no stored window for ${arg}`, error: true })),
           (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
         );
@@ -317,7 +317,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'panic':
         // Typed confirmation: the whole word, so no stray key withdraws every rule.
         if (arg !== 'WITHDRAW-ALL') return dispatch({ t: 'flash', text: T(sRef.current.lang, 'type :panic WITHDRAW-ALL to withdraw every FlowSpec rule nocflow announced (restorable with: nocflow panic --restore)', '輸入 :panic WITHDRAW-ALL 以撤回 nocflow 送出的所有 FlowSpec 規則（可用 nocflow panic --restore 恢復）'), error: true });
-        return void backend.call<{ withdrawn: number }>('block.panic', { reason: 'panic from the TUI' }).then(
+        return void backend.call('block.panic', { reason: 'panic from the TUI' }).then(
           (r) => {
             dispatch({ t: 'flash', text: T(sRef.current.lang, `${r.withdrawn} rule(s) withdrawn`, `已撤回 ${r.withdrawn} 條規則`) });
             void loadBlocks(backend, dispatch, sRef.current.caps);
@@ -417,7 +417,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         const c = cur.confirm;
         if (!c || c.busy || c.lines.length === 0) return;
         dispatch({ t: 'confirm', confirm: { ...c, busy: true } });
-        if (c.kind === 'block') return void confirmBlock(backend, dispatch, c.payload as unknown[], cur.lang, cur.caps);
+        if (c.kind === 'block') return void confirmBlock(backend, dispatch, c.payload as AcceptedProposal[], cur.lang, cur.caps);
         return void confirmUnblock(backend, dispatch, c.payload as string[], cur.lang, cur.caps);
       }
       case 'cancel': return dispatch({ t: 'confirm', confirm: undefined });

@@ -42,7 +42,7 @@ export function registerCollect(program: Command): void {
           try {
             // Generous: every device may take its connect timeout and two command timeouts.
             const budget = dc.connectTimeoutMs + 3 * dc.commandTimeoutMs + 10_000;
-            summary = await c.call<RunSummary>('devices.collect', { device: names }, budget * Math.ceil(Math.max(1, names.length || dc.list.length) / dc.concurrency));
+            summary = await c.call('devices.collect', { device: names }, budget * Math.ceil(Math.max(1, names.length || dc.list.length) / dc.concurrency));
           } finally {
             c.close();
           }

@@ -57,7 +57,7 @@ function runCheck(opts: { nfcapdDir?: string }): void {
  */
 async function enginePid(sock: string, named: number, pidFile: string): Promise<number> {
   const answered = await Promise.race([
-    callEngine<EngineStatus>('engine.status', undefined, { socketPath: sock }).then((s) => s.pid, () => undefined),
+    callEngine('engine.status', undefined, { socketPath: sock }).then((s) => s.pid, () => undefined),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000).unref()),
   ]);
   if (answered !== undefined && isEngineProcess(answered)) return answered;
@@ -111,7 +111,7 @@ export function registerEngine(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       let s: EngineStatus;
       try {
-        s = await callEngine<EngineStatus>('engine.status', undefined, { socketPath: socketPath() });
+        s = await callEngine('engine.status', undefined, { socketPath: socketPath() });
       } catch (err) {
         throw new CliError((err as Error).message, 3);
       }
