@@ -63,7 +63,7 @@ export function formatStatus(s: EngineStatus, now: number): string {
     `nfcapd dir: ${clean(s.nfcapdDir)}`,
     `database:   ${clean(s.database)}`,
     `files: ${s.processed} processed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}; ${n(s.flows)} flows`,
-    `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}`,
+    `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}${s.rotation ? ` (rotation ${s.rotation.seconds} s, ${s.rotation.inferred ? 'inferred from the file names' : 'configured'})` : ''}`,
     s.latestWindow
       ? `latest window: ${when(s.latestWindow.start * 1000)} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies${s.latestWindow.degraded ? ` (degraded: ${degradedText(s.latestWindow.degraded)})` : ''}`
       : 'latest window: none',

@@ -59,7 +59,7 @@ export interface EngineProcessOptions {
   socketPath: string;
   /** Overrides config engine.nfcapdDir. */
   nfcapdDir?: string;
-  /** nfcapd's rotation interval in seconds (lag and investigate file ranges); default 300. */
+  /** nfcapd's rotation interval in seconds (lag and investigate file ranges); default: inferred from the file names. */
   intervalSeconds?: number;
   /** Group (name or gid) the socket is handed to; default: the user's own group. */
   group?: string | number;
@@ -173,6 +173,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         failed: runner!.stats.failed,
         flows: runner!.stats.flows,
         lagSeconds: runner!.lagSeconds() ?? null,
+        rotation: { seconds: runner!.intervalMs() / 1000, inferred: !opts.intervalSeconds },
         latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}) } : null,
         recentErrors: store!.failures(5),
         skipped: runner!.stats.skipped,
@@ -258,7 +259,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       // Elasticsearch answers when configured (deps.flowQuery); otherwise the nfcapd file store through nfdump.
       const run = deps.flowQuery
         ? deps.flowQuery.investigate(target, { from, to }, { signal: ac.signal })
-        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress, maxPeers: limits.investigatePeers });
+        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: runner?.intervalMs() ?? (opts.intervalSeconds ?? 300) * 1000, onProgress, maxPeers: limits.investigatePeers });
       void run
         .then(
           (summary: InvestigateSummary) => server?.publish('investigate.result', { id, summary, history, current }),

@@ -49,6 +49,8 @@ export interface EngineStatus {
   flows: number;
   /** Seconds behind nfcapd's newest completed file, null before the first file. */
   lagSeconds: number | null;
+  /** nfcapd's rotation in seconds, and whether it was configured (--interval) or inferred from the file names. */
+  rotation?: { seconds: number; inferred: boolean };
   latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded'] } | null;
   recentErrors: { path: string; error: string; at: number }[];
   /** Investigations running now. */

@@ -49,6 +49,8 @@ export interface EngineRunner {
   /** Process every pending completed file now; resolves to the number processed (done or failed). */
   processOnce(): Promise<number>;
   on(listener: (e: EngineEvent) => void): () => void;
+  /** nfcapd's rotation in ms: configured, else inferred from the file names (60 000 for `nfcapd -t 60`). */
+  intervalMs(): number;
   /** Seconds between now and the end of the newest completed file's interval (how far behind nfcapd we are). */
   lagSeconds(): number | undefined;
   readonly stats: { processed: number; failed: number; skipped: number; flows: number; pruned: number };
@@ -236,6 +238,7 @@ export function createEngineRunner(
       timer = undefined;
       await running?.catch(() => undefined);
     },
+    intervalMs: () => interval,
     lagSeconds() {
       return newest === undefined ? undefined : Math.max(0, (now() - (newest + interval)) / 1000);
     },

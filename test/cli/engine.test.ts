@@ -110,6 +110,28 @@ describe('nocflow engine (real processes)', () => {
     expect((await nocflow(env, 'engine', 'stop')).exitCode).toBe(0);
   }, 180_000);
 
+  it('without --interval the rotation is inferred from the file names (1-minute files: lag against 60 s, not 300)', async () => {
+    const env = setup('rotation', undefined, 'run-rotation');
+    const nf = path.join(work, 'nfcapd-rotation');
+    fs.mkdirSync(nf, { recursive: true });
+    const { file } = await makeScenarioFile('syn-scan');
+    for (const m of ['05', '06', '07']) fs.linkSync(file, path.join(nf, `nfcapd.2026112214${m}`));
+    const e = execa('node', [BIN, 'engine', '--dir', nf], { env, reject: false, stdin: 'ignore' });
+    children.push(e);
+    await waitFor(async () => (await nocflow(env, 'engine', 'status')).exitCode === 0, 60_000, 'the engine');
+    let st = JSON.parse((await nocflow(env, 'engine', 'status', '--json')).stdout) as EngineStatus;
+    for (let i = 0; i < 100 && st.lagSeconds === null; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      st = JSON.parse((await nocflow(env, 'engine', 'status', '--json')).stdout) as EngineStatus;
+    }
+    expect(st.rotation).toEqual({ seconds: 60, inferred: true });
+    // Lag: now minus the end of the newest file's minute (14:07 + 60 s), within the time the calls took.
+    const want = (Date.now() - (Date.UTC(2026, 10, 22, 14, 7) + 60_000)) / 1000;
+    expect(Math.abs(st.lagSeconds! - want)).toBeLessThan(30);
+    expect((await nocflow(env, 'engine', 'status')).stdout).toContain('(rotation 60 s, inferred from the file names)');
+    expect((await nocflow(env, 'engine', 'stop')).exitCode).toBe(0);
+  }, 120_000);
+
   it('engine stop refuses a pid file naming another program (a reused pid) and signals nothing', async () => {
     const env = setup('stale', undefined, 'run-stale');
     const other = execa('sleep', ['60'], { reject: false });

@@ -8,7 +8,7 @@ const ESC = '\u001b';
 
 const status: EngineStatus = {
   version: '0.1.0', pid: 4321, startedAt: NOW - 600_000, uptimeSeconds: 600, nfcapdDir: '/srv/nfcapd', database: '/var/lib/nocflow/nocflow.db', clients: 2,
-  processed: 12, failed: 1, flows: 1_234_567, skipped: 1, lagSeconds: 42, investigations: 1,
+  processed: 12, failed: 1, flows: 1_234_567, skipped: 1, lagSeconds: 42, rotation: { seconds: 60, inferred: true }, investigations: 1,
   latestWindow: { timeSlot: 5_931_000, start: Date.UTC(2026, 10, 22, 14, 5) / 1000, flows: 100_000, anomalies: 7, degraded: { victimSources: { limit: 8192, candidates: 2, largest: 1_200_000 } } },
   recentErrors: [{ path: `/srv/nfcapd/nfcapd.202611221400${ESC}[2J`, error: `not an nffile\n${ESC}]0;owned${'\u0007'}`, at: NOW }],
   reading: {
@@ -48,7 +48,7 @@ describe('formatStatus', () => {
       'nfcapd dir: /srv/nfcapd',
       'database:   /var/lib/nocflow/nocflow.db',
       'files: 12 processed, 1 failed, 1 skipped; 1,234,567 flows',
-      'lag: 42 s behind nfcapd',
+      'lag: 42 s behind nfcapd (rotation 60 s, inferred from the file names)',
       'latest window: 2026-11-22 14:05 UTC, 100000 flows, 7 anomalies (degraded: sources of 2 victim(s) sampled (over 8,192; largest 1,200,000))',
     ]);
     expect(text).toContain('reading: 12 file(s) (native 12), 1,234,567 records, 3 skipped, 1 partial, 0 via nfdump, 2 unknown element(s)');

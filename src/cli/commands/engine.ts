@@ -70,17 +70,21 @@ export function registerEngine(program: Command): void {
     .command('engine')
     .description('run the shared engine (watcher, detection, socket) in the foreground; see also start|status|stop')
     .option('--dir <nfcapdDir>', 'nfcapd directory (default: config engine.nfcapdDir)')
-    .option('--interval <s>', 'nfcapd rotation interval in seconds (for lag)', '300')
+    .option('--interval <s>', 'nfcapd rotation interval in seconds (default: inferred from the file names)')
     .option('--group <group>', 'hand the socket to this group (operators); default $NOCFLOW_SOCKET_GROUP or your own group')
     .option('--check', 'check the configuration and print what would run, then exit (2 when something is wrong)')
-    .action(async (o: { dir?: string; interval: string; group?: string; check?: boolean }) =>
-      o.check ? runCheck({ nfcapdDir: o.dir }) : runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval), group: o.group }));
+    .action(async (o: { dir?: string; interval?: string; group?: string; check?: boolean }) => {
+      if (o.check) return runCheck({ nfcapdDir: o.dir });
+      const intervalSeconds = o.interval === undefined ? undefined : Number(o.interval);
+      if (intervalSeconds !== undefined && !(Number.isFinite(intervalSeconds) && intervalSeconds > 0)) throw new CliError(`--interval wants seconds (e.g. 60 or 300), got ${JSON.stringify(o.interval)}`, 2);
+      return runEngineForeground({ nfcapdDir: o.dir, intervalSeconds, group: o.group });
+    });
   cmd
     .command('start')
     .description('start the engine in the background (logs to <data dir>/engine.log)')
     .action(async (_o: unknown, sub: Command) => {
       // --dir/--interval/--group belong to `engine` itself; commander hands them to the parent even after `start`.
-      const o = sub.optsWithGlobals<{ dir?: string; interval: string; group?: string }>();
+      const o = sub.optsWithGlobals<{ dir?: string; interval?: string; group?: string }>();
       const sock = socketPath();
       if (await isAlive(sock)) {
         process.stdout.write(`engine already running on ${sock}\n`);
@@ -88,7 +92,7 @@ export function registerEngine(program: Command): void {
       }
       fs.mkdirSync(dataDir(), { recursive: true });
       const log = fs.openSync(path.join(dataDir(), 'engine.log'), 'a', 0o600);
-      const args = [BIN, 'engine', '--interval', o.interval, ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
+      const args = [BIN, 'engine', ...(o.interval ? ['--interval', o.interval] : []), ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
       // node:child_process.spawn (argument array, no shell): execa does not take raw file descriptors for a detached child.
       const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
       child.unref();
