@@ -107,6 +107,22 @@ export interface EngineProcessDeps {
   sinks?: WindowSink[];
   /** ARP-confirmed unused addresses per window (the devices area), handed to the runner. */
   arpUnused?: RunnerDeps['arpUnused'];
+  /** Inside each window's commit transaction (fault injection: see `commitPauseFromEnv`). */
+  beforeCommit?: RunnerDeps['beforeCommit'];
+}
+
+/**
+ * Fault injection for tests (never set in production): with `NOCFLOW_FAULT_COMMIT_PAUSE_MS`, every window's commit
+ * transaction writes `<data dir>/fault-in-commit` (the file being committed) and then blocks for that long before it
+ * commits, so a test can kill -9 the engine mid-commit and check that nothing of the window was kept.
+ */
+export function commitPauseFromEnv(env: NodeJS.ProcessEnv = process.env): RunnerDeps['beforeCommit'] {
+  const ms = Number(env.NOCFLOW_FAULT_COMMIT_PAUSE_MS);
+  if (!(ms > 0)) return undefined;
+  return (file) => {
+    fs.writeFileSync(path.join(dataDir(), 'fault-in-commit'), `${file}\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  };
 }
 
 /** Create the engine (inert until start). */
@@ -308,7 +324,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, arpUnused: deps.arpUnused });
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv() });
         runner = r;
         const ctx: AreaContext = {
           store,

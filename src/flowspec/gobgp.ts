@@ -84,6 +84,31 @@ export function gobgpdConfig(c: ManagedGobgpd): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Stop a gobgpd left running by an engine that was killed: the pid file's process, if it runs gobgpd with `config`. */
+async function stopOrphan(pidFile: string, config: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const isOurs = () => {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return /(^|\/)gobgpd$/.test(argv[0] ?? '') && argv.includes(config);
+    } catch {
+      return false;
+    }
+  };
+  if (Number.isInteger(pid) && pid > 0 && isOurs()) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && isOurs(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isOurs()) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 20 && isOurs(); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
 /** A managed gobgpd process. */
 export interface ManagedProcess {
   pid?: number;
@@ -99,12 +124,24 @@ export interface ManagedProcess {
 export async function startGobgpd(c: ManagedGobgpd, dir: string, opts: { apiTimeoutMs?: number } = {}): Promise<ManagedProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'gobgpd.toml');
+  const pidFile = path.join(dir, 'gobgpd.pid');
+  // An engine killed with -9 leaves its gobgpd running (a child is not killed with its parent): it holds the ports
+  // and announces the old state. Stop it first — only if it is gobgpd with this very configuration.
+  await stopOrphan(pidFile, file);
   fs.writeFileSync(file, gobgpdConfig(c), { mode: 0o600 });
   const proc: ResultPromise = execa(c.bin ?? 'gobgpd', ['-f', file, '--api-hosts', `${c.apiHost}:${c.apiPort}`, '-l', 'warn', '--disable-stdlog'], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+  if (proc.pid) fs.writeFileSync(pidFile, `${proc.pid}\n`, { mode: 0o600 });
   const exited = proc.then(
     (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }),
     () => ({ code: null, signal: null }),
   );
+  void exited.then(() => {
+    try {
+      if (Number(fs.readFileSync(pidFile, 'utf8').trim()) === proc.pid) fs.rmSync(pidFile, { force: true });
+    } catch {
+      /* gone already */
+    }
+  });
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
     await exited;

@@ -40,6 +40,8 @@ export interface RunnerDeps {
    * `unused-probe` attackers. A failure here is logged and the window is analysed without them.
    */
   arpUnused?: (timeSlot: number) => { addresses: string[]; slots: number[] } | undefined;
+  /** Runs inside a window's commit transaction, before it commits (fault-injection tests: kill -9 mid-commit). */
+  beforeCommit?: (file: string) => void;
 }
 
 /** A running engine loop. */
@@ -149,7 +151,7 @@ export function createEngineRunner(
       return;
     }
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
-    const stored = deps.store.commitWindow(file, result, now());
+    const stored = deps.store.commitWindow(file, result, now(), deps.beforeCommit && (() => deps.beforeCommit!(file)));
     stats.processed++;
     stats.flows += result.flows;
     emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });

@@ -12,7 +12,7 @@ export const limitsSchema = {
     investigateMaxHours: { type: 'number', minimum: 0.1, description: 'Longest time range of one investigation, in hours.' },
     investigatePeers: { type: 'integer', minimum: 100, description: 'Distinct peers one investigation keeps; the rest are summed as "other peers".' },
     deviceOutputBytes: { type: 'integer', minimum: 65536, description: 'Bytes of output one device command may send before the collection of that device fails.' },
-    esSpoolBytes: { type: 'integer', minimum: 1048576, description: 'Bytes the Elasticsearch spool may hold on disk; the oldest documents are dropped (counted) beyond it.' },
+    esSpoolBytes: { type: 'integer', minimum: 65536, description: 'Bytes the Elasticsearch spool may hold on disk; the oldest documents are dropped (counted) beyond it.' },
     victimSources: { type: 'integer', minimum: 256, description: 'Distinct sources kept per victim candidate in one window; beyond it the sources are sampled (a spoofed flood).' },
     campusCandidates: { type: 'integer', minimum: 100, description: 'Outside and inside campus candidates analysed per window (each list keeps its top N).' },
   },
