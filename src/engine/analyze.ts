@@ -37,7 +37,7 @@ export interface AnalyzeOptions {
   arpUnused?: { addresses: Iterable<string>; slots: number[] };
   files?: string[];
   /**
-   * Distinct sources kept per victim candidate (limits.victimSources, default 8192): beyond it they are sampled
+   * Distinct sources kept per victim candidate (limits.victimSources, default 65 536): beyond it they are sampled
    * uniformly, and the spoofed / answered shares come from the sample. The window says so in `degraded`.
    */
   maxVictimSources?: number;
@@ -69,7 +69,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const units = new PrefixSet((opts.units ?? []).map((u) => ({ prefix: u.prefix, tag: u.name })));
   const inside = new PrefixSet((opts.inside ?? []).map((p) => ({ prefix: p })));
   const campusMode = inside.size > 0;
-  const maxVictimSources = opts.maxVictimSources ?? 8192;
+  const maxVictimSources = opts.maxVictimSources ?? 65_536;
   const degraded: WindowDegradation = {};
 
   // 1. Candidates: the top N of each indicator, in each role.

@@ -55,16 +55,21 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
   const templatesDone = new Set<DocKind>();
   const counters: WriterStats = { indexed: 0, bulkRequests: 0, spooled: 0, replayed: 0, rejected: 0, dropped: 0 };
   let down = false;
+  /** When ES went down (the first failure of this outage), and the last failure (the retry back-off counts from it). */
   let downSince = 0;
+  let lastFailure = 0;
   let lastError: string | undefined;
   let alarm: string | undefined;
   const now = deps.now ?? Date.now;
   const retryInterval = deps.retryIntervalMs ?? 5000;
 
   const markDown = (why: string) => {
-    if (!down) deps.log?.(`elasticsearch unavailable, spooling to ${deps.spoolDir}: ${why}`);
+    if (!down) {
+      deps.log?.(`elasticsearch unavailable, spooling to ${deps.spoolDir}: ${why}`);
+      downSince = now();
+    }
     down = true;
-    downSince = now();
+    lastFailure = now();
     lastError = why;
   };
 
@@ -176,7 +181,7 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
       return d.raw !== undefined ? { kind, index: lastIndex, id: d.id, raw: d.raw } : { kind, index: lastIndex, id: d.id, body: d.body ?? {} };
     });
     if (items.length === 0) return;
-    if (!down || now() - downSince >= retryInterval) await replaySpool();
+    if (!down || now() - lastFailure >= retryInterval) await replaySpool();
     if (!spool.isEmpty()) {
       // Still down: new documents queue behind the old ones.
       toSpool(items);
@@ -205,7 +210,7 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
   // still empties it once ES is back.
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
-    if (spool.isEmpty() || (down && now() - downSince < retryInterval)) return;
+    if (spool.isEmpty() || (down && now() - lastFailure < retryInterval)) return;
     void serial(replaySpool).catch((err: Error) => deps.log?.(`elasticsearch replay failed: ${err.message}`));
   };
 

@@ -40,7 +40,7 @@ export const limitsDefaults: LimitsConfig = {
   investigatePeers: 100_000,
   deviceOutputBytes: 32 * 1024 * 1024,
   esSpoolBytes: 1024 * 1024 * 1024,
-  victimSources: 8192,
+  victimSources: 65_536,
   campusCandidates: 20_000,
 };
 
