@@ -6,6 +6,7 @@
  */
 import type { NocflowConfig } from '../config/schema.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { checkLimitsConfig } from '../config/sections/limits.js';
 import { createDevicesArea } from '../devices/area.js';
 import { probersFrom } from '../devices/handlers.js';
 import { createElasticsearchArea } from '../es/area.js';
@@ -152,6 +153,7 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
   const problems: string[] = [];
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
+  problems.push(...checkLimitsConfig(config.limits));
   const areas = [
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
