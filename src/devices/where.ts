@@ -64,14 +64,14 @@ export function whereLookup(store: DeviceStore, text: string, opts: { history?: 
   return { query: 'ip' in q ? q.ip : q.mac, kind: 'ip' in q ? 'ip' : 'mac', history: !!opts.history, rows, findings: findingsOf(store, q, all, opts.allowMacs ?? []) };
 }
 
-const toHistory = (r: WhereRow): HistoryRow => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
+const toHistory = (r: WhereRow): HistoryRow => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, system: r.system, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
 
 /** The device anomalies that concern the queried address, from its rows and the rows of the MACs it had. */
 function findingsOf(store: DeviceStore, q: { ip: string } | { mac: string }, rows: WhereRow[], allow: AllowedMac[]): WhereFinding[] {
   const out: WhereFinding[] = [];
   const macs = 'mac' in q ? [q.mac] : [...new Set(rows.filter((r) => r.source === 'arp' && r.mac !== ZERO_MAC).map((r) => r.mac))];
   const history = new Map<string, HistoryRow>();
-  const add = (r: WhereRow) => history.set(`${r.source}|${r.device}|${r.ip}|${r.mac}|${r.port}|${r.state}|${r.interface}|${r.vlan}`, toHistory(r));
+  const add = (r: WhereRow) => history.set(`${r.source}|${r.device}|${r.ip}|${r.mac}|${r.port}|${r.state}|${r.interface}|${r.vlan}|${r.system}`, toHistory(r));
   rows.forEach(add);
   // An IP's MACs (did one of them hold other IPs?) and a MAC's IPs (did one of them answer from another MAC?).
   if ('ip' in q) for (const m of macs) store.sightings({ mac: m }).forEach(add);
@@ -104,7 +104,8 @@ export const WHERE_COLUMNS: { header: string; width: number; render: (r: WhereRo
   { header: 'INTERFACE', width: 18, render: (r) => r.interface || '-' },
   { header: 'PORT', width: 14, render: (r) => r.port || '-' },
   { header: 'VLAN', width: 5, render: (r) => (r.vlan === null ? '-' : String(r.vlan)) },
-  { header: 'STATE', width: 11, render: (r) => r.state },
+  // A MAC table's own entry (VLAN All, CPU, the router's MAC) is marked apart from learned hosts.
+  { header: 'STATE', width: 12, render: (r) => (r.system ? `${r.state} (sys)` : r.state) },
   { header: 'FIRST SEEN (UTC)', width: 20, render: (r) => iso(r.firstSeen) },
   { header: 'LAST SEEN (UTC)', width: 20, render: (r) => iso(r.lastSeen) },
   { header: 'NOW', width: 3, render: (r) => (r.current ? 'yes' : '') },
