@@ -151,7 +151,7 @@ export class DeviceStore implements RunRecorder {
       const tables = reportsOf(r.tables);
       return {
         device: r.device, timeSlot: r.time_slot, startedAt: r.started_at, durationMs: r.duration_ms, ok: r.ok === 1, reason: r.reason, error: r.error,
-        arpEntries: r.arp_entries, macEntries: r.mac_entries, skipped: r.skipped, tables, warnings: tables.flatMap(tableWarnings),
+        arpEntries: r.arp_entries, macEntries: r.mac_entries, skipped: r.skipped, tables, warnings: tables.flatMap((t) => tableWarnings(t)),
       };
     });
   }

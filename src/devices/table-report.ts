@@ -53,12 +53,13 @@ export function tableReport(table: TableName, command: string, parsed: ParseResu
 const quote = (s: string) => JSON.stringify(s);
 
 /**
- * The warnings a table deserves, in English: refused, mostly unreadable, or fewer entries than the device counted.
+ * The warnings a table deserves, in English: refused, mostly unreadable, or fewer entries than the device counted;
+ * `sample: false` leaves out the first skipped line (when the samples are shown next to it).
  * Skipped lines in an otherwise readable table are not a warning (the count and samples are shown anyway).
  */
-export function tableWarnings(r: TableReport): string[] {
+export function tableWarnings(r: TableReport, opts: { sample?: boolean } = {}): string[] {
   const out: string[] = [];
-  const sample = r.skippedSamples[0] !== undefined ? `, e.g. ${quote(r.skippedSamples[0])}` : '';
+  const sample = opts.sample !== false && r.skippedSamples[0] !== undefined ? `, e.g. ${quote(r.skippedSamples[0])}` : '';
   if (r.refused) out.push(`${r.table} table: the device refused ${quote(r.command)}${sample}`);
   else if (r.unreadable) {
     out.push(`${r.table} table mostly unreadable: ${r.skipped} of ${r.lines} lines skipped, ${r.entries} entries read${r.layouts.length === 0 ? ' (no known layout)' : ''}${sample}`);
@@ -100,6 +101,6 @@ export function tableNotes(tables: TableReport[]): string[] {
     const layouts = t.layouts.length > 0 ? `, read as ${t.layouts.join(' + ')}` : '';
     out.push(`${t.table}: ${t.skipped} of ${t.lines} lines skipped (${quote(t.command)}${layouts}): ${t.skippedSamples.map(cut).join(' · ')}`);
   }
-  for (const t of tables) for (const w of tableWarnings(t)) out.push(`! ${w}`);
+  for (const t of tables) for (const w of tableWarnings(t, { sample: t.skipped === 0 })) out.push(`! ${w}`);
   return out;
 }

@@ -113,11 +113,14 @@ export const WHERE_COLUMNS: { header: string; width: number; render: (r: WhereRo
 
 /** Plain-text table of a lookup (network text stripped of control characters); findings in `lang`. */
 export function formatWhere(a: WhereAnswer, lang: 'en' | 'zh-TW' = 'en'): string {
-  const line = (cells: string[]) => cells.map((c, i) => stripControl(c).padEnd(WHERE_COLUMNS[i].width)).join(' ').trimEnd();
   const out = [`# ${a.query} (${a.kind}): ${a.rows.length} ${a.history ? 'rows of history' : 'current rows'}`];
   if (a.rows.length === 0) return `${out[0]}\nnever seen in any collected ARP or MAC table\n`;
+  // A column grows to its longest cell (full IOS port names, a static entry's several ports) so the rest stay aligned.
+  const cells = a.rows.map((r) => WHERE_COLUMNS.map((c) => stripControl(c.render(r))));
+  const widths = WHERE_COLUMNS.map((c, i) => Math.max(c.width, ...cells.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd();
   out.push(line(WHERE_COLUMNS.map((c) => c.header)));
-  for (const r of a.rows) out.push(line(WHERE_COLUMNS.map((c) => c.render(r))));
+  for (const row of cells) out.push(line(row));
   for (const f of a.findings ?? []) out.push(`! ${stripControl(findingText(f, lang) ?? f.reason)}`);
   return `${out.join('\n')}\n`;
 }

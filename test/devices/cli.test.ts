@@ -135,7 +135,11 @@ describe('nocflow devices: what each table gave, skipped lines and unreadable ta
     expect(r.out).toMatch(/^catos-6509 +ios +unreadable \(key saved\) +13 +0 +9 /m);
     expect(r.out).toMatch(/^core-sup2t +ios +ok \(key saved\) +13 +12 +1 /m);
     expect(r.out).toContain('\n  mac: 1 of 24 lines skipped ("show mac address-table", read as cat-learn-age): "%%link flap%%"\n');
-    expect(r.out).toContain('\n  ! mac table mostly unreadable: 9 of 10 lines skipped, 0 entries read (no known layout), e.g. "* = Static Entry.');
+    expect(r.out).toContain('\n  ! mac table mostly unreadable: 9 of 10 lines skipped, 0 entries read (no known layout)\n');
+    expect(r.out.split('\n')[1]).toMatch(/^DEVICE +KIND +RESULT +ARP +MAC +SKIPPED +MS$/);
+    // Columns stay aligned whatever the result says.
+    const at = (name: string) => r.out.split('\n').find((l) => l.startsWith(name))!.search(/ 13 /);
+    expect(new Set(['old-2950', 'catos-6509', 'core-sup2t'].map(at)).size).toBe(1);
     expect(r.out).not.toContain('\x1b');
 
     const s = await run('devices');

@@ -249,6 +249,12 @@ describe('table reports and system entries in the history', () => {
     const w = whereLookup(store, RMAC);
     expect(w.rows.map((r) => [r.vlan, r.port, r.state, r.system])).toEqual([[51, 'Router', 'static', true], [52, 'Router', 'static', true]]);
     expect(formatWhere(w)).toMatch(/Router +51 +static \(sys\)/);
+    // A static entry on several ports: the PORT column grows so VLAN and STATE stay under their headers.
+    const eos = new DeviceStore(openDb(':memory:'));
+    eos.saveRun(run(S, [result('leaf', t0, [], parseTable('eos', 'mac', fx('eos-mac-static-multiport.txt')).entries)]));
+    const text = formatWhere(whereLookup(eos, '001c.7301.0a0b')).split('\n');
+    expect(text[2]).toContain(' Po135,Po12,po5,eth1/1 1     static ');
+    expect(text[1].indexOf('VLAN')).toBe(text[2].indexOf(' 1     static') + 1);
   });
 
   it('a router MAC answering for its addresses is not "a MAC holding several IPs" once its own table says so', () => {

@@ -14,11 +14,11 @@ import { CliError } from '../main.js';
 /** Plain-text report of a collection. */
 export function formatRunSummary(s: RunSummary, via: 'engine' | 'direct'): string {
   const out = [`# TimeSlot ${s.timeSlot} (${via}): ${s.results.filter((r) => r.ok).length}/${s.results.length} devices, ${s.macDocs} MAC docs, ${s.ipDocs} IP docs`];
-  out.push(`${'DEVICE'.padEnd(20)} ${'KIND'.padEnd(6)} ${'RESULT'.padEnd(16)} ${'ARP'.padStart(6)} ${'MAC'.padStart(6)} ${'SKIPPED'.padStart(7)} ${'MS'.padStart(6)}`);
+  out.push(`${'DEVICE'.padEnd(20)} ${'KIND'.padEnd(6)} ${'RESULT'.padEnd(22)} ${'ARP'.padStart(6)} ${'MAC'.padStart(6)} ${'SKIPPED'.padStart(7)} ${'MS'.padStart(6)}`);
   for (const r of s.results) {
     const tables = r.tables ?? [];
     const ok = tables.some((t) => t.unreadable) ? 'unreadable' : 'ok';
-    out.push(`${r.device.padEnd(20)} ${r.kind.padEnd(6)} ${(r.ok ? (r.hostKeyRecorded ? `${ok} (key saved)` : ok) : r.reason ?? 'failed').padEnd(16)} ${String(r.arp).padStart(6)} ${String(r.mac).padStart(6)} ${String(r.skipped).padStart(7)} ${String(r.durationMs).padStart(6)}`);
+    out.push(`${r.device.padEnd(20)} ${r.kind.padEnd(6)} ${(r.ok ? (r.hostKeyRecorded ? `${ok} (key saved)` : ok) : r.reason ?? 'failed').padEnd(22)} ${String(r.arp).padStart(6)} ${String(r.mac).padStart(6)} ${String(r.skipped).padStart(7)} ${String(r.durationMs).padStart(6)}`);
     if (!r.ok && r.error) out.push(`  ${stripControl(r.error)}`);
     for (const note of tableNotes(tables)) out.push(`  ${stripControl(note)}`);
   }
