@@ -95,8 +95,8 @@ export class HuntRecords {
       .run(day, trigger, source, now);
   }
 
-  /** Record a failed (or interrupted) run: it will run again. */
-  fail(day: string, error: string, now: number): void {
+  /** Record a failed run (retried later), or an interrupted one (`now` null: due again at once). */
+  fail(day: string, error: string, now: number | null): void {
     this.db.prepare("UPDATE hunt_runs SET status = 'failed', error = ?, finished_at = ? WHERE day = ?").run(error.slice(0, 2000), now, day);
   }
 
