@@ -58,15 +58,15 @@ describe('the day-major hunt', () => {
 
   it('near shapes (same port and packets, bytes within ±N) are reported apart; a flow that is another catalogue shape is exact for it', async () => {
     const C = { signature: '1433-3-160', port: 1433, packets: 3, bytes: 160 };
-    const recs = [...member('198.51.100.7', 9, { port: 1433, packets: 3, bytes: 156 }), ...member('198.51.100.8', 4, { port: 1433, packets: 3, bytes: 148 }), ...member('198.51.100.9', 6, C), ...member('198.51.100.10', 2, { port: 1433, packets: 3, bytes: 170 })];
+    const recs = [...member('198.51.100.7', 9, { port: 1433, packets: 3, bytes: 156 }), ...member('198.51.100.8', 4, { port: 1433, packets: 3, bytes: 144 }), ...member('198.51.100.9', 6, C), ...member('198.51.100.10', 2, { port: 1433, packets: 3, bytes: 170 })];
     const off = await huntDay([[batchFromRecords(recs)]], [A, C]);
     expect(off.signatures[0].near).toBeUndefined();
     const r = await huntDay([[batchFromRecords(recs)]], [A, C], { near: 8 });
     const [a, c] = r.signatures;
     expect(a.members).toEqual([]);
-    expect(a.near!.map((m) => [m.ip, m.destinations, m.bytes])).toEqual([['198.51.100.7', 9, [156]], ['198.51.100.8', 4, [148]]]);
+    expect(a.near!.map((m) => [m.ip, m.destinations, m.bytes])).toEqual([['198.51.100.7', 9, [156]], ['198.51.100.8', 4, [144]]]);
     expect(c.members.map((m) => m.ip)).toEqual(['198.51.100.9']);
-    // 156 is within 8 of 160 too: near both shapes; 170 is 10 away from 160: near neither.
+    // 144 is exactly 8 from 152 (inside); 156 is within 8 of 160 too: near both shapes; 170 is 10 away from 160: near neither.
     expect(c.near!.map((m) => m.ip)).toEqual(['198.51.100.7']);
   });
 

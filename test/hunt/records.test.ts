@@ -70,6 +70,7 @@ describe('records after two days', () => {
       });
     }
     expect(rec.ips({ ip: '198.51.100.60' })).toEqual([]); // the SIP proxy never became a member
+    expect(rec.ips({ ip: d1.truth.near['1433-3-152'][0].ip })).toEqual([]); // a near shape is not membership
   });
 
   it('across days: which members recur, and which IPs carry several signatures', () => {
