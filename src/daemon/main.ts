@@ -107,6 +107,7 @@ function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnT
     source: flowSourceFrom(e),
     analysis: { topN: e.topN, inside: e.inside, units: e.units, knownServers: e.knownServers, thresholds: e.thresholds, peerCap: e.peerCap },
     knownServers: e.knownServers,
+    ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? { maxActiveRules: config.flowspec.maxActiveRules } : {}),
     ...(es ? { es: { store: es.es.store, flows: es.es.flows } } : {}),
   });
 }

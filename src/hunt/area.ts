@@ -30,6 +30,8 @@ export interface HuntAreaDeps {
   tickMs?: number;
   /** A failed day is tried again after this long (default 1 h). */
   retryMs?: number;
+  /** flowspec.maxActiveRules when FlowSpec is enabled (the Signatures view plans blocks against it). */
+  maxActiveRules?: number;
 }
 
 /** The area's counters for `engine status`. */
@@ -131,7 +133,7 @@ export function createHuntArea(config: HuntConfig, deps: HuntAreaDeps): EngineAr
       const q = (p ?? {}) as { day?: string; signature?: string; near?: boolean; limit?: number };
       const day = dayParam(q.day);
       if (!day || !q.signature || !/^\d{1,5}-\d{1,9}-\d{1,12}$/.test(q.signature)) throw new RpcError('BAD_PARAMS', 'hunt.members needs day (YYYY-MM-DD) and signature (port-packets-bytes)');
-      return { day, signature: q.signature, members: records!.members(day, q.signature, { near: q.near === true, limit: Math.max(1, Math.min(100_000, Number(q.limit ?? 1000) || 1000)) }) };
+      return { day, signature: q.signature, members: records!.members(day, q.signature, { near: q.near === true, limit: Math.max(1, Math.min(100_000, Number(q.limit ?? 1000) || 1000)) }), maxActiveRules: deps.maxActiveRules ?? null };
     },
     'hunt.records': async (p) => {
       const q = (p ?? {}) as { ip?: string; signature?: string };

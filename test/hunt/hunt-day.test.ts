@@ -46,7 +46,7 @@ describe('hunting a generated day', () => {
     expect(src.reads.every((x) => x.opts?.filter === undefined)).toBe(true);
     expect(r.report.files).toBe(day.files.length);
     expect(r.report.flows).toBe(t.flows);
-  });
+  }, 300_000);
 
   it('exact members, counts and times as planned; the decoys in their places', async () => {
     const r = await runFilesHunt(day.files, { source: createNfdumpSource() }, { knownServers: day.truth.knownServers });
@@ -68,7 +68,7 @@ describe('hunting a generated day', () => {
     expect(all).not.toContain('61.160.1.1');
     const w = r.report.signatures.find((s) => s.signature === '1433-1-40')!;
     expect(w).toMatchObject({ weak: true, hunted: false, members: [] });
-  });
+  }, 300_000);
 
   it('--near and --weak: near-shape members apart from exact ones; the bare SYN family when weak shapes are hunted', async () => {
     const r = await runFilesHunt(day.files, { source: createNfdumpSource() }, { knownServers: day.truth.knownServers, near: 4, includeWeak: true });
@@ -78,7 +78,7 @@ describe('hunting a generated day', () => {
     const w = r.report.signatures.find((s) => s.signature === '1433-1-40')!;
     expect(w.hunted).toBe(true);
     expect(w.members).toEqual(day.truth.weak['1433-1-40'].members);
-  });
+  }, 300_000);
 
   it('agrees with nfdump on flows per source (the oracle)', async () => {
     const r = await runFilesHunt(day.files, { source: createNfdumpSource() }, {});
@@ -89,7 +89,7 @@ describe('hunting a generated day', () => {
     expect(theirs.size).toBeGreaterThan(5);
     // The known server was not excluded in this run (no knownServers): nfdump and nocflow see the same sources.
     expect(ours).toEqual(theirs);
-  });
+  }, 300_000);
 });
 
 describe('nocflow hunt --auto (the CLI as scripts use it)', () => {
@@ -98,7 +98,7 @@ describe('nocflow hunt --auto (the CLI as scripts use it)', () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-hunt-cli-'));
     env = { ...process.env, NOCFLOW_CONFIG_DIR: path.join(base, 'cfg'), NOCFLOW_DATA_DIR: path.join(base, 'data') };
     await execa('node', [bin, 'config', 'set', 'engine.knownServers', JSON.stringify(day.truth.knownServers)], { env });
-  });
+  }, 300_000);
 
   it('--json prints one document in the contract\'s shape, members sorted by destinations', async () => {
     const r = await execa('node', [bin, 'hunt', '--auto', day.dir, '--json'], { env });
@@ -116,7 +116,7 @@ describe('nocflow hunt --auto (the CLI as scripts use it)', () => {
     expect(r.stderr.split('\n').filter((l) => /^hunt: \d+\/6 files/.test(l))).toHaveLength(6);
     // --auto without --save records nothing: no database was created.
     expect(fs.existsSync(path.join(env.NOCFLOW_DATA_DIR!, 'nocflow.db'))).toBe(false);
-  });
+  }, 300_000);
 
   it('the report in Traditional Chinese, in the seeds\' form, with places from the shipped GeoIP data', async () => {
     const r = await execa('node', [bin, '--lang', 'zh-TW', 'hunt', '--auto', day.dir, '--no-progress'], { env });
@@ -133,7 +133,7 @@ describe('nocflow hunt --auto (the CLI as scripts use it)', () => {
     expect(row.trim().split(/\s+/).slice(0, 5)).toEqual(['1.170.36.229', '280', '280', '280', '4']);
     expect(r.stdout).toContain('弱特徵');
     expect(lines[0]).toMatch(/^# 2026-11-22 特徵搜索（6 個檔案）：Netflow [\d,]+ 筆，特徵 3 種（1 種弱特徵未搜索）$/);
-  });
+  }, 300_000);
 
   it('refuses unclear requests with a reason and exit code 2', async () => {
     for (const args of [['hunt', '--auto', day.dir, '--day', '2026-11-22'], ['hunt', '1433-3-152', '--auto', day.dir], ['hunt', '--day', '2026-13-01'], ['hunt', '--auto', day.dir, '--near', 'x'], ['hunt']]) {
@@ -141,7 +141,7 @@ describe('nocflow hunt --auto (the CLI as scripts use it)', () => {
       expect(r.exitCode, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-  });
+  }, 300_000);
 
   it('one signature by hand still works (nocflow hunt SIG FILES)', async () => {
     const r = await execa('node', [bin, 'hunt', '1433-3-152', day.dir, '--json'], { env });
@@ -149,5 +149,5 @@ describe('nocflow hunt --auto (the CLI as scripts use it)', () => {
     expect(doc.sources[0]).toMatchObject({ ip: '222.74.48.230', destinations: 3000 });
     // Without the hunt's exclusions the known server is listed.
     expect(doc.sources.map((s) => s.ip)).toContain('198.51.100.61');
-  });
+  }, 300_000);
 });

@@ -109,5 +109,5 @@ describe('records after two days', () => {
     expect(r.report.signatures.map((s) => [s.signature, [...s.attackers].sort()])).toEqual(reports[0].signatures.map((s) => [s.signature, [...s.attackers].sort()]));
     expect(r.report.signatures[0].members).toEqual(d1.truth.signatures['1433-3-152'].members);
     edb.close();
-  });
+  }, 300_000);
 });
