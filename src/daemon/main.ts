@@ -98,9 +98,11 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
   return { devices, area };
 }
 
-/** The daily hunt (when `hunt.enabled`): the previous UTC day after `hunt.at`, on the engine's database. */
-function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnType<typeof esArea>): EngineArea | undefined {
-  if (!config.hunt.enabled) return undefined;
+/**
+ * The daily hunt: the previous UTC day after `hunt.at`, on the engine's database (scheduled when `hunt.enabled`; its
+ * `hunt.*` methods answer from the records either way).
+ */
+function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnType<typeof esArea>): EngineArea {
   const e = config.engine;
   return createHuntArea(config.hunt, {
     nfcapdDir: opts.nfcapdDir ?? e.nfcapdDir,
@@ -119,7 +121,7 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const flowspec = flowspecArea(config, es);
   const dev = devicesArea(config, es);
   const hunt = huntArea(config, opts, es);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, ...(hunt ? [hunt] : [])];
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -146,7 +148,7 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
-    ...(config.hunt?.enabled ? ['hunt'] : []),
+    'hunt',
   ];
   problems.push(...checkHuntConfig(config));
   return { problems, areas, reader: config.engine.reader, nfcapdDir };

@@ -50,14 +50,21 @@ export function visibleLines(lines: CatalogueLine[], selected: number, room: num
 const hm = (ms: number) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
 
 /** The member table's header. */
-export function memberHeader(width: number, lang: Lang): string {
+export function memberHeader(width: number, lang: Lang, ipWidth = 15): string {
   const c = lang === 'zh-TW' ? ['來源IP', '目標IP數', '筆數', 'Port數', '檔案', '首見', '末見'] : ['source', 'dests', 'flows', 'sports', 'files', 'first', 'last'];
-  return fit(`  ${c[0].padEnd(39)} ${c[1].padStart(8)} ${c[2].padStart(8)} ${c[3].padStart(7)} ${c[4].padStart(5)}  ${c[5].padEnd(11)}  ${c[6]}`, width);
+  const cells = (t: string) => [...t].reduce((n, ch) => n + (/[\u3000-\uffff]/.test(ch) ? 2 : 1), 0);
+  const pad = (t: string, w: number, left: boolean) => (left ? ' '.repeat(Math.max(0, w - cells(t))) + t : t + ' '.repeat(Math.max(0, w - cells(t))));
+  return fit(`  ${pad(c[0], ipWidth, false)} ${pad(c[1], 8, true)} ${pad(c[2], 8, true)} ${pad(c[3], 7, true)} ${pad(c[4], 5, true)}  ${pad(c[5], 11, false)}  ${c[6]}`, width);
+}
+
+/** The width of the address column for some members (IPv4 15, up to 39 for IPv6). */
+export function ipColumn(members: { ip: string }[]): number {
+  return Math.max(15, ...members.map((m) => m.ip.length));
 }
 
 /** One member row (the place label appended when there is room). */
-export function memberLine(m: MemberRow, width: number, marked: boolean, place = ''): string {
-  const core = `${marked ? '*' : ' '} ${m.ip.padEnd(39)} ${String(m.destinations).padStart(8)} ${String(m.flows).padStart(8)} ${String(m.sourcePorts).padStart(7)} ${String(m.files).padStart(5)}  ${hm(m.firstSeen)}  ${hm(m.lastSeen)}`;
+export function memberLine(m: MemberRow, width: number, marked: boolean, place = '', ipWidth = 15): string {
+  const core = `${marked ? '*' : ' '} ${m.ip.padEnd(ipWidth)} ${String(m.destinations).padStart(8)} ${String(m.flows).padStart(8)} ${String(m.sourcePorts).padStart(7)} ${String(m.files).padStart(5)}  ${hm(m.firstSeen)}  ${hm(m.lastSeen)}`;
   return fit(place ? `${core}  ${place}` : core, width);
 }
 

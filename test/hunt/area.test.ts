@@ -149,12 +149,19 @@ describe('the daily hunt in the engine (in-process, controlled clock)', () => {
     });
   }, 400_000);
 
-  it('buildEngine wires the hunt area when enabled; engine --check reports a bad hunt.at', () => {
+  it('buildEngine wires the hunt area (its methods answer even with scheduling off); engine --check reports a bad hunt.at', async () => {
     expect(buildEngine(config, { socketPath: sock }).areas).toContain('hunt');
-    expect(buildEngine({ ...config, hunt: { ...config.hunt, enabled: false } }, { socketPath: sock }).areas).not.toContain('hunt');
+    const off = { ...config, hunt: { ...config.hunt, enabled: false } };
+    const e = buildEngine(off, { socketPath: sock, now: () => clock });
+    await withEngine(e.engine, async (call) => {
+      await new Promise((r) => setTimeout(r, 300));
+      const st = await call<HuntAreaStatus>('hunt.status');
+      expect(st).toMatchObject({ enabled: false, runs: 0, nextDueAt: null });
+      expect((await call<{ day: string }>('hunt.catalogue')).day).toBe('2026-11-24');
+    });
     expect(checkEngine({ ...config, hunt: { ...config.hunt, at: '25:00' } }).problems).toContain('hunt.at: "25:00" is not a UTC time HH:MM');
     expect(checkEngine({ ...config, hunt: { ...config.hunt, source: 'elasticsearch' } }).problems).toContain('hunt.source: "elasticsearch" needs elasticsearch.node');
-  });
+  }, 120_000);
 });
 
 describe('a real engine process restarted', () => {

@@ -8,7 +8,7 @@ import { Box, Text } from 'ink';
 import type { MemberRow } from '../../hunt/day-hunt.js';
 import type { SignatureDay } from '../../hunt/records.js';
 import { placeLookup } from '../../hunt/places.js';
-import { catalogueLines, memberAnomaly, memberHeader, memberLine, planBlocks, planText, visibleLines } from '../../views/signatures.js';
+import { catalogueLines, ipColumn, memberAnomaly, memberHeader, memberLine, planBlocks, planText, visibleLines } from '../../views/signatures.js';
 import { fit } from '../../views/format.js';
 import { theme } from '../../views/theme.js';
 import { stripControl } from '../../util/sanitize.js';
@@ -148,13 +148,15 @@ export const signatureMembersScreen: ScreenDef<MembersData> = {
     if (!data.members) return <Box flexDirection="column"><Text bold>{fit(head, width)}</Text><Text dimColor>{T(zh, 'asking the engine…', '查詢中…')}</Text></Box>;
     const room = Math.max(1, height - 2);
     const top = Math.max(0, Math.min(selected - Math.floor(room / 2), data.members.length - room));
-    const withPlace = width >= 110;
+    const withPlace = width >= 100;
+    const shown = data.members.slice(top, top + room);
+    const ipw = ipColumn(shown);
     return (
       <Box flexDirection="column">
         <Text bold>{fit(head, width)}</Text>
-        <Text dimColor>{memberHeader(width, lang)}</Text>
-        {data.members.slice(top, top + room).map((m, i) => (
-          <Text key={m.ip} inverse={top + i === selected}>{memberLine(m, width, marks.has(m.ip), withPlace ? placeOf(m.ip) : '')}</Text>
+        <Text dimColor>{memberHeader(width, lang, ipw)}</Text>
+        {shown.map((m, i) => (
+          <Text key={m.ip} inverse={top + i === selected}>{memberLine(m, width, marks.has(m.ip), withPlace ? placeOf(m.ip) : '', ipw)}</Text>
         ))}
       </Box>
     );
