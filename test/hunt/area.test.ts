@@ -24,6 +24,9 @@ let d1: { files: string[]; truth: HuntDayTruth };
 let d2: { files: string[]; truth: HuntDayTruth };
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-hunt-area-'));
 const nfDir = path.join(base, 'nfcapd');
+// The engine's runner watches an empty directory: the hunt reads nfDir itself (and analyses its files), so the tests
+// do not wait behind the runner's own analysis of the same files on a loaded machine.
+const runnerDir = path.join(base, 'runner-nfcapd');
 const sock = path.join(base, 'run', 'engine.sock');
 let clock = Date.UTC(2026, 10, 23, 0, 10);
 
@@ -43,7 +46,7 @@ function engineWith(source: FlowSource = createNfdumpSource()): EngineProcess {
   const area = createHuntArea(config.hunt, {
     nfcapdDir: nfDir, source, analysis: {}, knownServers: config.engine.knownServers, tickMs: 50,
   });
-  return createEngineProcess(config, { socketPath: sock, now: () => clock }, { areas: [area] });
+  return createEngineProcess(config, { socketPath: sock, nfcapdDir: runnerDir, now: () => clock }, { areas: [area] });
 }
 
 async function waitFor<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms = 120_000, what = 'condition'): Promise<T> {
@@ -151,7 +154,7 @@ describe('the daily hunt in the engine (in-process, controlled clock)', () => {
 
   it('buildEngine wires the hunt area (its methods answer even with scheduling off); engine --check reports a bad hunt.at', async () => {
     expect(buildEngine(config, { socketPath: sock }).areas).toContain('hunt');
-    const off = { ...config, hunt: { ...config.hunt, enabled: false } };
+    const off = { ...config, engine: { ...config.engine, nfcapdDir: runnerDir }, hunt: { ...config.hunt, enabled: false } };
     const e = buildEngine(off, { socketPath: sock, now: () => clock });
     await withEngine(e.engine, async (call) => {
       await new Promise((r) => setTimeout(r, 300));
