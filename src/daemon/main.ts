@@ -6,6 +6,7 @@
  */
 import type { NocflowConfig } from '../config/schema.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { checkHuntConfig } from '../config/sections/hunt.js';
 import { createDevicesArea } from '../devices/area.js';
 import { probersFrom } from '../devices/handlers.js';
 import { createElasticsearchArea } from '../es/area.js';
@@ -14,6 +15,7 @@ import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
+import { createHuntArea } from '../hunt/area.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
@@ -96,13 +98,30 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
   return { devices, area };
 }
 
+/**
+ * The daily hunt: the previous UTC day after `hunt.at`, on the engine's database (scheduled when `hunt.enabled`; its
+ * `hunt.*` methods answer from the records either way).
+ */
+function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnType<typeof esArea>): EngineArea {
+  const e = config.engine;
+  return createHuntArea(config.hunt, {
+    nfcapdDir: opts.nfcapdDir ?? e.nfcapdDir,
+    source: flowSourceFrom(e),
+    analysis: { topN: e.topN, inside: e.inside, units: e.units, knownServers: e.knownServers, thresholds: e.thresholds, peerCap: e.peerCap },
+    knownServers: e.knownServers,
+    ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? { maxActiveRules: config.flowspec.maxActiveRules } : {}),
+    ...(es ? { es: { store: es.es.store, flows: es.es.flows } } : {}),
+  });
+}
+
 /** Wire the engine from configuration (inert until `engine.start()`). */
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const es = esArea(config, log);
   const flowspec = flowspecArea(config, es);
   const dev = devicesArea(config, es);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
+  const hunt = huntArea(config, opts, es);
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -129,6 +148,8 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
+    'hunt',
   ];
+  problems.push(...checkHuntConfig(config));
   return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

@@ -60,3 +60,22 @@ export async function writeScenarioFile(name: ScenarioName, outFile: string, opt
 export async function writeScaleFile(outFile: string, count: number, opts: { seed?: number } = {}): Promise<string> {
   return writeFlowsFile(scaleChunks(count, opts), outFile, { rate: 350_000 });
 }
+
+export { generateHuntDay, HUNT_DAY_HOURS, nfcapdName, type HuntDayTruth, type MemberTruth } from './hunt-day.js';
+
+/**
+ * Write a generated hunt day into `dir` as hourly nfcapd files, each through a real nfcapd, and its truth as
+ * `<dir>/hunt-day.truth.json`.
+ */
+export async function writeHuntDay(dir: string, opts: { day: number; variant?: 1 | 2; seed?: number }): Promise<{ files: string[]; truth: import('./hunt-day.js').HuntDayTruth }> {
+  const { generateHuntDay } = await import('./hunt-day.js');
+  const g = generateHuntDay(opts);
+  const out: string[] = [];
+  for (const f of g.files) {
+    const chunks: FlowRecord[][] = [];
+    for (let i = 0; i < f.flows.length; i += 20_000) chunks.push(f.flows.slice(i, i + 20_000));
+    out.push(await writeFlowsFile(chunks, path.join(dir, f.name)));
+  }
+  fs.writeFileSync(path.join(dir, 'hunt-day.truth.json'), JSON.stringify(g.truth, null, 2));
+  return { files: out, truth: g.truth };
+}
