@@ -7,6 +7,7 @@ import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.j
 import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/devices.js';
 import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
 import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
+import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
@@ -14,6 +15,7 @@ export interface NocflowConfig {
   devices: DevicesConfig;
   elasticsearch: ElasticsearchConfig;
   flowspec: FlowspecConfig;
+  ioc: IocConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -24,6 +26,7 @@ export const configSchema = {
   devices: devicesSchema,
   elasticsearch: elasticsearchSchema,
   flowspec: flowspecSchema,
+  ioc: iocSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -32,4 +35,5 @@ export const configDefaults: NocflowConfig = {
   devices: devicesDefaults,
   elasticsearch: elasticsearchDefaults,
   flowspec: flowspecDefaults,
+  ioc: iocDefaults,
 };
