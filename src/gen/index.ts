@@ -60,3 +60,26 @@ export async function writeScenarioFile(name: ScenarioName, outFile: string, opt
 export async function writeScaleFile(outFile: string, count: number, opts: { seed?: number } = {}): Promise<string> {
   return writeFlowsFile(scaleChunks(count, opts), outFile, { rate: 350_000 });
 }
+
+export { generateIocDay, IOC_DAY, nfcapdName, type IocDay, type IocDayOptions } from './ioc-day.js';
+
+/**
+ * Write a generated IoC day into `dir`: its nfcapd files (each through a real nfcapd, named by their start in UTC
+ * as nfcapd names them) and the day's list as `ioc-list.txt`. Returns the paths and the truth.
+ */
+export async function writeIocDay(dir: string, opts: import('./ioc-day.js').IocDayOptions): Promise<{ files: string[]; listFile: string; truth: import('./ioc-day.js').IocDay['truth'] }> {
+  const { generateIocDay, nfcapdName } = await import('./ioc-day.js');
+  const g = generateIocDay(opts);
+  fs.mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const file of g.files) {
+    const out = path.join(dir, nfcapdName(file.time));
+    const chunks: FlowRecord[][] = [];
+    for (let i = 0; i < file.flows.length; i += 20_000) chunks.push(file.flows.slice(i, i + 20_000));
+    await writeFlowsFile(chunks, out);
+    files.push(out);
+  }
+  const listFile = path.join(dir, 'ioc-list.txt');
+  fs.writeFileSync(listFile, g.list);
+  return { files, listFile, truth: g.truth };
+}
