@@ -118,6 +118,11 @@ export interface EngineMethods {
   'block.remove': { params: unknown; result: unknown };
   /** ARP/MAC (src/devices): where an IP was seen. Typed in src/devices. */
   'devices.where': { params: unknown; result: unknown };
+  /** IoC correlation (src/ioc): the area's counters; infected hosts by score; everything known of one address. */
+  'ioc.status': { params: undefined; result: import('../ioc/area.js').IocAreaStatus };
+  'ioc.infected': { params: { limit?: number } | undefined; result: { rows: import('../ioc/handlers.js').InfectedRow[]; total: number } };
+  'ioc.relations': { params: { ip: string }; result: import('../ioc/handlers.js').IocRelations };
+  'ioc.candidates': { params: { days?: number } | undefined; result: import('../ioc/family.js').Candidate[] };
 }
 
 /** A method name of the catalogue. */
@@ -142,6 +147,8 @@ export interface WindowEvent {
 /** Pushed events: name → data. */
 export interface EngineEvents {
   window: WindowEvent;
+  /** The IoC job correlated a day. */
+  'ioc.day': { day: string; iocs: number; remotes: number; candidates: number; alerts: string[] };
   /** A file nfdump could not read (recorded and skipped). */
   'file-error': { file: string; reason: string };
   /** How far behind nfcapd the engine is, after every pass over the directory. */
