@@ -144,10 +144,8 @@ export function createIocArea(config: NocflowConfig, deps: IocAreaDeps): IocArea
     handlers: () => iocHandlers({ store, status: () => ({ ...st }), inside, units, today: () => localDay(now()) }),
     start(ctx) {
       stopped = false;
-      if (ctx) {
-        log = deps.log ?? ctx.log;
-        publish = deps.publish ?? ctx.publish;
-      }
+      log = deps.log ?? ctx?.log ?? log;
+      publish = deps.publish ?? ctx?.publish ?? publish;
       if (!st.enabled) return;
       // Alerts committed but not delivered before a stop are delivered now.
       st.alerts += deliverAlerts(store, deps.onNewInfected, units, log).length;

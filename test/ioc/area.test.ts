@@ -88,7 +88,7 @@ describe('the IoC engine area', () => {
     const e = engine(clock);
     await e.area.start!(ctx);
     await e.area.tick();
-    expect((e.area.status!() as { jobs: number }).jobs).toBe(0);
+    expect(e.area.status!()).toMatchObject({ jobs: 0 });
     expect(e.alerts).toEqual([]);
     await e.area.stop!();
     // The engine died while correlating the day: the ledger says running, the results are the earlier commit's.
@@ -99,7 +99,8 @@ describe('the IoC engine area', () => {
     again.area.start!(ctx);
     await again.area.tick();
     expect((again.area.status!() as { jobs: number }).jobs).toBe(1);
-    expect(again.area.store.job(DAY)?.status).toBe('done');
+    expect(again.area.store.job(DAY)?.error ?? null).toBeNull();
+    expect(again.area.store.job(DAY)?.status).toBe("done");
     expect(again.db().prepare('SELECT ip, score FROM ioc_verdicts ORDER BY ip').all()).toEqual(scores);
     expect(again.alerts).toEqual([]);
     await again.area.stop!();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { batchFromRecords, flow } from '../../src/engine/batch.js';
 import { classifyIoc, resolveThresholds, type IocClass } from '../../src/ioc/classify.js';
 import { dailyPlan, dayRange, localDay } from '../../src/ioc/days.js';
+import { familyCandidates, stoppedFamilies } from '../../src/ioc/family.js';
 import { diffLists, listAddress, mergeLists, parseIocList } from '../../src/ioc/list.js';
 import { IocMatcher, type IocFlow } from '../../src/ioc/match.js';
 import { analyseRemote, updateVerdict } from '../../src/ioc/remotes.js';
@@ -140,5 +141,23 @@ describe('the daily plan (time as a parameter)', () => {
     const failed = (d: string) => (d === day ? { listFetched: true, jobDone: false, jobFailedAt: at(0, 10, 1) } : done);
     expect(dailyPlan(at(0, 40, 1), cfg, failed)).toEqual([]);
     expect(dailyPlan(at(1, 10, 1), cfg, failed)).toEqual([{ kind: 'run', day }]);
+  });
+});
+
+describe('family lookup (pure)', () => {
+  const fam = { formerIoc: '192.0.2.1', stoppedDay: '2026-11-04', lookupDay: '2026-11-05', members: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'], port: 8443, pattern: '3/180' };
+  const peer = (p: string, port: number, shape: string, flows = 2) => ({ peer: p, flows, ports: new Map([[port, flows]]), shapes: new Map([[shape, flows]]) });
+  it('a common peer with the old port or shape is a candidate; a common service of another shape is not', () => {
+    const peers = new Map(fam.members.map((m, i) => [m, [peer('198.51.100.53', 53, '1/70'), ...(i < 3 ? [peer('203.0.113.66', 8443, '3/180')] : []), ...(i < 1 ? [peer('203.0.113.99', 8443, '3/180')] : [])]]));
+    const c = familyCandidates('2026-11-05', fam, peers, new Set(), t);
+    expect(c.map((x) => [x.ip, x.members, x.samePort, x.sameShape])).toEqual([['203.0.113.66', 3, true, true]]);
+  });
+  it('stops: every member checked in on each of the days before and none touches the IoC that day, while it is listed', () => {
+    const contacts = ['2026-11-01', '2026-11-02', '2026-11-03'].flatMap((day) => fam.members.map((remote) => ({ day, remote, ioc: fam.formerIoc, flows: 4, packets: 10, octets: 600, checkInFlows: 2, iocPort: 8443, pattern: '3/180' })));
+    expect(stoppedFamilies('2026-11-04', contacts, new Set([fam.formerIoc]), t).map((f) => [f.formerIoc, f.members.length, f.port, f.pattern, f.lookupDay])).toEqual([[fam.formerIoc, 4, 8443, '3/180', '2026-11-05']]);
+    expect(stoppedFamilies('2026-11-04', contacts, new Set(), t)).toEqual([]); // no longer listed: silence cannot be seen
+    const oneStays = [...contacts, { ...contacts[0], day: '2026-11-04' }];
+    expect(stoppedFamilies('2026-11-04', oneStays, new Set([fam.formerIoc]), t)).toEqual([]);
+    expect(stoppedFamilies('2026-11-04', contacts.filter((c) => c.day !== '2026-11-02'), new Set([fam.formerIoc]), t)).toEqual([]);
   });
 });
