@@ -155,7 +155,7 @@ function IocSection({ s, width }: { s: State; width: number }) {
   return (
     <Box flexDirection="column">
       {lines.slice(0, 8).map((l, i) => (
-        <Text key={i} color={l.startsWith('!') ? color('yellow') : undefined}>{fit(l, width)}</Text>
+        <Text key={i} color={l.startsWith("!") ? color("yellow") : undefined} wrap="wrap">{l}</Text>
       ))}
     </Box>
   );

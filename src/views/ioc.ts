@@ -43,33 +43,35 @@ const SHORT: Record<string, [string, string]> = {
   'several-iocs': ['multi', '多IoC'],
 };
 
-/** A declared column: header per language, width (0 = the rest), and its cell. */
+/** A declared column: header per language, width at < 100 and ≥ 100 cells (0 = the rest), and its cell. */
 interface Column {
   header: [string, string];
-  width: number;
+  width: [narrow: number, wide: number];
   align?: 'right';
   cell(r: InfectedView, lang: Lang): string;
 }
 
 /** The infected-hosts table's columns. */
 export const INFECTED_COLUMNS: Column[] = [
-  { header: ['score', '分數'], width: 6, align: 'right', cell: (r) => String(Math.round(r.score)) },
-  { header: ['address', '位址'], width: 24, cell: (r) => r.ip },
-  { header: ['unit', '單位'], width: 12, cell: (r, lang) => r.unit || (r.inside ? (lang === 'zh-TW' ? '內部' : 'inside') : '') },
-  { header: ['days', '天數'], width: 5, align: 'right', cell: (r) => String(r.daysSeen) },
-  { header: ['categories', '分類'], width: 22, cell: (r, lang) => r.categories.map((c) => SHORT[c]?.[lang === 'zh-TW' ? 1 : 0] ?? c).join(' ') },
-  { header: ['IoCs', 'IoC'], width: 0, cell: (r) => r.iocs.join(' ') },
+  { header: ['score', '分數'], width: [5, 6], align: 'right', cell: (r) => String(Math.round(r.score)) },
+  { header: ['address', '位址'], width: [17, 39], cell: (r) => r.ip },
+  { header: ['unit', '單位'], width: [8, 16], cell: (r, lang) => r.unit || (r.inside ? (lang === 'zh-TW' ? '內部' : 'inside') : '') },
+  { header: ['days', '天數'], width: [4, 5], align: 'right', cell: (r) => String(r.daysSeen) },
+  { header: ['categories', '分類'], width: [15, 24], cell: (r, lang) => r.categories.map((c) => SHORT[c]?.[lang === 'zh-TW' ? 1 : 0] ?? c).join(' ') },
+  { header: ['IoCs', 'IoC'], width: [0, 0], cell: (r) => (r.iocs.length > 1 ? `${r.iocs[0]} +${r.iocs.length - 1}` : r.iocs.join(' ')) },
 ];
 
 function cells(values: string[], width: number): string {
   let out = '';
   let used = 0;
+  const wide = width >= 100 ? 1 : 0;
   INFECTED_COLUMNS.forEach((c, i) => {
-    const w = c.width === 0 ? Math.max(0, width - used) : c.width;
+    const cw = c.width[wide];
+    const w = cw === 0 ? Math.max(0, width - used) : cw;
     if (w <= 0) return;
     out += fit(values[i], w, c.align === 'right' ? 'right' : 'left');
     used += w;
-    if (c.width !== 0 && used < width) {
+    if (cw !== 0 && used < width) {
       out += ' ';
       used += 1;
     }
