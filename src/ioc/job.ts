@@ -123,13 +123,16 @@ export async function runIocDay(day: string, list: DayList, deps: IocJobDeps): P
   const all: IocRecord[] = [];
   const analysed: IocRecord[] = [];
   s1.iocs.forEach((ip, k) => {
-    const flows = s1.flows[k];
+    const flows = s1.flowsOf(k);
     const v = classifyIoc(s1.totals[k], flows, t);
     iocDays.push({ day, ioc: ip, totalFlows: s1.totals[k], sampled: flows.length, remotes: v.features.remotes, class: v.class, evidence: v.evidence });
+    const keep = v.class !== 'mass' || deps.keepMassSamples;
+    // A mass IoC's sample only goes on when Elasticsearch takes it (or it is kept): otherwise it is dropped here.
+    if (!keep && !deps.es) return;
     const recs = toRecords(day, flows, s1.files, v.class);
-    all.push(...recs);
-    if (v.class !== 'mass' || deps.keepMassSamples) stored.push(...recs);
-    if (ANALYSED_CLASSES.has(v.class)) analysed.push(...recs);
+    if (deps.es) for (const r of recs) all.push(r);
+    if (keep) for (const r of recs) stored.push(r);
+    if (ANALYSED_CLASSES.has(v.class)) for (const r of recs) analysed.push(r);
   });
   let es: { documents: number } | undefined;
   if (deps.es && all.length > 0) es = await deps.es.writeDay(day, all);

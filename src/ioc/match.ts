@@ -323,11 +323,30 @@ export class IocMatcher {
     return this.cols.size;
   }
 
-  /** The sampled flows of every IoC, grouped by IoC index (cold path). */
+  /** The sampled flows of every IoC, grouped by IoC index (cold path; tests and small days). */
   flowsByIoc(): IocFlow[][] {
+    return this.index.ips.map((_, k) => this.flowsOf(k));
+  }
+
+  private order?: { start: Uint32Array; rows: Uint32Array };
+
+  /** The sampled flows of IoC `k` as values, made on demand (one IoC at a time keeps the objects few). */
+  flowsOf(k: number): IocFlow[] {
     const c = this.cols;
-    const out: IocFlow[][] = this.index.ips.map(() => []);
-    for (let r = 0; r < c.size; r++) out[c.ioc[r]].push(this.row(r));
+    if (!this.order || this.order.rows.length !== c.size) {
+      // Counting sort of the sample rows by IoC: rows of IoC k are rows[start[k] .. start[k+1]).
+      const n = this.index.ips.length;
+      const start = new Uint32Array(n + 1);
+      for (let r = 0; r < c.size; r++) start[c.ioc[r] + 1]++;
+      for (let i = 0; i < n; i++) start[i + 1] += start[i];
+      const fill = start.slice(0, n);
+      const rows = new Uint32Array(c.size);
+      for (let r = 0; r < c.size; r++) rows[fill[c.ioc[r]]++] = r;
+      this.order = { start, rows };
+    }
+    const { start, rows } = this.order;
+    const out: IocFlow[] = [];
+    for (let j = start[k]; j < start[k + 1]; j++) out.push(this.row(rows[j]));
     return out;
   }
 

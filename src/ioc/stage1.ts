@@ -17,7 +17,8 @@ import { IocMatcher, type IocFlow, type MatchCounters, type WatchedPeer } from '
 export interface Stage1Result {
   iocs: readonly string[];
   totals: number[];
-  flows: IocFlow[][];
+  /** The sampled flows of the IoC at index k, made on demand (the job takes one IoC at a time). */
+  flowsOf(k: number): IocFlow[];
   /** Names flows refer to by index: nfcapd files, or ES indices. */
   files: string[];
   watched: Map<string, WatchedPeer[]>;
@@ -34,7 +35,7 @@ function resultOf(m: IocMatcher): Stage1Result {
   return {
     iocs: m.index.ips,
     totals: Array.from(m.totals),
-    flows: m.flowsByIoc(),
+    flowsOf: (k) => m.flowsOf(k),
     files: m.files,
     watched: m.watchedPeers(),
     counters: { ...m.counters, sampleRows: m.sampleRows, sampleBytes: m.sampleBytes },
@@ -105,7 +106,7 @@ export function esStage1(config: ElasticsearchConfig, client: Client): Stage1Rea
       }
       const sampleRows = flows.reduce((s, l) => s + l.length, 0);
       const out: Stage1Result = {
-        iocs, totals, flows, files: [index], watched: w.watchedPeers(),
+        iocs, totals, flowsOf: (k) => flows[k], files: [index], watched: w.watchedPeers(),
         counters: { flows: matched, matched, batches: requests, sampleRows, sampleBytes: sampleRows * 80, badHits: bad, requests },
       };
       return out;
