@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IOC_DAY } from '../../src/gen/index.js';
+import { IOC_DAY, nfcapdName } from '../../src/gen/index.js';
+import { dayRange } from '../../src/ioc/days.js';
 import { CATEGORY_POINTS, SEEN_POINTS } from '../../src/ioc/remotes.js';
 import { iocDayFixture } from '../helpers/ioc-day.js';
 
@@ -115,6 +116,18 @@ describe('nocflow ioc run over a generated day (real nfcapd files)', () => {
     expect(zh.stdout).toContain('向中繼站簽到');
     expect(zh.stdout).toContain('APT攻擊目標');
     expect(zh.stdout).toContain('清單 10 筆有效位址');
+  }, 120_000);
+
+  it('nocflow gen ioc-day writes such a day and its list for an operator to try', async () => {
+    const out = path.join(home, 'gen');
+    const r = await nocflow('gen', 'ioc-day', '--dir', out, '--day', '2026-11-23');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const names = [0, 1, 2, 3].map((k) => nfcapdName(dayRange('2026-11-23').from + k * 21_600_000));
+    expect(lines.map((l) => path.basename(l))).toEqual([...names, 'ioc-list.txt']);
+    for (const l of lines) expect(fs.statSync(l).size).toBeGreaterThan(0);
+    expect(fs.readFileSync(lines[4], 'utf8')).toBe(fs.readFileSync(fx.listFile, 'utf8'));
+    expect((await nocflow('gen', 'ioc-day')).stderr).toMatch(/ioc-day needs --dir/);
   }, 120_000);
 
   it('refuses bad input with one line', async () => {
