@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIocConfig, iocDefaults, type IocConfig } from '../../src/config/sections/ioc.js';
+import { configDefaults } from '../../src/config/schema.js';
+import { checkEngine } from '../../src/daemon/main.js';
 import { fetchDayLists } from '../../src/ioc/daily-lists.js';
 import { fetchHttps, IocFetchError } from '../../src/ioc/fetch.js';
 import { IocStore } from '../../src/ioc/store.js';
@@ -156,5 +158,13 @@ describe('checkIocConfig', () => {
       'ioc.thresholds.minRemotes: not a non-negative number',
     ]);
     expect(checkIocConfig({ ...iocDefaults, sources: [{ name: 'nics', url: 'https://ioc.example/list' }] })).toEqual([]);
+  });
+
+  it('engine --check names the ioc area and its problems', () => {
+    const base = { ...configDefaults, engine: { ...configDefaults.engine, nfcapdDir: '/var/cache/nfdump' } };
+    expect(checkEngine(base).areas).not.toContain('ioc');
+    const c = checkEngine({ ...base, ioc: { ...iocDefaults, flowStore: 'elasticsearch', sources: [{ name: 'nics', url: 'http://x/list' }] } });
+    expect(c.areas).toContain('ioc');
+    expect(c.problems).toEqual(['ioc.sources[0].url: only https:// is fetched (got http:)', 'ioc.flowStore: elasticsearch needs elasticsearch.node']);
   });
 });
