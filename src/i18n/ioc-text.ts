@@ -46,6 +46,7 @@ export interface RunTextInput {
   list: { entries: number; invalid: number; duplicates: number; mapped: number; appeared: string[]; left: string[] };
   reader: string;
   files: number;
+  skippedFiles?: { file: string; reason: string }[];
   flowsRead: number;
   seconds: number;
   iocs: { ip: string; totalFlows: number; remotes: number; class: string }[];
@@ -66,6 +67,7 @@ export function formatRun(r: RunTextInput, lang: Lang, opts: { limit?: number } 
     : `# IoC correlation ${r.day}: list of ${r.list.entries} valid addresses (${r.list.invalid} malformed, ${r.list.duplicates} duplicates, ${r.list.mapped} IPv4-mapped), ${r.list.appeared.length} appeared, ${r.list.left.length} left`);
   out.push(zh ? `# 讀取 ${r.files} 個檔案（${r.reader}），${r.flowsRead.toLocaleString('en-US')} 筆 Flow，${r.seconds.toFixed(1)} 秒${r.es ? `；寫入 ES ${r.es.documents} 筆` : ''}`
     : `# read ${r.files} file(s) (${r.reader}), ${r.flowsRead.toLocaleString('en-US')} flows, ${r.seconds.toFixed(1)} s${r.es ? `; ${r.es.documents} documents to Elasticsearch` : ''}`);
+  for (const f of r.skippedFiles ?? []) out.push(zh ? `! 無法讀取而略過：${s(f.reason)}` : `! skipped, unreadable: ${s(f.reason)}`);
   out.push((zh ? '# 分類：' : '# classes: ') + [...counts.entries()].map(([c, n]) => `${classLabel(c, lang)} ${n}`).join(zh ? '、' : ', '));
   out.push('');
   out.push(zh ? 'IoC 位址                                  總Flow數   對端數  分類' : 'IoC                                     total flows  remotes  class');

@@ -95,6 +95,8 @@ export interface IocRunResult {
   list: { entries: number; invalid: number; duplicates: number; mapped: number; appeared: string[]; left: string[] };
   reader: 'files' | 'elasticsearch';
   files: number;
+  /** Files skipped as unreadable, with the reason. */
+  skippedFiles: { file: string; reason: string }[];
   flowsRead: number;
   sampleRows: number;
   seconds: number;
@@ -189,6 +191,7 @@ export async function runIocDay(day: string, list: DayList, deps: IocJobDeps): P
     list: { entries: list.entries.length, invalid: list.invalid, duplicates: list.duplicates, mapped: list.mapped ?? 0, appeared: change.appeared, left: change.left },
     reader: deps.reader.kind,
     files: s1.files.length,
+    skippedFiles: s1.skipped,
     flowsRead: s1.counters.flows,
     sampleRows: s1.counters.sampleRows,
     seconds: 0,

@@ -9,6 +9,7 @@ import type { ElasticsearchConfig } from '../config/sections/elasticsearch.js';
 import { batchFromRecords } from '../engine/batch.js';
 import type { FlowRecord, FlowSource } from '../engine/types.js';
 import { toEsError } from '../es/client.js';
+import { FlowSourceError } from '../ingest/errors.js';
 import { dailyIndicesInRange } from '../es/index-discipline.js';
 import { hitToFlow, investigateQuery, parseTarget } from '../es/queries.js';
 import { IocMatcher, type IocFlow, type MatchCounters, type WatchedPeer } from './match.js';
@@ -23,6 +24,8 @@ export interface Stage1Result {
   files: string[];
   watched: Map<string, WatchedPeer[]>;
   counters: MatchCounters & { sampleRows: number; sampleBytes: number; badHits?: number; requests?: number };
+  /** Files the reader refused (their own fault: not an nffile, damaged): skipped with the reason, never fatal. */
+  skipped: { file: string; reason: string }[];
 }
 
 /** A reader of one day's flows for a set of IoCs (and watched addresses). */
@@ -39,6 +42,7 @@ function resultOf(m: IocMatcher): Stage1Result {
     files: m.files,
     watched: m.watchedPeers(),
     counters: { ...m.counters, sampleRows: m.sampleRows, sampleBytes: m.sampleBytes },
+    skipped: [],
   };
 }
 
@@ -48,11 +52,18 @@ export function filesStage1(source: FlowSource): Stage1Reader {
     kind: 'files',
     async collect(iocs, watch, _range, opts) {
       const m = new IocMatcher(iocs, opts.sampleSize, watch);
+      const skipped: Stage1Result['skipped'] = [];
       for (const file of opts.files ?? []) {
         m.beginFile(file);
-        for await (const b of source.read([file], { signal: opts.signal })) m.add(b);
+        try {
+          for await (const b of source.read([file], { signal: opts.signal })) m.add(b);
+        } catch (err) {
+          // The file's own fault is recorded and skipped (flows of its intact part were counted); the reader's is not.
+          if (err instanceof FlowSourceError && err.fault === 'file' && !opts.signal?.aborted) skipped.push({ file, reason: err.message });
+          else throw err;
+        }
       }
-      return resultOf(m);
+      return { ...resultOf(m), skipped };
     },
   };
 }
@@ -108,6 +119,7 @@ export function esStage1(config: ElasticsearchConfig, client: Client): Stage1Rea
       const out: Stage1Result = {
         iocs, totals, flowsOf: (k) => flows[k], files: [index], watched: w.watchedPeers(),
         counters: { flows: matched, matched, batches: requests, sampleRows, sampleBytes: sampleRows * 80, badHits: bad, requests },
+        skipped: [],
       };
       return out;
     },

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IOC_DAY } from '../../src/gen/index.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
@@ -97,4 +99,18 @@ describe('the IoC job over several generated days', () => {
     expect(a.relays).toEqual([expect.objectContaining({ ioc: IOC_DAY.relay, port: 443 })]);
     expect(alerts.some((x) => x.ip === IOC_DAY.aptTarget)).toBe(false); // outside, and not a relay check-in
   });
+});
+
+describe('an unreadable file in the day', () => {
+  it('is skipped with its reason; the other files are still read', async () => {
+    const fx = await iocDayFixture(FIRST, { dayIndex: 0, files: 1, noMass: true, familySwitchDay: SWITCH, background: 100 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-ioc-bad-'));
+    const bad = path.join(dir, 'nfcapd.202611011200');
+    fs.writeFileSync(bad, 'not a flow file'.repeat(40));
+    const r = await filesStage1(createNfdumpSource()).collect([IOC_DAY.relay], [], { from: 0, to: 0 }, { sampleSize: 10_000, files: [fx.files[0], bad] });
+    expect(r.skipped.map((x) => x.file)).toEqual([bad]);
+    expect(r.skipped[0].reason).toMatch(/nfcapd\.202611011200/);
+    expect(r.totals[0]).toBe(IOC_DAY.inside.length * 3 * 2); // three check-ins per file, both directions
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });
