@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFlowsFile } from '../src/gen/index.js';
-import { nfcapdName } from '../src/gen/hunt-day.js';
+import { nfcapdName } from '../src/ingest/watcher.js';
 import { rng } from '../src/gen/scenarios.js';
 import type { Anomaly, FlowRecord, WindowResult } from '../src/engine/types.js';
 import { timeSlotOf } from '../src/engine/types.js';

@@ -8,6 +8,7 @@ import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/d
 import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
 import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
 import { huntDefaults, huntSchema, type HuntConfig } from './sections/hunt.js';
+import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
@@ -16,6 +17,7 @@ export interface NocflowConfig {
   elasticsearch: ElasticsearchConfig;
   flowspec: FlowspecConfig;
   hunt: HuntConfig;
+  ioc: IocConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -27,6 +29,7 @@ export const configSchema = {
   elasticsearch: elasticsearchSchema,
   flowspec: flowspecSchema,
   hunt: huntSchema,
+  ioc: iocSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -36,4 +39,5 @@ export const configDefaults: NocflowConfig = {
   elasticsearch: elasticsearchDefaults,
   flowspec: flowspecDefaults,
   hunt: huntDefaults,
+  ioc: iocDefaults,
 };

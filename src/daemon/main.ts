@@ -7,12 +7,15 @@
 import type { NocflowConfig } from '../config/schema.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
 import { checkHuntConfig } from '../config/sections/hunt.js';
+import { checkIocConfig } from '../config/sections/ioc.js';
 import { createDevicesArea } from '../devices/area.js';
 import { probersFrom } from '../devices/handlers.js';
 import { createElasticsearchArea } from '../es/area.js';
 import { createEsDeviceDocSink } from '../es/device-sink.js';
 import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
+import { createEsClient } from '../es/client.js';
+import { createIocArea, type IocAreaDeps } from '../ioc/area.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
 import { createHuntArea } from '../hunt/area.js';
@@ -114,6 +117,32 @@ function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnT
   });
 }
 
+/**
+ * The IoC blacklist correlation (when `ioc.sources` is set): its own connection to the same SQLite file. `onNewInfected`
+ * is the alerts area's hook (an inside host newly classed relay-check-in).
+ */
+function iocArea(config: NocflowConfig, es: ReturnType<typeof esArea>, nfcapdDir: string, onNewInfected?: IocAreaDeps['onNewInfected']): EngineArea | undefined {
+  if (config.ioc.sources.length === 0) return undefined;
+  let db: Db | undefined;
+  const esClient = config.ioc.flowStore === 'elasticsearch' && config.elasticsearch.node ? createEsClient(config.elasticsearch) : undefined;
+  const area = createIocArea(config, {
+    db: () => (db ??= openDb(resolveDbPath(config.store.path, dataDir()))),
+    source: flowSourceFrom(config.engine),
+    nfcapdDir,
+    esClient,
+    esStore: es?.es.store,
+    onNewInfected,
+  });
+  return {
+    ...area,
+    async stop() {
+      await area.stop?.();
+      await esClient?.close().catch(() => undefined);
+      db?.close();
+    },
+  };
+}
+
 /** Wire the engine from configuration (inert until `engine.start()`). */
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -121,7 +150,8 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const flowspec = flowspecArea(config, es);
   const dev = devicesArea(config, es);
   const hunt = huntArea(config, opts, es);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt];
+  const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : [])];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -149,7 +179,10 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
     'hunt',
+    ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
   ];
   problems.push(...checkHuntConfig(config));
+  problems.push(...checkIocConfig(config.ioc));
+  if (config.ioc.flowStore === 'elasticsearch' && !config.elasticsearch.node) problems.push('ioc.flowStore: elasticsearch needs elasticsearch.node');
   return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

@@ -117,6 +117,14 @@ export function mappingsFor(kind: DocKind, fieldMap?: FlowFieldMap): { dynamic: 
         members: member, near: member,
       };
     },
+    // IoC-centred flows (src/ioc/records.ts recordDoc): the seeds' field names.
+    iocflow: () => ({
+      ...common,
+      IocIP: { type: 'ip' }, RemoteIP: { type: 'ip' }, Exporter: { type: 'ip' }, IocPort: { type: 'integer' }, RemotePort: { type: 'integer' },
+      Direction: { type: 'keyword' }, Packets: { type: 'long' }, Octets: { type: 'long' }, TcpControlBits: { type: 'short' }, Protocol: { type: 'short' },
+      IpVersion: { type: 'byte' }, IocAsNumber: { type: 'long' }, RemoteAsNumber: { type: 'long' }, TimeStamp: { type: 'date', format: 'epoch_millis' },
+      Date: { type: 'keyword' }, File: { type: 'keyword' }, IocClass: { type: 'keyword' },
+    }),
     flow: () => {
       const f = fieldMap;
       if (!f) throw new Error('flow mappings need the field map');

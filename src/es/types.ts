@@ -9,7 +9,7 @@ import type { Signature, HuntRow } from '../engine/hunt.js';
 export type { InvestigateSummary, Signature, HuntRow };
 
 /** The kinds of documents nocflow writes; each gets its own daily index `<prefix>-<kind>-YYYY.MM.DD`. */
-export type DocKind = 'window' | 'anomaly' | 'arp' | 'mac' | 'block' | 'audit' | 'flow' | 'signature';
+export type DocKind = 'window' | 'anomaly' | 'arp' | 'mac' | 'block' | 'audit' | 'flow' | 'signature' | 'iocflow';
 
 /** One document to index: a deterministic id, the time that picks its daily index, and the body. */
 export interface EsDoc {

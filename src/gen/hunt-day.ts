@@ -9,6 +9,7 @@
  */
 import type { FlowRecord } from '../engine/types.js';
 import { randomIp, rng } from './scenarios.js';
+import { nfcapdName } from '../ingest/watcher.js';
 
 /** What a correct hunt finds for one member. */
 export interface MemberTruth {
@@ -56,13 +57,7 @@ export interface HuntDayFile {
 export const HUNT_DAY_HOURS = [0, 4, 8, 12, 16, 20] as const;
 
 const HOUR = 3_600_000;
-const pad = (n: number) => String(n).padStart(2, '0');
 
-/** `nfcapd.YYYYMMDDhhmm` for an epoch ms (UTC). */
-export function nfcapdName(ms: number): string {
-  const d = new Date(ms);
-  return `nfcapd.${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
-}
 
 interface Plan {
   ip: string;

@@ -20,6 +20,8 @@ interface GenOpts {
   file?: string;
   dir?: string;
   variant: string;
+  day?: string;
+  dayIndex: string;
 }
 
 export function registerGen(program: Command): void {
@@ -36,8 +38,10 @@ export function registerGen(program: Command): void {
     .option('--rate <flows/s>', 'send rate ceiling', '300000')
     .option('--count <n>', 'flows for the scale scenario', '10000000')
     .option('--file <out>', 'run a private nfcapd and write one closed nfcapd file here instead of sending to --port')
-    .option('--dir <dir>', 'hunt-day: write the day\'s hourly nfcapd files (and hunt-day.truth.json) here')
+    .option('--dir <dir>', 'hunt-day / ioc-day: write the day\'s nfcapd files here (with hunt-day.truth.json / ioc-list.txt)')
     .option('--variant <1|2>', 'hunt-day: day 1 or day 2 (recurring and new members)', '1')
+    .option('--day <YYYY-MM-DD>', 'ioc-day: the (local) day (default yesterday)')
+    .option('--day-index <n>', 'ioc-day: which day of a series (the family changes relay on day 3)', '0')
     .addHelpText('after', `
 Scenarios (ground truth: planted attackers/victims with acceptable types, and benign IPs):
   background       client/server conversations both ways
@@ -53,6 +57,8 @@ Scenarios (ground truth: planted attackers/victims with acceptable types, and be
   scale            --count flows between millions of distinct IPs (benchmark)
   hunt-day         --dir DIR: six hourly files of one UTC day (--base-time, default 2026-11-22) with two botnets,
                    their quiet members and decoys, for 'nocflow hunt --auto DIR'
+  ioc-day          a day of 4 files and its IoC list for 'nocflow ioc run' (--dir, --day, --day-index): a relay
+                   inside hosts check in with, an APT target, a mass and a wide scanner, a DoS IoC, a check-in IoC
   demo             endless changing mix, timestamps now (Ctrl-C stops)`)
     .action(async (scenario: string, o: GenOpts) => {
       const protocol = o.protocol as ExportProtocol;
@@ -71,6 +77,16 @@ Scenarios (ground truth: planted attackers/victims with acceptable types, and be
         fs.mkdirSync(o.dir, { recursive: true });
         const r = await writeHuntDay(o.dir, { day, variant: Number(o.variant) as 1 | 2, seed });
         process.stdout.write(`${r.files.join('\n')}\n`);
+        return;
+      }
+      if (scenario === 'ioc-day') {
+        if (!o.dir) throw new CliError('ioc-day needs --dir', 2);
+        const { dayRange, isDay, localDay, addDays } = await import('../../ioc/days.js');
+        const day = o.day ?? addDays(localDay(Date.now()), -1);
+        if (!isDay(day)) throw new CliError(`--day must be YYYY-MM-DD, got "${day}"`, 2);
+        const { writeIocDay } = await import('../../gen/index.js');
+        const r = await writeIocDay(o.dir, { dayStart: dayRange(day).from, dayIndex: Number(o.dayIndex) || 0, seed });
+        process.stdout.write(`${[...r.files, r.listFile].join('\n')}\n`);
         return;
       }
       if (scenario === 'demo') {

@@ -2,5 +2,6 @@
 import type { AnyScreenDef } from '../registry.js';
 import { windowsScreen } from './windows.js';
 import { signatureMembersScreen, signaturesScreen } from './signatures.js';
+import { infectedScreen } from './infected.js';
 
-export const SCREENS: AnyScreenDef[] = [windowsScreen, signaturesScreen, signatureMembersScreen];
+export const SCREENS: AnyScreenDef[] = [windowsScreen, signaturesScreen, signatureMembersScreen, infectedScreen];
