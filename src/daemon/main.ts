@@ -35,7 +35,7 @@ function esArea(config: NocflowConfig, log: (line: string) => void) {
 }
 
 /** FlowSpec (when enabled): its own connection to the same SQLite file (WAL). */
-function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): EngineArea | undefined {
+function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, intervalSeconds?: number): EngineArea | undefined {
   const cfg = config.flowspec as FlowspecConfig | undefined;
   if (!cfg?.enabled) return undefined;
   let db: Db | undefined;
@@ -49,6 +49,8 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
   return {
     name: 'flowspec',
     handlers: () => fs?.handlers ?? {},
+    // The block effect meter reads every window's batches as the runner reads them (once the area has started).
+    taps: [{ name: 'block-effect', open: (info) => fs?.taps[0].open(info) }],
     async start(ctx) {
       db = openDb(resolveDbPath(config.store.path, dataDir()));
       const store = new EngineStore(db);
@@ -58,6 +60,7 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
         latestFiles: () => store.latestWindow()?.files ?? [],
         source: flowSourceFrom(config.engine),
         inside: config.engine.inside,
+        intervalSeconds,
         onRecord,
         bus: { publish: ctx.publish },
         latestWindow: () => {
@@ -100,7 +103,7 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const es = esArea(config, log);
-  const flowspec = flowspecArea(config, es);
+  const flowspec = flowspecArea(config, es, opts.intervalSeconds);
   const dev = devicesArea(config, es);
   const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
   const engine = createEngineProcess(config, opts, {
