@@ -158,6 +158,9 @@ function factOf(x: unknown): ProposalFact | undefined {
   if (x.kind === 'victim') return { kind: 'victim' };
   if (x.kind === 'spoofed' && n(x.share) !== undefined) return { kind: 'spoofed', share: n(x.share)! };
   if (x.kind === 'entry' && n(x.interface) !== undefined && n(x.share) !== undefined) return { kind: 'entry', exporter: str(x.exporter), interface: n(x.interface)!, share: n(x.share)! };
+  const routers = (v: unknown) => (Array.isArray(v) ? v.filter(isObj).filter((r) => n(r.share) !== undefined).map((r) => ({ address: str(r.address), share: n(r.share)!, ...(typeof r.name === 'string' ? { name: str(r.name) } : {}) })) : undefined);
+  if (x.kind === 'routers' && routers(x.chosen) && n(x.covered) !== undefined && n(x.threshold) !== undefined) return { kind: 'routers', chosen: routers(x.chosen)!, skipped: routers(x.skipped) ?? [], covered: n(x.covered)!, threshold: n(x.threshold)! };
+  if (x.kind === 'all-routers' && (x.why === 'unmapped' || x.why === 'spread') && n(x.threshold) !== undefined) return { kind: 'all-routers', why: x.why, threshold: n(x.threshold)! };
   return undefined;
 }
 
