@@ -12,6 +12,7 @@ import { createElasticsearchArea } from '../es/area.js';
 import { createEsDeviceDocSink } from '../es/device-sink.js';
 import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
+import { createGeoArea } from '../geo/area.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
@@ -105,7 +106,7 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const es = esArea(config, log);
   const flowspec = flowspecArea(config, es, opts.intervalSeconds);
   const dev = devicesArea(config, es);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, createGeoArea()];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -132,6 +133,7 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
+    'geo',
   ];
   return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

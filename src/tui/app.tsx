@@ -17,7 +17,8 @@ import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
 import { Footer } from '../views/footer.js';
 import { DetailScreen } from '../views/detail.js';
 import { columns, topRow, TopList } from '../views/top.js';
-import { Sparkline } from '../views/charts.js';
+import { SeriesCharts } from '../views/series-charts.js';
+import { preloadPictures } from '../views/pictures.js';
 import { theme } from '../views/theme.js';
 import { deviceRowText, parseInvestigateArgs, toDeviceFindings } from '../views/investigate.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
@@ -85,8 +86,12 @@ function TopListScreen({ s, width, height }: { s: State; width: number; height: 
 function Detail({ s, width, height }: { s: State; width: number; height: number }) {
   const a = selectedAnomaly(s);
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
-  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} />;
+  const ds = s.detailSeries?.key === detailKey(a, s) ? s.detailSeries : undefined;
+  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} />;
 }
+
+/** The detail chart's key: the anomaly and the window it is shown for. */
+const detailKey = (a: ViewAnomaly, s: State) => `${a.ip}|${s.window?.window.timeSlot ?? ''}`;
 
 function Investigate({ s, width, height }: { s: State; width: number; height: number }) {
   const inv = s.investigate;
@@ -108,6 +113,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         <Box flexDirection="column">
           <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
           <Text>{fit(`${T(s.lang, 'Protocols', '協定')}: ${sum.protocols.slice(0, 5).map((p) => `${protoLabel(p.proto)} ${((p.flows / Math.max(1, sum.flows)) * 100).toFixed(1)}%`).join('  ')}`, width)}</Text>
+          <SeriesCharts series={sum.series} bucketMs={sum.bucketMs ?? 60_000} metric={s.chart} width={width} height={width >= 150 ? 12 : 9} lang={s.lang} />
           <Box flexDirection={width >= 100 ? 'row' : 'column'}>
             <Box flexDirection="column" width={width >= 100 ? Math.floor(width / 2) : width}>
               <Text bold>{T(s.lang, 'Top peers', '主要對象')}</Text>
@@ -122,10 +128,6 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
               ))}
             </Box>
           </Box>
-          <Text>
-            {fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}
-            <Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />
-          </Text>
         </Box>
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
@@ -230,12 +232,19 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       backend.on('investigate.result', (d) => {
         const r = d as { id: number; summary?: InvestigateSummary; error?: string; history?: State['investigate'] extends infer X ? X extends { history?: infer H } ? H : never : never };
         if (r.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { running: false, summary: r.summary, error: r.error, history: r.history } });
+        const ds = sRef.current.detailSeries;
+        if (ds && r.id === ds.id) dispatch({ t: 'detailSeries', series: { key: ds.key, running: false, series: r.summary?.series, error: r.error } });
       }),
       backend.onState?.((st) => dispatch({ t: 'connection', state: st })) ?? (() => undefined),
       ...SCREENS.flatMap((d) => Object.entries(d.events ?? {}).map(([ev, fn]) => backend.on(ev, (data) => fn(ctxFor(d), data)))),
     ];
     for (const d of SCREENS) d.onConnect?.(ctxFor(d));
-    return () => offs.forEach((off) => off());
+    // blessed-contrib loads in ~0.7 s: after the first frame, so the first chart opens at once.
+    const preload = setTimeout(preloadPictures, 300);
+    return () => {
+      clearTimeout(preload);
+      offs.forEach((off) => off());
+    };
   }, [backend]);
 
   useEffect(() => {
@@ -260,6 +269,39 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     backend.call<{ id: number }>('investigate.start', { target, from, to }).then(
       (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
+    );
+  };
+
+  /**
+   * The detail view's chart: the anomaly's traffic per minute over the hour up to the end of its window, read from
+   * the nfcapd files by the engine (investigate.start), and the stored windows' metrics of the IP as a fallback.
+   */
+  const openDetail = (a: ViewAnomaly) => {
+    const cur = sRef.current;
+    dispatch({ t: 'push', screen: 'detail' });
+    const w = cur.window?.window;
+    const key = detailKey(a, cur);
+    if (!w || (cur.detailSeries?.key === key && (cur.detailSeries.running || cur.detailSeries.series))) return;
+    const to = w.end * 1000;
+    const from = to - 3_600_000;
+    dispatch({ t: 'detailSeries', series: { key, from, to, windowFrom: w.start * 1000, running: true, series: undefined, stored: undefined, error: undefined, id: undefined } });
+    backend.call<{ id: number }>('investigate.start', { target: a.ip, from, to }).then(
+      (r) => dispatch({ t: 'detailSeries', series: { key, id: r.id } }),
+      (e: Error) => dispatch({ t: 'detailSeries', series: { key, running: false, error: e.message } }),
+    );
+    backend.call<{ timeSlot: number; anomaly: ViewAnomaly }[]>('anomalies.history', { target: a.ip, limit: 48 }).then(
+      (rows) => {
+        const bySlot = new Map<number, { t: number; flows: number; packets: number; bytes: number }>();
+        for (const r of rows ?? []) {
+          const t = (r.timeSlot * 300 - 150) * 1000;
+          if (t < from || t >= to) continue;
+          const m = r.anomaly.metrics;
+          const old = bySlot.get(t);
+          if (!old || m.flows > old.flows) bySlot.set(t, { t, flows: m.flows, packets: m.packets, bytes: m.bytes });
+        }
+        dispatch({ t: 'detailSeries', series: { key, stored: [...bySlot.values()].sort((x, y) => x.t - y.t) } });
+      },
+      () => undefined,
     );
   };
 
@@ -378,8 +420,15 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'last': return dispatch({ t: 'moveTo', index: 'last' });
       case 'pagedown': return dispatch({ t: 'move', by: page });
       case 'pageup': return dispatch({ t: 'move', by: -page });
-      case 'open': return selectedAnomaly(cur) ? dispatch({ t: 'push', screen: 'detail' }) : undefined;
+      case 'open': {
+        const a = selectedAnomaly(cur);
+        return a ? openDetail(a) : undefined;
+      }
       case 'back':
+        if (scope === 'detail' && cur.detailSeries?.running && cur.detailSeries.id !== undefined) {
+          backend.call('investigate.cancel', { id: cur.detailSeries.id }).catch(() => undefined);
+          dispatch({ t: 'detailSeries', series: { key: cur.detailSeries.key, running: false, series: undefined, id: undefined } });
+        }
         if (scope === 'investigate' && cur.investigate?.running && cur.investigate.id !== undefined) {
           // Best effort: an engine that is gone (or too old to cancel) has nothing left to stop.
           backend.call('investigate.cancel', { id: cur.investigate.id }).catch(() => undefined);
@@ -402,6 +451,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         }
       }
       case 'sort': return dispatch({ t: 'cycleSort' });
+      case 'chart': return dispatch({ t: 'cycleChart' });
       case 'pause': return dispatch({ t: 'togglePause' });
       case 'hide-fp': return dispatch({ t: 'toggleHideFp' });
       case 'false-positive': return actionTargets(cur).length ? dispatch({ t: 'startInput', kind: 'reason' }) : undefined;

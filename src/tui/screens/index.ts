@@ -1,5 +1,6 @@
 /** The registered screens (src/tui/registry.ts): add a screen by adding its def here. */
 import type { AnyScreenDef } from '../registry.js';
+import { mapScreen } from './map.js';
 import { windowsScreen } from './windows.js';
 
-export const SCREENS: AnyScreenDef[] = [windowsScreen];
+export const SCREENS: AnyScreenDef[] = [windowsScreen, mapScreen];
