@@ -18,6 +18,7 @@ import { Footer } from '../views/footer.js';
 import { DetailScreen } from '../views/detail.js';
 import { columns, topRow, TopList } from '../views/top.js';
 import { SeriesCharts } from '../views/series-charts.js';
+import { Sparkline } from '../views/charts.js';
 import { preloadPictures } from '../views/pictures.js';
 import { theme } from '../views/theme.js';
 import { deviceRowText, parseInvestigateArgs, toDeviceFindings } from '../views/investigate.js';
@@ -99,6 +100,9 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
   const sum: InvestigateSummary | undefined = inv.summary;
   const p: InvestigateProgress | undefined = inv.progress;
   const range = `${new Date(inv.from).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(inv.to).toISOString().slice(11, 16)} UTC`;
+  // Tall terminals show the line charts with the summary; short ones keep a sparkline there and the charts at the end.
+  const tall = height >= 40;
+  const chart = sum ? <SeriesCharts series={sum.series} bucketMs={sum.bucketMs ?? 60_000} metric={s.chart} width={width} height={width >= 150 ? 12 : 9} lang={s.lang} /> : null;
   return (
     <Box flexDirection="column">
       <Text bold color={color('cyan')}>{fit(`${T(s.lang, 'Investigate', '調查')} ${inv.target}  ${range}  ${sum ? `(${sum.source})` : ''}`, width)}</Text>
@@ -113,7 +117,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         <Box flexDirection="column">
           <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
           <Text>{fit(`${T(s.lang, 'Protocols', '協定')}: ${sum.protocols.slice(0, 5).map((p) => `${protoLabel(p.proto)} ${((p.flows / Math.max(1, sum.flows)) * 100).toFixed(1)}%`).join('  ')}`, width)}</Text>
-          <SeriesCharts series={sum.series} bucketMs={sum.bucketMs ?? 60_000} metric={s.chart} width={width} height={width >= 150 ? 12 : 9} lang={s.lang} />
+          {tall ? chart : <Text>{fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}<Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />{T(s.lang, '  (chart below: j)', '  （圖表在下方：j）')}</Text>}
           <Box flexDirection={width >= 100 ? 'row' : 'column'}>
             <Box flexDirection="column" width={width >= 100 ? Math.floor(width / 2) : width}>
               <Text bold>{T(s.lang, 'Top peers', '主要對象')}</Text>
@@ -137,6 +141,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
       <Text bold>{T(s.lang, 'Blocks covering it', '相關封鎖規則')}</Text>
       <Section lang={s.lang} width={width} sec={inv.blocks} empty={T(s.lang, '(no FlowSpec rule covers this address)', '（沒有 FlowSpec 規則涵蓋此位址）')} render={(b) => `${b.rule}  ${b.who}  ${b.why}`} />
+      {sum && !tall ? chart : null}
     </Box>
   );
 }
@@ -240,7 +245,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     ];
     for (const d of SCREENS) d.onConnect?.(ctxFor(d));
     // blessed-contrib loads in ~0.7 s: after the first frame, so the first chart opens at once.
-    const preload = setTimeout(preloadPictures, 300);
+    const preload = setTimeout(() => preloadPictures(), 300);
     return () => {
       clearTimeout(preload);
       offs.forEach((off) => off());
@@ -425,10 +430,8 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         return a ? openDetail(a) : undefined;
       }
       case 'back':
-        if (scope === 'detail' && cur.detailSeries?.running && cur.detailSeries.id !== undefined) {
-          backend.call('investigate.cancel', { id: cur.detailSeries.id }).catch(() => undefined);
-          dispatch({ t: 'detailSeries', series: { key: cur.detailSeries.key, running: false, series: undefined, id: undefined } });
-        }
+        // The chart's read stops with the view (its 'cancelled' result marks it not running; opening again restarts it).
+        if (scope === 'detail' && cur.detailSeries?.running && cur.detailSeries.id !== undefined) backend.call('investigate.cancel', { id: cur.detailSeries.id }).catch(() => undefined);
         if (scope === 'investigate' && cur.investigate?.running && cur.investigate.id !== undefined) {
           // Best effort: an engine that is gone (or too old to cancel) has nothing left to stop.
           backend.call('investigate.cancel', { id: cur.investigate.id }).catch(() => undefined);

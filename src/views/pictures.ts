@@ -242,8 +242,12 @@ export function brailleWorldMap(input: WorldMapInput): string[] {
   });
 }
 
-/** Load blessed and blessed-contrib now (the TUI calls this after its first frame, so the first chart is quick). */
-export function preloadPictures(): void {
+/**
+ * Load blessed and blessed-contrib now (the TUI calls this after its first frame, so the first chart is quick) —
+ * only when pictures will be braille: the load blocks for ~0.7 s.
+ */
+export function preloadPictures(env: Record<string, string | undefined> = process.env): void {
+  if (pictureMode(MIN_BRAILLE_WIDTH, env) === 'plain') return;
   try {
     load();
   } catch {

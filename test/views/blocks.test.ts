@@ -27,11 +27,15 @@ describe('Blocks view model', () => {
       const line = blockLine(r, w, NOW, true);
       expect(stringWidth(line)).toBeLessThanOrEqual(w);
       expect(line.startsWith('* ')).toBe(true);
-      expect(line).toContain('1h05m');
       expect(line).toContain('30m');
       expect(line).toMatch(/42$/);
       expect(stringWidth(blockHeader(w, 'zh-TW'))).toBeLessThanOrEqual(w);
     }
+    // At 80 columns: rule, action, expiry, matched (who, why and age are in the detail below); wide ones show all.
+    expect(blockHeader(80, 'en').split(/\s+/).filter(Boolean)).toEqual(['MATCH', 'ACTION', 'EXPIRES', 'MATCHED']);
+    expect(blockHeader(160, 'en').split(/\s+/).filter(Boolean)).toEqual(['MATCH', 'ACTION', 'WHO', 'WHY', 'AGE', 'EXPIRES', 'MATCHED']);
+    expect(blockLine(r, 160, NOW, false)).toContain('1h05m');
+    expect(blockLine(r, 80, NOW, false)).not.toContain('1h05m');
     expect(blockLine({ ...r, expiresAt: NOW - 1 }, 80, NOW, false)).toContain('expired');
     expect(age(undefined, NOW)).toBe('—');
   });
