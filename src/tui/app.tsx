@@ -19,7 +19,6 @@ import { DetailScreen } from '../views/detail.js';
 import { columns, topRow, TopList } from '../views/top.js';
 import { SeriesCharts } from '../views/series-charts.js';
 import { Sparkline } from '../views/charts.js';
-import { preloadPictures } from '../views/pictures.js';
 import { theme } from '../views/theme.js';
 import { deviceRowText, parseInvestigateArgs, toDeviceFindings } from '../views/investigate.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
@@ -87,7 +86,8 @@ function TopListScreen({ s, width, height }: { s: State; width: number; height: 
 function Detail({ s, width, height }: { s: State; width: number; height: number }) {
   const a = selectedAnomaly(s);
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
-  const ds = s.detailSeries?.key === detailKey(a, s) ? s.detailSeries : undefined;
+  // The chart of this anomaly (for an older window while the new one's loads).
+  const ds = s.detailSeries?.key.startsWith(`${a.ip}|`) ? s.detailSeries : undefined;
   return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} />;
 }
 
@@ -221,7 +221,14 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       () => undefined,
     );
     const offs = [
-      backend.on('window', () => void load()),
+      backend.on('window', () =>
+        void load().then(() => {
+          // A new live window under an open detail: its chart follows (the hour up to the new window's end).
+          const cur = sRef.current;
+          const a = screenOf(cur) === 'detail' ? selectedAnomaly(cur) : undefined;
+          if (a) loadDetailSeries(a);
+        }),
+      ),
       backend.on('reconnected', () => {
         void load();
         void probeCapabilities(backend, dispatch);
@@ -244,12 +251,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       ...SCREENS.flatMap((d) => Object.entries(d.events ?? {}).map(([ev, fn]) => backend.on(ev, (data) => fn(ctxFor(d), data)))),
     ];
     for (const d of SCREENS) d.onConnect?.(ctxFor(d));
-    // blessed-contrib loads in ~0.7 s: after the first frame, so the first chart opens at once.
-    const preload = setTimeout(() => preloadPictures(), 300);
-    return () => {
-      clearTimeout(preload);
-      offs.forEach((off) => off());
-    };
+    return () => offs.forEach((off) => off());
   }, [backend]);
 
   useEffect(() => {
@@ -282,11 +284,16 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
    * the nfcapd files by the engine (investigate.start), and the stored windows' metrics of the IP as a fallback.
    */
   const openDetail = (a: ViewAnomaly) => {
-    const cur = sRef.current;
     dispatch({ t: 'push', screen: 'detail' });
+    loadDetailSeries(a);
+  };
+  const loadDetailSeries = (a: ViewAnomaly) => {
+    const cur = sRef.current;
     const w = cur.window?.window;
     const key = detailKey(a, cur);
     if (!w || (cur.detailSeries?.key === key && (cur.detailSeries.running || cur.detailSeries.series))) return;
+    // One chart read at a time: the previous anomaly's (or window's) stops.
+    if (cur.detailSeries?.running && cur.detailSeries.id !== undefined) backend.call('investigate.cancel', { id: cur.detailSeries.id }).catch(() => undefined);
     const to = w.end * 1000;
     const from = to - 3_600_000;
     dispatch({ t: 'detailSeries', series: { key, from, to, windowFrom: w.start * 1000, running: true, series: undefined, stored: undefined, error: undefined, id: undefined } });

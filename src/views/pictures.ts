@@ -4,8 +4,9 @@
  * manager and prints them inside its own boxes. Every picture has a pure fallback drawn from block characters
  * (column charts; no map) that is used under NO_COLOR, on narrow terminals and in tests; `mode` chooses.
  *
- * blessed and blessed-contrib are CommonJS and slow to load (~0.7 s): they are required on the first braille
- * picture only. One off-screen screen is kept per size (creating one costs far more than drawing into it).
+ * blessed and blessed-contrib are CommonJS and slow to load (~0.9 s, synchronous): they are required when the first
+ * braille picture is drawn — never at start, where the block would stall the TUI's first exchanges with the engine.
+ * One off-screen screen is kept per size (creating one costs far more than drawing into it).
  */
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
@@ -240,19 +241,6 @@ export function brailleWorldMap(input: WorldMapInput): string[] {
     }
     return map;
   });
-}
-
-/**
- * Load blessed and blessed-contrib now (the TUI calls this after its first frame, so the first chart is quick) —
- * only when pictures will be braille: the load blocks for ~0.7 s.
- */
-export function preloadPictures(env: Record<string, string | undefined> = process.env): void {
-  if (pictureMode(MIN_BRAILLE_WIDTH, env) === 'plain') return;
-  try {
-    load();
-  } catch {
-    // A missing package shows when a picture is drawn; preloading is only a head start.
-  }
 }
 
 /** A line chart in the given mode (braille colour stripped under NO_COLOR). */

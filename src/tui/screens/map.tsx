@@ -69,11 +69,11 @@ export const mapScreen: ScreenDef<MapData> = {
     const mapH = Math.max(4, height - 3);
     const mode = pictureMode(mapW);
     const map = mapW >= 40 && mode === 'braille' ? worldMap({ markers: data.markers ?? [], width: mapW, height: mapH }, mode) : undefined;
-    const listRows = Math.max(1, height - 4);
+    const listRows = Math.max(1, height - 5);
     const unknown = data.unknown && data.unknown.attackers > 0 ? T(zh, `${data.unknown.attackers} without a place (private, reserved or unknown)`, `${data.unknown.attackers} 個無法定位（私有、保留或未知）`) : '';
     // The data's name, licence and date (shown wherever it is used).
     const source = data.data ? `${data.data.name.replace(/ \(.*$/, '')}, ${data.data.licence.replace(/ and the /, ' + ')}${data.data.built ? `, ${data.data.built}` : ''}` : '';
-    const list = (w: number) => (
+    const list = (w: number, legend = false) => (
       <Box flexDirection="column" width={w}>
         <Text bold>{fit(`${fit(T(zh, 'CC country', 'CC 國家'), Math.max(6, Math.min(18, w - 18)))} ${T(zh, '  n', ' 數')}  flows  share`, w)}</Text>
         {countries.length === 0 ? <Text dimColor>{fit(T(zh, '(no attacker with a known place)', '（沒有可定位的攻擊者）'), w)}</Text> : null}
@@ -81,17 +81,18 @@ export const mapScreen: ScreenDef<MapData> = {
           <Text key={c.country}>{countryLine(c, total, w)}</Text>
         ))}
         {unknown ? <Text dimColor>{fit(unknown, w)}</Text> : null}
+        {legend ? <Text dimColor>{fit(T(zh, '@ O o .: most → fewest flows', '@ O o .：flows 多→少'), w)}</Text> : null}
       </Box>
     );
     return (
       <Box flexDirection="column">
-        <Text bold color={theme.color('cyan')}>{fit(`${head}${map ? T(zh, '  @ O o . ＝flows 多→少', '  @ O o . = most→fewest flows') : ''}`, width)}</Text>
+        <Text bold color={theme.color('cyan')}>{fit(head, width)}</Text>
         {map ? (
           <Box flexDirection="row">
             <Box width={mapW + 1} flexDirection="column">
               <Picture lines={map} />
             </Box>
-            {list(listW)}
+            {list(listW, true)}
           </Box>
         ) : (
           list(width)
