@@ -13,6 +13,7 @@ import { createEsDeviceDocSink } from '../es/device-sink.js';
 import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
 import { createGeoArea } from '../geo/area.js';
+import { checkFlowspecTargeting } from '../flowspec/entry.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
@@ -129,6 +130,8 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
   const problems: string[] = [];
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
+  const fsCfg = config.flowspec as FlowspecConfig | undefined;
+  if (fsCfg?.enabled) problems.push(...checkFlowspecTargeting(fsCfg));
   const areas = [
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),

@@ -10,6 +10,8 @@ import { createBlockService } from '../../src/flowspec/service.js';
 import { gobgpdConfig } from '../../src/flowspec/gobgp.js';
 import { openDb } from '../../src/store/db.js';
 import { toProposalView } from '../../src/views/blocks.js';
+import { checkEngine } from '../../src/daemon/main.js';
+import { configDefaults } from '../../src/config/schema.js';
 import { makeScenarioFile } from '../helpers/nfcapd.js';
 
 const routers: FlowspecNeighbor[] = [
@@ -58,6 +60,11 @@ describe('entry-point selection (pure)', () => {
       "flowspec.neighbors[1].community: 65001:64001 is also neighbour 0's",
       'flowspec.entryShare: must be a share from 0 to 1, got 2',
     ]);
+  });
+  it('engine --check reports the targeting problems with their paths', () => {
+    const config = { ...configDefaults, engine: { ...configDefaults.engine, nfcapdDir: '/tmp' }, flowspec: { ...flowspecDefaults, enabled: true, neighbors: [{ ...routers[0], entries: [{ exporter: 'r1' }] }] } };
+    expect(checkEngine(config).problems).toEqual(['flowspec.neighbors[0].entries[0].exporter: not an IP address: "r1"']);
+    expect(checkEngine({ ...config, flowspec: { ...config.flowspec, enabled: false } }).problems).toEqual([]);
   });
   it('the generated gobgpd configuration has one steering statement pair per neighbour, names unique', () => {
     const toml = gobgpdConfig({ routerId: '127.0.0.1', as: 65001, listenAddress: '127.0.0.1', listenPort: 1179, apiHost: '127.0.0.1', apiPort: 50051, neighbors: routers, targets: routers.map((n, i) => ({ address: n.address, community: `65001:${64001 + i}` })) });
