@@ -66,12 +66,14 @@ export async function startDemoRouter(dir: string, gobgpdBin = 'gobgpd'): Promis
   }
   const started: { stop(): Promise<void> }[] = [];
   try {
-    for (let i = 0; i < DEMO_ROUTERS.length; i++) {
-      started.push(await startGobgpd(
-        { bin: gobgpdBin, routerId: DEMO_ROUTERS[i], as: 65002 + i, listenAddress: DEMO_ROUTERS[i], listenPort: ports[i], apiHost: '127.0.0.1', apiPort: apis[i], neighbors: [{ address: '127.0.0.1', as: 65001, port: speaker }] },
-        path.join(dir, `router-${i}`),
-      ));
-    }
+    // The three start together: the demo's engine waits for them.
+    const all = await Promise.allSettled(DEMO_ROUTERS.map((r, i) => startGobgpd(
+      { bin: gobgpdBin, routerId: r, as: 65002 + i, listenAddress: r, listenPort: ports[i], apiHost: '127.0.0.1', apiPort: apis[i], neighbors: [{ address: '127.0.0.1', as: 65001, port: speaker }] },
+      path.join(dir, `router-${i}`),
+    )));
+    for (const x of all) if (x.status === 'fulfilled') started.push(x.value);
+    const failed = all.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (failed) throw failed.reason;
     return { flowspec: demoFlowspecConfig({ speaker, speakerApi, routers: ports }), apiPort: apis[0], apiPorts: apis, stop: async () => void (await Promise.all(started.map((p) => p.stop()))) };
   } catch (err) {
     await Promise.all(started.map((p) => p.stop()));
