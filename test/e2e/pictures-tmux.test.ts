@@ -33,6 +33,12 @@ async function keys(...ks: string[]): Promise<void> {
   }
   await sleep(400);
 }
+/** Esc, then — once the screen has had time to go back — the next key (ESC and a key arriving together read as Alt+key). */
+async function backThen(k: string): Promise<void> {
+  await keys('Escape');
+  await sleep(1000);
+  await keys(k);
+}
 async function command(text: string): Promise<void> {
   await keys(':', ...text.split(''), 'Enter');
 }
@@ -83,11 +89,11 @@ describe.runIf(ready)('pictures in tmux over `nocflow demo` (colour, 80x24 then 
       expect(s).toMatch(/not to[\s│]+border-b 127\.0\.0\.3/);
       expect(s).toContain(`rule: ipv4 dst ${victim}/32 tcp dport 80`);
       await keys('y');
-      await sleep(2000);
+      await sleep(3000);
 
       // Blocks at 80 columns: rule (target uncut), action, expiry, matched; the rest below; the effect once a window is read.
-      await keys('Escape', 'B');
-      s = await waitFor((x) => /MATCH\s+ACTION\s+EXPIRES\s+MATCHED/.test(x) && x.includes(`dst ${victim}/32 tcp dport 80`), 10_000);
+      await backThen('B');
+      s = await waitFor((x) => /MATCH\s+ACTION\s+EXPIRES\s+MATCHED/.test(x) && x.includes(`dst ${victim}/32 tcp dport 80`), 30_000);
       expect(s).not.toMatch(/\bWHO\b/);
       expect(s).toContain('only at 127.0.0.2 (80.');
       s = await waitFor((x) => /last window \d\d:\d\d: \d/.test(x) && x.includes('Matched packets per window'), 150_000);
@@ -97,8 +103,9 @@ describe.runIf(ready)('pictures in tmux over `nocflow demo` (colour, 80x24 then 
 
       // :map — the window's attackers on the world map, the countries beside it, the data named.
       await keys('Escape');
+      await sleep(1000);
       await command('map');
-      s = await waitFor((x) => x.includes('attackers in the window') && BRAILLE.test(x), 20_000);
+      s = await waitFor((x) => x.includes('attackers in the window') && BRAILLE.test(x), 30_000);
       // A country row: code, name, attackers, flows, share (the demo's attackers change with its minute's mix).
       expect(s).toMatch(/[A-Z]{2} [A-Z][A-Za-z ]*…?\s+\d+\s+\d+(\.\d)?k?\s+\d+\.\d%/);
       expect(s).toMatch(/[@O]/);
@@ -107,11 +114,11 @@ describe.runIf(ready)('pictures in tmux over `nocflow demo` (colour, 80x24 then 
       // 160x48: the map grows, the Blocks table shows who / why / age, the detail draws all three charts.
       await tmux('resize-window', '-t', 'tui', '-x', '160', '-y', '48');
       await sleep(1500);
-      s = await waitFor((x) => x.split('\n').some((l) => l.length > 100 && BRAILLE.test(l)), 10_000);
+      s = await waitFor((x) => x.split('\n').some((l) => l.length > 100 && BRAILLE.test(l)), 30_000);
       expect(s.split('\n').filter((l) => BRAILLE.test(l)).length).toBeGreaterThan(20);
-      await keys('Escape', 'B');
-      s = await waitFor((x) => /MATCH\s+ACTION\s+WHO\s+WHY\s+AGE\s+EXPIRES\s+MATCHED/.test(x), 10_000);
-      await keys('Escape', 'Enter');
+      await backThen('B');
+      s = await waitFor((x) => /MATCH\s+ACTION\s+WHO\s+WHY\s+AGE\s+EXPIRES\s+MATCHED/.test(x), 30_000);
+      await backThen('Enter');
       s = await waitFor((x) => x.includes('Flows per minute') && x.includes('Packets per minute') && x.includes('Bytes per minute'), 120_000);
       expect(s.split('\n').find((l) => l.includes('Flows per minute'))).toContain('Bytes per minute');
     },
