@@ -16,6 +16,8 @@ import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
 import { createEsClient } from '../es/client.js';
 import { createIocArea, type IocAreaDeps } from '../ioc/area.js';
+import { createGeoArea } from '../geo/area.js';
+import { checkFlowspecTargeting } from '../flowspec/entry.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
 import { createHuntArea } from '../hunt/area.js';
@@ -40,7 +42,7 @@ function esArea(config: NocflowConfig, log: (line: string) => void) {
 }
 
 /** FlowSpec (when enabled): its own connection to the same SQLite file (WAL). */
-function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): EngineArea | undefined {
+function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, intervalSeconds?: number): EngineArea | undefined {
   const cfg = config.flowspec as FlowspecConfig | undefined;
   if (!cfg?.enabled) return undefined;
   let db: Db | undefined;
@@ -54,6 +56,8 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
   return {
     name: 'flowspec',
     handlers: () => fs?.handlers ?? {},
+    // The block effect meter reads every window's batches as the runner reads them (once the area has started).
+    taps: [{ name: 'block-effect', open: (info) => fs?.taps[0].open(info) }],
     async start(ctx) {
       db = openDb(resolveDbPath(config.store.path, dataDir()));
       const store = new EngineStore(db);
@@ -63,6 +67,7 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
         latestFiles: () => store.latestWindow()?.files ?? [],
         source: flowSourceFrom(config.engine),
         inside: config.engine.inside,
+        intervalSeconds,
         onRecord,
         bus: { publish: ctx.publish },
         latestWindow: () => {
@@ -147,11 +152,11 @@ function iocArea(config: NocflowConfig, es: ReturnType<typeof esArea>, nfcapdDir
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const es = esArea(config, log);
-  const flowspec = flowspecArea(config, es);
+  const flowspec = flowspecArea(config, es, opts.intervalSeconds);
   const dev = devicesArea(config, es);
   const hunt = huntArea(config, opts, es);
   const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : [])];
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea()];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -174,12 +179,15 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
   const problems: string[] = [];
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
+  const fsCfg = config.flowspec as FlowspecConfig | undefined;
+  if (fsCfg?.enabled) problems.push(...checkFlowspecTargeting(fsCfg));
   const areas = [
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
     'hunt',
     ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
+    'geo',
   ];
   problems.push(...checkHuntConfig(config));
   problems.push(...checkIocConfig(config.ioc));

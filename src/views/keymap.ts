@@ -60,6 +60,7 @@ export const ACTIONS: readonly Action[] = [
   { id: 'investigate', short: ['investigate', '調查'], keys: ['i'], scopes: ['top', 'detail', 'signature'], en: 'investigate the IP (last hour; a signature member: since its first flow)', zh: '調查此IP（最近一小時；特徵成員：自其首見起）', hint: ['top', 'detail', 'signature'] },
   { id: 'mark', short: ['mark', '標記'], keys: [' '], scopes: LISTS, en: 'mark / unmark row (actions apply to all marked)', zh: '標記/取消標記（動作套用到所有標記）', hint: ['top'] },
   { id: 'export', keys: ['e'], scopes: ['top'], en: 'export the marked (or selected) anomalies to a JSON file', zh: '匯出標記（或選取）的異常為 JSON 檔' },
+  { id: 'chart', short: ['chart', '圖表'], keys: ['c'], scopes: ['detail', 'investigate', 'blocks'], en: 'chart: flows / packets / bytes (all three on wide terminals)', zh: '圖表：Flow／封包／Bytes（寬螢幕同時顯示）', hint: ['investigate'] },
   { id: 'sort', short: ['sort', '排序'], keys: ['s'], scopes: ['top'], en: 'sort by score / flows / peers / bytes', zh: '排序：分數/Flow/對象/Bytes', hint: ['top'] },
   { id: 'pause', short: ['pause', '暫停'], keys: ['p'], scopes: ['top'], en: 'pause / resume live updates', zh: '暫停/恢復更新', hint: ['top'] },
   { id: 'false-positive', short: ['false pos.', '誤判'], keys: ['f'], scopes: ['top', 'detail'], en: 'mark false positive (with a reason)', zh: '標記為誤判（附理由）', needs: 'verdicts', hint: ['top', 'detail'] },

@@ -4,6 +4,7 @@ import { devicesMigrations } from './devices.js';
 import { flowspecMigrations } from './flowspec.js';
 import { huntMigrations } from './hunt.js';
 import { iocMigrations } from './ioc.js';
+import { flowspecEffectMigrations } from './flowspec-effect.js';
 
 /** One schema change: a stable id (area-NNN) and its SQL. */
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...huntMigrations, ...iocMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations];
