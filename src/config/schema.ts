@@ -8,6 +8,8 @@ import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/d
 import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
 import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
 import { limitsDefaults, limitsSchema, type LimitsConfig } from './sections/limits.js';
+import { huntDefaults, huntSchema, type HuntConfig } from './sections/hunt.js';
+import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
@@ -16,6 +18,8 @@ export interface NocflowConfig {
   elasticsearch: ElasticsearchConfig;
   flowspec: FlowspecConfig;
   limits: LimitsConfig;
+  hunt: HuntConfig;
+  ioc: IocConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -27,6 +31,8 @@ export const configSchema = {
   elasticsearch: elasticsearchSchema,
   flowspec: flowspecSchema,
   limits: limitsSchema,
+  hunt: huntSchema,
+  ioc: iocSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -36,4 +42,6 @@ export const configDefaults: NocflowConfig = {
   elasticsearch: elasticsearchDefaults,
   flowspec: flowspecDefaults,
   limits: limitsDefaults,
+  hunt: huntDefaults,
+  ioc: iocDefaults,
 };

@@ -170,6 +170,22 @@ export interface EngineMethods {
   'devices.where': { params: { query?: string; ip?: string; mac?: string; history?: boolean }; result: WhereAnswer };
   'devices.anomalies': { params: { sinceMs?: number; timeSlot?: number } | undefined; result: DevicesAnomaliesAnswer };
   'devices.status': { params: undefined; result: DevicesStatusAnswer };
+  // The daily hunt (src/hunt/area.ts): status, runs, a day's catalogue, a signature's members, the records across days.
+  'hunt.status': { params: undefined; result: import('../hunt/area.js').HuntAreaStatus };
+  'hunt.runs': { params: { limit?: number } | undefined; result: import('../hunt/records.js').HuntRun[] };
+  'hunt.catalogue': { params: { day?: string } | undefined; result: { day: string | null; signatures: import('../hunt/records.js').SignatureDay[] } };
+  'hunt.members': { params: { day: string; signature: string; near?: boolean; limit?: number }; result: { day: string; signature: string; members: (import('../hunt/day-hunt.js').MemberRow & { bytes?: number[] })[]; maxActiveRules: number | null } };
+  'hunt.records': { params: { ip?: string; signature?: string } | undefined; result: unknown };
+  /** IoC correlation (src/ioc): the area's counters; infected hosts by score; everything known of one address. */
+  'ioc.status': { params: undefined; result: import('../ioc/area.js').IocAreaStatus };
+  'ioc.infected': { params: { limit?: number } | undefined; result: { rows: import('../ioc/handlers.js').InfectedRow[]; total: number } };
+  'ioc.relations': { params: { ip: string }; result: import('../ioc/handlers.js').IocRelations };
+  'ioc.candidates': { params: { days?: number } | undefined; result: import('../ioc/family.js').Candidate[] };
+  /** The world map (src/geo/area.ts): a stored window's attackers by origin (the latest by default); null without windows. */
+  'map.origins': {
+    params: { timeSlot?: number; lang?: string } | undefined;
+    result: ({ timeSlot: number; start: number; data: import('../geo/geoip.js').GeoInfo } & import('../geo/origins.js').Origins) | null;
+  };
 }
 
 /** A method name of the catalogue. */
@@ -194,6 +210,8 @@ export interface WindowEvent {
 /** Pushed events: name → data. */
 export interface EngineEvents {
   window: WindowEvent;
+  /** The IoC job correlated a day. */
+  'ioc.day': { day: string; iocs: number; remotes: number; candidates: number; alerts: string[] };
   /** A file nfdump could not read (recorded and skipped). */
   'file-error': { file: string; reason: string };
   /** How far behind nfcapd the engine is, after every pass over the directory. */
@@ -214,6 +232,8 @@ export interface EngineEvents {
   'block.changed': BlockChangedEvent;
   /** The managed gobgpd died (`down`) or was restarted (`up`). */
   'flowspec.speaker': { state: 'down' | 'up'; pid?: number; code?: number | null; signal?: string | null; restarts?: number };
+  /** A day's hunt finished (src/hunt/area.ts). */
+  'hunt.done': { day: string; signatures: number; members: number };
 }
 
 /** An event name of the catalogue. */

@@ -34,6 +34,8 @@ export interface DeviceRowSource {
   firstSeen: number;
   lastSeen: number;
   current: boolean;
+  /** A MAC table's own entry (VLAN All, CPU, the router's MAC), not a learned host. */
+  system?: boolean;
 }
 
 /** The fields of one devices.where finding (the engine's WhereFinding) this view reads. */
@@ -57,7 +59,8 @@ export function toDeviceRows(answer: { rows: readonly DeviceRowSource[] }): Devi
     mac: str(o.mac),
     port: [...new Set([str(o.interface), str(o.port)].filter(Boolean))].join(' '),
     vlan: o.vlan === null ? '' : String(o.vlan),
-    state: str(o.state),
+    // A MAC table's own entry (VLAN All, CPU, the router's MAC) is marked apart from learned hosts.
+    state: `${str(o.state)}${o.system === true ? ' (sys)' : ''}`,
     first: when(o.firstSeen),
     last: when(o.lastSeen),
     current: o.current,

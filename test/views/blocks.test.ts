@@ -43,17 +43,23 @@ describe('Blocks view model (the engine\'s BlockView)', () => {
     await svc.add({ destination: '198.51.100.10', protocol: 'udp', action: 'rate-limit', bytesPerSecond: 125000 }, { user: 'bob' }, { reason: 'dns amp' });
     const rows = toBlockRows(await handlers['block.list']({}, { user: 'x' }) as ReturnType<typeof blockView>[]);
     expect(rows).toEqual([
-      { id: '2', rule: 'ipv4 dst 198.51.100.10/32 udp → rate-limit 125000 B/s', action: 'rate-limit 125000 B/s', who: 'bob', why: 'dns amp', createdAt: clock.t, expiresAt: clock.t + 30 * 60_000 },
-      { id: '1', rule: 'ipv4 src 198.51.100.7/32 tcp dport 22 → discard', action: 'discard', who: 'alice', why: 'ssh brute force', createdAt: clock.t, expiresAt: clock.t + 95 * 60_000 },
+      { id: '2', rule: 'ipv4 dst 198.51.100.10/32 udp → rate-limit 125000 B/s', action: 'rate-limit 125000 B/s', who: 'bob', why: 'dns amp', createdAt: clock.t, expiresAt: clock.t + 30 * 60_000, effect: [] },
+      { id: '1', rule: 'ipv4 src 198.51.100.7/32 tcp dport 22 → discard', action: 'discard', who: 'alice', why: 'ssh brute force', createdAt: clock.t, expiresAt: clock.t + 95 * 60_000, effect: [] },
     ]);
     for (const w of [80, 160]) {
       const line = blockLine(rows[1], w, NOW, true);
       expect(stringWidth(line)).toBeLessThanOrEqual(w);
-      expect(line).toMatch(/^\* ipv4 src 198\.51\.100\.7\/32 /);
+      expect(line).toMatch(/^\* src 198\.51\.100\.7\/32 tcp dport 22 /);
       expect(line).not.toContain('→');
-      expect(line).toMatch(/1h05m\s+30m\s+—$/);
+      // Expires in 30 minutes; nothing measured yet.
+      expect(line).toMatch(/30m\s+—$/);
       expect(stringWidth(blockHeader(w, 'zh-TW'))).toBeLessThanOrEqual(w);
     }
+    // At 80 columns: rule, action, expiry, matched (who, why and age are in the detail below); wide ones show all.
+    expect(blockHeader(80, 'en').split(/\s+/).filter(Boolean)).toEqual(['MATCH', 'ACTION', 'EXPIRES', 'MATCHED']);
+    expect(blockHeader(160, 'en').split(/\s+/).filter(Boolean)).toEqual(['MATCH', 'ACTION', 'WHO', 'WHY', 'AGE', 'EXPIRES', 'MATCHED']);
+    expect(blockLine(rows[1], 160, NOW, false)).toMatch(/alice\s+ssh brute force\s+1h05m\s+30m/);
+    expect(blockLine(rows[1], 80, NOW, false)).not.toContain('1h05m');
     expect(blockLine({ ...rows[1], expiresAt: NOW - 1 }, 80, NOW, false)).toContain('expired');
     expect(age(undefined, NOW)).toBe('—');
     // The audit under the rules, from audit.list.
@@ -101,6 +107,28 @@ describe('Investigate model (the engine\'s WhereAnswer)', () => {
     expect(toDeviceFindings(answer.findings, 'en')).toEqual(['IP 211.79.60.27 answered from 2 MACs: 02:00:00:00:00:27 → 70:e4:22:19:86:f9']);
     expect(toDeviceFindings(answer.findings, 'zh-TW')).toEqual(['IP 211.79.60.27 先後由 2 個 MAC 回應：02:00:00:00:00:27 → 70:e4:22:19:86:f9']);
     expect(toDeviceRows(whereLookup(store, '192.0.2.1'))).toEqual([]);
+  });
+
+  it('devices.where: a table\'s own entry is marked, and findings are worded from their fields in either language', () => {
+    expect(toDeviceRows({ rows: [{ source: 'mac', device: 'core', mac: '00:6c:bc:1c:a8:65', port: 'Router', vlan: 51, state: 'static', system: true, current: true, firstSeen: NOW, lastSeen: NOW }] }).map((r) => r.state)).toEqual(['static (sys)']);
+    const findings = [
+        { kind: 'unused', reason: 'x', ip: '211.79.60.29', on: ['Incomplete on tn-gw'] },
+        { kind: 'mac-several-ips', reason: 'x', mac: 'b4:0c:25:ef:40:4c', ips: ['211.79.60.30', '211.79.60.31'] },
+        { kind: 'ip-moved-mac', reason: 'x', ip: '211.79.60.27', trail: ['70:e4:22:19:86:f9', '02:00:00:00:00:27'] },
+        { kind: 'ip-moved-port', reason: 'x', ip: '10.9.0.5', trail: ['sw1 Eth1/1', 'sw1 Eth1/2\x1b[2J'] },
+    ];
+    expect(toDeviceFindings(findings, 'en')).toEqual([
+      'no device resolves 211.79.60.29 (Incomplete on tn-gw): whoever sends to it is probing an unused address',
+      'MAC b4:0c:25:ef:40:4c held 2 IPs (211.79.60.30, 211.79.60.31); not allow-listed as mobile or router',
+      'IP 211.79.60.27 answered from 2 MACs: 70:e4:22:19:86:f9 → 02:00:00:00:00:27',
+      'IP 10.9.0.5 moved between ports: sw1 Eth1/1 → sw1 Eth1/2',
+    ]);
+    expect(toDeviceFindings(findings, 'zh-TW')).toEqual([
+      '沒有設備回應 211.79.60.29（Incomplete on tn-gw）：送往此位址者為探測未使用位址',
+      'MAC b4:0c:25:ef:40:4c 對應 2 個 IP（211.79.60.30、211.79.60.31）：未列為行動裝置或路由器，疑似冒用',
+      'IP 211.79.60.27 先後由 2 個 MAC 回應：70:e4:22:19:86:f9 → 02:00:00:00:00:27',
+      'IP 10.9.0.5 的 MAC 更換過交換器埠：sw1 Eth1/1 → sw1 Eth1/2',
+    ]);
   });
 
   it(':investigate arguments', () => {

@@ -7,7 +7,11 @@ import type { RuleInput } from '../../flowspec/rule.js';
 import { stripControl } from '../../util/sanitize.js';
 import { CliError } from '../errors.js';
 
-type BlockRow = BlockView;
+type Effect = { timeSlot: number; start: number; flows: number; packets: number; bytes: number; twoWayFlows: number; victim?: { flows: number; packets: number; bytes: number } };
+type BlockRow = {
+  id: number; text: string; status: string; who: string; reason: string; createdAt: number; expiresAt: number; offence: number; lastError?: string;
+  matched?: Effect | null; effect?: Effect[]; baseline?: Effect | null; advice?: { kind: 'idle' | 'not-applied'; windows: number; ratio?: number };
+};
 
 async function call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
   try {
@@ -22,7 +26,19 @@ async function call<M extends MethodName>(method: M, params?: ParamsOf<M>): Prom
 }
 
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-const line = (b: BlockRow) => `#${b.id} ${b.status.padEnd(9)} ${stripControl(b.text)}  by ${stripControl(b.who)} ${when(b.createdAt)}, expires ${when(b.expiresAt)} UTC${b.offence > 1 ? `, offence ${b.offence}` : ''}${b.reason ? ` — ${stripControl(b.reason)}` : ''}${b.lastError ? ` [speaker: ${stripControl(b.lastError)}]` : ''}`;
+const line = (b: BlockRow) => `#${b.id} ${b.status.padEnd(9)} ${stripControl(b.text)}  by ${stripControl(b.who)} ${when(b.createdAt)}, expires ${when(b.expiresAt)} UTC${b.offence > 1 ? `, offence ${b.offence}` : ''}${b.reason ? ` — ${stripControl(b.reason)}` : ''}${b.lastError ? ` [speaker: ${stripControl(b.lastError)}]` : ''}${effectLine(b)}`;
+
+/** What the rule matched in the latest window (and before it), and the advice, as a second line. Pure. */
+export function effectLine(b: Pick<BlockRow, 'id' | 'matched' | 'baseline' | 'advice' | 'effect'>): string {
+  const m = b.matched;
+  if (!m && !b.baseline) return '';
+  const vol = (e: Effect) => `${e.flows} flows, ${e.packets} packets (${e.twoWayFlows} two-way)`;
+  const parts = [m ? `last window: ${vol(m)}` : 'no window since', b.baseline ? `before: ${vol(b.baseline)}` : ''];
+  if (m?.victim && b.baseline?.victim) parts.push(`victim's traffic ${b.baseline.victim.packets} → ${m.victim.packets} packets`);
+  if (b.advice?.kind === 'idle') parts.push(`nothing matched for ${b.advice.windows} window(s): withdraw early? (nocflow unblock ${b.id})`);
+  if (b.advice?.kind === 'not-applied') parts.push(`the attack goes on at ${Math.round((b.advice.ratio ?? 1) * 100)}% of its rate: the routers may not apply it`);
+  return `\n    ${parts.filter(Boolean).join('; ')}`;
+}
 
 export function registerBlock(program: Command): void {
   program
@@ -39,7 +55,8 @@ export function registerBlock(program: Command): void {
     .option('--community <asn:value>', 'extended community for the routers\' policy')
     .option('--force', 'allow prefixes shorter than the configured minimum')
     .option('--yes', 'confirm a bare discard of a destination (victim)')
-    .action(async (target: string, o: { dst?: boolean; ttl?: string; reason?: string; dport?: string; sport?: string; proto?: string; length?: string; rate?: string; community?: string; force?: boolean; yes?: boolean }) => {
+    .option('--to <neighbours>', 'announce only to these BGP neighbours (comma-separated addresses; entry-point mitigation)')
+    .action(async (target: string, o: { dst?: boolean; ttl?: string; reason?: string; dport?: string; sport?: string; proto?: string; length?: string; rate?: string; community?: string; force?: boolean; yes?: boolean; to?: string }) => {
       const rule: RuleInput = {
         [o.dst ? 'destination' : 'source']: target,
         protocol: o.proto,
@@ -47,6 +64,7 @@ export function registerBlock(program: Command): void {
         sourcePort: o.sport,
         packetLength: o.length,
         community: o.community,
+        ...(o.to ? { neighbors: o.to.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
         ...(o.rate !== undefined ? { action: 'rate-limit' as const, bytesPerSecond: o.rate } : { action: 'discard' as const }),
       };
       const b = await call('block.add', { rule, ttl: o.ttl, reason: o.reason ?? '', force: o.force, confirmed: o.yes });
@@ -69,7 +87,7 @@ export function registerBlock(program: Command): void {
     });
   program
     .command('blocks')
-    .description('list active and withdrawn blocks')
+    .description('list active and withdrawn blocks, with what each matched in the latest window (--json: effect per window since the announcement)')
     .option('--all', 'include expired and removed ones')
     .option('--json', 'JSON output')
     .action(async (o: { all?: boolean; json?: boolean }) => {
