@@ -7,8 +7,8 @@
 import { WindowAggregator, type WindowAggregate } from './aggregate.js';
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
-import { PairSet } from './tables.js';
-import type { Anomaly, FlowBatch, Role, UnusedProbe, WindowResult } from './types.js';
+import { PairSet, SampledIdSet, topIds } from './tables.js';
+import type { Anomaly, FlowBatch, Role, UnusedProbe, WindowDegradation, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
 import { proberText } from '../i18n/devices-text.js';
@@ -36,6 +36,13 @@ export interface AnalyzeOptions {
    */
   arpUnused?: { addresses: Iterable<string>; slots: number[] };
   files?: string[];
+  /**
+   * Distinct sources kept per victim candidate (limits.victimSources, default 65 536): beyond it they are sampled
+   * uniformly, and the spoofed / answered shares come from the sample. The window says so in `degraded`.
+   */
+  maxVictimSources?: number;
+  /** Outside and inside campus candidates analysed, each list its top N (limits.campusCandidates, default 20000). */
+  maxCampusCandidates?: number;
 }
 
 /** Analyze a stream of batches as one window. */
@@ -62,6 +69,8 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const units = new PrefixSet((opts.units ?? []).map((u) => ({ prefix: u.prefix, tag: u.name })));
   const inside = new PrefixSet((opts.inside ?? []).map((p) => ({ prefix: p })));
   const campusMode = inside.size > 0;
+  const maxVictimSources = opts.maxVictimSources ?? 65_536;
+  const degraded: WindowDegradation = {};
 
   // 1. Candidates: the top N of each indicator, in each role.
   // Candidate index by id: a byte flag per IP (cheap to test per flow) and a map for the few flagged.
@@ -83,7 +92,8 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.
   let campus: CampusState | undefined;
   if (campusMode) {
-    campus = campusPass(agg, inside, t);
+    campus = campusPass(agg, inside, t, opts.maxCampusCandidates ?? 20_000);
+    if (campus.cut) degraded.campusCandidates = campus.cut;
     for (const id of campus.externalIds) if (!candOut.has(id)) candOut.add(id);
     for (const id of campus.insideIds) if (!candOut.has(id)) candOut.add(id);
   }
@@ -96,6 +106,8 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const accIn = inIds.map(() => new FeatureAccumulator());
   const peersOut = outIds.map(() => new Map<number, number>());
   const peersIn = inIds.map(() => new Map<number, number>());
+  // A victim's distinct sources, bounded: under a spoofed flood a uniform sample of them (tables.ts SampledIdSet).
+  const sourcesIn = inIds.map(() => new SampledIdSet(maxVictimSources));
   for (let c = 0; c < flows.src.length; c++) {
     const len = Math.min(1 << 20, flows.size - c * (1 << 20));
     const S = flows.src[c], D = flows.dst[c], SP = flows.sport[c], DP = flows.dport[c], PR = flows.proto[c];
@@ -113,11 +125,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
         a.add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], DA[i]);
         a.entries.set(EN[i], (a.entries.get(EN[i]) ?? 0) + 1);
         capBump(peersIn[ki], s, peerCap);
-        if (!a.sources.has(s)) {
-          a.sources.add(s);
-          if (h.outPeers.get(s) === 1 && h.inPeers.get(s) <= 1) a.spoofedSources++;
-          if (agg.hasPair(d, s)) a.answeredSources++;
-        }
+        sourcesIn[ki].add(s);
       }
     }
   }
@@ -215,9 +223,18 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     if (a.flows === 0) continue;
     const avg = a.averages();
     const feats = a.features();
-    const srcCount = a.sources.size;
-    // Spoofed: sources that did nothing else, spread at random (many distinct /16s).
-    const spread = spreadOf(a.sources, ips);
+    const sample = sourcesIn[k];
+    // Spoofed: sources that did nothing else, spread at random (many distinct /16s); answered: the victim sent back.
+    let spoofed = 0;
+    let answered = 0;
+    for (const s of sample.ids) {
+      if (h.outPeers.get(s) === 1 && h.inPeers.get(s) <= 1) spoofed++;
+      if (agg.hasPair(id, s)) answered++;
+    }
+    const kept = sample.ids.size;
+    // Sampled: the exact count of distinct sources is the aggregate's; the shares are the sample's.
+    const srcCount = sample.sampled ? Math.round(h.inPeers.get(id)) : kept;
+    const spread = spreadOf(sample.ids, ips);
     const view: HostView = {
       role: 'victim',
       peers: h.inPeers.get(id),
@@ -231,15 +248,20 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
       bytesPerPacket: avg.bytesPerPacket,
       bytesPerFlow: avg.bytesPerFlow,
       topPortShare: feats.dstPorts[0]?.share ?? 0,
-      spoofedShare: srcCount > 0 && spread >= 0.3 ? a.spoofedSources / srcCount : 0,
-      answeredShare: srcCount > 0 ? a.answeredSources / srcCount : 0,
+      spoofedShare: kept > 0 && spread >= 0.3 ? spoofed / kept : 0,
+      answeredShare: kept > 0 ? answered / kept : 0,
       ...base(id),
     };
+    if (sample.sampled) {
+      const v = (degraded.victimSources ??= { limit: maxVictimSources, candidates: 0, largest: 0 });
+      v.candidates++;
+      v.largest = Math.max(v.largest, srcCount);
+    }
     const hits = evaluateAll(RULES.filter((r) => r.role === 'victim'), view, t);
     if (hits.length === 0) continue;
     const anomaly = buildAnomaly(id, 'victim', hits, view, a, peersIn[k]);
     anomaly.entryPoints = a.entryPoints(agg.exporters);
-    anomaly.victim = { distinctSources: srcCount, spoofedShare: view.spoofedShare };
+    anomaly.victim = { distinctSources: srcCount, spoofedShare: view.spoofedShare, ...(sample.sampled ? { sampledSources: kept } : {}) };
     anomalies.push(anomaly);
   }
   anomalies.sort((x, y) => y.score - x.score || x.ip.localeCompare(y.ip));
@@ -254,6 +276,7 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
     distinctIps: n,
     anomalies,
     ...(opts.files ? { files: opts.files } : {}),
+    ...(degraded.victimSources || degraded.campusCandidates ? { degraded } : {}),
   };
 }
 
@@ -361,11 +384,13 @@ interface CampusState {
   externalIds: number[];
   /** Active inside hosts worth evaluating. */
   insideIds: number[];
+  /** Set when a list was cut to its top N (the memory budget of one window). */
+  cut?: NonNullable<WindowDegradation['campusCandidates']>;
   view(id: number): CampusView | undefined;
 }
 
 /** The seeds' per-campus pass: arrays A (inside hosts), B (their external peers) and C (suspects). */
-function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): CampusState {
+function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds, maxCandidates: number): CampusState {
   const { ips, hosts: h, flows } = agg;
   const n = ips.size;
   const inside = new Uint8Array(n);
@@ -432,17 +457,36 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): 
     const cand = { peer: ips.text(e.dst), port: e.port, flows: e.starts.length, ...b };
     if (b.intervalCv <= t['cc-beacon.maxIntervalCv'] && b.bytesCv <= t['cc-beacon.maxBytesCv'] && b.bytesPerFlow <= t['cc-beacon.maxBytesPerFlow'] && (!cur || cand.flows > cur.flows)) beaconOf.set(e.src, cand);
   }
-  const externalIds: number[] = [];
-  const insideIds: number[] = [];
+  let externalIds: number[] = [];
+  let insideIds: number[] = [];
   for (let id = 0; id < n; id++) {
     if (inside[id] === 0 && (unusedTargets[id] > 0 || inFlows[id] >= 5)) externalIds.push(id);
     else if (inside[id] === 1 && active[id] === 1 && (h.outPeers.get(id) >= 20 || beaconOf.has(id) || h.outBytes.get(id) >= 1e6)) insideIds.push(id);
+  }
+  // The memory budget: each candidate gets a feature accumulator; a busy campus keeps its top N of each list —
+  // outside sources by unused addresses reached, then flows in; inside hosts by peers, beacons first.
+  let cut: CampusState['cut'];
+  const outsideOf = externalIds.length;
+  const insideOf = insideIds.length;
+  if (outsideOf > maxCandidates) {
+    const score = new Float64Array(n);
+    for (const id of externalIds) score[id] = unusedTargets[id] * 1e9 + inFlows[id];
+    externalIds = topIds(score, n, maxCandidates).sort((a, b) => a - b);
+  }
+  if (insideOf > maxCandidates) {
+    const score = new Float64Array(n);
+    for (const id of insideIds) score[id] = (beaconOf.has(id) ? 1e12 : 0) + h.outPeers.get(id) + 1;
+    insideIds = topIds(score, n, maxCandidates).sort((a, b) => a - b);
+  }
+  if (outsideOf > maxCandidates || insideOf > maxCandidates) {
+    cut = { limit: maxCandidates, outside: { kept: externalIds.length, of: outsideOf }, inside: { kept: insideIds.length, of: insideOf } };
   }
   return {
     inside,
     insideCount,
     externalIds,
     insideIds,
+    ...(cut ? { cut } : {}),
     view(id: number): CampusView | undefined {
       if (id >= n) return undefined;
       return {

@@ -21,6 +21,8 @@ export interface WindowRow {
   distinctIps: number;
   anomalyCount: number;
   createdAt: number;
+  /** What the analysis left out to stay within its memory budget, when it did. */
+  degraded?: WindowResult['degraded'];
 }
 
 /** A false-positive verdict. */
@@ -41,12 +43,19 @@ export interface HistoryRow {
 
 interface WindowDbRow {
   id: number; file: string; time_slot: number; start: number; end: number; flows: number; packets: number; bytes: number;
-  distinct_ips: number; anomaly_count: number; created_at: number;
+  distinct_ips: number; anomaly_count: number; created_at: number; extra?: string | null;
 }
+
+/** The window's fields beyond the summary columns, as JSON (null when there are none). */
+const extraOf = (r: WindowResult): string | null => {
+  const extra = { ...(r.degraded ? { degraded: r.degraded } : {}), ...(r.partial ? { partial: r.partial } : {}), ...(r.exporters ? { exporters: r.exporters } : {}) };
+  return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+};
 
 const toWindow = (r: WindowDbRow): WindowRow => ({
   id: r.id, file: r.file, timeSlot: r.time_slot, start: r.start, end: r.end, flows: r.flows, packets: r.packets, bytes: r.bytes,
   distinctIps: r.distinct_ips, anomalyCount: r.anomaly_count, createdAt: r.created_at,
+  ...(r.extra && r.extra.includes('"degraded"') ? { degraded: (JSON.parse(r.extra) as Pick<WindowResult, 'degraded'>).degraded } : {}),
 });
 
 /** Typed access to the engine tables. */
@@ -97,9 +106,9 @@ export class EngineStore {
       );
       this.db.prepare('DELETE FROM windows WHERE file = ?').run(file);
       const w = this.db
-        .prepare(`INSERT INTO windows (file, time_slot, start, end, flows, packets, bytes, distinct_ips, anomaly_count, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(file, slot, result.window.start, result.window.end, result.flows, result.packets, result.bytes, result.distinctIps, result.anomalies.length, now);
+        .prepare(`INSERT INTO windows (file, time_slot, start, end, flows, packets, bytes, distinct_ips, anomaly_count, created_at, extra)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(file, slot, result.window.start, result.window.end, result.flows, result.packets, result.bytes, result.distinctIps, result.anomalies.length, now, extraOf(result));
       const windowId = Number(w.lastInsertRowid);
       const getT = this.db.prepare('SELECT first_slot, last_slot, windows_seen, streak FROM tracking WHERE ip = ? AND type = ?');
       const putT = this.db.prepare(`INSERT INTO tracking (ip, type, first_slot, last_slot, windows_seen, streak) VALUES (?, ?, ?, ?, ?, ?)
@@ -137,7 +146,8 @@ export class EngineStore {
     const w = this.db.prepare('SELECT * FROM windows WHERE id = ?').get(id) as WindowDbRow | undefined;
     if (!w) return undefined;
     const anomalies = (this.db.prepare('SELECT doc FROM anomalies WHERE window_id = ? ORDER BY score DESC, ip').all(id) as { doc: string }[]).map((r) => JSON.parse(r.doc) as Anomaly);
-    return { window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file] };
+    const extra = w.extra ? (JSON.parse(w.extra) as Pick<WindowResult, 'degraded' | 'partial' | 'exporters'>) : {};
+    return { window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file], ...extra };
   }
 
   /** The newest window (by TimeSlot, then insertion). */

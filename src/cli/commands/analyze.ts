@@ -16,6 +16,7 @@ import { dataDir } from '../../util/paths.js';
 import { parseLang } from '../../i18n/labels.js';
 import { parsePrefix, IpError } from '../../util/ip.js';
 import { CliError } from '../errors.js';
+import { degradedText } from '../../i18n/limits-text.js';
 
 /** The JSON document of `analyze --json` (the issue's shape, plus evidence and victim details). */
 export function analyzeJson(r: WindowResult): unknown {
@@ -51,6 +52,7 @@ export function analyzeJson(r: WindowResult): unknown {
       evidence: a.evidence,
       topPeers: a.topPeers ?? [],
     })),
+    ...(r.degraded ? { degraded: r.degraded } : {}),
   };
 }
 
@@ -76,7 +78,7 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
       if (!fs.existsSync(target)) throw new CliError(`no such file or directory: ${target}`);
       const files = fs.statSync(target).isDirectory() ? listNfcapdFiles(target) : [target];
       if (files.length === 0) throw new CliError(`no completed nfcapd files under ${target}`);
-      const cfg = loadConfig().config.engine;
+      const { engine: cfg, limits } = loadConfig().config;
       const inside = o.inside !== undefined ? o.inside.split(',').map((s) => s.trim()).filter(Boolean) : cfg.inside;
       for (const p of inside) {
         try {
@@ -117,6 +119,8 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
           knownServers: cfg.knownServers,
           thresholds,
           peerCap: cfg.peerCap,
+          maxVictimSources: limits.victimSources,
+          maxCampusCandidates: limits.campusCandidates,
           windowSeconds: o.windowSeconds ? Number(o.windowSeconds) : undefined,
           files,
           ...(o.arp && timeSlot !== undefined ? { timeSlot } : {}),
@@ -131,7 +135,9 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
         return;
       }
       const when = new Date(result.window.start * 1000).toISOString().replace('T', ' ').slice(0, 16);
-      process.stdout.write(`# window ${result.window.timeSlot} (${when} UTC), ${result.flows.toLocaleString('en-US')} flows, ${result.anomalies.length} anomalies\n\n`);
+      process.stdout.write(`# window ${result.window.timeSlot} (${when} UTC), ${result.flows.toLocaleString('en-US')} flows, ${result.anomalies.length} anomalies\n`);
+      if (result.degraded) process.stdout.write(`# ${lang === 'zh-TW' ? '降級' : 'degraded'}: ${degradedText(result.degraded, lang)}\n`);
+      process.stdout.write('\n');
       for (const a of result.anomalies) process.stdout.write(`${alertText(a, lang, result.window.timeSlot)}\n\n`);
     });
 }
