@@ -23,6 +23,16 @@ describe('FlowSpec rule values', () => {
     expect(ruleText(v6)).toBe('ipv6 src 2001:db8:1::/48 len 152 → discard');
   });
 
+  it('an IPv6 address carrying an IPv4 one becomes an IPv4 rule (GoBGP would announce <nil>/128)', () => {
+    for (const source of ['::ffff:198.51.100.7', '::ffff:c633:6407', '::198.51.100.7']) {
+      const r = validateRule({ source, protocol: 'tcp', destinationPort: 22 });
+      expect(r).toEqual({ family: 4, source: '198.51.100.7/32', protocol: 6, destinationPort: 22, action: { kind: 'discard' } });
+      expect(gobgpRuleArgs(r, 'add').slice(0, 8)).toEqual(['global', 'rib', '-a', 'ipv4-flowspec', 'add', 'match', 'source', '198.51.100.7/32']);
+    }
+    expect(validateRule({ destination: '::ffff:198.51.100.0/120' }).destination).toBe('198.51.100.0/24');
+    expect(() => validateRule({ source: '::ffff:198.51.100.7', destination: '2001:db8::1' })).toThrow(/source is IPv4 but destination is IPv6/);
+  });
+
   it.each([
     [{ source: '10.0.0.1/8' }, /host bits/],
     [{ source: '0.0.0.0/0' }, /\/0 would match everything/],
