@@ -17,6 +17,7 @@ import { stripControl } from '../util/sanitize.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
+import { configProblems, PreflightError, readerProblem, storeProblem } from './preflight.js';
 import { acquirePidFile, startEngineServer, type EngineServer } from './server.js';
 
 export type { EngineStatus } from './methods.js';
@@ -170,6 +171,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         processed: runner!.stats.processed,
         failed: runner!.stats.failed,
         flows: runner!.stats.flows,
+        ledger: store!.ledgerCounts(),
+        held: store!.heldFiles(20).map((h) => ({ path: h.path, status: h.status as 'deferred' | 'quarantined', reason: h.error ?? '', attempts: h.attempts, deferrals: h.deferrals, retryAt: h.nextAttemptAt })),
         lagSeconds: runner!.lagSeconds() ?? null,
         latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount } : null,
         recentErrors: store!.failures(5),
@@ -265,8 +268,16 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       fs.mkdirSync(path.dirname(opts.socketPath), { recursive: true, mode: 0o750 });
       releasePid = acquirePidFile(pidFileFor(opts.socketPath));
       try {
+        // Preflight: a configuration the engine cannot use, or a reader that cannot run, refuses the start before the
+        // store is opened; then the store must take a write.
+        const readerInfo: string[] = [];
+        const refused = [...configProblems(config), ...[await readerProblem(source, config, readerInfo)].filter((p): p is string => p !== undefined)];
+        if (refused.length > 0) throw new PreflightError(refused);
         fs.mkdirSync(nfcapdDir, { recursive: true });
         db = openDb(resolveDbPath(config.store.path, dataDir()));
+        const unwritable = storeProblem(db);
+        if (unwritable) throw new PreflightError([unwritable]);
+        if (readerInfo.length > 0) log(`reader: ${readerInfo.join(', ')}`);
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, arpUnused: deps.arpUnused });
@@ -294,8 +305,10 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           const data: WindowEvent = { file: e.file, timeSlot: e.result.window.timeSlot, start: e.result.window.start, flows: e.result.flows, anomalies: e.result.anomalies.length, seconds: e.seconds };
           server?.publish('window', data);
         } else if (e.kind === 'file-error') server?.publish('file-error', { file: e.file, reason: e.reason });
+        else if (e.kind === 'file-deferred') server?.publish('file-deferred', { file: e.file, reason: e.reason, retryAt: e.retryAt, deferrals: e.deferrals });
+        else if (e.kind === 'file-quarantined') server?.publish('file-quarantined', { file: e.file, reason: e.reason, attempts: e.attempts });
         else if (e.kind === 'lag') server?.publish('engine-lag', { seconds: e.seconds });
-        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${e.kind === 'file-error' ? stripControl(e.reason) : ''}`);
+        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${'reason' in e ? stripControl(e.reason) : ''}`);
       });
       runner.start();
     },

@@ -43,6 +43,13 @@ export interface EngineStatus {
   lagSeconds: number | null;
   latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number } | null;
   recentErrors: { path: string; error: string; at: number }[];
+  /** The ledger by status (every file ever seen, this engine or another on the database). */
+  ledger: { started: number; done: number; failed: number; deferred: number; quarantined: number };
+  /**
+   * Files waiting for a fix (deferred: the reader or the configuration failed; `retryAt` epoch ms) or set aside
+   * (quarantined: the engine died reading them `attempts` times), newest first.
+   */
+  held: { path: string; status: 'deferred' | 'quarantined'; reason: string; attempts: number; deferrals: number; retryAt: number | null }[];
   /** Investigations running now. */
   investigations: number;
   /** Each area's counters (flowspec, devices, elasticsearch, ...), by area name. */
@@ -144,6 +151,10 @@ export interface EngineEvents {
   window: WindowEvent;
   /** A file nfdump could not read (recorded and skipped). */
   'file-error': { file: string; reason: string };
+  /** A file not read for a reason not its own: tried again at `retryAt` (epoch ms) and at the next start. */
+  'file-deferred': { file: string; reason: string; retryAt: number; deferrals: number };
+  /** A file the engine died reading `attempts` times, set aside. */
+  'file-quarantined': { file: string; reason: string; attempts: number };
   /** How far behind nfcapd the engine is, after every pass over the directory. */
   'engine-lag': { seconds: number };
   'investigate.progress': InvestigateProgress & { id: number };
