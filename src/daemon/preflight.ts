@@ -60,6 +60,7 @@ export function storePathProblem(file: string): string | undefined {
     if (fs.existsSync(file)) fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK);
     let dir = path.dirname(file);
     while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    if (!fs.statSync(dir).isDirectory()) return `store ${file}: ${dir} is not a directory`;
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
     return undefined;
   } catch (err) {
