@@ -54,6 +54,7 @@ describe('guards', () => {
   it.each([
     ['protected', r({ destination: '192.0.2.5' }), ctx(), /overlaps protected prefix 192\.0\.2\.0\/26/],
     ['protected v6', r({ source: '2001:db8:53:1::/64' }), ctx(), /overlaps protected/],
+    ['protected mapped', r({ destination: '::ffff:192.0.2.5' }), ctx({ protectedPrefixes: ['::ffff:192.0.2.0/122'] }), /overlaps protected prefix ::ffff:192\.0\.2\.0\/122/],
     ['prefix-length', r({ source: '198.51.0.0/16' }), ctx(), /\/16 is shorter than \/24/],
     ['spoofed-source', r({ source: '198.51.100.7' }), ctx({ spoofedShare: 0.97 }), /97% of the sources look spoofed/],
     ['victim-bare-discard', r({ destination: '198.51.100.10' }), ctx({ victimIp: '198.51.100.10' }), /bare discard of victim/],
