@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { CliError } from './errors.js';
+import { VERSION } from '../util/version.js';
 
 export { CliError } from './errors.js';
 
@@ -11,7 +12,7 @@ export function buildProgram(): Command {
   program
     .name('nocflow')
     .description('NetFlow anomaly detection, FlowSpec blocking and ARP/MAC lookups for a NOC, in the terminal.')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--lang <lang>', 'label language: en or zh-TW', 'en')
     .showHelpAfterError();
   for (const register of commands) register(program);

@@ -14,6 +14,7 @@ import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
 import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
+import { VERSION } from '../util/version.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
@@ -28,8 +29,6 @@ export interface EngineProcess {
   stop(): Promise<void>;
   readonly socketPath: string;
 }
-
-const VERSION = '0.1.0';
 
 /** Parse the `:window` argument: a relative offset ("-3") or a UTC time ("2026-11-22 14:05"). Pure. */
 export function parseWindowRef(text: string): { offset: number } | { time: number } {

@@ -132,13 +132,17 @@ export interface FileReadInfo {
   blocks?: number;
   blocksExpected?: number;
   unknownElements?: number;
+  /** Native reader: records of a type it did not know (skipped by their size). */
+  unknownRecordTypes?: number;
   decompressErrors?: number;
   compression?: 'none' | 'lzo' | 'bz2' | 'lz4' | 'zstd';
   ident?: string;
   /** The file's stat record (native reader), totals as nfcapd counted them. */
   stat?: { flows: number; packets: number; bytes: number; firstSeen: number; lastSeen: number };
   /** Exporters in the file and their sampling rate (1 = unsampled; counters are already scaled by nfcapd). */
-  exporters?: { ip: string; sysId?: number; samplingRate?: number }[];
+  exporters?: { ip: string; sysId?: number; samplingRate?: number; version?: number }[];
+  /** Why the native reader handed this file to the nfdump driver (nfdump 1.6 / 1.8 layouts). */
+  fallback?: string;
   /** The file was readable only up to some point: every intact block before the damage was yielded. */
   partial?: PartialRead;
   /** The whole file was skipped without decoding (timeWindow outside its stat range). */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FlowExporter } from './exporter.js';
 import type { ExportProtocol } from './ipfix.js';
-import { startNfcapd } from './nfcapd.js';
+import { startNfcapd, type NfcapdWriteOptions } from './nfcapd.js';
 import { generateScenario, scaleChunks, type ScenarioName, type Truth } from './scenarios.js';
 import type { FlowRecord } from '../engine/types.js';
 import { listCompleted } from '../ingest/watcher.js';
@@ -15,15 +15,15 @@ import { listCompleted } from '../ingest/watcher.js';
 export { generateScenario, scaleChunks, SCENARIOS, type ScenarioName, type Truth, type Planted } from './scenarios.js';
 export { FlowExporter, isLoopback } from './exporter.js';
 export { FlowEncoder } from './ipfix.js';
-export { startNfcapd, freeUdpPort } from './nfcapd.js';
+export { startNfcapd, freeUdpPort, nfcapdWriteArgs, type NfcapdWriteOptions } from './nfcapd.js';
 
 /**
  * Send flows (an array or chunks) through a real nfcapd into one closed nfcapd file, moved to `outFile`.
  * Resolves to the path. The collector is stopped with SIGTERM, which closes and names the file.
  */
-export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: string, opts: { protocol?: ExportProtocol; rate?: number } = {}): Promise<string> {
+export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: string, opts: { protocol?: ExportProtocol; rate?: number; nfcapd?: NfcapdWriteOptions } = {}): Promise<string> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-gen-'));
-  const nfcapd = await startNfcapd({ dir: work, interval: 3600 });
+  const nfcapd = await startNfcapd({ dir: work, interval: 3600, ...opts.nfcapd });
   const exporter = new FlowExporter({ port: nfcapd.port, protocol: opts.protocol, rate: opts.rate });
   let sent = 0;
   try {

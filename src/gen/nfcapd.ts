@@ -25,11 +25,38 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/** How nfcapd writes its files (its own options; all off by default). */
+export interface NfcapdWriteOptions {
+  /** `-s rate`: the default sampling rate; nfcapd multiplies the counters by it and writes a sampler record. */
+  samplingRate?: number;
+  /** `-z` LZO, `-y` LZ4, `-j` BZ2. */
+  compression?: 'lzo' | 'lz4' | 'bz2';
+  /** `-I ident`: the ident string of the files' appendix. */
+  ident?: string;
+}
+
+const COMPRESSION_FLAG = { lzo: '-z', lz4: '-y', bz2: '-j' } as const;
+
+/** nfcapd's arguments for the write options (pure; argument-exact tests). */
+export function nfcapdWriteArgs(w: NfcapdWriteOptions = {}): string[] {
+  const args: string[] = [];
+  if (w.samplingRate !== undefined) {
+    if (!Number.isInteger(w.samplingRate) || w.samplingRate < 1) throw new Error(`sampling rate must be a positive integer, got ${w.samplingRate}`);
+    args.push('-s', String(w.samplingRate));
+  }
+  if (w.compression) args.push(COMPRESSION_FLAG[w.compression]);
+  if (w.ident !== undefined) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(w.ident)) throw new Error(`ident must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(w.ident)}`);
+    args.push('-I', w.ident);
+  }
+  return args;
+}
+
 /** Start `nfcapd -w dir -b 127.0.0.1 -p port -t interval -B 32MiB` and wait until it listens. */
-export async function startNfcapd(opts: { dir: string; interval?: number; port?: number; bin?: string; subdirLayout?: number }): Promise<NfcapdHandle> {
+export async function startNfcapd(opts: { dir: string; interval?: number; port?: number; bin?: string; subdirLayout?: number } & NfcapdWriteOptions): Promise<NfcapdHandle> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const port = opts.port ?? (await freeUdpPort());
-  const args = ['-w', opts.dir, '-b', '127.0.0.1', '-p', String(port), '-t', String(opts.interval ?? 300), '-B', '33554432'];
+  const args = ['-w', opts.dir, '-b', '127.0.0.1', '-p', String(port), '-t', String(opts.interval ?? 300), '-B', '33554432', ...nfcapdWriteArgs(opts)];
   if (opts.subdirLayout !== undefined) args.push('-S', String(opts.subdirLayout));
   const proc: ResultPromise = execa(opts.bin ?? 'nfcapd', args, { env: { TZ: 'UTC' }, reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true } });
   // Ready when the open file appears.

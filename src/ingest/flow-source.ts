@@ -3,6 +3,7 @@
  * {@link flowSourceFrom}, so the reader is chosen once.
  */
 import type { FlowSource } from '../engine/types.js';
+import { createNativeSource } from './nffile/source.js';
 import { createNfdumpSource } from './nfdump/source.js';
 
 export { FlowSourceError, type FlowSourceFault } from './errors.js';
@@ -13,9 +14,12 @@ export interface ReaderConfig {
   nfdumpBin?: string;
 }
 
-/** The FlowSource for a configuration: the native nffile reader (default), or the nfdump driver. */
+/**
+ * The FlowSource for a configuration: the native nffile reader (default), which hands nfdump 1.6/1.8 files to the
+ * nfdump driver, or the nfdump driver alone (`reader: nfdump`).
+ */
 export function flowSourceFrom(config: ReaderConfig): FlowSource {
   const nfdump = createNfdumpSource({ bin: config.nfdumpBin });
-  // The native reader is wired in here; until it exists both settings read through nfdump.
-  return nfdump;
+  if (config.reader === 'nfdump') return nfdump;
+  return createNativeSource({ fallback: nfdump });
 }

@@ -5,12 +5,14 @@
  */
 import React, { useCallback, useEffect, useReducer, useRef } from 'react';
 import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
-import { actionFor, capabilityMissing, complete, disabledReason, helpRows, hints, keyName, splitKeys, type KeyFlags, type Scope } from '../views/keymap.js';
+import { actionFor, capabilityMissing, COMMANDS, complete, disabledReason, helpRows, hints, keyName, scopesOf, splitKeys, type Command, type KeyFlags, type Scope } from '../views/keymap.js';
 import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
 import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
 import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
 import { askUnblock, confirmBlock, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
+import type { AnyScreenDef, ScreenContext } from './registry.js';
+import { SCREENS } from './screens/index.js';
 import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
 import { Footer } from '../views/footer.js';
 import { DetailScreen } from '../views/detail.js';
@@ -39,6 +41,18 @@ const color = theme.color;
 
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
 
+/** The registered screen of an id, if it is one. */
+const screenDef = (id: string): AnyScreenDef | undefined => SCREENS.find((d) => d.id === id);
+
+/** Every `:` command: the built-ins and the registered screens'. */
+export const ALL_COMMANDS: readonly Command[] = [...COMMANDS, ...SCREENS.flatMap((d) => (d.command ? [d.command] : []))];
+
+/** The scopes keys are looked up in right now. */
+const scopeNow = (s: State): Scope[] => (s.confirm ? ['confirm'] : scopesOf(screenOf(s), screenDef(screenOf(s))));
+
+/** Actions every screen gets from the App itself; a registered screen handles the others (`onAction`). */
+const GENERIC_ACTIONS = new Set(['down', 'up', 'first', 'last', 'pagedown', 'pageup', 'back', 'mark', 'command', 'help', 'quit', 'confirm', 'cancel', 'blocks']);
+
 function Header({ s, width }: { s: State; width: number }) {
   const w = s.window;
   const when = w ? new Date(w.window.start * 1000).toISOString().slice(0, 16).replace('T', ' ') : '—';
@@ -48,10 +62,11 @@ function Header({ s, width }: { s: State; width: number }) {
   const lag = s.lagSeconds === undefined ? '' : ` lag ${shortDuration(s.lagSeconds / 60)}`;
   const state = s.connection !== 'connected' ? ` [${s.connection}]` : '';
   const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}`;
+  const badges = SCREENS.map((d) => d.badge?.(s)).filter((b): b is string => !!b).map((b) => `  ${stripControl(b)}`).join('');
   return (
     <Box flexDirection="column">
       <Text bold color={color('cyan')}>
-        {fit(`nocflow  ${T(s.lang, 'window', '時段')} ${when} UTC  ${human(w?.flows ?? 0)} flows${lag}${flags}${state}`, width)}
+        {fit(`nocflow  ${T(s.lang, 'window', '時段')} ${when} UTC  ${human(w?.flows ?? 0)} flows${lag}${flags}${state}${badges}`, width)}
       </Text>
       <Text dimColor>{fit(`${w?.anomalies.length ?? 0} ${T(s.lang, 'anomalies', '異常')}  ${byType}  ${T(s.lang, 'sort', '排序')}:${s.sort}${s.filter ? `  /${s.filter}` : ''}${s.marks.size ? `  ${s.marks.size} ${T(s.lang, 'marked', '已標記')}` : ''}${s.hideFalsePositives ? `  ${T(s.lang, 'false positives hidden', '隱藏誤判')}` : ''}`, width)}</Text>
     </Box>
@@ -140,9 +155,11 @@ function Section<R>({ sec, render: line, empty, width, lang }: { sec?: { rows?: 
   );
 }
 
-/** The help screen's lines, generated from the key table (pure). */
+/** The help screen's lines, generated from the key table and the `:` commands (pure). */
 export function helpLines(lang: Lang, caps: State['caps'] = {}): string[] {
-  return helpRows(lang, caps).map((r) => `${r.keys.padEnd(14)} ${r.text}${r.dangerous ? T(lang, ' [confirmed first]', '［需確認］') : ''}${r.disabled ? ` — ${T(lang, 'disabled', '停用')}: ${r.disabled}` : ''}`);
+  const keys = helpRows(lang, caps).map((r) => `${r.keys.padEnd(14)} ${r.text}${r.dangerous ? T(lang, ' [confirmed first]', '［需確認］') : ''}${r.disabled ? ` — ${T(lang, 'disabled', '停用')}: ${r.disabled}` : ''}`);
+  const cmds = ALL_COMMANDS.map((c) => `${`:${c.name}`.padEnd(14)} ${T(lang, c.en, c.zh)}`);
+  return [...keys, '', T(lang, 'Commands (:)', '命令（:）'), ...cmds];
 }
 
 function Help({ s, width, height }: { s: State; width: number; height: number }) {
@@ -215,7 +232,9 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         if (r.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { running: false, summary: r.summary, error: r.error, history: r.history } });
       }),
       backend.onState?.((st) => dispatch({ t: 'connection', state: st })) ?? (() => undefined),
+      ...SCREENS.flatMap((d) => Object.entries(d.events ?? {}).map(([ev, fn]) => backend.on(ev, (data) => fn(ctxFor(d), data)))),
     ];
+    for (const d of SCREENS) d.onConnect?.(ctxFor(d));
     return () => offs.forEach((off) => off());
   }, [backend]);
 
@@ -242,6 +261,25 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
     );
+  };
+
+  /** What a registered screen's effects can use. */
+  function ctxFor(d: AnyScreenDef): ScreenContext {
+    return {
+      backend,
+      dispatch,
+      state: () => sRef.current,
+      flash: (text, error) => dispatch({ t: 'flash', text, error }),
+      investigate: (target, minutes) => investigate(target, minutes),
+      proposeBlock: (anomalies) => void proposeBlock(backend, dispatch, anomalies, sRef.current.lang),
+      setData: (data, rows) => dispatch({ t: 'screenData', id: d.id, data, rows }),
+    };
+  }
+
+  /** Open a registered screen (from its command or another screen). */
+  const openScreen = (d: AnyScreenDef, arg = '') => {
+    dispatch({ t: 'push', screen: d.id });
+    d.onOpen?.(ctxFor(d), arg);
   };
 
   const runCommand = (line: string) => {
@@ -290,8 +328,11 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         return dispatch({ t: 'push', screen: 'help' });
       case 'top':
         return dispatch({ t: 'back' });
-      default:
-        return dispatch({ t: 'flash', text: `unknown command :${cmd} (window, lang, investigate, blocks, panic, quit)`, error: true });
+      default: {
+        const d = SCREENS.find((x) => x.command?.name === cmd);
+        if (d) return openScreen(d, arg);
+        return dispatch({ t: 'flash', text: `unknown command :${cmd} (${ALL_COMMANDS.map((c) => c.name).join(', ')}; ? lists them)`, error: true });
+      }
     }
   };
 
@@ -316,17 +357,20 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       }
       if (name === 'up') return dispatch({ t: 'inputHistory', dir: -1 });
       if (name === 'down') return dispatch({ t: 'inputHistory', dir: 1 });
-      if (name === 'tab' && cur.input.kind === 'command') return dispatch({ t: 'inputSet', text: complete(cur.input.text) });
+      if (name === 'tab' && cur.input.kind === 'command') return dispatch({ t: 'inputSet', text: complete(cur.input.text, ALL_COMMANDS) });
       if (k.backspace || k.delete) return dispatch({ t: 'inputBackspace' });
       if (input && !k.ctrl && !k.meta) return dispatch({ t: 'inputChar', ch: input });
       return;
     }
-    const scope: Scope = cur.confirm ? 'confirm' : (screenOf(cur) as Scope);
-    const action = actionFor(name, scope);
+    const scopes = scopeNow(cur);
+    const scope: Scope = scopes[0];
+    const action = actionFor(name, scopes);
     if (!action) return;
     const why = disabledReason(action, cur.caps, cur.lang);
     if (why) return dispatch({ t: 'flash', text: why, error: true });
     const page = Math.max(1, Math.floor((size.h - 6) / 2));
+    const def = cur.confirm ? undefined : screenDef(screenOf(cur));
+    if (def && !GENERIC_ACTIONS.has(action.id)) return def.onAction?.(action.id, ctxFor(def));
     switch (action.id) {
       case 'down': return dispatch({ t: 'move', by: 1 });
       case 'up': return dispatch({ t: 'move', by: -1 });
@@ -386,7 +430,9 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
 
   const width = Math.max(40, size.w);
   const bodyH = Math.max(4, size.h - 5);
-  const scope: Scope = s.confirm ? 'confirm' : (screenOf(s) as Scope);
+  const scopes = scopeNow(s);
+  const current = s.confirm ? undefined : screenDef(screenOf(s));
+  const list = current ? s.lists[current.id] : undefined;
   const inputLine = s.input ? `${s.input.kind === 'command' ? ':' : s.input.kind === 'filter' ? '/' : T(s.lang, 'reason: ', '理由：')}${s.input.text}█` : undefined;
   return (
     <Box flexDirection="column" width={width} height={size.h}>
@@ -403,9 +449,10 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
           <BlocksScreen rows={visibleBlocks(s)} loading={s.blocks.loading} error={s.blocks.error} unavailable={capabilityMissing('flowspec', s.caps, s.lang)} selected={s.blockSelected} marks={s.blockMarks} filter={s.filter} width={width} height={bodyH} now={Date.now()} lang={s.lang} audit={s.blocks.audit} />
         ) : null}
         {!s.confirm && screenOf(s) === 'help' ? <Help s={s} width={width} height={bodyH} /> : null}
+        {current ? current.render({ s, data: s.screenData[current.id], width, height: bodyH, lang: s.lang, selected: list?.selected ?? 0, marks: list?.marks ?? new Set() }) : null}
       </Box>
       <Text color={theme.flash(!!s.flash?.error && !inputLine)}>{fit(inputLine ?? stripControl(s.flash?.text ?? ''), width)}</Text>
-      <Footer hints={hints(scope, s.lang, s.caps)} width={width} />
+      <Footer hints={hints(scopes, s.lang, s.caps)} width={width} />
     </Box>
   );
 }

@@ -9,7 +9,9 @@ import type { Capabilities } from '../views/keymap.js';
 import type { BlockRow } from '../views/blocks.js';
 import type { DeviceRow } from '../views/investigate.js';
 
-export type ScreenId = 'top' | 'detail' | 'investigate' | 'blocks' | 'help';
+/** The built-in screens; registered screens (src/tui/registry.ts) add their own ids. */
+export type BuiltinScreen = 'top' | 'detail' | 'investigate' | 'blocks' | 'help';
+export type ScreenId = BuiltinScreen | (string & {});
 export type SortKey = 'score' | 'flows' | 'peers' | 'bytes';
 export const SORTS: SortKey[] = ['score', 'flows', 'peers', 'bytes'];
 
@@ -78,7 +80,19 @@ export interface State {
   /** Scroll offset of the text screens (detail, investigate). */
   scrollText: number;
   confirm?: ConfirmState;
+  /** Registered screens' data, by screen id (src/tui/registry.ts). */
+  screenData: Record<string, unknown>;
+  /** Registered list screens' cursor, marks and row keys, by screen id. */
+  lists: Record<string, ListState>;
   quit: boolean;
+}
+
+/** A registered list screen's cursor and marks. */
+export interface ListState {
+  selected: number;
+  marks: Set<string>;
+  /** The keys of its rows, in display order (marks and the cursor follow them across reloads). */
+  keys: string[];
 }
 
 export const initialState = (lang: Lang): State => ({
@@ -100,6 +114,8 @@ export const initialState = (lang: Lang): State => ({
   blockSelected: 0,
   blockMarks: new Set(),
   scrollText: 0,
+  screenData: {},
+  lists: {},
   quit: false,
 });
 
@@ -129,6 +145,8 @@ export type Msg =
   | { t: 'goLive' }
   | { t: 'blocks'; blocks: State['blocks'] }
   | { t: 'confirm'; confirm: ConfirmState | undefined }
+  /** A registered screen's data; `rows` (its row keys) makes it a list. */
+  | { t: 'screenData'; id: string; data: unknown; rows?: string[] }
   | { t: 'quit' };
 
 /** The current screen. */
@@ -185,6 +203,17 @@ export function actionTargets(s: State): ViewAnomaly[] {
 
 const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i));
 
+const withList = (s: State, id: string, l: ListState): State => ({ ...s, lists: { ...s.lists, [id]: l } });
+
+/** A registered list screen's selected row key and the keys an action applies to (marked, else selected). Pure. */
+export function listTargets(s: State, id: string): string[] {
+  const l = s.lists[id];
+  if (!l) return [];
+  if (l.marks.size > 0) return l.keys.filter((k) => l.marks.has(k));
+  const k = l.keys[l.selected];
+  return k === undefined ? [] : [k];
+}
+
 /** The reducer. */
 export function reduce(s: State, m: Msg): State {
   switch (m.t) {
@@ -205,13 +234,18 @@ export function reduce(s: State, m: Msg): State {
       return { ...s, lagSeconds: m.seconds };
     case 'move': {
       const scr = screenOf(s);
+      const l = s.lists[scr];
+      if (l) return withList(s, scr, { ...l, selected: clamp(l.selected + m.by, Math.max(1, l.keys.length)) });
       if (scr === 'blocks') return { ...s, blockSelected: clamp(s.blockSelected + m.by, Math.max(1, visibleBlocks(s).length)) };
       if (scr !== 'top') return { ...s, scrollText: Math.max(0, s.scrollText + m.by) };
       return { ...s, selected: clamp(s.selected + m.by, Math.max(1, visibleRows(s).length)) };
     }
-    case 'moveTo':
+    case 'moveTo': {
+      const l = s.lists[screenOf(s)];
+      if (l) return withList(s, screenOf(s), { ...l, selected: m.index === 'first' ? 0 : Math.max(0, l.keys.length - 1) });
       if (screenOf(s) === 'blocks') return { ...s, blockSelected: m.index === 'first' ? 0 : Math.max(0, visibleBlocks(s).length - 1) };
       return { ...s, selected: m.index === 'first' ? 0 : Math.max(0, visibleRows(s).length - 1) };
+    }
     case 'push':
       // The filter belongs to the list it was typed in: entering or leaving the Blocks view clears it.
       return screenOf(s) === m.screen ? s : { ...s, stack: [...s.stack, m.screen], flash: undefined, scrollText: 0, ...(m.screen === 'blocks' || screenOf(s) === 'blocks' ? { filter: '' } : {}) };
@@ -221,6 +255,15 @@ export function reduce(s: State, m: Msg): State {
       if (s.stack.length <= 1) return s;
       return { ...s, stack: s.stack.slice(0, -1), scrollText: 0, ...(screenOf(s) === 'blocks' ? { filter: '' } : {}) };
     case 'toggleMark': {
+      const l = s.lists[screenOf(s)];
+      if (l) {
+        const k = l.keys[l.selected];
+        if (k === undefined) return s;
+        const marks = new Set(l.marks);
+        if (marks.has(k)) marks.delete(k);
+        else marks.add(k);
+        return withList(s, screenOf(s), { ...l, marks, selected: clamp(l.selected + 1, Math.max(1, l.keys.length)) });
+      }
       if (screenOf(s) === 'blocks') {
         const r = visibleBlocks(s)[s.blockSelected];
         if (!r) return s;
@@ -286,6 +329,17 @@ export function reduce(s: State, m: Msg): State {
     }
     case 'confirm':
       return { ...s, confirm: m.confirm };
+    case 'screenData': {
+      const next = { ...s, screenData: { ...s.screenData, [m.id]: m.data } };
+      if (!m.rows) return next;
+      // The cursor stays on the same row key when the rows change under it; marks of rows that left are dropped.
+      const old = s.lists[m.id];
+      const curKey = old?.keys[old.selected];
+      const at = curKey === undefined ? -1 : m.rows.indexOf(curKey);
+      const keep = new Set(m.rows);
+      const marks = new Set([...(old?.marks ?? [])].filter((k) => keep.has(k)));
+      return withList(next, m.id, { keys: m.rows, marks, selected: at >= 0 ? at : clamp(old?.selected ?? 0, Math.max(1, m.rows.length)) });
+    }
     case 'quit':
       return { ...s, quit: true };
   }

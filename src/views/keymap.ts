@@ -5,8 +5,18 @@
  */
 import type { Lang } from '../i18n/labels.js';
 
-/** Where an action works. `global` works everywhere; `confirm` is the confirmation dialog. */
-export type Scope = 'global' | 'top' | 'detail' | 'investigate' | 'blocks' | 'help' | 'confirm';
+/**
+ * Where an action works: a screen id (`top`, `detail`, `investigate`, `blocks`, `help`, or a registered screen's id,
+ * src/tui/registry.ts), `global` (everywhere), `confirm` (the confirmation dialog), `screen` (every registered
+ * screen) or `list` (every registered list screen).
+ */
+export type Scope = 'global' | 'top' | 'detail' | 'investigate' | 'blocks' | 'help' | 'confirm' | 'screen' | 'list' | (string & {});
+
+/** The scopes a key is looked up in on a screen: its own id, then `list` / `screen` for registered screens. */
+export function scopesOf(screen: string, registered?: { list?: boolean }): Scope[] {
+  if (!registered) return [screen];
+  return registered.list ? [screen, 'list', 'screen'] : [screen, 'screen'];
+}
 
 /** Engine features an action may need (probed at connect: a handler the engine does not have disables its keys). */
 export type Capability = 'flowspec' | 'verdicts' | 'devices';
@@ -32,8 +42,8 @@ export interface Action {
   short?: [string, string];
 }
 
-const LISTS: Scope[] = ['top', 'blocks'];
-const SCROLLS: Scope[] = ['top', 'blocks', 'detail', 'investigate', 'help'];
+const LISTS: Scope[] = ['top', 'blocks', 'list'];
+const SCROLLS: Scope[] = ['top', 'blocks', 'detail', 'investigate', 'help', 'list'];
 
 /** The key table. */
 export const ACTIONS: readonly Action[] = [
@@ -43,10 +53,10 @@ export const ACTIONS: readonly Action[] = [
   { id: 'last', keys: ['G', 'end'], scopes: LISTS, en: 'last row', zh: '最後一列' },
   { id: 'pagedown', keys: ['ctrl+d', 'pagedown'], scopes: LISTS, en: 'half page down', zh: '下半頁' },
   { id: 'pageup', keys: ['ctrl+u', 'pageup'], scopes: LISTS, en: 'half page up', zh: '上半頁' },
-  { id: 'open', short: ['detail', '細節'], keys: ['return'], scopes: ['top'], en: 'attacker detail', zh: '攻擊者細節', hint: ['top'] },
+  { id: 'open', short: ['detail', '細節'], keys: ['return'], scopes: ['top', 'list'], en: 'attacker detail (in other lists: open the row)', zh: '攻擊者細節（其他列表：開啟該列）', hint: ['top'] },
   { id: 'confirm', short: ['yes', '確認'], keys: ['y', 'return'], scopes: ['confirm'], en: 'confirm', zh: '確認', hint: ['confirm'] },
   { id: 'cancel', short: ['no', '取消'], keys: ['n', 'escape'], scopes: ['confirm'], en: 'cancel', zh: '取消', hint: ['confirm'] },
-  { id: 'back', short: ['back', '返回'], keys: ['escape'], scopes: ['detail', 'investigate', 'blocks', 'help'], en: 'back (cancels a running query)', zh: '返回（取消查詢）', hint: ['detail', 'investigate', 'blocks', 'help'] },
+  { id: 'back', short: ['back', '返回'], keys: ['escape'], scopes: ['detail', 'investigate', 'blocks', 'help', 'screen'], en: 'back (cancels a running query)', zh: '返回（取消查詢）', hint: ['detail', 'investigate', 'blocks', 'help', 'screen'] },
   { id: 'investigate', short: ['investigate', '調查'], keys: ['i'], scopes: ['top', 'detail'], en: 'investigate the IP (last hour)', zh: '調查此IP（最近一小時）', hint: ['top', 'detail'] },
   { id: 'mark', short: ['mark', '標記'], keys: [' '], scopes: LISTS, en: 'mark / unmark row (actions apply to all marked)', zh: '標記/取消標記（動作套用到所有標記）', hint: ['top'] },
   { id: 'export', keys: ['e'], scopes: ['top'], en: 'export the marked (or selected) anomalies to a JSON file', zh: '匯出標記（或選取）的異常為 JSON 檔' },
@@ -57,16 +67,23 @@ export const ACTIONS: readonly Action[] = [
   { id: 'block', short: ['block', '封鎖'], keys: ['b'], scopes: ['top', 'detail'], en: 'block with FlowSpec (shows the rule first)', zh: 'FlowSpec 封鎖（先顯示規則）', dangerous: true, needs: 'flowspec', hint: ['top', 'detail'] },
   { id: 'unblock', short: ['unblock', '解除'], keys: ['u'], scopes: ['blocks'], en: 'unblock (withdraw the rule)', zh: '解除封鎖（撤回規則）', dangerous: true, needs: 'flowspec', hint: ['blocks'] },
   { id: 'blocks', short: ['blocks', '封鎖列表'], keys: ['B'], scopes: ['top', 'detail', 'investigate'], en: 'blocks view (FlowSpec rules)', zh: '封鎖列表（FlowSpec 規則）', hint: ['top'] },
-  { id: 'filter', short: ['filter', '過濾'], keys: ['/'], scopes: LISTS, en: 'filter the list', zh: '過濾列表', hint: ['top', 'blocks'] },
-  { id: 'command', keys: [':'], scopes: ['global'], en: 'command line (:window -3, :lang zh-TW, :investigate IP, :blocks, :quit)', zh: '命令列（:window -3、:lang zh-TW、:investigate IP、:blocks、:quit）' },
-  { id: 'help', short: ['help', '說明'], keys: ['?'], scopes: ['global'], en: 'this help', zh: '說明', hint: ['top', 'detail', 'investigate', 'blocks'] },
+  { id: 'filter', short: ['filter', '過濾'], keys: ['/'], scopes: ['top', 'blocks'], en: 'filter the list', zh: '過濾列表', hint: ['top', 'blocks'] },
+  { id: 'command', keys: [':'], scopes: ['global'], en: 'command line (the commands are listed below the keys)', zh: '命令列（命令列於按鍵之後）' },
+  { id: 'help', short: ['help', '說明'], keys: ['?'], scopes: ['global'], en: 'this help', zh: '說明', hint: ['top', 'detail', 'investigate', 'blocks', 'screen'] },
   { id: 'quit', short: ['quit', '離開'], keys: ['q'], scopes: ['global'], en: 'quit', zh: '離開', hint: ['top'] },
 ];
 
-/** The action a key triggers in a scope (scope-specific first, then global; the confirm dialog takes no globals). */
-export function actionFor(key: string, scope: Scope): Action | undefined {
-  const own = ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes(scope));
-  if (own || scope === 'confirm') return own;
+/**
+ * The action a key triggers in a scope, or in the first of several scopes that has one (a registered screen:
+ * its id, then `list` / `screen`, see {@link scopesOf}); then global. The confirm dialog takes no globals.
+ */
+export function actionFor(key: string, scope: Scope | Scope[]): Action | undefined {
+  const scopes = Array.isArray(scope) ? scope : [scope];
+  for (const sc of scopes) {
+    const own = ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes(sc));
+    if (own) return own;
+  }
+  if (scopes.includes('confirm')) return undefined;
   return ACTIONS.find((a) => a.keys.includes(key) && a.scopes.includes('global'));
 }
 
@@ -124,10 +141,11 @@ export interface Hint {
   disabled: boolean;
 }
 
-/** The footer hints of a scope, from the table. */
-export function hints(scope: Scope, lang: Lang, caps: Capabilities = {}): Hint[] {
+/** The footer hints of a scope (or of a registered screen's scopes), from the table. */
+export function hints(scope: Scope | Scope[], lang: Lang, caps: Capabilities = {}): Hint[] {
+  const scopes = Array.isArray(scope) ? scope : [scope];
   // `?` first: on a narrow terminal the footer is cut from the right, and help must stay reachable.
-  const shown = ACTIONS.filter((a) => a.hint?.includes(scope));
+  const shown = ACTIONS.filter((a) => a.hint?.some((h) => scopes.includes(h)));
   const ordered = [...shown.filter((a) => a.id === 'help'), ...shown.filter((a) => a.id !== 'help')];
   return ordered.map((a) => ({
     key: keyLabel(a.keys[0]),
@@ -164,24 +182,44 @@ export function keysMarkdown(): string {
   return ['| Keys | Action | Where |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Commands of the `:` line, for completion. */
-export const COMMANDS = ['window', 'lang', 'investigate', 'blocks', 'panic', 'top', 'help', 'quit'] as const;
+/** README's `:` commands table (markdown) for a command list; a test keeps README in sync with it. */
+export function commandsMarkdown(commands: readonly Command[] = COMMANDS): string {
+  const rows = commands.map((c) => `| \`:${c.name}\` | ${c.en.replaceAll('|', '\\|')} |`);
+  return ['| Command | What it does |', '| --- | --- |', ...rows].join('\n');
+}
 
-/** Arguments offered by Tab after a command. */
-const ARGS: Partial<Record<(typeof COMMANDS)[number], string[]>> = { lang: ['en', 'zh-TW'], window: ['-1', '-3', 'live'] };
+/** One `:` command: its name, the arguments Tab offers, and what it does. */
+export interface Command {
+  name: string;
+  args?: string[];
+  en: string;
+  zh: string;
+}
 
-/** Complete a partial command line (Tab): the command name, then known arguments. Pure. */
-export function complete(line: string): string {
+/** The built-in `:` commands (registered screens add theirs: src/tui/registry.ts). */
+export const COMMANDS: readonly Command[] = [
+  { name: 'window', args: ['-1', '-3', 'live'], en: 'travel to a stored window: -3 (three files back), 2026-11-22 14:05, or live', zh: '回到過去的時段：-3、2026-11-22 14:05 或 live' },
+  { name: 'lang', args: ['en', 'zh-TW'], en: 'label language', zh: '介面語言' },
+  { name: 'investigate', en: 'investigate an IP or prefix: :investigate IP [30m|2h|1d]', zh: '調查 IP 或前綴：:investigate IP [30m|2h|1d]' },
+  { name: 'blocks', en: 'the Blocks view (FlowSpec rules)', zh: '封鎖列表（FlowSpec 規則）' },
+  { name: 'panic', en: 'withdraw every FlowSpec rule: :panic WITHDRAW-ALL', zh: '撤回所有 FlowSpec 規則：:panic WITHDRAW-ALL' },
+  { name: 'top', en: 'back to the top list', zh: '回到異常列表' },
+  { name: 'help', en: 'this help', zh: '說明' },
+  { name: 'quit', en: 'quit', zh: '離開' },
+];
+
+/** Complete a partial command line (Tab) against `commands`: the command name, then known arguments. Pure. */
+export function complete(line: string, commands: readonly Command[] = COMMANDS): string {
   const text = line.replace(/^:/, '');
   const sp = text.indexOf(' ');
   if (sp < 0) {
-    const hits = COMMANDS.filter((c) => c.startsWith(text));
+    const hits = commands.map((c) => c.name).filter((c) => c.startsWith(text));
     if (hits.length === 1) return `${hits[0]} `;
-    return commonPrefix(hits.map(String)) || text;
+    return commonPrefix(hits) || text;
   }
-  const cmd = text.slice(0, sp) as (typeof COMMANDS)[number];
+  const cmd = text.slice(0, sp);
   const arg = text.slice(sp + 1);
-  const hits = (ARGS[cmd] ?? []).filter((x) => x.startsWith(arg));
+  const hits = (commands.find((c) => c.name === cmd)?.args ?? []).filter((x) => x.startsWith(arg));
   if (hits.length === 1) return `${cmd} ${hits[0]}`;
   const common = commonPrefix(hits);
   return common.length > arg.length ? `${cmd} ${common}` : text;

@@ -68,7 +68,12 @@ describe('nocflow engine refuses to start on what it cannot use (built CLI)', ()
     const good = setup({});
     const ok = await good.run('engine', '--check');
     expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^reader: native \(nfdump \(nfdump: Version: .*\)\)\nnfcapd dir: .*\ndatabase: .*nocflow\.db\nareas: devices$/);
+    // The native reader (the default) needs nothing outside the process; the nfdump reader is asked its version.
+    expect(ok.stdout).toMatch(/^reader: native\nnfcapd dir: .*\ndatabase: .*nocflow\.db\nareas: devices$/);
+    const nfdump = setup({ engine: { reader: 'nfdump' } });
+    const withNfdump = await nfdump.run('engine', '--check');
+    expect(withNfdump.exitCode, withNfdump.stdout + withNfdump.stderr).toBe(0);
+    expect(withNfdump.stdout).toMatch(/^reader: nfdump \(nfdump \(nfdump: Version: .*1\.7.*\)\)\n/);
     expect(fs.existsSync(good.db)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { configDefaults, type NocflowConfig } from '../../src/config/schema.js';
 import { mergeDeep } from '../../src/config/config.js';
 import { openDb } from '../../src/store/db.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
+import { flowSourceFrom } from '../../src/ingest/flow-source.js';
 
 const cfg = (over: unknown) => mergeDeep(configDefaults, over) as NocflowConfig;
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-preflight-'));
@@ -26,8 +27,9 @@ describe('engine preflight', () => {
     const broken = path.join(tmp(), 'nfdump');
     fs.writeFileSync(broken, '#!/bin/sh\necho "nfdump: error while loading shared libraries: liblzo2.so.2" >&2\nexit 127\n', { mode: 0o755 });
     expect(await readerProblem(createNfdumpSource({ bin: broken }), cfg({ engine: { nfdumpBin: broken } }))).toBe(`engine.reader native: nfdump -V failed: nfdump: error while loading shared libraries: liblzo2.so.2 (engine.nfdumpBin is ${JSON.stringify(broken)})`);
-    // A reader with nothing outside the process to check has no check.
+    // A reader with nothing outside the process to check (the native one) has no check.
     expect(await readerProblem({ read: async function* () {} }, cfg({}))).toBeUndefined();
+    expect(await readerProblem(flowSourceFrom({ reader: 'native', nfdumpBin: '/nonexistent/nfdump' }), cfg({}))).toBeUndefined();
   });
 
   it('the store: a connection that cannot write is refused, a writable one passes and nothing is written', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import React from 'react';
 import { render } from 'ink-testing-library';
-import { App, helpLines, topRow, type Backend } from '../../src/tui/app.js';
+import { ALL_COMMANDS, App, helpLines, topRow, type Backend } from '../../src/tui/app.js';
 import { ACTIONS } from '../../src/views/keymap.js';
 import { bar, fit, sparkline, mainFeature } from '../../src/views/format.js';
 import type { ViewAnomaly, ViewWindow } from '../../src/tui/state.js';
@@ -137,7 +137,8 @@ describe('TUI screens (ink-testing-library)', () => {
     r.stdin.write('?');
     await tick();
     frame = r.lastFrame()!;
-    expect(helpLines('en')).toHaveLength(ACTIONS.length);
+    // One line per action, a blank line, a heading, one line per `:` command.
+    expect(helpLines('en')).toHaveLength(ACTIONS.length + 2 + ALL_COMMANDS.length);
     for (const a of ACTIONS.filter((x) => x.id !== 'command')) expect(frame, a.id).toContain(a.en.slice(0, 20));
     r.unmount();
   });
@@ -148,7 +149,8 @@ describe('TUI screens (ink-testing-library)', () => {
     await tick();
     r.stdin.write('?');
     await tick();
-    expect(r.lastFrame()).toContain(`1-18 of ${ACTIONS.length}`);
+    const total = ACTIONS.length + 2 + ALL_COMMANDS.length;
+    expect(r.lastFrame()).toContain(`1-18 of ${total}`);
     expect(r.lastFrame()).not.toContain('quit');
     for (let i = 0; i < 8; i++) { r.stdin.write('j'); await tick(5); }
     await tick();

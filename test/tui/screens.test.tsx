@@ -291,7 +291,7 @@ describe('Investigate sections and connection', () => {
     const { backend, calls } = fake(win(2), { 'windows.get': () => old });
     const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
     await tick();
-    await keys(r, ':', 'w', 'i', '\t', '-', '3', '\r');
+    await keys(r, ':', 'w', 'i', '\t', ' ', '-', '3', '\r'); // Tab completes "wi" to "window" (also :windows)
     await tick();
     expect(calls.find((c) => c.method === 'windows.get')?.params).toEqual({ ref: '-3' });
     expect(r.lastFrame()).toContain('HISTORY');

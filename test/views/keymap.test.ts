@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, actionFor, complete, disabledReason, helpRows, hints, keyName, keysMarkdown, splitKeys } from '../../src/views/keymap.js';
+import { ACTIONS, actionFor, complete, disabledReason, helpRows, hints, keyName, keysMarkdown, commandsMarkdown, splitKeys } from '../../src/views/keymap.js';
 
 describe('the one key table', () => {
   it('no key means two things in one scope', () => {
@@ -58,9 +58,11 @@ describe('the one key table', () => {
     expect(keyName('', { return: true })).toBe('return');
   });
 
-  it("README's keys table is the generated one", () => {
+  it("README's keys table and `:` commands table are the generated ones", async () => {
     const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(keysMarkdown());
+    const { ALL_COMMANDS } = await import('../../src/tui/app.js');
+    expect(readme).toContain(commandsMarkdown(ALL_COMMANDS));
   });
 });
 

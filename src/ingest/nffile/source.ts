@@ -1,0 +1,163 @@
+/**
+ * The native FlowSource driver (thin shell): reads nfcapd files itself with `fs.readSync` — the 40-byte header, the
+ * appendix at offAppendix, then block by block into two reused 5 MiB buffers — and hands the bytes to the pure
+ * {@link NffileReader}. A file is never read into memory whole. Between blocks it yields to the event loop and
+ * honours the AbortSignal.
+ *
+ * The structured filter is compiled once and applied per row as rows are decoded; `timeWindow` skips a whole file
+ * whose stat record lies outside it (without decoding) and filters the rows of the others. A file that cannot be
+ * read at all (not an nffile, damaged header, encrypted, ...) rejects with FlowSourceError (file, one-line reason);
+ * so does a file whose stat record counts flows none of which decoded, or with too many skipped records. A damaged
+ * or cut-short file delivers every intact block, and its FileReadInfo says `partial`. nfdump 1.6 (LAYOUT_VERSION_1)
+ * and 1.8 (LAYOUT_VERSION_3) files go to the `fallback` source (the nfdump driver), with the reason in `fallback`.
+ */
+import fs from 'node:fs';
+import { FlowSourceError } from '../errors.js';
+import { compileFilter, isEmptyFilter } from '../../engine/filter.js';
+import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
+import { fileProblem, NffileReader, outsideWindow, createBlockBuffers, type BlockBuffers, type ByteSource, type NffileInfo } from './reader.js';
+import { NffileFormatError } from './format.js';
+import type { RowPredicate } from './block.js';
+
+/** Options of the driver. */
+export interface NativeSourceOptions {
+  /** Where LAYOUT_VERSION_1/3 files go (the nfdump driver); without it they reject. */
+  fallback?: FlowSource;
+  /** Largest share of skipped records before a file is an error (default 0.1). */
+  maxSkippedShare?: number;
+}
+
+/** Create the native nffile FlowSource driver. */
+export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
+  // Shared by every read of this source: safe, since a block is read, decompressed and decoded in one synchronous
+  // step (NffileReader.next), so no read leaves bytes in them across an await.
+  let buffers: BlockBuffers | undefined;
+  return {
+    async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
+      buffers ??= createBlockBuffers();
+      const keep = rowPredicate(readOpts);
+      for (const file of files) {
+        if (readOpts.signal?.aborted) throw cancelled(file);
+        const fd = openFile(file);
+        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, buffers });
+        try {
+          try {
+            reader.open();
+          } catch (e) {
+            if (e instanceof NffileFormatError && (e.code === 'layout-v1' || e.code === 'layout-v3') && opts.fallback) {
+              const reason = e.reason;
+              const onFile = readOpts.onFile && ((i: FileReadInfo) => readOpts.onFile!({ ...i, fallback: reason }));
+              yield* opts.fallback.read([file], { ...readOpts, onFile });
+              continue;
+            }
+            throw asSourceError(file, e);
+          }
+          if (readOpts.timeWindow && outsideWindow(reader.info().stat, readOpts.timeWindow)) {
+            readOpts.onFile?.({ ...fileReadInfo(file, reader.info()), skipped: true });
+            continue;
+          }
+          while (!reader.done) {
+            if (readOpts.signal?.aborted) throw cancelled(file);
+            const b = reader.next();
+            if (b) yield b;
+            // Let timers, I/O and the AbortSignal run between blocks.
+            await new Promise<void>((r) => setImmediate(r));
+          }
+          const last = reader.flush();
+          if (last) yield last;
+        } finally {
+          closeQuietly(fd);
+        }
+        const info = reader.info();
+        readOpts.onFile?.(fileReadInfo(file, info));
+        const problem = fileProblem(info, opts.maxSkippedShare);
+        if (problem) throw new FlowSourceError(`cannot read ${file}: ${problem}`, file, problem);
+      }
+    },
+  };
+}
+
+/** The row predicate of a read: the compiled filter and the time window, or undefined when every row is kept. */
+export function rowPredicate(o: FlowReadOptions): RowPredicate | undefined {
+  const filter = isEmptyFilter(o.filter) ? undefined : compileFilter(o.filter);
+  const w = o.timeWindow;
+  if (!filter && !w) return undefined;
+  if (!w) return filter;
+  const { from, to } = w;
+  if (!filter) return (b, i) => b.start[i] >= from && b.start[i] < to;
+  return (b, i) => b.start[i] >= from && b.start[i] < to && filter(b, i);
+}
+
+/** The reader's counters as the seam's FileReadInfo. */
+export function fileReadInfo(file: string, i: NffileInfo): FileReadInfo {
+  return {
+    file,
+    reader: 'native',
+    records: i.records,
+    skippedRecords: i.skippedRecords,
+    blocks: i.blocksRead,
+    blocksExpected: i.blocksExpected,
+    unknownElements: i.unknownElements,
+    unknownRecordTypes: i.unknownRecordTypes,
+    decompressErrors: i.decompressionErrors,
+    compression: i.compression as FileReadInfo['compression'],
+    ...(i.ident !== undefined ? { ident: i.ident } : {}),
+    ...(i.stat ? { stat: { flows: i.stat.numflows, packets: i.stat.numpackets, bytes: i.stat.numbytes, firstSeen: i.stat.firstseen, lastSeen: i.stat.lastseen } } : {}),
+    exporters: i.exporters.map((e) => ({ ip: e.ip, sysId: e.sysId, samplingRate: e.samplingRate, version: e.version })),
+    ...(i.partial ? { partial: i.partial } : {}),
+  };
+}
+
+const cancelled = (file: string) => new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+
+function openFile(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message);
+    throw new FlowSourceError(`cannot read ${file}: ${reason}`, file, reason, { cause: e });
+  }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw new FlowSourceError(`cannot read ${file}: not a file`, file, 'not a file');
+  }
+  return fd;
+}
+
+/** A ByteSource over an open file descriptor (positional reads, so nothing else moves the file offset). */
+function fdSource(fd: number, file: string): ByteSource {
+  const size = fs.fstatSync(fd).size;
+  return {
+    size,
+    read(position, into, length) {
+      let got = 0;
+      while (got < length) {
+        let n: number;
+        try {
+          n = fs.readSync(fd, into, got, length - got, position + got);
+        } catch (e) {
+          throw new FlowSourceError(`cannot read ${file}: ${(e as Error).message}`, file, 'read error', { cause: e, fault: 'reader' });
+        }
+        if (n === 0) break;
+        got += n;
+      }
+      return got;
+    },
+  };
+}
+
+function asSourceError(file: string, e: unknown): FlowSourceError {
+  if (e instanceof FlowSourceError) return e;
+  const reason = e instanceof NffileFormatError ? e.reason : `unreadable: ${(e as Error).message}`;
+  return new FlowSourceError(`cannot read ${file}: ${reason}`, file, reason, { cause: e });
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // nothing to do: the descriptor is gone either way
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Real compressed blocks for the codec tests: the data blocks of a generated nfcapd file as nfdump writes them with
+ * each compression, with the plain payload each must decode to.
+ */
+import fs from 'node:fs';
+import { blockMap } from './build.js';
+import { generated, nfdumpCopy } from './generated.js';
+
+/** One block: the stored (compressed) bytes and the payload they decode to. */
+export interface CodecCase {
+  stored: Buffer;
+  plain: Buffer;
+}
+
+/** The blocks of the multi-block file, compressed with `compression` by nfdump, next to their plain payloads. */
+export async function codecCases(compression: 'lzo' | 'lz4' | 'bz2'): Promise<CodecCase[]> {
+  const src = await generated.multiBlock();
+  const plainFile = fs.readFileSync(await nfdumpCopy(src, 'none'));
+  const packedFile = fs.readFileSync(await nfdumpCopy(src, compression));
+  const a = blockMap(plainFile);
+  const b = blockMap(packedFile);
+  if (a.length !== b.length) throw new Error(`block counts differ: ${a.length} plain, ${b.length} ${compression}`);
+  return a.map((p, k) => ({ plain: plainFile.subarray(p.start + 12, p.end), stored: packedFile.subarray(b[k].start + 12, b[k].end) }));
+}
+
+/** mulberry32, for deterministic damage. */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

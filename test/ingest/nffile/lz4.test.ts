@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lz4DecodeBlock } from '../../../src/ingest/nffile/lz4.js';
+import { DecompressError } from '../../../src/ingest/nffile/codec-error.js';
+import { codecCases, prng, type CodecCase } from './codec-cases.js';
+
+const OUT = new Uint8Array(5 << 20);
+const decode = (src: Uint8Array, limit = OUT.length) => Buffer.from(OUT.subarray(0, lz4DecodeBlock(src, 0, src.length, OUT, limit)));
+const errorOf = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+};
+
+describe('LZ4 block decoder', () => {
+  let cases: CodecCase[];
+  beforeAll(async () => {
+    cases = await codecCases('lz4');
+  }, 120_000);
+
+  it('decodes every block nfdump -y wrote byte for byte', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(5);
+    for (const c of cases) {
+      expect(c.stored.length).toBeLessThan(c.plain.length);
+      expect(decode(c.stored).equals(c.plain)).toBe(true);
+    }
+  });
+
+  it('decodes hand-made sequences: literals only, an overlapping match (a run), extended lengths', () => {
+    expect(decode(Buffer.from([0x50, ...Buffer.from('hello')])).toString()).toBe('hello');
+    // 'ab' then a match of 4+2=6 at distance 2 (overlapping), then final literal 'c'.
+    expect(decode(Buffer.from([0x22, 0x61, 0x62, 0x02, 0x00, 0x10, 0x63])).toString()).toBe('abababab' + 'c');
+    // 15+3 = 18 literals (extended literal length), then nothing.
+    const lit = Buffer.from('abcdefghijklmnopqr');
+    expect(decode(Buffer.from([0xf0, 3, ...lit])).toString()).toBe(lit.toString());
+    // 'x' then a match of 15+4+255+1 = 275 at distance 1, then final literal 'y'.
+    expect(decode(Buffer.from([0x1f, 0x78, 0x01, 0x00, 255, 1, 0x10, 0x79])).toString()).toBe('x'.repeat(276) + 'y');
+  });
+
+  it.each([
+    ['match offset 0', [0x11, 0x61, 0x00, 0x00, 0x10, 0x62], /offset 0/],
+    ['match before the start', [0x11, 0x61, 0x05, 0x00, 0x10, 0x62], /offset 5 before the start/],
+    ['literals past the input', [0x50, 0x61, 0x62], /literals run past the input/],
+    ['truncated literal length', [0xf0, 255, 255], /truncated literal length/],
+    ['truncated offset', [0x10, 0x61, 0x01], /truncated match offset/],
+    ['truncated match length', [0x1f, 0x61, 0x01, 0x00, 255], /truncated match length/],
+    ['no final literals', [0x11, 0x61, 0x01, 0x00], /no final literals/],
+  ])('refuses %s with a DecompressError', (_name, bytes, why) => {
+    const e = errorOf(() => decode(Buffer.from(bytes)));
+    expect(e).toBeInstanceOf(DecompressError);
+    expect((e as Error).message).toMatch(why);
+  });
+
+  it('never writes past the bound: a block that expands beyond it is refused', () => {
+    const c = cases[0];
+    const e = errorOf(() => decode(c.stored, c.plain.length - 1));
+    expect(e).toBeInstanceOf(DecompressError);
+    expect((e as Error).message).toMatch(/exceeds the bound/);
+    // A bomb: a 1-byte literal and a match of ~64 KiB per 255-byte run.
+    const bomb = Buffer.concat([Buffer.from([0x1f, 0x41, 0x01, 0x00]), Buffer.alloc(300, 255), Buffer.from([0, 0x10, 0x42])]);
+    expect((errorOf(() => decode(bomb, 4096)) as Error).message).toMatch(/exceeds the bound/);
+    expect(decode(bomb).length).toBe(1 + 15 + 4 + 255 * 300 + 1);
+  });
+
+  it('cut short anywhere: a DecompressError or a prefix of the real payload, never another error', () => {
+    const c = cases[1];
+    let refused = 0;
+    for (let cut = 0; cut < c.stored.length; cut += Math.max(1, Math.floor(c.stored.length / 400))) {
+      const src = c.stored.subarray(0, cut);
+      const e = errorOf(() => decode(src));
+      if (e) {
+        expect(e).toBeInstanceOf(DecompressError);
+        refused++;
+      } else expect(c.plain.subarray(0, decode(src).length).equals(decode(src))).toBe(true);
+    }
+    expect(refused).toBeGreaterThan(300);
+  });
+
+  it('bit flips: a DecompressError or a bounded result, never another error (300 seeded flips)', () => {
+    const r = prng(42);
+    const limit = 2 << 20;
+    let refused = 0;
+    for (let k = 0; k < 300; k++) {
+      const c = cases[k % cases.length];
+      const src = Buffer.from(c.stored);
+      src[Math.floor(r() * src.length)] ^= 1 << Math.floor(r() * 8);
+      let n = -1;
+      const e = errorOf(() => (n = lz4DecodeBlock(src, 0, src.length, OUT, limit)));
+      if (e) {
+        expect(e).toBeInstanceOf(DecompressError);
+        refused++;
+      } else expect(n).toBeLessThanOrEqual(limit);
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});
