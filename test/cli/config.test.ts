@@ -28,7 +28,7 @@ describe('nocflow config (built CLI)', () => {
     expect(JSON.parse((await nocflow('config', 'get', 'flowspec.neighbors')).stdout)).toEqual([{ address: '::ffff:192.0.2.1', as: 65002, password: '********' }]);
     expect(JSON.parse((await nocflow('config', 'get', 'flowspec.neighbors', '--show-secrets')).stdout)[0].password).toBe('s3cret');
     expect((await nocflow('config', 'check')).stdout).toBe(`ok: ${path.join(dir, 'config.json')}`);
-  }, 120_000);
+  }, 300_000);
 
   it('check lists every violation with its path (stdout), exit 2; schema problems and unknown keys too', async () => {
     const dir = tmp();
@@ -49,5 +49,5 @@ describe('nocflow config (built CLI)', () => {
     const s = await nocflow('config', 'check');
     expect(s.exitCode).toBe(2);
     expect(s.stdout.trim().split('\n')).toEqual(['engine.topN: must be integer', 'engine.tresholds: unknown key (did you mean engine.thresholds?)']);
-  }, 120_000);
+  }, 300_000);
 });
