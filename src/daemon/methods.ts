@@ -10,7 +10,6 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
-import type { ClientInfo, ServerStats } from './server.js';
 import type { ReadCounters } from '../ingest/read-counters.js';
 import type { BlockAddParams, BlockChangedEvent, BlockProposal, BlockView, FlowspecStatus } from '../flowspec/area.js';
 import type { AuditEntry } from '../flowspec/service.js';
@@ -18,6 +17,35 @@ import type { DevicesAnomaliesAnswer, DevicesStatusAnswer, RunSummary } from '..
 import type { WhereAnswer } from '../devices/where.js';
 import type { CollectorCounters } from '../devices/collector.js';
 import type { WriterState } from '../es/types.js';
+
+/** One connected client as `engine.status` shows it. */
+export interface ClientInfo {
+  connection: number;
+  /** What the client said in hello (empty before it did). */
+  user: string;
+  pid?: number;
+  sshConnection?: string;
+  /** Epoch ms of the connection. */
+  since: number;
+  requests: number;
+  errors: number;
+  events: number;
+  /** Bytes written to the socket but not yet taken by the client. */
+  bufferedBytes: number;
+}
+
+/** Server counters (everything that moves gets a counter). */
+export interface ServerStats {
+  /** Requests answered, errors answered, bad lines (not JSON / wrong version). */
+  requests: number;
+  errors: number;
+  badLines: number;
+  /** Connections accepted since start. */
+  connections: number;
+  /** Clients dropped because they stopped reading (their buffer passed `maxClientBuffer`). */
+  dropped: number;
+  lastDropped?: { user: string; pid?: number; at: number; bufferedBytes: number };
+}
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -53,6 +81,13 @@ export interface EngineStatus {
   rotation?: { seconds: number; inferred: boolean };
   latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded'] } | null;
   recentErrors: { path: string; error: string; at: number }[];
+  /** The ledger by status (every file ever seen, this engine or another on the database). */
+  ledger: { started: number; done: number; failed: number; deferred: number; quarantined: number };
+  /**
+   * Files waiting for a fix (deferred: the reader or the configuration failed; `retryAt` epoch ms) or set aside
+   * (quarantined: the engine died reading them `attempts` times), newest first.
+   */
+  held: { path: string; status: 'deferred' | 'quarantined'; reason: string; attempts: number; deferrals: number; retryAt: number | null }[];
   /** Investigations running now. */
   investigations: number;
   /** Files that vanished before their turn (never in the ledger). */
@@ -214,6 +249,10 @@ export interface EngineEvents {
   'ioc.day': { day: string; iocs: number; remotes: number; candidates: number; alerts: string[] };
   /** A file nfdump could not read (recorded and skipped). */
   'file-error': { file: string; reason: string };
+  /** A file not read for a reason not its own: tried again at `retryAt` (epoch ms) and at the next start. */
+  'file-deferred': { file: string; reason: string; retryAt: number; deferrals: number };
+  /** A file the engine died reading `attempts` times, set aside. */
+  'file-quarantined': { file: string; reason: string; attempts: number };
   /** How far behind nfcapd the engine is, after every pass over the directory. */
   'engine-lag': { seconds: number };
   'investigate.progress': InvestigateProgress & { id: number };

@@ -13,36 +13,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { pathChain } from '../util/paths.js';
 import { judgeRuntimeDir } from './trust.js';
+import type { ClientInfo, ServerStats } from './methods.js';
 import { lineSplitter, PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Message, type RequestContext } from './protocol.js';
 
-/** One connected client as `engine.status` shows it. */
-export interface ClientInfo {
-  connection: number;
-  /** What the client said in hello (empty before it did). */
-  user: string;
-  pid?: number;
-  sshConnection?: string;
-  /** Epoch ms of the connection. */
-  since: number;
-  requests: number;
-  errors: number;
-  events: number;
-  /** Bytes written to the socket but not yet taken by the client. */
-  bufferedBytes: number;
-}
 
-/** Server counters (everything that moves gets a counter). */
-export interface ServerStats {
-  /** Requests answered, errors answered, bad lines (not JSON / wrong version). */
-  requests: number;
-  errors: number;
-  badLines: number;
-  /** Connections accepted since start. */
-  connections: number;
-  /** Clients dropped because they stopped reading (their buffer passed `maxClientBuffer`). */
-  dropped: number;
-  lastDropped?: { user: string; pid?: number; at: number; bufferedBytes: number };
-}
+
+export type { ClientInfo, ServerStats };
 
 /** A running server. */
 export interface EngineServer extends EventBus {

@@ -10,7 +10,7 @@ import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, t
 import { PairSet, SampledIdSet, topIds } from './tables.js';
 import type { Anomaly, FlowBatch, Role, UnusedProbe, WindowDegradation, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
-import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
+import { canonicalIp, compareIp, IpError, parsePrefix, PrefixSet } from '../util/ip.js';
 import { proberText } from '../i18n/devices-text.js';
 
 /** Options of one analysis. */
@@ -45,8 +45,40 @@ export interface AnalyzeOptions {
   maxCampusCandidates?: number;
 }
 
-/** Analyze a stream of batches as one window. */
+/**
+ * Options that cannot be analysed with (a bad prefix, an unknown threshold key): the configuration's fault, never
+ * a file's. The runner defers the file and retries it once the configuration is fixed.
+ */
+export class AnalysisConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`configuration: ${problems.join('; ')}`);
+    this.name = 'AnalysisConfigError';
+  }
+}
+
+/** What is wrong with analysis options, "option: reason" each (empty when they can be used). Pure. */
+export function analyzeOptionProblems(opts: AnalyzeOptions): string[] {
+  const out: string[] = [];
+  const prefixes = (what: string, list: string[] | undefined) =>
+    (list ?? []).forEach((p, i) => {
+      try {
+        parsePrefix(p, { loose: true });
+      } catch (err) {
+        out.push(`${what}[${i}]: ${err instanceof IpError ? err.message : String(err)}`);
+      }
+    });
+  prefixes('inside', opts.inside);
+  prefixes('units', opts.units?.map((u) => u.prefix));
+  prefixes('knownServers', opts.knownServers);
+  for (const k of resolveThresholds(opts.thresholds).unknown) out.push(`thresholds.${k}: unknown threshold key`);
+  for (const [k, v] of Object.entries(opts.thresholds ?? {})) if (typeof v !== 'number' || !Number.isFinite(v)) out.push(`thresholds.${k}: ${JSON.stringify(v)} is not a number`);
+  return out;
+}
+
+/** Analyze a stream of batches as one window; refuses bad options (AnalysisConfigError) before reading a batch. */
 export async function analyzeBatches(batches: AsyncIterable<FlowBatch> | Iterable<FlowBatch>, opts: AnalyzeOptions = {}): Promise<WindowResult> {
+  const problems = analyzeOptionProblems(opts);
+  if (problems.length > 0) throw new AnalysisConfigError(problems);
   const agg = new WindowAggregator();
   for await (const b of batches) agg.add(b);
   return detect(agg.result(), opts);
@@ -55,8 +87,10 @@ export async function analyzeBatches(batches: AsyncIterable<FlowBatch> | Iterabl
 const SOURCE_INDICATORS = ['outPeers', 'outFlows', 'outPackets', 'outBytes', 'outPorts'] as const;
 const DEST_INDICATORS = ['inPeers', 'inFlows', 'inPackets', 'inBytes'] as const;
 
-/** Detection over a finished aggregate. */
+/** Detection over a finished aggregate (AnalysisConfigError for options it cannot use). */
 export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowResult {
+  const problems = analyzeOptionProblems(opts);
+  if (problems.length > 0) throw new AnalysisConfigError(problems);
   const { ips, hosts: h, flows, totals } = agg;
   const n = ips.size;
   const topN = opts.topN ?? 500;

@@ -1,6 +1,7 @@
 /** `nocflow watch <dir>`: run the engine loop in the foreground (one line or JSON line per window). */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
+import { readerProblem, storeProblem } from '../../daemon/preflight.js';
+import { loadUsableConfig, refuse } from '../config-gate.js';
 import { flowSourceFrom } from '../../ingest/flow-source.js';
 import { createEngineRunner, type EngineEvent } from '../../ingest/runner.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
@@ -21,6 +22,10 @@ export function formatEvent(e: EngineEvent): string {
     }
     case 'file-error':
       return `failed ${e.file}: ${stripControl(e.reason)} (skipped)`;
+    case 'file-deferred':
+      return `deferred ${e.file}: ${stripControl(e.reason)} (tried again at ${new Date(e.retryAt).toISOString().slice(0, 19).replace('T', ' ')} UTC, and at the next start)`;
+    case 'file-quarantined':
+      return `quarantined ${e.file}: ${stripControl(e.reason)}`;
     case 'file-skipped':
       return `skipped ${e.file}: ${stripControl(e.reason)}`;
     case 'sink-error':
@@ -40,12 +45,21 @@ export function registerWatch(program: Command): void {
     .option('--json', 'print JSON lines (one per event)')
     .option('--db <file>', 'SQLite database (default: config store.path or <data dir>/nocflow.db)')
     .action(async (dirArg: string | undefined, o: { once?: boolean; json?: boolean; db?: string }) => {
-      const cfg = loadConfig().config;
+      // An invalid configuration, or a reader that cannot run, stops here before the ledger is opened (exit 2).
+      const cfg = loadUsableConfig('watch').config;
       const dir = dirArg ?? cfg.engine.nfcapdDir;
       if (!dir) throw new CliError('no directory given and engine.nfcapdDir is not set', 2);
       if (!fs.existsSync(dir)) throw new CliError(`no such directory: ${dir}`);
+      const source = flowSourceFrom(cfg.engine);
+      const reader = await readerProblem(source, cfg);
+      if (reader) refuse('watch', [reader]);
       const db = openDb(o.db ?? resolveDbPath(cfg.store.path, dataDir()));
-      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store: new EngineStore(db), source: flowSourceFrom(cfg.engine) });
+      const unwritable = storeProblem(db);
+      if (unwritable) {
+        db.close();
+        refuse('watch', [unwritable]);
+      }
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store: new EngineStore(db), source });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {

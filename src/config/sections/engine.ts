@@ -1,4 +1,7 @@
 /** Config section `engine`: where flows come from and how windows are analysed. */
+import { DEFAULT_THRESHOLDS } from '../../engine/rules.js';
+import { closest, numberReason, prefixReason, Problems } from '../validate.js';
+
 export const engineSchema = {
   type: 'object',
   additionalProperties: false,
@@ -23,6 +26,9 @@ export const engineSchema = {
     thresholds: { type: 'object', description: 'Per-type thresholds; see src/engine/rules.ts for keys and defaults.' },
     pollSeconds: { type: 'number', minimum: 0.1, description: 'How often the watcher looks for new files.' },
     retentionDays: { type: 'number', minimum: 0, description: 'Keep windows and anomalies this many days (0 = forever).' },
+    maxAttempts: { type: 'integer', minimum: 1, maximum: 100, description: 'A file the engine died reading this many times is quarantined ("too large for this host").' },
+    retrySeconds: { type: 'number', minimum: 1, description: 'First wait before a deferred file (reader or configuration trouble) is tried again; doubles each time.' },
+    retryMaxSeconds: { type: 'number', minimum: 1, description: 'Longest wait between tries of a deferred file.' },
   },
 } as const;
 
@@ -39,6 +45,11 @@ export interface EngineConfig {
   thresholds: Record<string, number>;
   pollSeconds: number;
   retentionDays: number;
+  /** Attempts (counted before each read) a file may take before it is quarantined as too large for this host. */
+  maxAttempts: number;
+  /** Back-off of deferred files: first wait, doubling up to the maximum (seconds). */
+  retrySeconds: number;
+  retryMaxSeconds: number;
 }
 
 export const engineDefaults: EngineConfig = {
@@ -53,4 +64,41 @@ export const engineDefaults: EngineConfig = {
   thresholds: {},
   pollSeconds: 5,
   retentionDays: 30,
+  maxAttempts: 3,
+  retrySeconds: 60,
+  retryMaxSeconds: 3600,
 };
+
+/** Problems of threshold overrides (`path`: where they come from): unknown keys (with the nearest known) and values. */
+export function thresholdProblems(thresholds: unknown, path = 'engine.thresholds'): string[] {
+  const p = new Problems();
+  if (thresholds === undefined) return p.list;
+  if (typeof thresholds !== 'object' || thresholds === null || Array.isArray(thresholds)) {
+    p.add(path, `${JSON.stringify(thresholds)} is not an object of threshold keys`);
+    return p.list;
+  }
+  for (const [key, value] of Object.entries(thresholds)) {
+    if (!(key in DEFAULT_THRESHOLDS)) {
+      const near = closest(key, Object.keys(DEFAULT_THRESHOLDS));
+      p.add(`${path}.${key}`, `unknown threshold key${near ? ` (did you mean ${near}?)` : ' (the keys and defaults: DEFAULT_THRESHOLDS, src/engine/rules.ts)'}`);
+    } else p.add(`${path}.${key}`, numberReason(value));
+  }
+  return p.list;
+}
+
+/** Semantic problems of the `engine` section, each "path: reason" (pure). */
+export function checkEngineConfig(cfg: { engine?: Partial<EngineConfig> }): string[] {
+  const e = cfg.engine ?? {};
+  const p = new Problems();
+  p.each('engine.inside', e.inside, prefixReason);
+  (Array.isArray(e.units) ? e.units : []).forEach((u, i) => {
+    p.add(`engine.units[${i}].prefix`, prefixReason(u?.prefix));
+    if (typeof u?.name !== 'string' || u.name.trim() === '') p.add(`engine.units[${i}].name`, 'must name the unit');
+  });
+  p.each('engine.knownServers', e.knownServers, prefixReason);
+  if (e.nfdumpBin !== undefined && (typeof e.nfdumpBin !== 'string' || e.nfdumpBin.trim() === '')) p.add('engine.nfdumpBin', 'must name the nfdump binary');
+  if (e.retrySeconds !== undefined && e.retryMaxSeconds !== undefined && e.retryMaxSeconds < e.retrySeconds) {
+    p.add('engine.retryMaxSeconds', `${e.retryMaxSeconds} is shorter than engine.retrySeconds (${e.retrySeconds})`);
+  }
+  return [...p.list, ...thresholdProblems(e.thresholds)];
+}
