@@ -9,6 +9,7 @@ import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } 
 import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
 import { huntDefaults, huntSchema, type HuntConfig } from './sections/hunt.js';
 import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
+import { alertsDefaults, alertsSchema, type AlertsConfig } from './sections/alerts.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
@@ -18,6 +19,7 @@ export interface NocflowConfig {
   flowspec: FlowspecConfig;
   hunt: HuntConfig;
   ioc: IocConfig;
+  alerts: AlertsConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -30,6 +32,7 @@ export const configSchema = {
   flowspec: flowspecSchema,
   hunt: huntSchema,
   ioc: iocSchema,
+  alerts: alertsSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -40,4 +43,5 @@ export const configDefaults: NocflowConfig = {
   flowspec: flowspecDefaults,
   hunt: huntDefaults,
   ioc: iocDefaults,
+  alerts: alertsDefaults,
 };
