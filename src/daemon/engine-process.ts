@@ -10,7 +10,7 @@ import { createEngineRunner, type EngineEvent, type EngineRunner, type RunnerDep
 import type { WindowSink, WindowTap } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
-import { EngineStore } from '../store/engine-store.js';
+import { EngineStore, type WindowCommitHook } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
 import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -91,6 +91,8 @@ export interface EngineArea {
   sinks?: WindowSink[];
   /** Other readers of each window's batches as the runner reads the file (the block effect meter). */
   taps?: WindowTap[];
+  /** Run inside each window's commit transaction (EngineStore.commitWindow); a throw rolls the window back. */
+  commitHooks?: WindowCommitHook[];
   start?(ctx: AreaContext): Promise<void> | void;
   stop?(): Promise<void> | void;
   /** Counters for engine.status (`areas.<name>`). */
@@ -271,7 +273,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const taps = areas.flatMap((a) => a.taps ?? []);
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused });
+        const commitHooks = areas.flatMap((a) => a.commitHooks ?? []);
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, commitHooks });
         runner = r;
         const ctx: AreaContext = {
           store,

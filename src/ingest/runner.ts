@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
-import type { EngineStore } from '../store/engine-store.js';
+import type { EngineStore, WindowCommitHook } from '../store/engine-store.js';
 import { analyzeBatches } from '../engine/analyze.js';
 import { FlowSourceError } from './errors.js';
 import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
@@ -43,6 +43,8 @@ export interface RunnerDeps {
    * analysis and to every consumer a tap opened for the file. A tap that opens nothing costs nothing.
    */
   taps?: WindowTap[];
+  /** Run inside each window's commit transaction (the alerts area's decision); see EngineStore.commitWindow. */
+  commitHooks?: WindowCommitHook[];
 }
 
 /** A running engine loop. */
@@ -174,7 +176,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       return;
     }
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
-    const stored = deps.store.commitWindow(file, result, now());
+    const stored = deps.store.commitWindow(file, result, now(), { hooks: deps.commitHooks });
     stats.processed++;
     stats.flows += result.flows;
     emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });

@@ -5,6 +5,7 @@ import { flowspecMigrations } from './flowspec.js';
 import { huntMigrations } from './hunt.js';
 import { iocMigrations } from './ioc.js';
 import { flowspecEffectMigrations } from './flowspec-effect.js';
+import { alertsMigrations } from './alerts.js';
 
 /** One schema change: a stable id (area-NNN) and its SQL. */
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations, ...alertsMigrations];
