@@ -207,7 +207,7 @@ export class AlertOutbox {
   }
 
   private view(r: AlertRow): AlertView {
-    const deliveries = (this.db.prepare('SELECT * FROM alert_deliveries WHERE alert_id = ? ORDER BY channel, audience, target').all(r.id) as DeliveryRow[]).map(toDelivery);
+    const deliveries = (this.db.prepare("SELECT * FROM alert_deliveries WHERE alert_id = ? ORDER BY channel, audience <> 'noc', audience, target").all(r.id) as DeliveryRow[]).map(toDelivery);
     return {
       id: r.id, episode: r.episode, kind: r.kind, source: r.source, ip: r.ip, type: r.type, severity: r.severity, unit: r.unit, timeSlot: r.time_slot,
       createdAt: r.created_at, deliveries, doc: JSON.parse(r.doc) as AlertDoc,

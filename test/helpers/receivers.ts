@@ -68,7 +68,7 @@ export function parseMail(raw: string): { headers: Record<string, string>; body:
     const c = line.indexOf(':');
     if (c > 0) headers[line.slice(0, c).trim().toLowerCase()] = decodeWords(line.slice(c + 1).trim());
   }
-  return { headers, body: decodeBody(headers, raw.slice(i + 4)) };
+  return { headers, body: decodeBody(headers, raw.slice(i + 4)).replace(/\r\n/g, '\n') };
 }
 
 /** A running SMTP receiver. */
