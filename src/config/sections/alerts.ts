@@ -156,10 +156,13 @@ export const alertsDefaults: AlertsConfig = {
   retentionDays: 30,
 };
 
-/** A bare mail address (no display name): local@domain, nothing a header could be split on. Pure. */
+/**
+ * A bare mail address (no display name): local@domain with a dotted domain, nothing a header could be split on.
+ * Pure. ("root@localhost" is refused on purpose: in an alert config it is a typo more often than a mailbox.)
+ */
 export function isMailAddress(text: string): boolean {
   if (typeof text !== 'string' || text.length > 254) return false;
-  const m = /^([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*)$/.exec(text);
+  const m = /^([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64})@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)$/.exec(text);
   if (!m) return false;
   if (m[1].startsWith('.') || m[1].endsWith('.') || m[1].includes('..')) return false;
   return m[2].split('.').every((l) => !l.startsWith('-') && !l.endsWith('-'));
