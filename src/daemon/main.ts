@@ -4,7 +4,9 @@
  * the store, starts the areas in order and opens the socket last; `stop()` undoes it in reverse. `checkEngine` is
  * `nocflow engine --check`: the same assembly, judged without starting anything.
  */
+import { createAlertsArea, type AlertsArea } from '../alerts/area.js';
 import type { NocflowConfig } from '../config/schema.js';
+import { checkAlertsConfig } from '../config/sections/alerts.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
 import { checkHuntConfig } from '../config/sections/hunt.js';
 import { checkIocConfig } from '../config/sections/ioc.js';
@@ -31,6 +33,8 @@ export interface EngineAssembly {
   engine: EngineProcess;
   /** Area names in start order. */
   areas: string[];
+  /** The alerts area: other areas raise alerts with `alerts.raise(...)`. */
+  alerts: AlertsArea;
 }
 
 /** The Elasticsearch area (when `elasticsearch.node` is set): windows, ARP/MAC merges, blocks and the audit go to ES. */
@@ -156,14 +160,16 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const dev = devicesArea(config, es);
   const hunt = huntArea(config, opts, es);
   const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea()];
+  // Alerts last: it starts after the others and stops first, so its delivery loop never outlives the store.
+  const alerts = createAlertsArea(config, { log });
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea(), alerts];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
     // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
     arpUnused: (slot) => dev.devices.unusedAddresses(slot),
   });
-  return { engine, areas: areas.map((a) => a.name) };
+  return { engine, areas: areas.map((a) => a.name), alerts };
 }
 
 /** What `engine --check` reports: problems (each one line with its path) and the plan. */
@@ -188,9 +194,11 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     'hunt',
     ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
     'geo',
+    'alerts',
   ];
   problems.push(...checkHuntConfig(config));
   problems.push(...checkIocConfig(config.ioc));
   if (config.ioc.flowStore === 'elasticsearch' && !config.elasticsearch.node) problems.push('ioc.flowStore: elasticsearch needs elasticsearch.node');
+  problems.push(...checkAlertsConfig(config));
   return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

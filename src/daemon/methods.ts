@@ -2,7 +2,7 @@
  * The catalogue of the engine socket's request methods and pushed events: one place that says, for each method, what
  * its params and result are, and for each event what it carries. Clients (the TUI, CLI commands) code against these
  * types; the engine's handlers (src/daemon/engine-process.ts) implement the core ones, and feature areas register
- * theirs (block.* from src/flowspec, devices.* from src/devices) in the same handler table. A method the running engine
+ * theirs (block.* from src/flowspec, devices.* from src/devices, alerts.* from src/alerts) in the same handler table. A method the running engine
  * does not have answers the error code `NO_METHOD`, which clients treat as "feature absent".
  *
  * Wire format and error shape: src/daemon/protocol.ts. Times are epoch milliseconds unless a name says seconds.
@@ -10,6 +10,8 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
+import type { AlertsSummary } from '../alerts/area.js';
+import type { AlertView } from '../alerts/outbox.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -129,6 +131,12 @@ export interface EngineMethods {
   'ioc.infected': { params: { limit?: number } | undefined; result: { rows: import('../ioc/handlers.js').InfectedRow[]; total: number } };
   'ioc.relations': { params: { ip: string }; result: import('../ioc/handlers.js').IocRelations };
   'ioc.candidates': { params: { days?: number } | undefined; result: import('../ioc/family.js').Candidate[] };
+  /** Alerts (src/alerts): recent alerts newest first, each with its deliveries per channel and recipient. */
+  'alerts.list': { params: { limit?: number } | undefined; result: AlertView[] };
+  /** One alert by id, or null. */
+  'alerts.get': { params: { id: string }; result: AlertView | null };
+  /** Counts for the TUI header: open episodes, alerts of the last 24 h, pending and failed deliveries. */
+  'alerts.summary': { params: undefined; result: AlertsSummary };
 }
 
 /** A method name of the catalogue. */
@@ -175,6 +183,8 @@ export interface EngineEvents {
   'block.changed': unknown;
   /** A day's hunt finished (src/hunt/area.ts). */
   'hunt.done': { day: string; signatures: number; members: number };
+  /** New alerts were written to the outbox (after a window, or raised by an area); screens re-read alerts.summary. */
+  'alerts.new': { ids: string[]; count: number };
 }
 
 /** An event name of the catalogue. */

@@ -15,7 +15,9 @@ export class ChannelError extends Error {
 /** A short reason from a socket-level error (code first: ECONNREFUSED, ETIMEDOUT, ...). */
 export function socketReason(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e?.code ?? e?.cause?.code;
+  const known = (c?: string) => (c && /^E[A-Z]+$/.test(c) ? c : undefined);
+  // nodemailer wraps the socket error (code ECONNECTION, the errno only in the message).
+  const code = [e?.code, e?.cause?.code, /\b(E[A-Z]{4,})\b/.exec(e?.message ?? '')?.[1]].map(known).find((c) => c && c !== 'ECONNECTION' && c !== 'ESOCKET');
   const words: Record<string, string> = {
     ECONNREFUSED: 'connection refused', ETIMEDOUT: 'timed out', ECONNRESET: 'connection reset', EHOSTUNREACH: 'host unreachable',
     ENETUNREACH: 'network unreachable', ENOTFOUND: 'host not found', EAI_AGAIN: 'host name lookup failed', EPIPE: 'connection closed',

@@ -1,6 +1,7 @@
 /** `nocflow config path|get|set|check`. */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, parseConfigValue } from '../../config/config.js';
+import { checkAlertsConfig } from '../../config/sections/alerts.js';
 import { CliError } from '../errors.js';
 
 export function registerConfig(program: Command): void {
@@ -39,12 +40,18 @@ export function registerConfig(program: Command): void {
     .description('validate the configuration file and report every violation')
     .action(() => {
       const handle = open();
+      // Semantic checks beyond the schema (each "path: reason"); the alerts area's own hook.
+      const problems = checkAlertsConfig(handle.config);
+      if (problems.length > 0) {
+        process.stdout.write(problems.map((p) => `problem: ${p}\n`).join(''));
+        throw new CliError(`${problems.length} problem(s) in ${handle.path}`, 2);
+      }
       process.stdout.write(`ok: ${handle.path}\n`);
     });
 }
 
-/** Keys whose values are credentials (devices' password/passphrase, Elasticsearch password/apiKey). */
-const SECRET_KEYS = new Set(['password', 'passphrase', 'apiKey']);
+/** Keys whose values are credentials (devices' password/passphrase, Elasticsearch password/apiKey, the mail password, the webhook URL — a hook URL carries its token). */
+const SECRET_KEYS = new Set(['password', 'passphrase', 'apiKey', 'url']);
 
 /** A copy of a config value with every non-empty secret replaced by "********" (`name`: the value's own key). Pure. */
 export function maskSecrets(value: unknown, name?: string): unknown {

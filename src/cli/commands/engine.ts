@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import type { AlertsStatus } from '../../alerts/area.js';
+import { alertsStatusLines } from '../../alerts/format.js';
 import { loadConfig } from '../../config/config.js';
 import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
@@ -59,6 +61,8 @@ function formatStatus(s: EngineStatus): string {
     s.latestWindow ? `latest window: ${new Date(s.latestWindow.start * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies` : 'latest window: none',
   ];
   for (const e of s.recentErrors) lines.push(`failed: ${e.path}: ${e.error}`);
+  const alerts = s.areas?.alerts as AlertsStatus | undefined;
+  if (alerts) lines.push(...alertsStatusLines(alerts));
   return lines.join('\n');
 }
 
