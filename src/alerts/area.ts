@@ -3,8 +3,9 @@
  * policy over the stored episodes; false positives left out) and writes them to the outbox with one delivery per
  * channel and recipient — the NOC's, and the contacts of the units whose prefixes hold the IP. Its delivery loop
  * sends what is due (after every window, and every `pollSeconds`), retrying with back-off across restarts. Other
- * areas raise alerts that do not come from a window with `raise()`. Socket: `alerts.list`, `alerts.summary`; event
- * `alerts.new` after a window or a raise wrote alerts.
+ * areas raise alerts that do not come from a window with `raise()`. Socket: `alerts.list`, `alerts.get`,
+ * `alerts.summary`; events `alerts.new` (a window or a raise wrote alerts) and `alerts.delivered` (a pass changed
+ * delivery states).
  */
 import os from 'node:os';
 import type { NocflowConfig } from '../config/schema.js';
@@ -204,7 +205,10 @@ export function createAlertsArea(config: NocflowConfig, deps: AlertsAreaDeps = {
           lastPrune = now;
           outbox?.prune(now - cfg.retentionDays * 86_400_000);
         }
-        return deliverer.pass();
+        const res = await deliverer.pass();
+        // Screens showing delivery states re-read them.
+        if (res.sent + res.failed + res.rejected + res.expired > 0) ctx?.publish('alerts.delivered', res);
+        return res;
       });
     running = p;
     return p;

@@ -121,15 +121,16 @@ export function syslogSeverity(a: Pick<AlertDoc, 'kind' | 'severity'>): number {
   return a.severity === 'super' ? 2 : 4;
 }
 
-/** The one-line summary syslog and Slack carry (English). */
+/** The one-line summary syslog carries (English) and lists show (in their language). */
 export function summaryLine(a: AlertDoc, lang: Lang = 'en'): string {
   const unit = a.unit ? ` (${a.unit})` : '';
   const label = labelOf(a, lang);
   if (a.kind === 'test') return testText(lang);
-  const head = a.kind === 'ended' ? `ended: ${label} ${a.ip}${unit}` : a.kind === 'reminder' ? `still: ${label} ${a.ip}${unit}` : `${a.severity === 'super' ? 'SUPER ' : ''}${label} ${a.ip}${unit}`;
+  const zh = lang === 'zh-TW';
+  const head = a.kind === 'ended' ? `${zh ? '已結束：' : 'ended: '}${label} ${a.ip}${unit}` : a.kind === 'reminder' ? `${zh ? '持續中：' : 'still: '}${label} ${a.ip}${unit}` : `${a.severity === 'super' ? (zh ? '嚴重 ' : 'SUPER ') : ''}${label} ${a.ip}${unit}`;
   const ev = a.kind === 'ended' ? a.summary?.peak.evidence : a.anomaly?.evidence;
   const tail = a.kind === 'raised' ? inLang(a.text, lang).split('\n')[0] : (ev ?? []).map((e) => evidenceText(e, lang)).join('; ');
-  return stripControl(tail ? `${head}: ${tail}` : head);
+  return stripControl(tail ? `${head}${zh ? '：' : ': '}${tail}` : head);
 }
 
 /** The private-enterprise number of RFC 5612 (documentation use) names nocflow's SD-ID. */

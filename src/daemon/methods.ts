@@ -185,6 +185,8 @@ export interface EngineEvents {
   'hunt.done': { day: string; signatures: number; members: number };
   /** New alerts were written to the outbox (after a window, or raised by an area); screens re-read alerts.summary. */
   'alerts.new': { ids: string[]; count: number };
+  /** A delivery pass sent, failed or gave up deliveries (counts of that pass). */
+  'alerts.delivered': { claimed: number; sent: number; failed: number; rejected: number; waiting: number; expired: number };
 }
 
 /** An event name of the catalogue. */
