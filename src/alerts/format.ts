@@ -5,6 +5,10 @@
 import type { Lang } from '../i18n/labels.js';
 import { deliveryStateText, kindText } from '../i18n/alerts-text.js';
 import { stripControl } from '../util/sanitize.js';
+import { fit } from '../views/format.js';
+import stringWidth from 'string-width';
+
+const cellWidth = (s: string) => stringWidth(stripControl(s));
 import type { AlertsStatus } from './area.js';
 import type { AlertView, DeliveryView } from './outbox.js';
 
@@ -32,7 +36,8 @@ export const ALERT_COLUMNS: { header: string; width: number; render: (a: AlertVi
 /** The `nocflow alerts` table, newest first; failing deliveries get their last error on a line below. */
 export function formatAlerts(list: AlertView[], lang: Lang = 'en'): string {
   if (list.length === 0) return lang === 'zh-TW' ? '尚無告警\n' : 'no alerts yet\n';
-  const line = (cells: string[]) => cells.map((c, i) => (ALERT_COLUMNS[i].width ? stripControl(c).padEnd(ALERT_COLUMNS[i].width) : stripControl(c))).join(' ').trimEnd();
+  // Cells measured in terminal columns (a unit name or zh-TW kind is double width).
+  const line = (cells: string[]) => cells.map((c, i) => (ALERT_COLUMNS[i].width ? fit(c, Math.max(ALERT_COLUMNS[i].width, Math.min(40, cellWidth(c)))) : stripControl(c))).join(' ').trimEnd();
   const out = [line(ALERT_COLUMNS.map((c) => c.header))];
   for (const a of list) {
     out.push(line(ALERT_COLUMNS.map((c) => c.render(a, lang))));

@@ -67,6 +67,10 @@ describe('the alerts screen', () => {
     expect(alertLine({ ...ROWS[1], severity: 'super', kind: 'reminder' }, 80, 'zh-TW').slice(0, 12)).toBe('14:10 提醒!   ');
     expect(stringWidth(alertLine({ ...ROWS[1], unit: '國立臺灣大學計算機中心' }, 80, 'zh-TW'))).toBe(80);
     expect(alertLine(ROWS[1], 40, 'en')).toHaveLength(40);
+    // From 100 columns the type, IP and unit columns widen (an IPv6 address, a long type are not cut).
+    const wide = alertLine({ ...ROWS[1], type: 'port-ddos-victim', ip: '2001:db8:112:1::7' }, 160, 'en');
+    expect(wide).toMatch(/^14:10 alert   port-ddos-victim   2001:db8:112:1::7 +NTU +mail 1\/2/);
+    expect(wide).toHaveLength(160);
     expect(alertsBadge({ openEpisodes: 2, last24h: 7, pending: 1, failed: 0 }, 'en')).toBe('alerts 7/24h');
     expect(alertsBadge({ openEpisodes: 2, last24h: 7, pending: 1, failed: 2 }, 'zh-TW')).toBe('告警 7/24h（2 失敗）');
     expect(alertsBadge(undefined, 'en')).toBeUndefined();
@@ -82,6 +86,7 @@ describe('the alerts screen', () => {
     const frame = r.lastFrame()!;
     expect(frame).toContain('Alerts (UTC, newest first; ! = super)');
     expect(frame).toMatch(/14:10 ended +scan +140\.110\.26\.99 +NTU +mail 1\/1 sys 1\/1/);
+    expect(frame.split('\n').every((l) => l.length <= 160)).toBe(true);
     expect(frame).toContain('aaaaaaaaaaaaaaaa-e  ended: Scan or intrusion 140.110.26.99 (NTU)');
     await type(r, ['j']);
     await tick();

@@ -36,12 +36,13 @@ export function channelCell(ds: DeliveryView[], lang: Lang): string {
 
 const SHORT_KIND: Record<string, [string, string]> = { alert: ['alert', '告警'], reminder: ['remind', '提醒'], ended: ['ended', '結束'], raised: ['raised', '通報'], test: ['test', '測試'] };
 
-/** One row of the list (pure, fits 80 columns): UTC time, kind ("!" = super), type, IP, unit, channels. */
+/** One row of the list (pure; fits 80 columns, wider type, IP and unit columns from 100): UTC time, kind ("!" = super), type, IP, unit, channels. */
 export function alertLine(a: AlertView, width: number, lang: Lang): string {
   const zh = lang === 'zh-TW';
+  const wide = width >= 100;
   const when = new Date(a.createdAt).toISOString().slice(11, 16);
   const kind = `${SHORT_KIND[a.kind]?.[zh ? 1 : 0] ?? kindText(a.kind, lang)}${a.severity === 'super' ? '!' : ''}`;
-  const cells = [fit(when, 5), fit(kind, 7), fit(a.type, 14), fit(a.ip, 15), fit(a.unit ?? '-', 7)];
+  const cells = [fit(when, 5), fit(kind, 7), fit(a.type, wide ? 18 : 14), fit(a.ip, wide ? 24 : 15), fit(a.unit ?? '-', wide ? 14 : 7)];
   return fit(`${cells.join(' ')} ${channelCell(a.deliveries, lang)}`, width);
 }
 
