@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import type { NocflowConfig } from '../config/schema.js';
-import type { AlertsConfig } from '../config/sections/alerts.js';
+import { isMailAddress, type AlertsConfig } from '../config/sections/alerts.js';
 import type { AreaContext, EngineArea } from '../daemon/engine-process.js';
 import { RpcError, type HandlerTable } from '../daemon/protocol.js';
 import { pidAlive } from '../daemon/server.js';
@@ -129,8 +129,11 @@ export function createAlertsArea(config: NocflowConfig, deps: AlertsAreaDeps = {
   const units = config.engine.units ?? [];
   const rulesOf = policyResolver(cfg.policy, units);
   const engineThresholds = resolveThresholds(config.engine.thresholds).thresholds;
-  const audiences = unitAudiences(units);
-  const routing = routingOf(cfg);
+  // A malformed address is never handed to the mail library ("a@x, b@y" would be two recipients): skipped and
+  // reported at start (`config check` names it with its path).
+  const skippedAddresses = [...cfg.email.to, ...units.flatMap((u) => u.contacts ?? [])].filter((a) => !isMailAddress(a));
+  const audiences = unitAudiences(units).map((u) => ({ ...u, contacts: u.contacts.filter(isMailAddress) })).filter((u) => u.contacts.length > 0);
+  const routing = routingOf({ ...cfg, email: { ...cfg.email, to: cfg.email.to.filter(isMailAddress) } });
   const routesOfDoc = (doc: AlertDoc): Route[] => routesFor(doc.ip, routing, audiences);
   const redact = redactorFor(cfg);
   const hostname = deps.hostname ?? os.hostname();
@@ -267,6 +270,7 @@ export function createAlertsArea(config: NocflowConfig, deps: AlertsAreaDeps = {
     }),
     start(c: AreaContext) {
       ctx = c;
+      if (skippedAddresses.length > 0) log(`alerts: ${skippedAddresses.length} malformed mail address(es) skipped: ${skippedAddresses.map((a) => JSON.stringify(stripControl(a).slice(0, 80))).join(', ')} (see nocflow config check)`);
       outbox = new AlertOutbox(c.db);
       stopped = false;
       c.onEngineEvent((e) => {

@@ -114,3 +114,17 @@ describe('outbox: leases, back-off, expiry', () => {
     expect(outbox.prune(10_000)).toBe(0); // webhook deliveries still pending
   });
 });
+
+describe('malformed addresses never reach the mail library', () => {
+  it('"a@x, b@y" in a contact is skipped (it would be two recipients) and reported at start', async () => {
+    const units = [{ prefix: '203.0.113.0/24', name: 'TKU', contacts: ['netadm@tku.example', 'x@tku.example, evil@elsewhere.example'] }];
+    const { db, store, area, outbox, commit } = setup({ engine: { units }, alerts: { email: { to: ['noc@noc.example', 'noc'] } } });
+    const logs: string[] = [];
+    await area.start!({ store, db, publish: () => undefined, onEngineEvent: () => () => undefined, log: (l) => logs.push(l), now: () => 1 });
+    await area.stop!();
+    expect(logs).toEqual(['alerts: 2 malformed mail address(es) skipped: "noc", "x@tku.example, evil@elsewhere.example" (see nocflow config check)']);
+    commit('/d/a', win(100, [anomaly('203.0.113.9', { severity: 'super' })]), 1);
+    expect(outbox.list()[0].deliveries.map((d) => `${d.channel}:${d.target}`)).toEqual(['email:noc@noc.example', 'email:netadm@tku.example', 'webhook:']);
+  });
+});
+

@@ -4,7 +4,7 @@
  * per call; the caller chooses Message-ID and headers (the alert id), so a retry carries the same id.
  */
 import fs from 'node:fs';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/sections/alerts.js';
 import type { MailValue } from '../messages.js';
 import { ChannelError, socketReason } from './errors.js';
@@ -27,23 +27,27 @@ export function createMailChannel(cfg: EmailConfig, redact: (s: string) => strin
     }
   }
   const timeout = cfg.timeoutSeconds * 1000;
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port,
-    secure: cfg.secure,
-    requireTLS: cfg.requireTLS,
-    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password } } : {}),
-    tls: { rejectUnauthorized: cfg.rejectUnauthorized, ...(ca ? { ca } : {}) },
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    logger: false,
-    debug: false,
-  });
+  // nodemailer is loaded on the first mail, not with every CLI command (it costs a quarter second to import).
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: cfg.host,
+        port: cfg.port,
+        secure: cfg.secure,
+        requireTLS: cfg.requireTLS,
+        ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.password } } : {}),
+        tls: { rejectUnauthorized: cfg.rejectUnauthorized, ...(ca ? { ca } : {}) },
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        logger: false,
+        debug: false,
+      })));
   return {
     async send(to, m) {
       try {
-        const info = await transport.sendMail({ from: cfg.from, to, subject: m.subject, text: m.text, messageId: `<${m.messageId}>`, headers: m.headers });
+        const info = await (await open()).sendMail({ from: cfg.from, to, subject: m.subject, text: m.text, messageId: `<${m.messageId}>`, headers: m.headers });
         return { response: redact(String(info.response ?? '')) };
       } catch (err) {
         const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
@@ -55,7 +59,8 @@ export function createMailChannel(cfg: EmailConfig, redact: (s: string) => strin
       }
     },
     close() {
-      transport.close();
+      void transport?.then((t) => t.close(), () => undefined);
+      transport = undefined;
     },
   };
 }
