@@ -160,9 +160,10 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const dev = devicesArea(config, es);
   const hunt = huntArea(config, opts, es);
   const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
-  // Alerts last: it starts after the others and stops first, so its delivery loop never outlives the store.
+  // Alerts before IoC: an area that raises alerts (`alerts.raise`, e.g. IoC's catch-up at its start) finds the
+  // alerts area started, and it stops only after them.
   const alerts = createAlertsArea(config, { log });
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea(), alerts];
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, alerts, ...(ioc ? [ioc] : []), createGeoArea()];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -192,9 +193,9 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
     'hunt',
+    'alerts',
     ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
     'geo',
-    'alerts',
   ];
   problems.push(...checkHuntConfig(config));
   problems.push(...checkIocConfig(config.ioc));
