@@ -8,6 +8,8 @@
 import type { AreaStatuses, DevicesStatus, EngineStatus } from '../daemon/methods.js';
 import type { WriterState } from '../es/types.js';
 import type { FlowspecStatus } from '../flowspec/area.js';
+import type { AlertsStatus } from '../alerts/area.js';
+import { alertsStatusLines } from '../alerts/format.js';
 import { degradedText } from '../views/limits-text.js';
 import { stripControl } from '../util/sanitize.js';
 
@@ -21,7 +23,8 @@ const bytes = (b: number) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(1)} GiB`
 const base = (p: string) => clean(p).split('/').pop() ?? '';
 
 /** Formatters of the areas' status, by area name. */
-const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } = {
+const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } & { alerts: (s: AlertsStatus) => string[] } = {
+  alerts: (s: AlertsStatus) => alertsStatusLines(s),
   flowspec(s: FlowspecStatus) {
     const sp = s.speaker;
     const speaker = sp.managed

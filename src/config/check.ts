@@ -12,6 +12,10 @@ import { checkDevicesConfig } from './sections/devices.js';
 import { checkElasticsearchConfig } from './sections/elasticsearch.js';
 import { checkEngineConfig } from './sections/engine.js';
 import { checkFlowspecConfig } from './sections/flowspec.js';
+import { checkAlertsConfig } from './sections/alerts.js';
+import { checkHuntConfig } from './sections/hunt.js';
+import { checkIocConfig } from './sections/ioc.js';
+import { checkLimitsConfig } from './sections/limits.js';
 
 /** One section's semantic check: every problem as "path: reason" (empty when the section is fine). */
 export type SectionChecker = (cfg: NocflowConfig) => string[];
@@ -22,6 +26,10 @@ export const SECTION_CHECKERS: { section: string; check: SectionChecker }[] = [
   { section: 'devices', check: checkDevicesConfig },
   { section: 'elasticsearch', check: checkElasticsearchConfig },
   { section: 'flowspec', check: checkFlowspecConfig },
+  { section: 'limits', check: (cfg) => checkLimitsConfig(cfg.limits ?? {}) },
+  { section: 'alerts', check: checkAlertsConfig },
+  { section: 'hunt', check: checkHuntConfig },
+  { section: 'ioc', check: (cfg) => (cfg.ioc ? checkIocConfig(cfg.ioc) : []) },
 ];
 
 /** Every semantic problem of a configuration (effective: defaults merged with the file), "path: reason" each. */
@@ -35,5 +43,6 @@ export function checkConfig(cfg: NocflowConfig, checkers = SECTION_CHECKERS): st
       out.push(`${c.section}: cannot be checked (${(err as Error).message})`);
     }
   }
-  return out;
+  // Two sections may check one value (alerts reads engine.units too): each problem once.
+  return [...new Set(out)];
 }

@@ -6,7 +6,7 @@
 import type { WindowSink, WindowTap } from '../engine/sink.js';
 import type { EngineEvent } from '../ingest/runner.js';
 import type { Db } from '../store/db.js';
-import type { EngineStore } from '../store/engine-store.js';
+import type { EngineStore, WindowCommitHook } from '../store/engine-store.js';
 import type { HandlerTable } from './protocol.js';
 
 /** What an area gets when it starts: the engine's store, its event bus and its runner's events. */
@@ -35,6 +35,8 @@ export interface EngineArea {
   sinks?: WindowSink[];
   /** Other readers of each window's batches as the runner reads the file (the block effect meter). */
   taps?: WindowTap[];
+  /** Run inside each window's commit transaction (EngineStore.commitWindow); a throw rolls the window back. */
+  commitHooks?: WindowCommitHook[];
   start?(ctx: AreaContext): Promise<void> | void;
   stop?(): Promise<void> | void;
   /** Counters for engine.status (`areas.<name>`). */

@@ -309,7 +309,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const taps = areas.flatMap((a) => a.taps ?? []);
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv() });
+        const commitHooks = areas.flatMap((a) => a.commitHooks ?? []);
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv(), commitHooks });
         runner = r;
         const ctx: AreaContext = {
           store,

@@ -2,7 +2,7 @@
  * The catalogue of the engine socket's request methods and pushed events: one place that says, for each method, what
  * its params and result are, and for each event what it carries. Clients (the TUI, CLI commands) code against these
  * types; the engine's handlers (src/daemon/engine-process.ts) implement the core ones, and feature areas register
- * theirs (block.* from src/flowspec, devices.* from src/devices) in the same handler table. A method the running engine
+ * theirs (block.* from src/flowspec, devices.* from src/devices, alerts.* from src/alerts) in the same handler table. A method the running engine
  * does not have answers the error code `NO_METHOD`, which clients treat as "feature absent".
  *
  * Wire format and error shape: src/daemon/protocol.ts. Times are epoch milliseconds unless a name says seconds.
@@ -46,6 +46,8 @@ export interface ServerStats {
   dropped: number;
   lastDropped?: { user: string; pid?: number; at: number; bufferedBytes: number };
 }
+import type { AlertsSummary } from '../alerts/area.js';
+import type { AlertView } from '../alerts/outbox.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -221,6 +223,12 @@ export interface EngineMethods {
     params: { timeSlot?: number; lang?: string } | undefined;
     result: ({ timeSlot: number; start: number; data: import('../geo/geoip.js').GeoInfo } & import('../geo/origins.js').Origins) | null;
   };
+  /** Alerts (src/alerts): recent alerts newest first, each with its deliveries per channel and recipient. */
+  'alerts.list': { params: { limit?: number } | undefined; result: AlertView[] };
+  /** One alert by id, or null. */
+  'alerts.get': { params: { id: string }; result: AlertView | null };
+  /** Counts for the TUI header: open episodes, alerts of the last 24 h, pending and failed deliveries. */
+  'alerts.summary': { params: undefined; result: AlertsSummary };
 }
 
 /** A method name of the catalogue. */
@@ -273,6 +281,10 @@ export interface EngineEvents {
   'flowspec.speaker': { state: 'down' | 'up'; pid?: number; code?: number | null; signal?: string | null; restarts?: number };
   /** A day's hunt finished (src/hunt/area.ts). */
   'hunt.done': { day: string; signatures: number; members: number };
+  /** New alerts were written to the outbox (after a window, or raised by an area); screens re-read alerts.summary. */
+  'alerts.new': { ids: string[]; count: number };
+  /** A delivery pass sent, failed or gave up deliveries (counts of that pass). */
+  'alerts.delivered': { claimed: number; sent: number; failed: number; rejected: number; waiting: number; expired: number };
 }
 
 /** An event name of the catalogue. */

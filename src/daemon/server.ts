@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pidAlive } from '../util/process.js';
 import { pathChain } from '../util/paths.js';
 import { judgeRuntimeDir } from './trust.js';
 import type { ClientInfo, ServerStats } from './methods.js';
@@ -229,23 +230,7 @@ export function isAlive(socketPath: string): Promise<boolean> {
   });
 }
 
-/** True when a process with this pid exists (signal 0). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // A zombie (exited, not yet reaped by its parent — e.g. a detached engine under a PID 1 that does not reap)
-    // still answers signal 0: it is not alive.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust signal 0
-  }
-}
+export { pidAlive } from '../util/process.js';
 
 /**
  * True when a command line (argv, as /proc/<pid>/cmdline holds it, NUL-separated) is `… nocflow[.js] engine …`: the

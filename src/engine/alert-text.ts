@@ -69,7 +69,8 @@ const INDICATOR_ZH: Record<string, string> = {
   'distinct external peers': '對外連線對象數',
 };
 
-function evidenceText(e: Evidence, lang: Lang): string {
+/** One evidence line in words ("distinct destinations in 5 minutes: 61,812 (threshold 1,000, 61.8×)"). */
+export function evidenceText(e: Evidence, lang: Lang): string {
   const isShare = e.indicator.startsWith('share');
   const v = isShare ? pct(e.value) : num(e.value);
   const th = isShare ? pct(e.threshold) : num(e.threshold);

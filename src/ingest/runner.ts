@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { LimitsConfig } from '../config/sections/limits.js';
-import type { EngineStore } from '../store/engine-store.js';
+import type { EngineStore, WindowCommitHook } from '../store/engine-store.js';
 import { AnalysisConfigError, analyzeBatches } from '../engine/analyze.js';
 import { FlowSourceError } from './errors.js';
 import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
@@ -55,6 +55,8 @@ export interface RunnerDeps {
    * analysis and to every consumer a tap opened for the file. A tap that opens nothing costs nothing.
    */
   taps?: WindowTap[];
+  /** Run inside each window's commit transaction (the alerts area's decision); see EngineStore.commitWindow. */
+  commitHooks?: WindowCommitHook[];
 }
 
 /** A running engine loop. */
@@ -244,7 +246,7 @@ export function createEngineRunner(
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
     let stored: WindowResult;
     try {
-      stored = deps.store.commitWindow(file, result, now(), deps.beforeCommit && (() => deps.beforeCommit!(file)));
+      stored = deps.store.commitWindow(file, result, now(), { hooks: deps.commitHooks, ...(deps.beforeCommit ? { beforeCommit: () => deps.beforeCommit!(file) } : {}) });
     } catch (err) {
       // Not a crash in this file: put the attempt back to a deferral (if the store still takes a write) and end the pass.
       try {

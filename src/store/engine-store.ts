@@ -1,7 +1,8 @@
 /**
  * The engine's SQLite tables: the processed-file ledger, windows, anomalies, tracking and false-positive verdicts.
- * `commitWindow` writes a whole file's result in ONE transaction (window, anomalies, tracking, ledger), so a crash
- * mid-file leaves nothing behind and re-processing replaces rather than adds.
+ * `commitWindow` writes a whole file's result in ONE transaction (window, anomalies, tracking, ledger, and what its
+ * hooks write — the window's alerts), so a crash mid-file leaves nothing behind and re-processing replaces rather
+ * than adds.
  */
 import type { Db } from './db.js';
 import { advance, trackingOf, type TrackState } from '../engine/tracking.js';
@@ -30,6 +31,28 @@ export interface LedgerEntry {
   mtimeMs: number | null;
   /** Epoch ms of the last change. */
   at: number;
+}
+
+/** What a commit hook sees: the store's connection inside the open transaction, and the window as committed. */
+export interface WindowCommit {
+  db: Db;
+  file: string;
+  windowId: number;
+  /** The window with its anomalies as stored (tracking attached). */
+  result: WindowResult;
+  now: number;
+}
+
+/**
+ * Runs inside `commitWindow`'s transaction after the window, its anomalies, tracking and the ledger row are written.
+ * It must be synchronous; a throw rolls the whole file back (it stays pending and is tried again).
+ */
+export type WindowCommitHook = (c: WindowCommit) => void;
+
+/** Options of `commitWindow`. */
+export interface CommitOptions {
+  hooks?: WindowCommitHook[];
+  beforeCommit?: () => void;
 }
 
 /** A stored window (summary, without anomalies). */
@@ -186,10 +209,13 @@ export class EngineStore {
   }
 
   /**
-   * Store one file's result atomically and attach tracking to its anomalies (returned). `beforeCommit` runs inside
-   * the transaction (tests use it to simulate a crash).
+   * Store one file's result atomically and attach tracking to its anomalies (returned). `hooks` run inside the
+   * transaction after everything else is written (the alerts area writes the window's alerts there, so a window and
+   * its alerts commit together); `beforeCommit` runs last (tests use it to simulate a crash). A function in place of
+   * the options is `beforeCommit`.
    */
-  commitWindow(file: string, result: WindowResult, now: number, beforeCommit?: () => void): WindowResult {
+  commitWindow(file: string, result: WindowResult, now: number, opts?: CommitOptions | (() => void)): WindowResult {
+    const { hooks = [], beforeCommit } = typeof opts === 'function' ? { beforeCommit: opts } : (opts ?? {});
     const slot = result.window.timeSlot;
     const tx = this.db.transaction(() => {
       // (ip, type) already counted in this slot (by another file of the slot, or by an earlier run of this file):
@@ -221,6 +247,7 @@ export class EngineStore {
                   ON CONFLICT (path) DO UPDATE SET time_slot = excluded.time_slot, status = 'done', error = NULL, flows = excluded.flows, processed_at = excluded.processed_at,
                     attempts = 0, deferrals = 0, next_attempt_at = NULL`)
         .run(file, slot, result.flows, now);
+      for (const hook of hooks) hook({ db: this.db, file, windowId, result: { ...result, anomalies, files: [file] }, now });
       beforeCommit?.();
       return anomalies;
     });

@@ -61,7 +61,7 @@ describe('semantic configuration check', () => {
   it('a section checker is one entry of the registry; one that throws is reported, not fatal', () => {
     const checkers = [...SECTION_CHECKERS, { section: 'alerts', check: (c: NocflowConfig) => ((c.alerts as { to?: string })?.to === 'x' ? ['alerts.to: "x" is not a mail address'] : []) }, { section: 'hunt', check: () => { throw new Error('boom'); } }];
     expect(checkConfig(cfg({ alerts: { to: 'x' } }), checkers)).toEqual(['alerts.to: "x" is not a mail address', 'hunt: cannot be checked (boom)']);
-    expect(SECTION_CHECKERS.map((c) => c.section)).toEqual(['engine', 'devices', 'elasticsearch', 'flowspec']);
+    expect(SECTION_CHECKERS.map((c) => c.section)).toEqual(['engine', 'devices', 'elasticsearch', 'flowspec', 'limits', 'alerts', 'hunt', 'ioc']);
   });
 
   it('speaker settings are checked under any prefix (gobgp.ts refuses a TOML from bad ones)', () => {

@@ -56,8 +56,8 @@ export function registerConfig(program: Command): void {
     });
 }
 
-/** Keys whose values are credentials (devices' password/passphrase, Elasticsearch password/apiKey). */
-const SECRET_KEYS = new Set(['password', 'passphrase', 'apiKey']);
+/** Keys whose values are credentials (devices' password/passphrase, Elasticsearch password/apiKey, the mail password, the webhook URL — a hook URL carries its token). */
+const SECRET_KEYS = new Set(['password', 'passphrase', 'apiKey', 'url']);
 
 /** A copy of a config value with every non-empty secret replaced by "********" (`name`: the value's own key). Pure. */
 export function maskSecrets(value: unknown, name?: string): unknown {

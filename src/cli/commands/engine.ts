@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import type { AlertsStatus } from '../../alerts/area.js';
+import { alertsStatusLines } from '../../alerts/format.js';
 import { loadConfig } from '../../config/config.js';
 import { ConfigError } from '../../config/config.js';
 import { checkConfig } from '../../config/check.js';

@@ -8,6 +8,7 @@ import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
+import { createAlertsArea } from '../../alerts/area.js';
 import { CliError } from '../errors.js';
 import fs from 'node:fs';
 
@@ -41,7 +42,7 @@ export function registerWatch(program: Command): void {
   program
     .command('watch [dir]')
     .description('process every new completed nfcapd file in a directory, once each and in order (foreground)')
-    .option('--once', 'process what is there now and exit')
+    .option('--once', 'process what is there now, deliver the alerts it raised (waiting at most alerts.onceWaitSeconds), and exit')
     .option('--json', 'print JSON lines (one per event)')
     .option('--db <file>', 'SQLite database (default: config store.path or <data dir>/nocflow.db)')
     .action(async (dirArg: string | undefined, o: { once?: boolean; json?: boolean; db?: string }) => {
@@ -59,7 +60,11 @@ export function registerWatch(program: Command): void {
         db.close();
         refuse('watch', [unwritable]);
       }
-      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store: new EngineStore(db), source });
+      const store = new EngineStore(db);
+      // The alerts area decides each window's alerts in its commit and delivers them, as in the engine.
+      const alerts = createAlertsArea(cfg, { log: (line) => process.stderr.write(`${line}\n`) });
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store, source, commitHooks: alerts.commitHooks });
+      await alerts.start?.({ store, db, publish: () => undefined, onEngineEvent: (l) => runner.on(l), log: (line) => process.stderr.write(`${line}\n`), now: Date.now });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {
@@ -70,13 +75,19 @@ export function registerWatch(program: Command): void {
       });
       if (o.once) {
         await runner.processOnce();
+        // Deliver what these files raised before exiting (bounded); the outbox keeps the rest for the engine.
+        const d = await alerts.drain(cfg.alerts.onceWaitSeconds * 1000);
+        await alerts.stop?.();
+        if (d.sent > 0 || d.pending > 0) {
+          process.stdout.write(o.json ? `${JSON.stringify({ kind: 'alerts', sent: d.sent, pending: d.pending })}\n` : `alerts: ${d.sent} delivered, ${d.pending} still pending in the outbox (retried by the engine or the next watch)\n`);
+        }
         db.close();
         return;
       }
       await new Promise<void>((resolve) => {
         // `on` and idempotent: conf's when-exit re-sends the signal after its own handler runs.
         let stopping: Promise<void> | undefined;
-        const stop = () => void (stopping ??= runner.stop().then(() => { db.close(); resolve(); }));
+        const stop = () => void (stopping ??= runner.stop().then(async () => { await alerts.stop?.(); db.close(); resolve(); }));
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
         runner.start();

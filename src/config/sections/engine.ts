@@ -1,6 +1,7 @@
 /** Config section `engine`: where flows come from and how windows are analysed. */
 import { DEFAULT_THRESHOLDS } from '../../engine/rules.js';
 import { closest, numberReason, prefixReason, Problems } from '../validate.js';
+import { unitAlertsSchema, type UnitAlertRules } from './alerts.js';
 
 export const engineSchema = {
   type: 'object',
@@ -13,12 +14,18 @@ export const engineSchema = {
     inside: { type: 'array', items: { type: 'string' }, description: 'Campus inside prefixes (CIDR); empty = backbone mode.' },
     units: {
       type: 'array',
-      description: 'Unit names by prefix, used to say who an IP is.',
+      description: 'Unit names by prefix, used to say who an IP is; a unit with contacts hears about its own addresses.',
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['prefix', 'name'],
-        properties: { prefix: { type: 'string' }, name: { type: 'string' } },
+        properties: {
+          prefix: { type: 'string' },
+          name: { type: 'string' },
+          contacts: { type: 'array', items: { type: 'string' }, description: 'Mail addresses that get the alerts about this unit\'s addresses.' },
+          lang: { enum: ['en', 'zh-TW'], description: 'Language of the mails to the contacts (default alerts.email.lang).' },
+          alerts: unitAlertsSchema,
+        },
       },
     },
     knownServers: { type: 'array', items: { type: 'string' }, description: 'Whitelisted servers (IP or CIDR): never "many peers".' },
@@ -39,7 +46,7 @@ export interface EngineConfig {
   reader: 'native' | 'nfdump';
   topN: number;
   inside: string[];
-  units: { prefix: string; name: string }[];
+  units: UnitConfig[];
   knownServers: string[];
   peerCap: number;
   thresholds: Record<string, number>;
@@ -50,6 +57,17 @@ export interface EngineConfig {
   /** Back-off of deferred files: first wait, doubling up to the maximum (seconds). */
   retrySeconds: number;
   retryMaxSeconds: number;
+}
+
+/** One `engine.units[]` entry: a prefix of a unit (a unit with several prefixes has several entries of one name). */
+export interface UnitConfig {
+  prefix: string;
+  name: string;
+  /** Mail addresses told about alerts whose IP lies in this prefix. */
+  contacts?: string[];
+  lang?: 'en' | 'zh-TW';
+  /** Policy and alert thresholds for this unit's addresses, over `alerts.policy`. */
+  alerts?: UnitAlertRules;
 }
 
 export const engineDefaults: EngineConfig = {
