@@ -15,9 +15,11 @@ import { dataDir } from '../util/paths.js';
 import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 import { VERSION } from '../util/version.js';
+import { createLogger, type Logger } from '../util/log.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
+import { bySection, changedKeys, HOT_ENGINE_KEYS, restartReason, type PendingRestart, type ReloadResult } from './reload.js';
 import { acquirePidFile, startEngineServer, type EngineServer } from './server.js';
 
 export type { EngineStatus } from './methods.js';
@@ -26,6 +28,13 @@ export type { EngineStatus } from './methods.js';
 export interface EngineProcess {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Apply a new (already validated) configuration without a restart (src/daemon/reload.ts): the runner's analysis
+   * settings from the next file, each changed area as it decides; the rest is reported as waiting for a restart.
+   */
+  reload(next: NocflowConfig): Promise<ReloadResult>;
+  /** Record a reload that was refused (the new file is invalid): the running configuration stays; status shows why. */
+  refuseReload(reason: string): ReloadResult;
   readonly socketPath: string;
 }
 
@@ -73,9 +82,17 @@ export interface AreaContext {
   publish(event: string, data: unknown): void;
   /** Listen to the runner's events (windows, file errors, lag); returns the unsubscribe. */
   onEngineEvent(listener: (e: EngineEvent) => void): () => void;
-  /** One log line (stderr, the journal). */
+  /** One log line at level info under the area's name (stderr, the journal). */
   log(line: string): void;
+  /** The area's logger (component = the area's name), for warnings and errors. */
+  logger: Logger;
   now(): number;
+}
+
+/** What an area did with a reload: keys applied, keys waiting for a restart. */
+export interface AreaReload {
+  applied: string[];
+  restart: PendingRestart[];
 }
 
 /**
@@ -93,6 +110,13 @@ export interface EngineArea {
   stop?(): Promise<void> | void;
   /** Counters for engine.status (`areas.<name>`). */
   status?(): unknown;
+  /** The config section this area runs from (default: its name); a reload hands the area that section's changes. */
+  section?: string;
+  /**
+   * Take a new configuration whose section changed (`keys`: the changed keys of the section). Without it, a changed
+   * section waits for a restart.
+   */
+  reload?(next: NocflowConfig, keys: string[]): Promise<AreaReload> | AreaReload;
 }
 
 /** Dependencies: the areas, and the hooks the core reads. */
@@ -106,6 +130,8 @@ export interface EngineProcessDeps {
   sinks?: WindowSink[];
   /** ARP-confirmed unused addresses per window (the devices area), handed to the runner. */
   arpUnused?: RunnerDeps['arpUnused'];
+  /** The engine's logger (component `engine`); areas get children named after them. Default: stderr. */
+  logger?: Logger;
 }
 
 /** Create the engine (inert until start). */
@@ -123,7 +149,12 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
   const source = flowSourceFrom(config.engine);
   const areas = deps.areas ?? [];
   const started: EngineArea[] = [];
-  const log = (line: string) => process.stderr.write(`${new Date(now()).toISOString()} ${line}\n`);
+  const logger = deps.logger ?? createLogger('engine', { now });
+  const log = (line: string) => logger.info(line);
+  /** The running configuration; its `engine` analysis keys are the runner's (it reads them for every file). */
+  let running: NocflowConfig = structuredClone(config);
+  const runnerConfig = { ...structuredClone(config.engine), nfcapdDir, intervalSeconds: opts.intervalSeconds };
+  const reloads = { count: 0, last: undefined as ReloadResult | undefined, pending: new Map<string, PendingRestart>() };
 
   const decorate = (w: WindowResult | undefined) => {
     if (!w || !store) return w ?? null;
@@ -173,6 +204,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount } : null,
         recentErrors: store!.failures(5),
         areas: Object.fromEntries(started.filter((a) => a.status).map((a) => [a.name, a.status!()])),
+        analysis: { topN: runnerConfig.topN, peerCap: runnerConfig.peerCap, pollSeconds: runnerConfig.pollSeconds, inside: runnerConfig.inside, thresholds: runnerConfig.thresholds },
+        reload: { count: reloads.count, last: reloads.last ?? null, pendingRestart: [...reloads.pending.values()] },
       };
     },
     'windows.latest': async () => decorate(store!.latestWindow()),
@@ -246,7 +279,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       try {
         await a.stop?.();
       } catch (err) {
-        log(`stopping ${a.name}: ${(err as Error).message}`);
+        logger.error(`stopping ${a.name}: ${(err as Error).message}`);
       }
     }
     db?.close();
@@ -268,7 +301,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, arpUnused: deps.arpUnused });
+        const r = createEngineRunner(runnerConfig, { store, source, now, sinks, arpUnused: deps.arpUnused });
         runner = r;
         const ctx: AreaContext = {
           store,
@@ -276,11 +309,13 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           publish: (event, data) => server?.publish(event, data),
           onEngineEvent: (l) => r.on(l),
           log,
+          logger,
           now,
         };
         for (const a of areas) {
           started.push(a);
-          await a.start?.(ctx);
+          const child = logger.child(a.name);
+          await a.start?.({ ...ctx, logger: child, log: (line) => child.info(line) });
         }
         server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
       } catch (err) {
@@ -294,10 +329,69 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           server?.publish('window', data);
         } else if (e.kind === 'file-error') server?.publish('file-error', { file: e.file, reason: e.reason });
         else if (e.kind === 'lag') server?.publish('engine-lag', { seconds: e.seconds });
-        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${e.kind === 'file-error' ? stripControl(e.reason) : ''}`);
+        if (e.kind === 'window') log(`window ${path.basename(e.file)}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies, ${e.seconds.toFixed(1)} s`);
+        else if (e.kind === 'file-error') logger.warn(`file-error ${path.basename(e.file)}: ${stripControl(e.reason)}`);
+        else if (e.kind !== 'lag') logger.warn(`${e.kind}${'file' in e ? ` ${path.basename(e.file)}` : ''}: ${'reason' in e ? stripControl(e.reason) : ''}`);
       });
       runner.start();
     },
     stop: stopAll,
+    async reload(next) {
+      const keys = changedKeys(running as Record<string, unknown>, next as Record<string, unknown>);
+      const result: ReloadResult = { at: now(), ok: true, applied: [], restart: [] };
+      for (const [section, sectionKeys] of bySection(keys)) {
+        if (section === 'engine') {
+          for (const k of sectionKeys) {
+            if (HOT_ENGINE_KEYS.includes(k)) {
+              (runnerConfig as Record<string, unknown>)[k] = structuredClone((next.engine as unknown as Record<string, unknown>)[k]);
+              result.applied.push(`engine.${k}`);
+            } else result.restart.push({ key: `engine.${k}`, why: restartReason('engine', k) });
+          }
+          continue;
+        }
+        const area = started.find((a) => (a.section ?? a.name) === section);
+        if (area?.reload) {
+          try {
+            const r = await area.reload(next, sectionKeys);
+            result.applied.push(...r.applied);
+            result.restart.push(...r.restart);
+          } catch (err) {
+            result.restart.push({ key: section, why: `reloading ${area.name} failed: ${(err as Error).message}` });
+            logger.error(`reload: ${area.name}: ${(err as Error).message}`);
+          }
+        } else {
+          const keysOrSection = sectionKeys.length > 0 ? sectionKeys.map((k) => `${section}.${k}`) : [section];
+          for (const key of keysOrSection) result.restart.push({ key, why: restartReason(section, key.split('.').slice(1).join('.')) });
+        }
+      }
+      // Applied keys no longer wait for a restart; the others do, until the engine restarts.
+      const nextRunning = structuredClone(next);
+      for (const p of result.restart) {
+        const [section, key] = p.key.split('.');
+        const live = running as Record<string, Record<string, unknown> | unknown>;
+        const target = nextRunning as Record<string, unknown>;
+        if (key === undefined) target[section] = structuredClone(live[section]);
+        else if (typeof target[section] === 'object' && target[section] !== null) (target[section] as Record<string, unknown>)[key] = structuredClone((live[section] as Record<string, unknown> | undefined)?.[key]);
+        reloads.pending.set(p.key, p);
+      }
+      for (const k of result.applied) reloads.pending.delete(k);
+      running = nextRunning;
+      reloads.count++;
+      reloads.last = result;
+      const rlog = logger.child('reload');
+      if (keys.length === 0) rlog.info('configuration reloaded: nothing changed');
+      else {
+        rlog.notice(`configuration reloaded: ${result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'nothing applied'}`);
+        for (const p of result.restart) rlog.warn(`${p.key} changed but waits for a restart (${p.why}): systemctl restart nocflow-engine`);
+      }
+      return result;
+    },
+    refuseReload(reason) {
+      const result: ReloadResult = { at: now(), ok: false, applied: [], restart: [], error: reason };
+      reloads.count++;
+      reloads.last = result;
+      logger.child('reload').error(`the new configuration was refused, the running one is kept: ${reason}`);
+      return result;
+    },
   };
 }

@@ -14,10 +14,23 @@ import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
+import type { HandlerTable } from './protocol.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
+import { createLogger, type Logger } from '../util/log.js';
 import { createEngineProcess, type EngineArea, type EngineProcess, type EngineProcessOptions } from './engine-process.js';
+import { applyHotKeys } from './reload.js';
+
+/**
+ * FlowSpec keys a reload applies at once (the guards, TTLs, auto-block, reconciliation period: read for every
+ * request). The others describe the BGP speaker: restarting it would withdraw every route at the routers, so they
+ * wait for a restart of the engine.
+ */
+export const FLOWSPEC_HOT_KEYS: readonly string[] = [
+  'protectedPrefixes', 'minPrefixV4', 'minPrefixV6', 'maxActiveRules', 'maxChangesPerMinute', 'defaultTtlSeconds', 'maxTtlSeconds',
+  'repeatMultiplier', 'reconcileSeconds', 'victimRateBytesPerSecond', 'autoBlock', 'autoBlockTtlSeconds',
+];
 
 /** The assembled engine and what it is made of. */
 export interface EngineAssembly {
@@ -36,8 +49,9 @@ function esArea(config: NocflowConfig, log: (line: string) => void) {
 
 /** FlowSpec (when enabled): its own connection to the same SQLite file (WAL). */
 function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): EngineArea | undefined {
-  const cfg = config.flowspec as FlowspecConfig | undefined;
-  if (!cfg?.enabled) return undefined;
+  if (!(config.flowspec as FlowspecConfig | undefined)?.enabled) return undefined;
+  // The area's own live copy: the service and handlers read it for every request, so a reload can update it in place.
+  const cfg = structuredClone(config.flowspec);
   let db: Db | undefined;
   let fs: ReturnType<typeof createFlowspecArea> | undefined;
   const onRecord = es
@@ -71,43 +85,69 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
       await fs?.stop();
       db?.close();
     },
+    reload: (next, keys) =>
+      applyHotKeys('flowspec', cfg as unknown as Record<string, unknown>, next.flowspec as unknown as Record<string, unknown>, keys, FLOWSPEC_HOT_KEYS,
+        'the BGP speaker is not restarted by a reload (that would withdraw every route at the routers)'),
   };
 }
 
-/** ARP/MAC collection: its own connection to the same SQLite file, opened on first use. */
-function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
+/**
+ * ARP/MAC collection: its own connection to the same SQLite file, opened on first use. A reload with a changed
+ * `devices` section restarts it in-process (the new device list, credentials and schedule; history is in SQLite);
+ * its socket methods keep their names and reach the new instance.
+ */
+function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, logger: Logger) {
   let db: Db | undefined;
   const dbOf = () => (db ??= openDb(resolveDbPath(config.store.path, dataDir())));
-  const devices = createDevicesArea(config.devices, dbOf, {
-    ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
-    // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
-    probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
-  });
+  const make = (cfg: NocflowConfig['devices']) =>
+    createDevicesArea(cfg, dbOf, {
+      ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
+      // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
+      probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
+      onError: (err: Error) => logger.warn(err.message),
+    });
+  const current = { devices: make(config.devices) };
+  const handlers = () => Object.fromEntries(Object.keys(current.devices.handlers).map((m) => [m, ((p, ctx) => current.devices.handlers[m](p, ctx)) as HandlerTable[string]]));
+  let running = false;
   const area: EngineArea = {
     name: 'devices',
-    handlers: () => devices.handlers,
-    start: () => devices.start(),
+    handlers,
+    start() {
+      running = true;
+      current.devices.start();
+    },
     async stop() {
-      await devices.stop();
+      running = false;
+      await current.devices.stop();
       db?.close();
     },
-    status: () => devices.collector.counters(),
+    status: () => current.devices.collector.counters(),
+    async reload(next) {
+      const fresh = make(next.devices);
+      const old = current.devices;
+      await old.stop();
+      current.devices = fresh;
+      if (running) fresh.start();
+      return { applied: ['devices'], restart: [] };
+    },
   };
-  return { devices, area };
+  return { devices: current, area };
 }
 
 /** Wire the engine from configuration (inert until `engine.start()`). */
-export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const es = esArea(config, log);
+export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { logger?: Logger } = {}): EngineAssembly {
+  const logger = deps.logger ?? createLogger('engine', { now: opts.now });
+  const esLog = logger.child('elasticsearch');
+  const es = esArea(config, (line) => esLog.warn(line));
   const flowspec = flowspecArea(config, es);
-  const dev = devicesArea(config, es);
+  const dev = devicesArea(config, es, logger.child('devices'));
   const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
     // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
-    arpUnused: (slot) => dev.devices.unusedAddresses(slot),
+    arpUnused: (slot) => dev.devices.devices.unusedAddresses(slot),
+    logger,
   });
   return { engine, areas: areas.map((a) => a.name) };
 }

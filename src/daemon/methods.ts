@@ -10,6 +10,7 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
+import type { PendingRestart, ReloadResult } from './reload.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -47,6 +48,10 @@ export interface EngineStatus {
   investigations: number;
   /** Each area's counters (flowspec, devices, elasticsearch, ...), by area name. */
   areas?: Record<string, unknown>;
+  /** The analysis settings the runner applies to the next file (a reload changes them in place). */
+  analysis?: { topN: number; peerCap: number; pollSeconds: number; inside: string[]; thresholds: Record<string, number> };
+  /** Configuration reloads (SIGHUP): how many, the last one's outcome, and changed keys still waiting for a restart. */
+  reload?: { count: number; last: ReloadResult | null; pendingRestart: PendingRestart[] };
 }
 
 /** An anomaly as screens receive it: with its presence over the last 12 windows and its false-positive verdict. */

@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
+import { createNotifier } from '../../daemon/notify.js';
+import { configDefaults } from '../../config/schema.js';
+import { DEFAULT_LAYOUT, renderSysusers, renderUnit } from '../../deploy/unit.js';
+import { createLogger } from '../../util/log.js';
+import { VERSION } from '../../util/version.js';
 import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { buildEngine, checkEngine } from '../../daemon/main.js';
@@ -15,23 +20,80 @@ const BIN = nocflowBin();
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
 const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP ?? undefined;
 
-/** Run the engine in this process until SIGINT/SIGTERM/SIGHUP; exit code 2 when another engine is running. */
+/**
+ * Run the engine in this process until SIGINT/SIGTERM; SIGHUP reloads the configuration (src/daemon/reload.ts).
+ * Exit code 2 when another engine is running. Under systemd (NOTIFY_SOCKET) it says READY=1 only once the store is
+ * open and the socket listens, and refuses to go on when it cannot say so (Type=notify would kill it later).
+ */
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
   const sock = socketPath();
-  const config = loadConfig().config;
-  const { engine } = buildEngine(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) });
+  const logger = createLogger('engine');
+  const handle = loadConfig();
+  const { engine } = buildEngine(handle.config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { logger });
+  const notifier = createNotifier({ logger: logger.child('notify') });
   try {
     await engine.start();
   } catch (err) {
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
-  process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
+  logger.notice(`engine ${process.pid} (nocflow ${VERSION}) listening on ${sock}, configuration ${handle.path}`);
+  try {
+    await notifier.send({ READY: 1, STATUS: `listening on ${sock}` });
+  } catch (err) {
+    await engine.stop();
+    throw new CliError(`${(err as Error).message}; stopping, since systemd (Type=notify) would never see the engine ready`, 1, { cause: err });
+  }
+  const note = (fields: Record<string, string | number>) => notifier.send(fields).catch((err: Error) => logger.child('notify').warn(err.message));
+  // One reload at a time; a SIGHUP during a reload runs one more after it.
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    await note({ RELOADING: 1, STATUS: 'reloading the configuration' });
+    let outcome: string;
+    try {
+      const next = loadConfig();
+      // The semantic checker (config check), where this build has one, and the engine's own judgement.
+      const problems = [...((next as { problems?: () => string[] }).problems?.() ?? []), ...checkEngine(next.config, { nfcapdDir: opts.nfcapdDir }).problems];
+      if (problems.length > 0) {
+        engine.refuseReload(problems.join('; '));
+        outcome = `reload refused: ${problems.length} problem(s), running configuration kept`;
+      } else {
+        const r = await engine.reload(next.config);
+        outcome = `reloaded: ${r.applied.length} applied, ${r.restart.length} waiting for a restart`;
+      }
+    } catch (err) {
+      engine.refuseReload(err instanceof ConfigError ? err.violations.join('; ') || err.message : (err as Error).message);
+      outcome = 'reload refused: the configuration file is invalid, running configuration kept';
+    }
+    await note({ READY: 1, STATUS: `listening on ${sock}; ${outcome}` });
+  };
+  const onHup = () => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = reload().finally(() => {
+      reloading = undefined;
+      if (again) {
+        again = false;
+        onHup();
+      }
+    });
+  };
   await new Promise<void>((resolve) => {
     // `on`, not `once`, and idempotent: conf's when-exit re-sends the signal after its own handler; a second signal
     // with none of ours listening would end the process before the socket and pid file are removed.
     let stopping: Promise<void> | undefined;
-    const stop = () => void (stopping ??= engine.stop().finally(resolve));
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, stop);
+    const stop = () =>
+      void (stopping ??= note({ STOPPING: 1, STATUS: 'stopping' })
+        .then(() => logger.notice(`engine ${process.pid} stopping`))
+        .then(() => engine.stop())
+        .finally(resolve));
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, stop);
+    // SIGHUP is a reload here. when-exit (conf → atomically) treats it as an exit signal and re-sends it after its
+    // own clean-up, which would reload twice: its listener is removed for SIGHUP only.
+    process.removeAllListeners('SIGHUP');
+    process.on('SIGHUP', onHup);
   });
 }
 
@@ -100,6 +162,24 @@ export function registerEngine(program: Command): void {
       const logFile = path.join(dataDir(), 'engine.log');
       const last = fs.readFileSync(logFile, 'utf8').trim().split('\n').pop()?.replace(/^nocflow: /, '') ?? '';
       throw new CliError(`the engine did not start${last ? ` (${last})` : ''}; see ${logFile}`);
+    });
+  cmd
+    .command('unit')
+    .description('print the systemd unit for this configuration (install: nocflow engine unit | sudo tee /etc/systemd/system/nocflow-engine.service)')
+    .option('--defaults', 'render the defaults (the unit shipped in the package) instead of the configuration')
+    .option('--sysusers', 'print the sysusers.d lines for the service user and the operators\' group instead')
+    .option('--bin <path>', 'the installed nocflow command', DEFAULT_LAYOUT.bin)
+    .option('--user <user>', 'the service user', DEFAULT_LAYOUT.user)
+    .option('--service-group <group>', 'the operators\' group (socket and configuration)', DEFAULT_LAYOUT.group)
+    .action((o: { defaults?: boolean; sysusers?: boolean; bin: string; user: string; serviceGroup: string }) => {
+      const layout = { ...DEFAULT_LAYOUT, bin: o.bin, user: o.user, group: o.serviceGroup };
+      if (o.sysusers) {
+        process.stdout.write(renderSysusers(layout));
+        return;
+      }
+      const config = o.defaults ? configDefaults : loadConfig().config;
+      if (!o.defaults && !config.engine.nfcapdDir) process.stderr.write('nocflow: engine.nfcapdDir is not set: the unit has no ReadOnlyPaths= for it (set it, then render again)\n');
+      process.stdout.write(renderUnit(config, { layout, version: o.defaults ? undefined : VERSION }));
     });
   cmd
     .command('status')
