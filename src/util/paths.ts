@@ -15,3 +15,8 @@ export function runtimeDir(): string {
   if (process.env.XDG_RUNTIME_DIR) return path.join(process.env.XDG_RUNTIME_DIR, 'nocflow');
   return path.join(os.tmpdir(), `nocflow-${process.getuid?.() ?? 'user'}`);
 }
+
+/** The shared engine's runtime directory (systemd's RuntimeDirectory=nocflow); `NOCFLOW_SYSTEM_RUNTIME_DIR` elsewhere. */
+export function systemRuntimeDir(): string {
+  return process.env.NOCFLOW_SYSTEM_RUNTIME_DIR || '/run/nocflow';
+}

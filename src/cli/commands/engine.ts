@@ -9,7 +9,7 @@ import { configDefaults } from '../../config/schema.js';
 import { DEFAULT_LAYOUT, renderSysusers, renderUnit } from '../../deploy/unit.js';
 import { createLogger } from '../../util/log.js';
 import { VERSION } from '../../util/version.js';
-import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
+import { callEngine, defaultSocketPath, nocflowBin, ownSocketPath } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { buildEngine, checkEngine } from '../../daemon/main.js';
 import { EngineServerError, isAlive, pidAlive, readPidFile } from '../../daemon/server.js';
@@ -17,7 +17,10 @@ import { dataDir } from '../../util/paths.js';
 import { CliError } from '../errors.js';
 
 const BIN = nocflowBin();
+/** The socket clients talk to (the shared service's when it runs, src/daemon/client.ts). */
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
+/** Where an engine of this user listens. */
+const ownSocket = () => process.env.NOCFLOW_SOCKET ?? ownSocketPath();
 const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP ?? undefined;
 
 /**
@@ -26,7 +29,7 @@ const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP 
  * open and the socket listens, and refuses to go on when it cannot say so (Type=notify would kill it later).
  */
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
-  const sock = socketPath();
+  const sock = ownSocket();
   const logger = createLogger('engine');
   const handle = loadConfig();
   const { engine } = buildEngine(handle.config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { logger });
@@ -140,11 +143,24 @@ export function registerEngine(program: Command): void {
     .action(async (_o: unknown, sub: Command) => {
       // --dir/--interval/--group belong to `engine` itself; commander hands them to the parent even after `start`.
       const o = sub.optsWithGlobals<{ dir?: string; interval: string; group?: string }>();
-      const sock = socketPath();
-      if (await isAlive(sock)) {
-        process.stdout.write(`engine already running on ${sock}\n`);
+      const running = socketPath();
+      if (await isAlive(running)) {
+        process.stdout.write(`engine already running on ${running}\n`);
         return;
       }
+      // The shared configuration's engine is the service: a private one on it would be a second BGP speaker, a
+      // second device collector and a second writer of the same alerts.
+      const source = (() => {
+        try {
+          return loadConfig();
+        } catch (err) {
+          throw new CliError((err as Error).message, 2, { cause: err });
+        }
+      })();
+      if (source.source === 'system') {
+        throw new CliError(`no engine answers on ${running}, and ${source.path} is the shared configuration, whose engine is the service: ask an admin to start it (sudo systemctl start nocflow-engine); nocflow doctor says what is missing`, 3);
+      }
+      const sock = ownSocket();
       fs.mkdirSync(dataDir(), { recursive: true });
       const log = fs.openSync(path.join(dataDir(), 'engine.log'), 'a', 0o600);
       const args = [BIN, 'engine', '--interval', o.interval, ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
@@ -201,7 +217,12 @@ export function registerEngine(program: Command): void {
       const sock = socketPath();
       const pid = readPidFile(pidFileFor(sock));
       if (pid === undefined || !pidAlive(pid)) throw new CliError('no engine is running', 3);
-      process.kill(pid, 'SIGTERM');
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+        throw new CliError(`engine ${pid} on ${sock} belongs to another user (the service): sudo systemctl stop nocflow-engine`, 1, { cause: err });
+      }
       // Wait for the process itself to end (it removes its socket and pid file on the way out).
       for (let i = 0; i < 200 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
       if (pidAlive(pid)) throw new CliError(`engine ${pid} did not stop within 10 s`, 1);
