@@ -47,6 +47,15 @@ export function defaultSocketPath(): string {
   return own;
 }
 
+/** The OS user's name; a uid without a passwd entry (containers, service users) is `$USER`, else `uid-<n>`. */
+export function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER || process.env.LOGNAME || `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
 /** Signal 0 (no /proc check: server.ts's pidAlive is the careful one; this only picks a default path). */
 function pidRunning(pid: number): boolean {
   try {
@@ -178,7 +187,7 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
       sock.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id, method, params })}\n`);
     });
 
-  const hello = () => send('hello', { user: os.userInfo().username, sshConnection: process.env.SSH_CONNECTION, pid: process.pid, version: PROTOCOL_VERSION }, 5000);
+  const hello = () => send('hello', { user: osUser(), sshConnection: process.env.SSH_CONNECTION, pid: process.pid, version: PROTOCOL_VERSION }, 5000);
 
   let retrying = false;
   /** Reconnect with a growing pause (200 ms … 2 s) until it works or the connection is closed. One loop at a time. */
