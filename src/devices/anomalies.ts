@@ -50,8 +50,15 @@ export interface HistoryRow {
   mac: string;
   port: string;
   state: string;
+  /** A MAC table row that is the device's own entry (VLAN All, CPU / Router port, gateway mark): not a host. */
+  system?: boolean;
   firstSeen: number;
   lastSeen: number;
+}
+
+/** The MACs some MAC table calls the device's own: they answer ARP for the device's addresses, not for a host's. */
+function systemMacs(rows: HistoryRow[]): Set<string> {
+  return new Set(rows.filter((r) => r.source === 'mac' && r.system).map((r) => r.mac));
 }
 
 /** A MAC that answered for several IPs. */
@@ -72,13 +79,16 @@ function allowSet(allow: AllowedMac[]): Set<string> {
 
 /**
  * MACs holding at least `minIps` IPs over the history. Ignored: the zero and broadcast MACs, a device's own
- * interface addresses (state Interface), and allow-listed mobile / router MACs.
+ * interface addresses (state Interface), MACs a MAC table calls the device's own (system entries), and
+ * allow-listed mobile / router MACs.
  */
 export function macsWithSeveralIps(rows: Iterable<HistoryRow>, allow: AllowedMac[] = [], opts: { minIps?: number } = {}): MacMultiIp[] {
   const minIps = opts.minIps ?? 2;
+  const list = [...rows];
   const skip = allowSet(allow);
+  for (const m of systemMacs(list)) skip.add(m);
   const by = new Map<string, { ips: Set<string>; devs: Set<string>; first: number; last: number }>();
-  for (const r of rows) {
+  for (const r of list) {
     if (r.source !== 'arp' || r.mac === ZERO_MAC || r.mac === BROADCAST || skip.has(r.mac) || r.state === 'Interface') continue;
     if (UNUSED_STATES.has(r.state.toLowerCase())) continue;
     let m = by.get(r.mac);
@@ -108,7 +118,10 @@ export interface IpMove {
   reason: string;
 }
 
-/** IPs that moved between MACs, and IPs whose MAC moved between ports of the same device, over the history. */
+/**
+ * IPs that moved between MACs, and IPs whose MAC moved between ports of the same device, over the history. A MAC
+ * table's system rows (the device's own entries) are never a port the MAC moved to.
+ */
 export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): IpMove[] {
   const skip = allowSet(allow);
   const macsOfIp = new Map<string, Map<string, number>>();
@@ -120,7 +133,7 @@ export function ipMoves(rows: Iterable<HistoryRow>, allow: AllowedMac[] = []): I
       let m = macsOfIp.get(r.ip);
       if (!m) macsOfIp.set(r.ip, (m = new Map()));
       m.set(r.mac, Math.min(m.get(r.mac) ?? Infinity, r.firstSeen));
-    } else if (r.port && !/^(cpu|router|sup-eth)/i.test(r.port)) {
+    } else if (r.port && !r.system && !/^(cpu|router|sup-eth)/i.test(r.port)) {
       let m = portsOfMac.get(r.mac);
       if (!m) portsOfMac.set(r.mac, (m = new Map()));
       const key = `${r.device} ${r.port}`;

@@ -13,7 +13,8 @@ import { commandsFor, KIND_PROFILES, type DeviceKind } from './kinds.js';
 import { checkHostKey } from './known-hosts.js';
 import { appendKnownHost, loadKnownHosts } from './known-hosts-file.js';
 import { mergeSlot, type DeviceDocSink, type DeviceTables, type MergedSlot } from './merge.js';
-import { parseTable, type ArpEntry, type MacEntry } from './parsers.js';
+import { parseTable, type ArpEntry, type MacEntry, type ParseResult } from './parsers.js';
+import { tableReport, tableWarnings, type TableReport } from './table-report.js';
 import { DeviceError, runCommands, type DeviceErrorReason, type SessionStats } from './ssh-session.js';
 
 /** The outcome of collecting one device. */
@@ -29,9 +30,13 @@ export interface DeviceResult {
   durationMs: number;
   arp: ArpEntry[];
   mac: MacEntry[];
-  /** Lines the parsers could not read. */
+  /** Lines the parsers could not read, over all tables. */
   skipped: number;
   skippedSamples: string[];
+  /** Each collected table: command, lines read and skipped with samples, layouts, and the unreadable verdict. */
+  tables: TableReport[];
+  /** What deserves the operator's eye though the collection worked (a refused command, an unreadable table). */
+  warnings: string[];
   morePrompts: number;
   /** True when the host key was unknown and has just been recorded (trust on first use). */
   hostKeyRecorded: boolean;
@@ -65,7 +70,7 @@ export async function collectDevice(spec: DeviceSpec, config: DevicesConfig, dep
   const port = spec.port ?? 22;
   const result: DeviceResult = {
     device: spec.name, kind: spec.kind, host: spec.host, ok: false, timestamp: started, durationMs: 0,
-    arp: [], mac: [], skipped: 0, skippedSamples: [], morePrompts: 0, hostKeyRecorded: false,
+    arp: [], mac: [], skipped: 0, skippedSamples: [], tables: [], warnings: [], morePrompts: 0, hostKeyRecorded: false,
   };
   const stats: SessionStats = { morePrompts: 0, bytes: 0 };
   try {
@@ -109,21 +114,26 @@ export async function collectDevice(spec: DeviceSpec, config: DevicesConfig, dep
         },
       },
       profile.pagingOff,
-      cmds.map((c) => c.command),
+      cmds.map((c) => (c.fallbacks ? [c.command, ...c.fallbacks] : c.command)),
       stats,
     );
     cmds.forEach((c, i) => {
+      const { command, output, refused } = outputs[i];
+      let parsed: ParseResult<unknown>;
       if (c.table === 'arp') {
-        const r = parseTable(spec.kind, 'arp', outputs[i]);
+        const r = parseTable(spec.kind, 'arp', output);
         result.arp = r.entries;
-        result.skipped += r.skipped;
-        result.skippedSamples.push(...r.skippedSamples);
+        parsed = r;
       } else {
-        const r = parseTable(spec.kind, 'mac', outputs[i]);
+        const r = parseTable(spec.kind, 'mac', output);
         result.mac = r.entries;
-        result.skipped += r.skipped;
-        result.skippedSamples.push(...r.skippedSamples);
+        parsed = r;
       }
+      result.skipped += parsed.skipped;
+      result.skippedSamples.push(...parsed.skippedSamples);
+      const report = tableReport(c.table, command, parsed, refused);
+      result.tables.push(report);
+      result.warnings.push(...tableWarnings(report));
     });
     result.ok = true;
   } catch (err) {
@@ -189,6 +199,8 @@ export interface CollectorCounters {
   overlapsSkipped: number;
   sinkErrors: number;
   storeErrors: number;
+  /** Tables reported unreadable or refused (TableReport.unreadable), over all runs. */
+  tablesUnreadable: number;
 }
 
 /** The device collector component. */
@@ -211,7 +223,7 @@ export function createDeviceCollector(config: DevicesConfig, deps: CollectorDeps
   const now = deps.now ?? Date.now;
   const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
   const clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as NodeJS.Timeout));
-  const counters: CollectorCounters = { runs: 0, devicesOk: 0, devicesFailed: 0, overlapsSkipped: 0, sinkErrors: 0, storeErrors: 0 };
+  const counters: CollectorCounters = { runs: 0, devicesOk: 0, devicesFailed: 0, overlapsSkipped: 0, sinkErrors: 0, storeErrors: 0, tablesUnreadable: 0 };
   let timer: unknown;
   let running: Promise<CollectionRun> | undefined;
   let last: CollectionRun | undefined;
@@ -222,7 +234,10 @@ export function createDeviceCollector(config: DevicesConfig, deps: CollectorDeps
   const once = async (only?: string[]): Promise<CollectionRun> => {
     const run = await collectDevices(config, deps, only);
     counters.runs++;
-    for (const r of run.results) r.ok ? counters.devicesOk++ : counters.devicesFailed++;
+    for (const r of run.results) {
+      r.ok ? counters.devicesOk++ : counters.devicesFailed++;
+      counters.tablesUnreadable += r.tables.filter((t) => t.unreadable).length;
+    }
     try {
       deps.store?.saveRun(run);
     } catch (err) {

@@ -64,6 +64,7 @@ export function summarizeRun(run: CollectionRun) {
     results: run.results.map((r) => ({
       device: r.device, kind: r.kind, ok: r.ok, reason: r.reason ?? null, error: r.error ?? null, arp: r.arp.length, mac: r.mac.length,
       skipped: r.skipped, morePrompts: r.morePrompts, durationMs: r.durationMs, hostKeyRecorded: r.hostKeyRecorded,
+      tables: r.tables ?? [], warnings: r.warnings ?? [],
     })),
   };
 }

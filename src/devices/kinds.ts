@@ -17,11 +17,16 @@ export interface KindProfile {
   pagingOff: string;
   /** The command per table; a table missing here is not collected from this kind (an L3 router has no MAC table). */
   commands: Partial<Record<TableName, string>>;
+  /**
+   * Older spellings tried in order, in the same session, when the device refuses the command (isRefused): IOS before
+   * 12.1(11)EA1 / 12.2(18)SXF knows only `show mac-address-table`.
+   */
+  fallbacks?: Partial<Record<TableName, string[]>>;
 }
 
 /** Every kind's commands. */
 export const KIND_PROFILES: Record<DeviceKind, KindProfile> = {
-  ios: { kind: 'ios', label: 'Cisco IOS', pagingOff: 'terminal length 0', commands: { arp: 'show arp', mac: 'show mac address-table' } },
+  ios: { kind: 'ios', label: 'Cisco IOS', pagingOff: 'terminal length 0', commands: { arp: 'show arp', mac: 'show mac address-table' }, fallbacks: { mac: ['show mac-address-table'] } },
   iosxe: { kind: 'iosxe', label: 'Cisco IOS-XE', pagingOff: 'terminal length 0', commands: { arp: 'show ip arp', mac: 'show mac address-table' } },
   iosxr: { kind: 'iosxr', label: 'Cisco IOS-XR', pagingOff: 'terminal length 0', commands: { arp: 'show arp' } },
   nxos: { kind: 'nxos', label: 'Cisco NX-OS', pagingOff: 'terminal length 0', commands: { arp: 'show ip arp', mac: 'show mac address-table' } },
@@ -41,15 +46,33 @@ export const MORE_RE = /(?: ?--More-- ?|---\(more[^)]*\)---|<--- More --->)\s*$/
 /** Pager prompts anywhere (to remove them from collected text). */
 export const MORE_ANY_RE = / ?--More-- ?|---\(more[^)]*\)---|<--- More --->/gi;
 
+/** One table to ask for: its command, and the older spellings to try when the device refuses it. */
+export interface TableCommand {
+  table: TableName;
+  command: string;
+  fallbacks?: string[];
+}
+
 /** Commands for the tables requested (`want`) that this kind supports, in a stable order. */
-export function commandsFor(kind: DeviceKind, want: TableName[]): { table: TableName; command: string }[] {
+export function commandsFor(kind: DeviceKind, want: TableName[]): TableCommand[] {
   const p = KIND_PROFILES[kind];
-  const out: { table: TableName; command: string }[] = [];
+  const out: TableCommand[] = [];
   for (const table of ['arp', 'mac'] as const) {
     const command = p.commands[table];
-    if (command && want.includes(table)) out.push({ table, command });
+    const fallbacks = p.fallbacks?.[table];
+    if (command && want.includes(table)) out.push({ table, command, ...(fallbacks && fallbacks.length > 0 ? { fallbacks } : {}) });
   }
   return out;
+}
+
+/**
+ * True when a command's output is the CLI refusing it rather than a table: IOS / EOS `% Invalid input detected`,
+ * `% Incomplete command`, `% Ambiguous command`, NX-OS `% Invalid command`, Junos `unknown command.` / `syntax error`,
+ * within the first lines (a caret line may come first).
+ */
+export function isRefused(output: string): boolean {
+  const head = output.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 3);
+  return head.some((l) => /^\s*(?:% ?(?:Invalid input|Invalid command|Incomplete command|Ambiguous command|Unknown command)|unknown command\.|syntax error)/i.test(l));
 }
 
 /**

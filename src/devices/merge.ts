@@ -25,6 +25,8 @@ export interface MacDoc {
   vlan: number | null;
   vlanList: number[];
   typeList: string[];
+  /** The MAC table calls it the device's own (VLAN All, CPU / Router port, gateway mark, group MAC): not a host. */
+  system: boolean;
 }
 
 /** Merged by IP (across devices), the seeds' second document. */
@@ -58,23 +60,25 @@ export interface Sighting {
   ip: string;
   mac: string;
   interface: string;
-  /** Physical port: the MAC table's ports, or the port the ARP row names; '' when unknown. */
+  /** Physical port: the MAC table's ports (comma-separated when several), or the port the ARP row names; '' when unknown. */
   port: string;
   vlan: number | null;
   state: string;
+  /** A MAC table row that is the device's own entry (MacEntry.system); false for ARP rows. */
+  system: boolean;
 }
 
 const sorted = <T>(s: Set<T>): T[] => [...s].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Merge the tables of one slot by MAC (per device) and by IP. */
 export function mergeSlot(timeSlot: number, tables: DeviceTables[]): MergedSlot {
-  const macs = new Map<string, { doc: MacDoc; ips: Set<string>; ifs: Set<string>; vlans: Set<number>; types: Set<string>; tableVlan: number | null }>();
+  const macs = new Map<string, { doc: MacDoc; ips: Set<string>; ifs: Set<string>; vlans: Set<number>; types: Set<string>; tableVlan: number | null; system: boolean }>();
   const ips = new Map<string, { ts: number; macs: Set<string>; types: Set<string>; devs: Set<string>; ifs: Set<string> }>();
   const macRec = (device: string, mac: string, timestamp: number) => {
     const key = `${device}\u0000${mac}`;
     let r = macs.get(key);
     if (!r) {
-      r = { doc: { mac, device, timestamp, timeSlot, ipList: [], interfaceList: [], vlan: null, vlanList: [], typeList: [] }, ips: new Set(), ifs: new Set(), vlans: new Set(), types: new Set(), tableVlan: null };
+      r = { doc: { mac, device, timestamp, timeSlot, ipList: [], interfaceList: [], vlan: null, vlanList: [], typeList: [], system: false }, ips: new Set(), ifs: new Set(), vlans: new Set(), types: new Set(), tableVlan: null, system: false };
       macs.set(key, r);
     }
     return r;
@@ -97,7 +101,8 @@ export function mergeSlot(timeSlot: number, tables: DeviceTables[]): MergedSlot 
     }
     for (const e of t.mac) {
       const r = macRec(t.device, e.mac, t.timestamp);
-      for (const p of e.ports.split(/\s*,\s*/)) if (p) r.ifs.add(p);
+      for (const p of e.ports) r.ifs.add(p);
+      if (e.system) r.system = true;
       if (e.vlan !== null) {
         r.vlans.add(e.vlan);
         r.tableVlan ??= e.vlan;
@@ -108,7 +113,7 @@ export function mergeSlot(timeSlot: number, tables: DeviceTables[]): MergedSlot 
   const byMac = [...macs.values()]
     .map((r) => {
       const vlanList = [...r.vlans].sort((a, b) => a - b);
-      return { ...r.doc, ipList: sorted(r.ips), interfaceList: sorted(r.ifs), vlan: r.tableVlan ?? vlanList[0] ?? null, vlanList, typeList: sorted(r.types) };
+      return { ...r.doc, ipList: sorted(r.ips), interfaceList: sorted(r.ifs), vlan: r.tableVlan ?? vlanList[0] ?? null, vlanList, typeList: sorted(r.types), system: r.system };
     })
     .sort((a, b) => (a.device === b.device ? (a.mac < b.mac ? -1 : 1) : a.device < b.device ? -1 : 1));
   const byIp = [...ips.entries()]
@@ -121,7 +126,7 @@ export function mergeSlot(timeSlot: number, tables: DeviceTables[]): MergedSlot 
 export function sightingsOf(t: DeviceTables): Sighting[] {
   const out = new Map<string, Sighting>();
   const put = (s: Sighting) => out.set([s.source, s.ip, s.mac, s.interface, s.port, s.vlan, s.state].join('\u0000'), s);
-  for (const e of t.arp) put({ source: 'arp', device: t.device, ip: e.ip, mac: e.mac, interface: e.interface, port: e.port ?? '', vlan: e.vlan, state: e.state });
-  for (const e of t.mac) put({ source: 'mac', device: t.device, ip: '', mac: e.mac, interface: '', port: e.ports, vlan: e.vlan, state: e.type });
+  for (const e of t.arp) put({ source: 'arp', device: t.device, ip: e.ip, mac: e.mac, interface: e.interface, port: e.port ?? '', vlan: e.vlan, state: e.state, system: false });
+  for (const e of t.mac) put({ source: 'mac', device: t.device, ip: '', mac: e.mac, interface: '', port: e.ports.join(','), vlan: e.vlan, state: e.type, system: e.system });
   return [...out.values()];
 }

@@ -1,12 +1,15 @@
 /**
  * Pure parsers for ARP and MAC tables as each kind prints them. One function per kind and table, chosen through
- * the PARSERS table. Every line that is not an entry and not a known header is counted in `skipped` (banners,
+ * the PARSERS table; MAC tables are read by mac-table.ts, which picks the layout by content. Every line that is not an entry and not a known header is counted in `skipped` (banners,
  * garbage, a line cut off by a dropped connection) — a parser never throws on device text.
  */
 import { canonicalIp } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 import type { DeviceKind, TableName } from './kinds.js';
 import { normalizeMac, ZERO_MAC } from './mac.js';
+import { parseMacTable, type MacEntry, type MacLayoutId } from './mac-table.js';
+
+export type { MacEntry, MacLayoutId } from './mac-table.js';
 
 /** One ARP entry: an IP and the MAC answering for it (ZERO_MAC when none), as one device saw it. */
 export interface ArpEntry {
@@ -22,36 +25,29 @@ export interface ArpEntry {
   vlan: number | null;
 }
 
-/** One MAC table entry: where a MAC was learned. */
-export interface MacEntry {
-  mac: string;
-  vlan: number | null;
-  /** VLAN name when the device names VLANs (Junos). */
-  vlanName?: string;
-  /** dynamic / static / ... in lower case. */
-  type: string;
-  ports: string;
-  ageSeconds: number | null;
-  /** NX-OS leading mark: `*` primary entry, `G` gateway (router) MAC, ... */
-  flag?: string;
-}
-
 /** What a parser returns: the entries and how many lines it could not read. */
 export interface ParseResult<T> {
   entries: T[];
   skipped: number;
   /** Up to three skipped lines (control characters removed), for the collection report. */
   skippedSamples: string[];
+  /** Non-empty lines read (entries, headers and skipped lines). */
+  lines: number;
+  /** MAC tables: the layouts whose rows were read (see mac-table.ts). */
+  layouts?: MacLayoutId[];
+  /** MAC tables: the entry count the device printed in its footer, when it prints one. */
+  declared?: number;
 }
 
 type LineParser<T> = (line: string, state: Record<string, unknown>) => T | undefined;
 
 function runLines<T>(text: string, noise: RegExp[], parse: LineParser<T>): ParseResult<T> {
-  const out: ParseResult<T> = { entries: [], skipped: 0, skippedSamples: [] };
+  const out: ParseResult<T> = { entries: [], skipped: 0, skippedSamples: [], lines: 0 };
   const state: Record<string, unknown> = {};
   for (const raw of text.split(/\r?\n|\r/)) {
     const line = stripControl(raw).replace(/\s+$/, '');
     if (line.trim() === '') continue;
+    out.lines++;
     if (noise.some((re) => re.test(line))) {
       state.header = line;
       continue;
@@ -74,10 +70,6 @@ function vlanOfInterface(name: string): number | null {
 function hms(text: string): number | null {
   const m = /^(\d+):(\d{2}):(\d{2})$/.exec(text);
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : null;
-}
-
-function vlanNumber(text: string): number | null {
-  return /^\d{1,4}$/.test(text) ? Number(text) : null;
 }
 
 const DASHES = /^[\s-]+$/;
@@ -165,57 +157,26 @@ export function parseJunosArp(text: string): ParseResult<ArpEntry> {
   });
 }
 
-/** Cisco NX-OS `show mac address-table` (the seeds' Nexus): mark, VLAN, MAC, type, age, Secure, NTFY, Ports. */
+/**
+ * Cisco NX-OS `show mac address-table`; any other layout it may print is still recognized by its header
+ * (mac-table.ts).
+ */
 export function parseNxosMac(text: string): ParseResult<MacEntry> {
-  const noise = [/^Legend:/i, /^\s+(?:\*|age|\(T\)|\(F\)|\(\+\)|\(~~~\))\s*-/i, /^\s*VLAN\s+MAC Address/i, /^[-+\s]+$/];
-  return runLines(text, noise, (line) => {
-    const m = /^\s*(?:([*G+OCR~]|\(R\))\s+)?(\d{1,4}|-)\s+(\S+)\s+([A-Za-z]+)\s+(\d+|-|NA)\s+([TF])\s+([TF])\s+(\S.*?)$/.exec(line);
-    if (!m) return undefined;
-    const mac = normalizeMac(m[3]);
-    if (!mac) return undefined;
-    return {
-      mac,
-      vlan: vlanNumber(m[2]),
-      type: m[4].toLowerCase(),
-      ports: m[8],
-      ageSeconds: /^\d+$/.test(m[5]) ? Number(m[5]) : null,
-      ...(m[1] ? { flag: m[1] } : {}),
-    };
-  });
+  return parseMacTable(text, 'cisco', 'nxos');
 }
 
-/** Cisco IOS / IOS-XE and Arista EOS `show mac address-table`: Vlan, Mac Address, Type, Ports (EOS adds Moves, Last Move). */
+/**
+ * Cisco IOS / IOS-XE and Arista EOS MAC tables of every generation, chosen by header: `Vlan Mac Address Type Ports`
+ * (EOS with Moves), Catalyst 2950 `Destination Address ...`, 4500 `Unicast Entries` with protocols, 6500 Sup2T legend
+ * marks with learn and age.
+ */
 export function parseIosMac(text: string): ParseResult<MacEntry> {
-  const noise = [/Mac Address Table/i, /^\s*Vlan\s+Mac Address/i, /^[-\s]+$/, /^Total Mac Addresses/i, /^\s*Multicast Mac Address Table/i];
-  return runLines(text, noise, (line) => {
-    const m = /^\s*(\d{1,4}|All)\s+(\S+)\s+([A-Za-z_]+)\s+(?:(\d+|-)\s+)?(\S+(?:\s*,\s*\S+)*)(?:\s+\d+\s+\S.*)?$/.exec(line);
-    if (!m) return undefined;
-    const mac = normalizeMac(m[2]);
-    if (!mac) return undefined;
-    return { mac, vlan: vlanNumber(m[1]), type: m[3].toLowerCase(), ports: m[5], ageSeconds: m[4] && m[4] !== '-' ? Number(m[4]) : null };
-  });
+  return parseMacTable(text, 'cisco', 'ios');
 }
 
 /** Juniper `show ethernet-switching table` (ELS: name, MAC, flags, age, interface; legacy: name, MAC, type, age, interfaces). */
 export function parseJunosMac(text: string): ParseResult<MacEntry> {
-  const noise = [
-    /^MAC flags/i,
-    /^\s+\S+ - .*(?:MAC|enabled)/i,
-    /^\s*Ethernet[- ]switching table/i,
-    /^\s*Routing instance/i,
-    /^\s*Vlan\s+MAC/i,
-    /^\s*name\s+address/i,
-    /^\s*\S+\s+\*\s+Flood\s/i,
-  ];
-  return runLines(text, noise, (line) => {
-    const m = /^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+\d+\s+\d+)?$/.exec(line);
-    if (!m) return undefined;
-    const mac = normalizeMac(m[2]);
-    if (!mac) return undefined;
-    const num = /(\d{1,4})$/.exec(m[1]);
-    const type = /^(?:S|Static)/.test(m[3]) ? 'static' : 'dynamic';
-    return { mac, vlan: num ? Number(num[1]) : null, vlanName: m[1], type, ports: m[5], ageSeconds: /^\d+$/.test(m[4]) ? Number(m[4]) : null };
-  });
+  return parseMacTable(text, 'junos', 'junos');
 }
 
 /** Which parser reads which kind's table. */
@@ -234,5 +195,5 @@ export function parseTable(kind: DeviceKind, table: 'mac', text: string): ParseR
 export function parseTable(kind: DeviceKind, table: TableName, text: string): ParseResult<ArpEntry> | ParseResult<MacEntry> {
   const p = PARSERS[kind];
   if (table === 'arp') return p.arp(text);
-  return p.mac ? p.mac(text) : { entries: [], skipped: 0, skippedSamples: [] };
+  return p.mac ? p.mac(text) : { entries: [], skipped: 0, skippedSamples: [], lines: 0 };
 }

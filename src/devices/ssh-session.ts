@@ -5,7 +5,7 @@
  * never part of any message.
  */
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { LEGACY_ALGORITHMS, MORE_ANY_RE, MORE_RE, PROMPT_RE } from './kinds.js';
+import { isRefused, LEGACY_ALGORITHMS, MORE_ANY_RE, MORE_RE, PROMPT_RE } from './kinds.js';
 
 /** Why a device could not be collected. */
 export type DeviceErrorReason =
@@ -66,8 +66,24 @@ export function commandOutput(raw: string, command: string, prompt: string): str
   return lines.join('\n');
 }
 
-/** Open a session, run `pagingOff` then `commands`, and return their outputs in order. */
-export async function runCommands(opts: SessionOptions, pagingOff: string, commands: string[], stats: SessionStats = { morePrompts: 0, bytes: 0 }): Promise<string[]> {
+/** A command's output, and which spelling gave it (the last one tried when all were refused). */
+export interface CommandOutput {
+  command: string;
+  output: string;
+  /** Every spelling tried was refused (isRefused). */
+  refused: boolean;
+}
+
+/**
+ * Open a session, run `pagingOff` then `commands`, and return their outputs in order. A command given as a list
+ * is tried spelling by spelling until the device does not refuse it (older switches know only an older spelling).
+ */
+export async function runCommands(
+  opts: SessionOptions,
+  pagingOff: string,
+  commands: (string | readonly string[])[],
+  stats: SessionStats = { morePrompts: 0, bytes: 0 },
+): Promise<CommandOutput[]> {
   const where = `${opts.device} (${opts.host}:${opts.port})`;
   const client = new Client();
   let refused: ReturnType<SessionOptions['verifyHostKey']>;
@@ -213,8 +229,17 @@ export async function runCommands(opts: SessionOptions, pagingOff: string, comma
       return commandOutput(buf, command, prompt);
     };
     if (pagingOff) await run(pagingOff);
-    const outputs: string[] = [];
-    for (const c of commands) outputs.push(await run(c));
+    const outputs: CommandOutput[] = [];
+    for (const c of commands) {
+      const spellings = typeof c === 'string' ? [c] : c;
+      let got: CommandOutput | undefined;
+      for (const command of spellings) {
+        const output = await run(command);
+        got = { command, output, refused: isRefused(output) };
+        if (!got.refused) break;
+      }
+      outputs.push(got ?? { command: '', output: '', refused: true });
+    }
     channel.end('exit\n');
     return outputs;
   } finally {

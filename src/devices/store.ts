@@ -6,7 +6,19 @@
 import type { Db } from '../store/db.js';
 import { unusedAddressesOf, type HistoryRow, type IpState } from './anomalies.js';
 import type { CollectionRun, RunRecorder } from './collector.js';
+import { reviveMacEntry, type MacEntry } from './mac-table.js';
 import { mergeSlot, sightingsOf, type DeviceTables, type MergedSlot, type Sighting } from './merge.js';
+import { reviveTableReport, tableWarnings, type TableReport } from './table-report.js';
+
+/** A run's stored table reports (JSON), read defensively. */
+function reportsOf(json: string): TableReport[] {
+  try {
+    const list = JSON.parse(json) as unknown;
+    return Array.isArray(list) ? list.map(reviveTableReport).filter((t): t is TableReport => t !== undefined) : [];
+  } catch {
+    return [];
+  }
+}
 
 /** One line of a `where` answer: a sighting with its first and last seen. */
 export interface WhereRow extends Sighting {
@@ -31,11 +43,16 @@ export interface DeviceRunRow {
   arpEntries: number;
   macEntries: number;
   skipped: number;
+  /** Each table of the run (empty for runs recorded before table reports, and for failed runs). */
+  tables: TableReport[];
+  /** The run's warnings (a refused command, an unreadable table), from its table reports. */
+  warnings: string[];
 }
 
-/** A `device_sightings` row (vlan -1 = none). */
-interface SightingDbRow extends Omit<Sighting, 'vlan'> {
+/** A `device_sightings` row (vlan -1 = none; system 0/1). */
+interface SightingDbRow extends Omit<Sighting, 'vlan' | 'system'> {
   vlan: number;
+  system: number;
   first_seen: number;
   last_seen: number;
   first_slot: number;
@@ -59,27 +76,28 @@ export class DeviceStore implements RunRecorder {
   /** Record a collection run: its per-device outcome, tables and sightings, in one transaction. */
   saveRun(run: CollectionRun): void {
     const insRun = this.db.prepare(
-      `INSERT INTO device_runs (device, time_slot, started_at, duration_ms, ok, reason, error, arp_entries, mac_entries, skipped)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO device_runs (device, time_slot, started_at, duration_ms, ok, reason, error, arp_entries, mac_entries, skipped, tables)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insTables = this.db.prepare(
       `INSERT INTO device_tables (time_slot, device, timestamp, arp, mac) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (time_slot, device) DO UPDATE SET timestamp = excluded.timestamp, arp = excluded.arp, mac = excluded.mac`,
     );
     const upsert = this.db.prepare(
-      `INSERT INTO device_sightings (source, device, ip, mac, interface, port, vlan, state, first_seen, last_seen, first_slot, last_slot, times)
-       VALUES (@source, @device, @ip, @mac, @interface, @port, @vlan, @state, @ts, @ts, @slot, @slot, 1)
+      `INSERT INTO device_sightings (source, device, ip, mac, interface, port, vlan, state, system, first_seen, last_seen, first_slot, last_slot, times)
+       VALUES (@source, @device, @ip, @mac, @interface, @port, @vlan, @state, @system, @ts, @ts, @slot, @slot, 1)
        ON CONFLICT (source, device, ip, mac, interface, port, vlan, state) DO UPDATE SET
+         system = max(system, excluded.system),
          first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
          first_slot = min(first_slot, excluded.first_slot), last_slot = max(last_slot, excluded.last_slot), times = times + 1`,
     );
     this.db.transaction(() => {
       for (const r of run.results) {
-        insRun.run(r.device, run.timeSlot, r.timestamp, r.durationMs, r.ok ? 1 : 0, r.reason ?? null, r.error ?? null, r.arp.length, r.mac.length, r.skipped);
+        insRun.run(r.device, run.timeSlot, r.timestamp, r.durationMs, r.ok ? 1 : 0, r.reason ?? null, r.error ?? null, r.arp.length, r.mac.length, r.skipped, JSON.stringify(r.tables ?? []));
         if (!r.ok) continue;
         const t: DeviceTables = { device: r.device, timestamp: r.timestamp, arp: r.arp, mac: r.mac };
         insTables.run(run.timeSlot, r.device, r.timestamp, JSON.stringify(r.arp), JSON.stringify(r.mac));
-        for (const s of sightingsOf(t)) upsert.run({ ...s, vlan: s.vlan ?? -1, ts: r.timestamp, slot: run.timeSlot });
+        for (const s of sightingsOf(t)) upsert.run({ ...s, vlan: s.vlan ?? -1, system: s.system ? 1 : 0, ts: r.timestamp, slot: run.timeSlot });
       }
     })();
   }
@@ -87,7 +105,9 @@ export class DeviceStore implements RunRecorder {
   /** The merged documents of a slot, rebuilt from every device's tables stored for it. */
   mergedAt(timeSlot: number): MergedSlot {
     const rows = this.db.prepare('SELECT device, timestamp, arp, mac FROM device_tables WHERE time_slot = ? ORDER BY device').all(timeSlot) as { device: string; timestamp: number; arp: string; mac: string }[];
-    return mergeSlot(timeSlot, rows.map((r) => ({ device: r.device, timestamp: r.timestamp, arp: JSON.parse(r.arp), mac: JSON.parse(r.mac) })));
+    // MAC entries stored by earlier versions (ports as one string, a single flag) are read into today's shape.
+    const macOf = (json: string) => (JSON.parse(json) as unknown[]).map(reviveMacEntry).filter((e): e is MacEntry => e !== undefined);
+    return mergeSlot(timeSlot, rows.map((r) => ({ device: r.device, timestamp: r.timestamp, arp: JSON.parse(r.arp), mac: macOf(r.mac) })));
   }
 
   /** The newest slot with stored tables, if any. */
@@ -117,7 +137,7 @@ export class DeviceStore implements RunRecorder {
   /** Every sighting last seen at or after `sinceMs` (default: all), for the history anomalies. */
   history(sinceMs = 0): HistoryRow[] {
     const rows = this.db.prepare('SELECT * FROM device_sightings WHERE last_seen >= ?').all(sinceMs) as SightingDbRow[];
-    return rows.map((r) => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, firstSeen: r.first_seen, lastSeen: r.last_seen }));
+    return rows.map((r) => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, system: r.system === 1, firstSeen: r.first_seen, lastSeen: r.last_seen }));
   }
 
   /** The latest run of each device. */
@@ -126,8 +146,14 @@ export class DeviceStore implements RunRecorder {
       .prepare(
         `SELECT r.* FROM device_runs r JOIN (SELECT device, max(id) AS id FROM device_runs GROUP BY device) l ON l.id = r.id ORDER BY r.device`,
       )
-      .all() as { device: string; time_slot: number; started_at: number; duration_ms: number; ok: number; reason: string | null; error: string | null; arp_entries: number; mac_entries: number; skipped: number }[];
-    return rows.map((r) => ({ device: r.device, timeSlot: r.time_slot, startedAt: r.started_at, durationMs: r.duration_ms, ok: r.ok === 1, reason: r.reason, error: r.error, arpEntries: r.arp_entries, macEntries: r.mac_entries, skipped: r.skipped }));
+      .all() as { device: string; time_slot: number; started_at: number; duration_ms: number; ok: number; reason: string | null; error: string | null; arp_entries: number; mac_entries: number; skipped: number; tables: string }[];
+    return rows.map((r) => {
+      const tables = reportsOf(r.tables);
+      return {
+        device: r.device, timeSlot: r.time_slot, startedAt: r.started_at, durationMs: r.duration_ms, ok: r.ok === 1, reason: r.reason, error: r.error,
+        arpEntries: r.arp_entries, macEntries: r.mac_entries, skipped: r.skipped, tables, warnings: tables.flatMap((t) => tableWarnings(t)),
+      };
+    });
   }
 
   /** Sightings of an IP (its ARP rows, and the MAC table rows of the MACs it had) or of a MAC, newest first. */
@@ -158,7 +184,7 @@ export class DeviceStore implements RunRecorder {
     return rows
       .map((r) => ({
         source: r.source, device: r.device, ip: r.ip, mac: r.mac, interface: r.interface, port: r.port, vlan: r.vlan < 0 ? null : r.vlan,
-        state: r.state, firstSeen: r.first_seen, lastSeen: r.last_seen, firstSlot: r.first_slot, lastSlot: r.last_slot, times: r.times,
+        state: r.state, system: r.system === 1, firstSeen: r.first_seen, lastSeen: r.last_seen, firstSlot: r.first_slot, lastSlot: r.last_slot, times: r.times,
         current: latestOk.get(r.device) === r.last_seen,
       }))
       .sort((a, b) => b.lastSeen - a.lastSeen || a.firstSeen - b.firstSeen || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0) || (a.source < b.source ? -1 : 1));

@@ -64,14 +64,14 @@ export function whereLookup(store: DeviceStore, text: string, opts: { history?: 
   return { query: 'ip' in q ? q.ip : q.mac, kind: 'ip' in q ? 'ip' : 'mac', history: !!opts.history, rows, findings: findingsOf(store, q, all, opts.allowMacs ?? []) };
 }
 
-const toHistory = (r: WhereRow): HistoryRow => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
+const toHistory = (r: WhereRow): HistoryRow => ({ source: r.source, device: r.device, ip: r.ip, mac: r.mac, port: r.port, state: r.state, system: r.system, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
 
 /** The device anomalies that concern the queried address, from its rows and the rows of the MACs it had. */
 function findingsOf(store: DeviceStore, q: { ip: string } | { mac: string }, rows: WhereRow[], allow: AllowedMac[]): WhereFinding[] {
   const out: WhereFinding[] = [];
   const macs = 'mac' in q ? [q.mac] : [...new Set(rows.filter((r) => r.source === 'arp' && r.mac !== ZERO_MAC).map((r) => r.mac))];
   const history = new Map<string, HistoryRow>();
-  const add = (r: WhereRow) => history.set(`${r.source}|${r.device}|${r.ip}|${r.mac}|${r.port}|${r.state}|${r.interface}|${r.vlan}`, toHistory(r));
+  const add = (r: WhereRow) => history.set(`${r.source}|${r.device}|${r.ip}|${r.mac}|${r.port}|${r.state}|${r.interface}|${r.vlan}|${r.system}`, toHistory(r));
   rows.forEach(add);
   // An IP's MACs (did one of them hold other IPs?) and a MAC's IPs (did one of them answer from another MAC?).
   if ('ip' in q) for (const m of macs) store.sightings({ mac: m }).forEach(add);
@@ -104,7 +104,8 @@ export const WHERE_COLUMNS: { header: string; width: number; render: (r: WhereRo
   { header: 'INTERFACE', width: 18, render: (r) => r.interface || '-' },
   { header: 'PORT', width: 14, render: (r) => r.port || '-' },
   { header: 'VLAN', width: 5, render: (r) => (r.vlan === null ? '-' : String(r.vlan)) },
-  { header: 'STATE', width: 11, render: (r) => r.state },
+  // A MAC table's own entry (VLAN All, CPU, the router's MAC) is marked apart from learned hosts.
+  { header: 'STATE', width: 12, render: (r) => (r.system ? `${r.state} (sys)` : r.state) },
   { header: 'FIRST SEEN (UTC)', width: 20, render: (r) => iso(r.firstSeen) },
   { header: 'LAST SEEN (UTC)', width: 20, render: (r) => iso(r.lastSeen) },
   { header: 'NOW', width: 3, render: (r) => (r.current ? 'yes' : '') },
@@ -112,11 +113,14 @@ export const WHERE_COLUMNS: { header: string; width: number; render: (r: WhereRo
 
 /** Plain-text table of a lookup (network text stripped of control characters); findings in `lang`. */
 export function formatWhere(a: WhereAnswer, lang: 'en' | 'zh-TW' = 'en'): string {
-  const line = (cells: string[]) => cells.map((c, i) => stripControl(c).padEnd(WHERE_COLUMNS[i].width)).join(' ').trimEnd();
   const out = [`# ${a.query} (${a.kind}): ${a.rows.length} ${a.history ? 'rows of history' : 'current rows'}`];
   if (a.rows.length === 0) return `${out[0]}\nnever seen in any collected ARP or MAC table\n`;
+  // A column grows to its longest cell (full IOS port names, a static entry's several ports) so the rest stay aligned.
+  const cells = a.rows.map((r) => WHERE_COLUMNS.map((c) => stripControl(c.render(r))));
+  const widths = WHERE_COLUMNS.map((c, i) => Math.max(c.width, ...cells.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd();
   out.push(line(WHERE_COLUMNS.map((c) => c.header)));
-  for (const r of a.rows) out.push(line(WHERE_COLUMNS.map((c) => c.render(r))));
+  for (const row of cells) out.push(line(row));
   for (const f of a.findings ?? []) out.push(`! ${stripControl(findingText(f, lang) ?? f.reason)}`);
   return `${out.join('\n')}\n`;
 }

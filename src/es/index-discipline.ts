@@ -98,7 +98,7 @@ export function mappingsFor(kind: DocKind, fieldMap?: FlowFieldMap): { dynamic: 
     }),
     // ARP merged by IP and MAC tables merged by (device, MAC): the seeds' two documents (src/devices/merge.ts).
     arp: () => ({ ...common, ip: { type: 'ip' }, timestamp: { type: 'date', format: 'epoch_millis' }, timeSlot: { type: 'long' }, macList: { type: 'keyword' }, typeList: { type: 'keyword' }, devices: { type: 'keyword' }, interfaceList: { type: 'keyword' } }),
-    mac: () => ({ ...common, mac: { type: 'keyword' }, device: { type: 'keyword' }, timestamp: { type: 'date', format: 'epoch_millis' }, timeSlot: { type: 'long' }, ipList: { type: 'ip' }, interfaceList: { type: 'keyword' }, vlan: { type: 'integer' }, vlanList: { type: 'integer' }, typeList: { type: 'keyword' } }),
+    mac: () => ({ ...common, mac: { type: 'keyword' }, device: { type: 'keyword' }, timestamp: { type: 'date', format: 'epoch_millis' }, timeSlot: { type: 'long' }, ipList: { type: 'ip' }, interfaceList: { type: 'keyword' }, vlan: { type: 'integer' }, vlanList: { type: 'integer' }, typeList: { type: 'keyword' }, system: { type: 'boolean' } }),
     block: () => ({
       ...common,
       blockId: { type: 'long' }, text: { type: 'keyword' }, status: { type: 'keyword' }, createdAt: { type: 'date', format: 'epoch_millis' }, expiresAt: { type: 'date', format: 'epoch_millis' },

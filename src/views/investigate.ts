@@ -42,7 +42,8 @@ export function toDeviceRows(answer: unknown): DeviceRow[] {
       mac: str(pick(o, 'mac', 'macAddress')),
       port: [...new Set([iface, phys].filter(Boolean))].join(' '),
       vlan: str(pick(o, 'vlan', 'vlanId')),
-      state: str(pick(o, 'state', 'type')),
+      // A MAC table's own entry (VLAN All, CPU, the router's MAC) is marked apart from learned hosts.
+      state: `${str(pick(o, 'state', 'type'))}${o.system === true ? ' (sys)' : ''}`,
       first: when(pick(o, 'firstSeen')),
       last: when(pick(o, 'lastSeen', 'seenAt', 'at', 'collectedAt', 'time')),
       current: o.current === true,

@@ -107,3 +107,64 @@ describe('nocflow collect / where through an engine', () => {
     }
   });
 });
+
+describe('nocflow devices: what each table gave, skipped lines and unreadable tables', () => {
+  const extra: FakeDevice[] = [];
+  afterAll(async () => {
+    await Promise.all(extra.map((d) => d.close()));
+  });
+
+  it('collect and devices show the skipped lines with samples, and a table nocflow could mostly not read', async () => {
+    const host = newKeyPair();
+    const ios = (outputs: Record<string, string>) => startFakeDevice({ kind: 'ios', hostname: 'sw', hostKey: host.private, user: 'noc', password: 'Secr3t!pw', outputs });
+    const sup2t = fx('ios-mac-sup2t-flags.txt').replace('*   51  0050.56a3.2b11   dynamic  Yes        120   Po12', '*   51  0050.56a3.2b11   dynamic  Yes        120   Po12\n\x1b[7m%%link flap%%\x1b[0m');
+    const [old, catos, core] = await Promise.all([
+      ios({ 'show arp': fx('ios-arp-seed-l3switch.txt'), 'show mac-address-table': fx('ios-mac-cat2950-counts.txt') }),
+      ios({ 'show arp': fx('ios-arp-seed-l3switch.txt'), 'show mac address-table': fx('ios-mac-catos-unreadable.txt') }),
+      ios({ 'show arp': fx('ios-arp-seed-l3switch.txt'), 'show mac address-table': sup2t }),
+    ]);
+    extra.push(old, catos, core);
+    const c = loadConfig();
+    const d = (name: string, port: number) => ({ name, host: '127.0.0.1', port, user: 'noc', password: 'Secr3t!pw', kind: 'ios', collect: ['arp', 'mac'] });
+    c.set('devices.list', [...c.config.devices.list.filter((x) => x.name === 'tn-gw'), d('old-2950', old.port), d('catos-6509', catos.port), d('core-sup2t', core.port)]);
+
+    const r = await run('collect', '--direct');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1); // a table nocflow could mostly not read
+    expect(r.out).toMatch(/^old-2950 +ios +ok \(key saved\) +13 +8 +0 /m);
+    expect(r.out).toMatch(/^catos-6509 +ios +unreadable \(key saved\) +13 +0 +9 /m);
+    expect(r.out).toMatch(/^core-sup2t +ios +ok \(key saved\) +13 +12 +1 /m);
+    expect(r.out).toContain('\n  mac: 1 of 24 lines skipped ("show mac address-table", read as cat-learn-age): "%%link flap%%"\n');
+    expect(r.out).toContain('\n  ! mac table mostly unreadable: 9 of 10 lines skipped, 0 entries read (no known layout)\n');
+    expect(r.out.split('\n')[1]).toMatch(/^DEVICE +KIND +RESULT +ARP +MAC +SKIPPED +MS$/);
+    // Columns stay aligned whatever the result says.
+    const at = (name: string) => r.out.split('\n').find((l) => l.startsWith(name))!.search(/ 13 /);
+    expect(new Set(['old-2950', 'catos-6509', 'core-sup2t'].map(at)).size).toBe(1);
+    expect(r.out).not.toContain('\x1b');
+
+    const s = await run('devices');
+    expect(s.code).toBe(0);
+    const lines = s.out.split('\n');
+    expect(lines[0]).toMatch(/^DEVICE +KIND +HOST +LAST RUN \(UTC\) +RESULT +ARP +MAC +SKIPPED$/);
+    expect(s.out).toMatch(/^old-2950 +ios +127\.0\.0\.1:\d+ +\d{4}-\d\d-\d\d \d\d:\d\d +ok +13 +8 +0$/m);
+    expect(s.out).toMatch(/^catos-6509 +ios +127\.0\.0\.1:\d+ +\S+ \S+ +unreadable +13 +0 +9$/m);
+    expect(s.out).toMatch(/^core-sup2t +ios +127\.0\.0\.1:\d+ +\S+ \S+ +ok +13 +12 +1$/m);
+    expect(s.out).toMatch(/\n {2}mac: 9 of 10 lines skipped \("show mac address-table"\): "\* = Static Entry\. .*" · "X = Port Security Entry \$ = Dot1x Security Entry" · "VLAN {2}Dest MAC\/.*"\n {2}! mac table mostly unreadable: 9 of 10 lines skipped/);
+    expect(s.out.trimEnd().split('\n').pop()).toBe('! 1 device returned a table nocflow could mostly not read: its entries are missing from where and the anomalies');
+
+    const j = JSON.parse((await run('devices', '--json')).out) as { runs: { device: string; skipped: number; warnings: string[]; tables: { table: string; command: string; entries: number; skipped: number; skippedSamples: string[]; layouts: string[]; unreadable: boolean }[] }[] };
+    const by = new Map(j.runs.map((x) => [x.device, x]));
+    expect(by.get('old-2950')!.tables.map((t) => [t.table, t.command, t.entries, t.skipped, t.layouts, t.unreadable])).toEqual([
+      ['arp', 'show arp', 13, 0, [], false],
+      ['mac', 'show mac-address-table', 8, 0, ['cat-destination'], false],
+    ]);
+    expect(by.get('core-sup2t')!.tables[1]).toMatchObject({ entries: 12, skipped: 1, skippedSamples: ['%%link flap%%'], unreadable: false });
+    expect(by.get('catos-6509')!.tables[1]).toMatchObject({ entries: 0, skipped: 9, unreadable: true });
+    expect(by.get('catos-6509')!.warnings).toHaveLength(1);
+    expect([by.get('old-2950')!.warnings, by.get('core-sup2t')!.warnings]).toEqual([[], []]);
+
+    // The 2950's hosts are where nocflow says they are.
+    const w = await run('where', '0010.a4e2.7731');
+    expect(w.out).toMatch(/-\s+00:10:a4:e2:77:31\s+old-2950\s+-\s+FastEthernet0\/12\s+20\s+secure\s/);
+  }, 30_000);
+});

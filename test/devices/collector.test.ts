@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectDevice, collectDevices } from '../../src/devices/collector.js';
+import { collectDevice, collectDevices, createDeviceCollector } from '../../src/devices/collector.js';
 import { KIND_PROFILES, type DeviceKind } from '../../src/devices/kinds.js';
 import { parseTable } from '../../src/devices/parsers.js';
 import { devicesDefaults, type DeviceSpec, type DevicesConfig } from '../../src/config/sections/devices.js';
@@ -174,6 +174,65 @@ describe('collecting each kind from a real SSH server', () => {
     expect(r.ok).toBe(true);
     expect(d.auths).toContainEqual({ method: 'publickey', ok: true });
     expect(r.arp).toHaveLength(3);
+  });
+});
+
+describe('MAC tables of older generations, and tables nocflow cannot read', () => {
+  it('asks an old Catalyst the older spelling when it refuses the newer one, and reads its 2950 layout through pages', async () => {
+    const d = await device('ios', { ignorePagingOff: true, pageLines: 5, outputs: { 'show arp': fx('ios-arp-seed-l3switch.txt'), 'show mac-address-table': fx('ios-mac-cat2950-counts.txt') } });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const s = spec('c2950', 'ios', d.port);
+    const r = await collectDevice(s, cfg([s], kh));
+    expect(r.error).toBeUndefined();
+    expect(d.commands.filter((c) => c !== 'exit' && c !== '')).toEqual(['terminal length 0', 'show arp', 'show mac address-table', 'show mac-address-table']);
+    expect(r.mac).toEqual(parseTable('ios', 'mac', fx('ios-mac-cat2950-counts.txt')).entries);
+    expect(r.mac).toHaveLength(8);
+    expect(r.morePrompts).toBeGreaterThan(3);
+    expect(r.tables.map((t) => [t.table, t.command, t.refused, t.entries, t.skipped, t.layouts, t.unreadable])).toEqual([
+      ['arp', 'show arp', false, 13, 0, [], false],
+      ['mac', 'show mac-address-table', false, 8, 0, ['cat-destination'], false],
+    ]);
+    expect([r.skipped, r.warnings]).toEqual([0, []]);
+  });
+
+  it.each([
+    ['ios', 'ios-mac-cat4500-sections.txt', 12],
+    ['ios', 'ios-mac-sup2t-flags.txt', 12],
+    ['iosxe', 'ios-mac-c3750-vlan-all.txt', 12],
+    ['eos', 'eos-mac-static-multiport.txt', 7],
+  ] as const)('%s: %s over SSH with pages gives exactly the fixture\'s entries', async (kind, file, n) => {
+    const d = await device(kind, { ignorePagingOff: true, pageLines: 6, outputs: { ...outputsFor(kind), 'show mac address-table': fx(file) } });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const s = spec(`${kind}-${file}`, kind, d.port);
+    const r = await collectDevice(s, cfg([s], kh));
+    expect(r.ok).toBe(true);
+    expect(r.mac).toEqual(parseTable(kind, 'mac', fx(file)).entries);
+    expect(r.mac).toHaveLength(n);
+    expect(r.tables[1]).toMatchObject({ table: 'mac', skipped: 0, unreadable: false });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('reports a table in an unknown layout as unreadable, keeps the ARP table, and counts it', async () => {
+    const d = await device('ios', { outputs: { 'show arp': fx('ios-arp-seed-l3switch.txt'), 'show mac address-table': fx('ios-mac-catos-unreadable.txt') } });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const s = spec('catos', 'ios', d.port);
+    const c = createDeviceCollector(cfg([s], kh));
+    const run = await c.collectAll();
+    const r = run.results[0];
+    expect([r.ok, r.arp.length, r.mac.length, r.skipped]).toEqual([true, 13, 0, 9]);
+    expect(r.tables[1]).toMatchObject({ command: 'show mac address-table', refused: false, entries: 0, lines: 10, skipped: 9, unreadable: true });
+    expect(r.warnings).toEqual([`mac table mostly unreadable: 9 of 10 lines skipped, 0 entries read (no known layout), e.g. "* = Static Entry. + = Permanent Entry. # = System Entry. R = Router Entry."`]);
+    expect(c.counters()).toMatchObject({ devicesOk: 1, devicesFailed: 0, tablesUnreadable: 1 });
+  });
+
+  it('reports a table every spelling of which the device refused', async () => {
+    const d = await device('ios', { outputs: { 'show arp': fx('ios-arp-seed-l3switch.txt') } });
+    const kh = knownHosts([{ port: d.port, pub: hostKey.public }]);
+    const s = spec('no-mac', 'ios', d.port);
+    const r = await collectDevice(s, cfg([s], kh));
+    expect(r.ok).toBe(true);
+    expect(r.tables[1]).toMatchObject({ command: 'show mac-address-table', refused: true, entries: 0, unreadable: true });
+    expect(r.warnings).toEqual([`mac table: the device refused "show mac-address-table", e.g. "% Invalid input detected at '^' marker."`]);
   });
 });
 

@@ -116,7 +116,7 @@ describe('unused-address probers through the running engine', () => {
     expect([bad.exitCode, bad.stderr]).toEqual([2, 'nocflow: --since wants a duration such as 30m, 24h or 7d, got "3x"']);
 
     const s = await nocflow('devices');
-    expect(s.stdout).toMatch(/^tn-gw +iosxr +127\.0\.0\.1:\d+ +\d{4}-\d\d-\d\d \d\d:\d\d +ok +15 +0$/m);
+    expect(s.stdout).toMatch(/^tn-gw +iosxr +127\.0\.0\.1:\d+ +\d{4}-\d\d-\d\d \d\d:\d\d +ok +15 +0 +0$/m);
     expect(s.stdout).not.toContain('Pr0be');
     // The same file analysed by hand, with and without the collected tables.
     type Doc = { anomalies: { ip: string; type: string; unusedProbe?: { total: number } }[] };

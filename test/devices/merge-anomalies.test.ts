@@ -51,7 +51,7 @@ describe('merge by MAC and by IP (the seeds\' documents)', () => {
   it('merges an IP seen on two devices with both states, MACs and devices', () => {
     const mac = '00:50:56:00:00:01';
     const a: DeviceTables = { device: 'gw', timestamp: T, arp: [{ ip: '10.0.0.1', mac: ZERO_MAC, state: 'Incomplete', ageSeconds: 3, interface: 'Vlan5', vlan: 5 }], mac: [] };
-    const b: DeviceTables = { device: 'sw', timestamp: T + 5, arp: [{ ip: '10.0.0.1', mac, state: 'Dynamic', ageSeconds: 60, interface: 'Vlan5', vlan: 5 }], mac: [{ mac, vlan: 5, type: 'dynamic', ports: 'Gi1/0/9', ageSeconds: 10 }] };
+    const b: DeviceTables = { device: 'sw', timestamp: T + 5, arp: [{ ip: '10.0.0.1', mac, state: 'Dynamic', ageSeconds: 60, interface: 'Vlan5', vlan: 5 }], mac: [{ mac, vlan: 5, type: 'dynamic', ports: ['Gi1/0/9'], ageSeconds: 10, flags: [], system: false }] };
     const r = mergeSlot(SLOT, [a, b]);
     expect(r.byIp).toEqual([{ ip: '10.0.0.1', timestamp: T + 5, timeSlot: SLOT, macList: [ZERO_MAC, mac], typeList: ['Dynamic', 'Incomplete'], devices: ['gw', 'sw'], interfaceList: ['Vlan5'] }]);
     expect(isUnusedAddress(r.byIp[0])).toBe(false);
@@ -61,7 +61,7 @@ describe('merge by MAC and by IP (the seeds\' documents)', () => {
   it('flattens tables into sightings without duplicates', () => {
     const s = sightingsOf({ ...nx, mac: [...nx.mac, nx.mac[0]] });
     expect(s).toHaveLength(13);
-    expect(s[0]).toEqual({ source: 'mac', device: 'TWAREN-TN-N5672-M-01', ip: '', mac: '70:e4:22:24:88:f5', interface: '', port: 'Eth1/43', vlan: 3260, state: 'dynamic' });
+    expect(s[0]).toEqual({ source: 'mac', device: 'TWAREN-TN-N5672-M-01', ip: '', mac: '70:e4:22:24:88:f5', interface: '', port: 'Eth1/43', vlan: 3260, state: 'dynamic', system: false });
   });
 });
 

@@ -14,7 +14,7 @@ import {
   parseTable,
 } from '../../src/devices/parsers.js';
 import { normalizeMac } from '../../src/devices/mac.js';
-import { DEVICE_KINDS, KIND_PROFILES, commandsFor } from '../../src/devices/kinds.js';
+import { DEVICE_KINDS, KIND_PROFILES, commandsFor, isRefused } from '../../src/devices/kinds.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fx = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
@@ -83,16 +83,17 @@ describe('NX-OS show mac address-table (the seeds\' Nexus 5672)', () => {
     expect(r.skipped).toBe(0);
     expect(r.entries).toHaveLength(13);
     expect(r.entries.filter((e) => e.vlan === 2000)).toHaveLength(6);
-    expect(r.entries.at(-1)).toEqual({ mac: '40:06:d5:c5:51:1f', vlan: null, type: 'static', ports: 'sup-eth1(R)', ageSeconds: null, flag: 'G' });
-    expect(r.entries[9]).toEqual({ mac: '24:6e:96:05:03:dc', vlan: 612, type: 'dynamic', ports: 'Eth1/38', ageSeconds: 430, flag: '*' });
+    expect(r.entries.at(-1)).toEqual({ mac: '40:06:d5:c5:51:1f', vlan: null, type: 'static', ports: ['sup-eth1(R)'], ageSeconds: null, flags: ['G'], system: true });
+    expect(r.entries[9]).toEqual({ mac: '24:6e:96:05:03:dc', vlan: 612, type: 'dynamic', ports: ['Eth1/38'], ageSeconds: 430, flags: ['*'], system: false });
+    expect(r.entries.filter((e) => e.system)).toHaveLength(1);
   });
   it('reads the newer layout with its legend and a vPC peer-link port', () => {
     const n = parseNxosMac(fx('nxos-mac-legend.txt'));
     expect(n.skipped).toBe(0);
-    expect(n.entries.map((e) => [e.flag, e.vlan, e.ports])).toEqual([
-      ['*', 10, 'Eth1/1'],
-      ['+', 20, 'vPC Peer-Link'],
-      ['G', null, 'sup-eth1(R)'],
+    expect(n.entries.map((e) => [e.flags, e.vlan, e.ports, e.system])).toEqual([
+      [['*'], 10, ['Eth1/1'], false],
+      [['+'], 20, ['vPC Peer-Link'], false],
+      [['G'], null, ['sup-eth1(R)'], true],
     ]);
   });
 });
@@ -121,10 +122,10 @@ describe('other kinds in their vendors\' formats', () => {
   it('IOS show mac address-table', () => {
     const r = parseIosMac(fx('ios-mac.txt'));
     expect(r.skipped).toBe(0);
-    expect(r.entries.map((e) => [e.vlan, e.mac, e.type, e.ports])).toEqual([
-      [null, '01:00:0c:cc:cc:cc', 'static', 'CPU'],
-      [10, '00:50:56:b4:1a:2b', 'dynamic', 'Gi1/0/5'],
-      [20, '00:50:56:b4:1a:2c', 'dynamic', 'Gi1/0/7'],
+    expect(r.entries.map((e) => [e.vlan, e.mac, e.type, e.ports, e.system])).toEqual([
+      [null, '01:00:0c:cc:cc:cc', 'static', ['CPU'], true],
+      [10, '00:50:56:b4:1a:2b', 'dynamic', ['Gi1/0/5'], false],
+      [20, '00:50:56:b4:1a:2c', 'dynamic', ['Gi1/0/7'], false],
     ]);
   });
   it('EOS show ip arp: physical port after the SVI, N/A age', () => {
@@ -140,8 +141,8 @@ describe('other kinds in their vendors\' formats', () => {
     const r = parseTable('eos', 'mac', fx('eos-mac.txt'));
     expect(r.skipped).toBe(0);
     expect(r.entries.map((e) => [e.vlan, e.mac, e.ports])).toEqual([
-      [10, '00:1c:73:00:00:01', 'Et1'],
-      [10, '00:1c:73:00:00:03', 'Et5'],
+      [10, '00:1c:73:00:00:01', ['Et1']],
+      [10, '00:1c:73:00:00:03', ['Et5']],
     ]);
   });
   it('Junos show arp no-resolve: irb with the member port, permanent', () => {
@@ -157,8 +158,8 @@ describe('other kinds in their vendors\' formats', () => {
     const r = parseJunosMac(fx('junos-mac.txt'));
     expect(r.skipped).toBe(0);
     expect(r.entries.map((e) => [e.vlanName, e.vlan, e.mac, e.type, e.ports])).toEqual([
-      ['v100', 100, '00:05:85:c8:90:01', 'dynamic', 'ge-0/0/1.0'],
-      ['v100', 100, '00:05:85:c8:90:02', 'static', 'ge-0/0/2.0'],
+      ['v100', 100, '00:05:85:c8:90:01', 'dynamic', ['ge-0/0/1.0']],
+      ['v100', 100, '00:05:85:c8:90:02', 'static', ['ge-0/0/2.0']],
     ]);
   });
 });
@@ -198,4 +199,22 @@ describe('kind table', () => {
     expect(commandsFor('iosxr', ['arp', 'mac'])).toEqual([{ table: 'arp', command: 'show arp' }]);
     expect(commandsFor('junos', ['mac'])).toEqual([{ table: 'mac', command: 'show ethernet-switching table' }]);
   });
+  it('asks an old IOS switch the older spelling of the MAC table when it refuses the newer one', () => {
+    expect(commandsFor('ios', ['arp', 'mac'])).toEqual([
+      { table: 'arp', command: 'show arp' },
+      { table: 'mac', command: 'show mac address-table', fallbacks: ['show mac-address-table'] },
+    ]);
+    expect(commandsFor('iosxe', ['mac'])).toEqual([{ table: 'mac', command: 'show mac address-table' }]);
+  });
+  it.each([
+    ["                  ^\n% Invalid input detected at '^' marker.\n", true],
+    ['% Incomplete command.', true],
+    ['% Ambiguous command:  "show mac"', true],
+    ["% Invalid command at '^' marker.", true],
+    ['                  ^\nunknown command.', true],
+    ['syntax error, expecting <command>.', true],
+    [fx('ios-mac.txt'), false],
+    [fx('nxos-mac-legend.txt'), false],
+    ['Vlan  Mac Address  Type  Ports\n'.repeat(3) + '% Invalid input detected', false],
+  ])('isRefused(%j) → %s', (text, want) => expect(isRefused(text)).toBe(want));
 });

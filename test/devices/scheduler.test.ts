@@ -95,7 +95,7 @@ describe('scheduled collector', () => {
     expect(got[0].byIp).toHaveLength(15);
     expect(got[0].byMac.find((m) => m.mac === '00:00:00:00:00:00')!.ipList).toHaveLength(12);
     expect(store.mergedAt(r.timeSlot).byIp).toHaveLength(15);
-    expect(c.counters()).toEqual({ runs: 1, devicesOk: 1, devicesFailed: 0, overlapsSkipped: 1, sinkErrors: 1, storeErrors: 0 });
+    expect(c.counters()).toEqual({ runs: 1, devicesOk: 1, devicesFailed: 0, overlapsSkipped: 1, sinkErrors: 1, storeErrors: 0, tablesUnreadable: 0 });
     expect(errors.map((e) => e.message)).toEqual([`device doc sink failed for slot ${r.timeSlot}: es down`]);
     expect(c.lastRun()).toBe(r);
   });

@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDb } from '../../src/store/db.js';
+import Database from 'better-sqlite3';
+import { migrate, openDb } from '../../src/store/db.js';
+import { allMigrations } from '../../src/store/migrations/index.js';
 import { DeviceStore } from '../../src/devices/store.js';
 import { formatWhere, whereLookup, WhereQueryError } from '../../src/devices/where.js';
 import { devicesHandlers } from '../../src/devices/handlers.js';
 import { mergeSlot } from '../../src/devices/merge.js';
 import type { CollectionRun, DeviceResult } from '../../src/devices/collector.js';
-import { parseIosXrArp, parseNxosMac, type ArpEntry, type MacEntry } from '../../src/devices/parsers.js';
+import { parseIosXrArp, parseNxosMac, parseTable, type ArpEntry, type MacEntry } from '../../src/devices/parsers.js';
+import { tableReport } from '../../src/devices/table-report.js';
+import { ipMoves, macsWithSeveralIps } from '../../src/devices/anomalies.js';
 import { devicesDefaults } from '../../src/config/sections/devices.js';
 import { RpcError } from '../../src/daemon/protocol.js';
 
@@ -21,7 +25,7 @@ const nxMac = parseNxosMac(fx('nxos-mac-seed-n5672.txt')).entries;
 const swArp: ArpEntry[] = [{ ip: '10.9.0.5', mac: '70:e4:22:24:88:f5', state: 'Dynamic', ageSeconds: 30, interface: 'Vlan3260', vlan: 3260 }];
 
 function result(device: string, timestamp: number, arp: ArpEntry[], mac: MacEntry[], ok = true): DeviceResult {
-  return { device, kind: 'iosxr', host: '127.0.0.1', ok, ...(ok ? {} : { reason: 'connect' as const, error: `${device}: refused` }), timestamp, durationMs: 5, arp: ok ? arp : [], mac: ok ? mac : [], skipped: 0, skippedSamples: [], morePrompts: 0, hostKeyRecorded: false };
+  return { device, kind: 'iosxr', host: '127.0.0.1', ok, ...(ok ? {} : { reason: 'connect' as const, error: `${device}: refused` }), timestamp, durationMs: 5, arp: ok ? arp : [], mac: ok ? mac : [], skipped: 0, skippedSamples: [], tables: [], warnings: [], morePrompts: 0, hostKeyRecorded: false };
 }
 function run(slot: number, results: DeviceResult[]): CollectionRun {
   return { timeSlot: slot, startedAt: slot * 300_000, results, merged: mergeSlot(slot, []) };
@@ -52,7 +56,7 @@ describe('device history store', () => {
     const store = fixtureStore();
     const h = store.history();
     const zero = h.filter((r) => r.ip === '211.79.60.29');
-    expect(zero).toEqual([{ source: 'arp', device: 'gw', ip: '211.79.60.29', mac: '00:00:00:00:00:00', port: '', state: 'Incomplete', firstSeen: t0 + 1000, lastSeen: t0 + 301_000 }]);
+    expect(zero).toEqual([{ source: 'arp', device: 'gw', ip: '211.79.60.29', mac: '00:00:00:00:00:00', port: '', state: 'Incomplete', system: false, firstSeen: t0 + 1000, lastSeen: t0 + 301_000 }]);
     expect(store.latestRuns().map((r) => [r.device, r.ok, r.timeSlot, r.reason, r.arpEntries])).toEqual([
       ['gw', true, S + 1, null, 15],
       ['sw', false, S + 1, 'connect', 0],
@@ -127,7 +131,7 @@ describe('where', () => {
 
   it('a MAC that moved between ports of the switch: both the IP and the MAC lookup say so, the other MACs do not', () => {
     const store = fixtureStore();
-    const moved = nxMac.map((e) => (e.mac === '70:e4:22:24:88:f5' ? { ...e, ports: 'Eth1/44' } : e));
+    const moved = nxMac.map((e) => (e.mac === '70:e4:22:24:88:f5' ? { ...e, ports: ['Eth1/44'] } : e));
     store.saveRun(run(S + 2, [result('sw', t0 + 602_000, swArp, moved)]));
     const want = { kind: 'ip-moved-port', ip: '10.9.0.5', mac: '70:e4:22:24:88:f5', trail: ['sw Eth1/43', 'sw Eth1/44'], reason: 'IP 10.9.0.5 (MAC 70:e4:22:24:88:f5) moved between ports: sw Eth1/43 → sw Eth1/44' };
     expect(whereLookup(store, '10.9.0.5').findings).toEqual([want]);
@@ -201,5 +205,103 @@ describe('devices handlers', () => {
     const s = (await h['devices.status']({}, ctx)) as { devices: { name: string }[]; runs: { device: string }[] };
     expect(s.devices.map((d) => d.name)).toEqual(['gw']);
     expect(s.runs.map((r) => r.device)).toEqual(['gw', 'sw']);
+  });
+});
+
+describe('table reports and system entries in the history', () => {
+  const router = parseTable('ios', 'mac', fx('ios-mac-sup2t-flags.txt'));
+  const RMAC = '00:6c:bc:1c:a8:65'; // the Sup2T's own gateway MAC (flag R, port Router)
+  const gwArpOf = (mac: string): ArpEntry[] => [
+    { ip: '10.51.0.1', mac, state: 'Dynamic', ageSeconds: 10, interface: 'Vlan51', vlan: 51 },
+    { ip: '10.52.0.1', mac, state: 'Dynamic', ageSeconds: 10, interface: 'Vlan52', vlan: 52 },
+  ];
+
+  it('keeps each run\'s table reports and says which tables were unreadable', () => {
+    const store = new DeviceStore(openDb(':memory:'));
+    const good = tableReport('mac', 'show mac address-table', router);
+    const bad = tableReport('mac', 'show mac address-table', parseTable('ios', 'mac', fx('ios-mac-catos-unreadable.txt')));
+    store.saveRun(run(S, [
+      { ...result('core', t0, [], router.entries), tables: [good] },
+      { ...result('old', t0, [], []), skipped: 9, tables: [bad] },
+    ]));
+    const runs = store.latestRuns();
+    expect(runs.map((r) => [r.device, r.macEntries, r.skipped, r.tables.map((t) => t.unreadable), r.warnings.length])).toEqual([
+      ['core', 12, 0, [false], 0],
+      ['old', 0, 9, [true], 1],
+    ]);
+    expect(runs[1].tables[0]).toEqual(bad);
+    expect(runs[1].warnings[0]).toMatch(/^mac table mostly unreadable: 9 of 10 lines skipped/);
+  });
+
+  it('marks the switch\'s own entries as system sightings, apart from learned hosts', () => {
+    const store = new DeviceStore(openDb(':memory:'));
+    store.saveRun(run(S, [result('core', t0, [], router.entries)]));
+    const h = store.history().filter((r) => r.source === 'mac');
+    expect(h).toHaveLength(12);
+    expect(h.filter((r) => r.system).map((r) => [r.mac, r.port]).sort()).toEqual([
+      ['00:6c:bc:1c:a8:65', 'Router'],
+      ['00:6c:bc:1c:a8:65', 'Router'],
+      ['01:00:0c:cc:cc:cc', 'Router'],
+      ['01:00:0c:dd:dd:dd', 'Router'],
+      ['01:00:5e:00:00:fc', ''],
+      ['01:00:5e:01:01:01', 'Gi1/1,Gi1/2,Gi1/3,Gi1/4,Gi1/5,Gi1/6,Gi1/7,Gi1/8'],
+    ]);
+    const w = whereLookup(store, RMAC);
+    expect(w.rows.map((r) => [r.vlan, r.port, r.state, r.system])).toEqual([[51, 'Router', 'static', true], [52, 'Router', 'static', true]]);
+    expect(formatWhere(w)).toMatch(/Router +51 +static \(sys\)/);
+    // A static entry on several ports: the PORT column grows so VLAN and STATE stay under their headers.
+    const eos = new DeviceStore(openDb(':memory:'));
+    eos.saveRun(run(S, [result('leaf', t0, [], parseTable('eos', 'mac', fx('eos-mac-static-multiport.txt')).entries)]));
+    const text = formatWhere(whereLookup(eos, '001c.7301.0a0b')).split('\n');
+    expect(text[2]).toContain(' Po135,Po12,po5,eth1/1 1     static ');
+    expect(text[1].indexOf('VLAN')).toBe(text[2].indexOf(' 1     static') + 1);
+  });
+
+  it('a router MAC answering for its addresses is not "a MAC holding several IPs" once its own table says so', () => {
+    const without = new DeviceStore(openDb(':memory:'));
+    without.saveRun(run(S, [result('gw', t0, gwArpOf(RMAC), [])]));
+    expect(macsWithSeveralIps(without.history()).map((m) => m.mac)).toEqual([RMAC]);
+    expect(whereLookup(without, '10.51.0.1').findings.map((f) => f.kind)).toEqual(['mac-several-ips']);
+    const store = new DeviceStore(openDb(':memory:'));
+    store.saveRun(run(S, [result('gw', t0, gwArpOf(RMAC), []), result('core', t0, [], router.entries)]));
+    expect(macsWithSeveralIps(store.history())).toEqual([]);
+    expect(whereLookup(store, '10.51.0.1').findings).toEqual([]);
+    expect(whereLookup(store, RMAC).findings).toEqual([]);
+  });
+
+  it('a host MAC showing up on the switch\'s own SVI entry is not a port move', () => {
+    const host = '00:50:56:a3:10:f2';
+    const arp: ArpEntry[] = [{ ip: '10.51.0.20', mac: host, state: 'Dynamic', ageSeconds: 10, interface: 'Vlan51', vlan: 51 }];
+    const learned: MacEntry = { mac: host, vlan: 51, type: 'dynamic', ports: ['Gi1/0/1'], ageSeconds: 5, flags: [], system: false };
+    const store = new DeviceStore(openDb(':memory:'));
+    store.saveRun(run(S, [result('sw', t0, arp, [learned])]));
+    store.saveRun(run(S + 1, [result('sw', t0 + 300_000, arp, [{ ...learned, type: 'static', ports: ['Vl51'], system: true }])]));
+    expect(ipMoves(store.history())).toEqual([]);
+    store.saveRun(run(S + 2, [result('sw', t0 + 600_000, arp, [{ ...learned, ports: ['Gi1/0/2'] }])]));
+    expect(ipMoves(store.history()).map((m) => [m.kind, m.trail])).toEqual([['port', ['sw Gi1/0/1', 'sw Gi1/0/2']]]);
+  });
+
+  it('reads a database written before table reports: old MAC entries, runs without reports', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db, allMigrations.filter((m) => m.id !== 'devices-002'))).toContain('devices-001');
+    // What the previous version stored: ports as one string, a single flag, no system; runs without reports.
+    const legacy = [
+      { mac: '70:e4:22:24:88:f5', vlan: 3260, type: 'dynamic', ports: 'Eth1/43', ageSeconds: 10, flag: '*' },
+      { mac: '40:06:d5:c5:51:1f', vlan: null, type: 'static', ports: 'sup-eth1(R)', ageSeconds: null, flag: 'G' },
+    ];
+    db.prepare('INSERT INTO device_tables (time_slot, device, timestamp, arp, mac) VALUES (?, ?, ?, ?, ?)').run(S, 'nx', t0, '[]', JSON.stringify(legacy));
+    db.prepare('INSERT INTO device_runs (device, time_slot, started_at, duration_ms, ok, arp_entries, mac_entries, skipped) VALUES (?, ?, ?, ?, 1, 0, 2, 0)').run('nx', S, t0, 5);
+    db.prepare(`INSERT INTO device_sightings VALUES ('mac', 'nx', '', '40:06:d5:c5:51:1f', '', 'sup-eth1(R)', -1, 'static', ?, ?, ?, ?, 1)`).run(t0, t0, S, S);
+    expect(migrate(db)).toEqual(['devices-002']);
+    const store = new DeviceStore(db);
+    expect(store.mergedAt(S).byMac.map((d) => [d.mac, d.interfaceList, d.system])).toEqual([
+      ['40:06:d5:c5:51:1f', ['sup-eth1(R)'], true],
+      ['70:e4:22:24:88:f5', ['Eth1/43'], false],
+    ]);
+    expect(store.latestRuns().map((r) => [r.device, r.tables, r.warnings])).toEqual([['nx', [], []]]);
+    expect(store.history().map((r) => [r.mac, r.system])).toEqual([['40:06:d5:c5:51:1f', false]]);
+    // The next collection of the same binding marks it system.
+    store.saveRun(run(S + 1, [result('nx', t0 + 300_000, [], parseNxosMac(fx('nxos-mac-seed-n5672.txt')).entries)]));
+    expect(store.history().filter((r) => r.mac === '40:06:d5:c5:51:1f').map((r) => [r.system, r.firstSeen])).toEqual([[true, t0]]);
   });
 });

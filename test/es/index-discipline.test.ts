@@ -103,6 +103,7 @@ describe('mappings and templates', () => {
             vlan: { type: 'integer' },
             vlanList: { type: 'integer' },
             typeList: { type: 'keyword' },
+            system: { type: 'boolean' },
           },
         },
       },

@@ -104,6 +104,7 @@ describe('Investigate model', () => {
     const rows = toDeviceRows({ entries: [{ device: 'core-sw1', mac: '00:11:22:33:44:55', interface: 'Gi1/0/7', vlan: 20, seenAt: NOW }] });
     expect(rows).toEqual([{ device: 'core-sw1', mac: '00:11:22:33:44:55', port: 'Gi1/0/7', vlan: '20', state: '', first: '', last: '11-22 14:00', current: false }]);
     expect(toDeviceRows(undefined)).toEqual([]);
+    expect(toDeviceRows({ rows: [{ source: 'mac', device: 'core', mac: '00:6c:bc:1c:a8:65', port: 'Router', vlan: 51, state: 'static', system: true, current: true }] }).map((r) => r.state)).toEqual(['static (sys)']);
     // The engine's answer (devices.where with history): current bindings first, past ones after, with findings.
     const answer = {
       rows: [

@@ -5,6 +5,7 @@ import { connectEngine, EngineError } from '../../daemon/client.js';
 import { collectDevices } from '../../devices/collector.js';
 import { summarizeRun, type RunSummary } from '../../devices/handlers.js';
 import { DeviceStore } from '../../devices/store.js';
+import { tableNotes } from '../../devices/table-report.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
@@ -13,10 +14,13 @@ import { CliError } from '../errors.js';
 /** Plain-text report of a collection. */
 export function formatRunSummary(s: RunSummary, via: 'engine' | 'direct'): string {
   const out = [`# TimeSlot ${s.timeSlot} (${via}): ${s.results.filter((r) => r.ok).length}/${s.results.length} devices, ${s.macDocs} MAC docs, ${s.ipDocs} IP docs`];
-  out.push(`${'DEVICE'.padEnd(20)} ${'KIND'.padEnd(6)} ${'RESULT'.padEnd(16)} ${'ARP'.padStart(6)} ${'MAC'.padStart(6)} ${'SKIPPED'.padStart(7)} ${'MS'.padStart(6)}`);
+  out.push(`${'DEVICE'.padEnd(20)} ${'KIND'.padEnd(6)} ${'RESULT'.padEnd(22)} ${'ARP'.padStart(6)} ${'MAC'.padStart(6)} ${'SKIPPED'.padStart(7)} ${'MS'.padStart(6)}`);
   for (const r of s.results) {
-    out.push(`${r.device.padEnd(20)} ${r.kind.padEnd(6)} ${(r.ok ? (r.hostKeyRecorded ? 'ok (key saved)' : 'ok') : r.reason ?? 'failed').padEnd(16)} ${String(r.arp).padStart(6)} ${String(r.mac).padStart(6)} ${String(r.skipped).padStart(7)} ${String(r.durationMs).padStart(6)}`);
+    const tables = r.tables ?? [];
+    const ok = tables.some((t) => t.unreadable) ? 'unreadable' : 'ok';
+    out.push(`${r.device.padEnd(20)} ${r.kind.padEnd(6)} ${(r.ok ? (r.hostKeyRecorded ? `${ok} (key saved)` : ok) : r.reason ?? 'failed').padEnd(22)} ${String(r.arp).padStart(6)} ${String(r.mac).padStart(6)} ${String(r.skipped).padStart(7)} ${String(r.durationMs).padStart(6)}`);
     if (!r.ok && r.error) out.push(`  ${stripControl(r.error)}`);
+    for (const note of tableNotes(tables)) out.push(`  ${stripControl(note)}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -62,6 +66,7 @@ export function registerCollect(program: Command): void {
         }
       }
       process.stdout.write(o.json ? `${JSON.stringify({ via, ...summary })}\n` : formatRunSummary(summary, via));
-      if (summary.results.some((r) => !r.ok)) process.exitCode = 1;
+      // A device that failed, or answered with a table nocflow could mostly not read, makes the exit status 1.
+      if (summary.results.some((r) => !r.ok || (r.tables ?? []).some((t) => t.unreadable))) process.exitCode = 1;
     });
 }

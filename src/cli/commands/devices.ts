@@ -9,6 +9,7 @@ import { callEngine, EngineError } from '../../daemon/client.js';
 import type { IpMove, MacMultiIp } from '../../devices/anomalies.js';
 import { devicesHandlers, probersFrom, type Prober } from '../../devices/handlers.js';
 import type { DeviceRunRow } from '../../devices/store.js';
+import { tableNotes } from '../../devices/table-report.js';
 import { DeviceStore } from '../../devices/store.js';
 import { parseTtl } from '../../flowspec/service.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
@@ -68,13 +69,20 @@ export function formatDeviceAnomalies(a: DeviceAnomalies, lang: 'en' | 'zh-TW' =
 export function formatDeviceStatus(s: DeviceStatus): string {
   if (s.devices.length === 0) return 'no devices configured (nocflow config set devices.list \'[...]\')\n';
   const runs = new Map(s.runs.map((r) => [r.device, r]));
-  const out = [`${'DEVICE'.padEnd(20)} ${'KIND'.padEnd(6)} ${'HOST'.padEnd(22)} ${'LAST RUN (UTC)'.padEnd(16)} ${'RESULT'.padEnd(10)} ${'ARP'.padStart(6)} ${'MAC'.padStart(6)}`];
+  const out = [`${'DEVICE'.padEnd(20)} ${'KIND'.padEnd(6)} ${'HOST'.padEnd(22)} ${'LAST RUN (UTC)'.padEnd(16)} ${'RESULT'.padEnd(10)} ${'ARP'.padStart(6)} ${'MAC'.padStart(6)} ${'SKIPPED'.padStart(7)}`];
   for (const d of s.devices) {
     const r = runs.get(d.name);
-    const result = r ? (r.ok ? 'ok' : (r.reason ?? 'failed')) : 'never';
-    out.push(`${d.name.padEnd(20)} ${d.kind.padEnd(6)} ${`${d.host}:${d.port}`.padEnd(22)} ${(r ? iso(r.startedAt) : '-').padEnd(16)} ${result.padEnd(10)} ${String(r?.arpEntries ?? 0).padStart(6)} ${String(r?.macEntries ?? 0).padStart(6)}`);
+    const tables = r?.tables ?? [];
+    const result = r ? (r.ok ? (tables.some((t) => t.unreadable) ? 'unreadable' : 'ok') : (r.reason ?? 'failed')) : 'never';
+    out.push(
+      `${d.name.padEnd(20)} ${d.kind.padEnd(6)} ${`${d.host}:${d.port}`.padEnd(22)} ${(r ? iso(r.startedAt) : '-').padEnd(16)} ${result.padEnd(10)} ` +
+        `${String(r?.arpEntries ?? 0).padStart(6)} ${String(r?.macEntries ?? 0).padStart(6)} ${String(r?.skipped ?? 0).padStart(7)}`,
+    );
     if (r && !r.ok && r.error) out.push(`  ${stripControl(r.error)}`);
+    for (const note of tableNotes(tables)) out.push(`  ${stripControl(note)}`);
   }
+  const unreadable = s.runs.filter((r) => r.ok && (r.tables ?? []).some((t) => t.unreadable)).length;
+  if (unreadable > 0) out.push(`! ${unreadable} device${unreadable === 1 ? '' : 's'} returned a table nocflow could mostly not read: its entries are missing from where and the anomalies`);
   return `${out.join('\n')}\n`;
 }
 

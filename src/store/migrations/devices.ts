@@ -49,4 +49,13 @@ export const devicesMigrations: Migration[] = [
       CREATE INDEX device_sightings_mac ON device_sightings (mac, last_seen);
     `,
   },
+  {
+    // Each run's table reports (command, lines read / skipped with samples, layouts, unreadable), and the MAC table's
+    // own entries (VLAN All, CPU / Router ports, gateway marks) kept apart from learned hosts.
+    id: 'devices-002',
+    sql: `
+      ALTER TABLE device_runs ADD COLUMN tables TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE device_sightings ADD COLUMN system INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
