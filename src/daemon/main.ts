@@ -6,15 +6,20 @@
  */
 import type { NocflowConfig } from '../config/schema.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { checkHuntConfig } from '../config/sections/hunt.js';
+import { checkIocConfig } from '../config/sections/ioc.js';
 import { createDevicesArea } from '../devices/area.js';
 import { probersFrom } from '../devices/handlers.js';
 import { createElasticsearchArea } from '../es/area.js';
 import { createEsDeviceDocSink } from '../es/device-sink.js';
 import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
+import { createEsClient } from '../es/client.js';
+import { createIocArea, type IocAreaDeps } from '../ioc/area.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
 import type { HandlerTable } from './protocol.js';
+import { createHuntArea } from '../hunt/area.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
@@ -134,6 +139,48 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, logge
   return { devices: current, area };
 }
 
+/**
+ * The daily hunt: the previous UTC day after `hunt.at`, on the engine's database (scheduled when `hunt.enabled`; its
+ * `hunt.*` methods answer from the records either way).
+ */
+function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnType<typeof esArea>): EngineArea {
+  const e = config.engine;
+  return createHuntArea(config.hunt, {
+    nfcapdDir: opts.nfcapdDir ?? e.nfcapdDir,
+    source: flowSourceFrom(e),
+    analysis: { topN: e.topN, inside: e.inside, units: e.units, knownServers: e.knownServers, thresholds: e.thresholds, peerCap: e.peerCap },
+    knownServers: e.knownServers,
+    ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? { maxActiveRules: config.flowspec.maxActiveRules } : {}),
+    ...(es ? { es: { store: es.es.store, flows: es.es.flows } } : {}),
+  });
+}
+
+/**
+ * The IoC blacklist correlation (when `ioc.sources` is set): its own connection to the same SQLite file. `onNewInfected`
+ * is the alerts area's hook (an inside host newly classed relay-check-in).
+ */
+function iocArea(config: NocflowConfig, es: ReturnType<typeof esArea>, nfcapdDir: string, onNewInfected?: IocAreaDeps['onNewInfected']): EngineArea | undefined {
+  if (config.ioc.sources.length === 0) return undefined;
+  let db: Db | undefined;
+  const esClient = config.ioc.flowStore === 'elasticsearch' && config.elasticsearch.node ? createEsClient(config.elasticsearch) : undefined;
+  const area = createIocArea(config, {
+    db: () => (db ??= openDb(resolveDbPath(config.store.path, dataDir()))),
+    source: flowSourceFrom(config.engine),
+    nfcapdDir,
+    esClient,
+    esStore: es?.es.store,
+    onNewInfected,
+  });
+  return {
+    ...area,
+    async stop() {
+      await area.stop?.();
+      await esClient?.close().catch(() => undefined);
+      db?.close();
+    },
+  };
+}
+
 /** Wire the engine from configuration (inert until `engine.start()`). */
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { logger?: Logger } = {}): EngineAssembly {
   const logger = deps.logger ?? createLogger('engine', { now: opts.now });
@@ -141,7 +188,9 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const es = esArea(config, (line) => esLog.warn(line));
   const flowspec = flowspecArea(config, es);
   const dev = devicesArea(config, es, logger.child('devices'));
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
+  const hunt = huntArea(config, opts, es);
+  const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : [])];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -169,6 +218,11 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
+    'hunt',
+    ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
   ];
+  problems.push(...checkHuntConfig(config));
+  problems.push(...checkIocConfig(config.ioc));
+  if (config.ioc.flowStore === 'elasticsearch' && !config.elasticsearch.node) problems.push('ioc.flowStore: elasticsearch needs elasticsearch.node');
   return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

@@ -97,6 +97,14 @@ export async function loadInvestigateSections(backend: Backend, dispatch: Dispat
       ),
     );
   }
+  if (isSingleAddress(target)) {
+    jobs.push(
+      backend.call('ioc.relations', { ip: target.replace(/\/(32|128)$/, '') }).then(
+        (answer) => dispatch({ t: 'investigate', inv: { target, ioc: { answer } } }),
+        (e) => dispatch({ t: 'investigate', inv: { target, ioc: codeOf(e) === 'NO_METHOD' ? { unavailable: T(lang, 'this engine has no IoC correlation', '此引擎未啟用 IoC 關聯') } : { error: messageOf(e) } } }),
+      ),
+    );
+  } else dispatch({ t: 'investigate', inv: { target, ioc: { unavailable: T(lang, 'IoC relations take one address', 'IoC 關聯需單一位址') } } });
   await Promise.all(jobs);
 }
 

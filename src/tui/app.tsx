@@ -20,6 +20,7 @@ import { columns, topRow, TopList } from '../views/top.js';
 import { Sparkline } from '../views/charts.js';
 import { theme } from '../views/theme.js';
 import { deviceRowText, parseInvestigateArgs, toDeviceFindings } from '../views/investigate.js';
+import { iocRelationLines } from '../views/ioc.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -133,6 +134,8 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         <Text key={`f${i}`} color={color('yellow')} wrap="wrap">{`! ${f}`}</Text>
       ))}
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
+      <Text bold>{T(s.lang, 'IoC relations', 'IoC 關聯')}</Text>
+      <IocSection s={s} width={width} />
       <Text bold>{T(s.lang, 'Blocks covering it', '相關封鎖規則')}</Text>
       <Section lang={s.lang} width={width} sec={inv.blocks} empty={T(s.lang, '(no FlowSpec rule covers this address)', '（沒有 FlowSpec 規則涵蓋此位址）')} render={(b) => `${b.rule}  ${b.who}  ${b.why}`} />
     </Box>
@@ -140,6 +143,24 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
 }
 
 /** A side section of Investigate: rows, loading, unavailable (why), error, or an honest empty state. */
+/** The Investigate view's IoC section: the address's verdict, contacts, list days (ioc.relations). */
+function IocSection({ s, width }: { s: State; width: number }) {
+  const sec = s.investigate?.ioc;
+  if (!sec) return <Text dimColor>{T(s.lang, 'asking the engine…', '查詢中…')}</Text>;
+  if (sec.unavailable) return <Text dimColor>{fit(`(${sec.unavailable})`, width)}</Text>;
+  if (sec.error) return <Text color={color('red')}>{fit(sec.error, width)}</Text>;
+  if (sec.answer === undefined) return <Text dimColor>{T(s.lang, 'asking the engine…', '查詢中…')}</Text>;
+  const lines = iocRelationLines(sec.answer, s.lang);
+  if (lines.length === 0) return <Text dimColor>{T(s.lang, '(no IoC relation stored for this address)', '（此位址無 IoC 關聯紀錄）')}</Text>;
+  return (
+    <Box flexDirection="column">
+      {lines.slice(0, 8).map((l, i) => (
+        <Text key={i} color={l.startsWith("!") ? color("yellow") : undefined} wrap="wrap">{l}</Text>
+      ))}
+    </Box>
+  );
+}
+
 function Section<R>({ sec, render: line, empty, width, lang }: { sec?: { rows?: R[]; unavailable?: string; error?: string }; render: (r: R) => string; empty: string; width: number; lang: Lang }) {
   if (!sec) return <Text dimColor>{T(lang, 'asking the engine…', '查詢中…')}</Text>;
   if (sec.unavailable) return <Text dimColor>{fit(`(${sec.unavailable})`, width)}</Text>;
@@ -254,7 +275,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     }
     const to = Date.now();
     const from = to - rangeMinutes * 60_000;
-    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined } });
+    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined, ioc: undefined } });
     dispatch({ t: 'push', screen: 'investigate' });
     void loadInvestigateSections(backend, dispatch, target, sRef.current.caps, sRef.current.lang);
     backend.call<{ id: number }>('investigate.start', { target, from, to }).then(

@@ -34,6 +34,8 @@ export interface InvestigateState {
   devices?: { rows?: DeviceRow[]; findings?: unknown[]; unavailable?: string; error?: string };
   /** FlowSpec rules that cover the target (block.list). */
   blocks?: { rows?: BlockRow[]; unavailable?: string; error?: string };
+  /** The address's IoC relations (ioc.relations) as the engine sent them (worded when drawn). */
+  ioc?: { answer?: unknown; unavailable?: string; error?: string };
 }
 
 /** A dangerous action waiting for the operator's yes (the exact rule and its impact are in `lines`). */
