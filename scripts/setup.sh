@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what nocflow needs on a fresh Debian machine: nfdump/nfcapd, gobgpd, tmux, and the build tools for
+# Install what nocflow needs on a fresh Debian machine: nfdump/nfcapd, gobgpd, tmux, systemd's tools, openssl, the build tools for
 # better-sqlite3 (via apt-get, when missing), and the npm packages (npm ci; better-sqlite3 builds with node-gyp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v make    >/dev/null 2>&1 || need_apt+=(make)
 command -v g++     >/dev/null 2>&1 || need_apt+=(g++)
 command -v ps      >/dev/null 2>&1 || need_apt+=(procps)
+# the deploy tests run `systemd-analyze verify` on the unit and readiness through systemd-notify
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 # the alert tests make a STARTTLS certificate for their SMTP server with openssl
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then

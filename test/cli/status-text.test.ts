@@ -10,6 +10,11 @@ const status: EngineStatus = {
   version: '0.1.0', pid: 4321, startedAt: NOW - 600_000, uptimeSeconds: 600, nfcapdDir: '/srv/nfcapd', database: '/var/lib/nocflow/nocflow.db', clients: 2,
   processed: 12, failed: 1, flows: 1_234_567, skipped: 1, lagSeconds: 42, rotation: { seconds: 60, inferred: true }, investigations: 1,
   latestWindow: { timeSlot: 5_931_000, start: Date.UTC(2026, 10, 22, 14, 5) / 1000, flows: 100_000, anomalies: 7, degraded: { victimSources: { limit: 8192, candidates: 2, largest: 1_200_000 } } },
+  ledger: { started: 0, done: 12, failed: 1, deferred: 1, quarantined: 1 },
+  held: [
+    { path: `/srv/nfcapd/nfcapd.202611221355`, status: 'deferred', reason: `nfdump missing${ESC}[2J`, attempts: 0, deferrals: 2, retryAt: Date.UTC(2026, 10, 22, 14, 20) },
+    { path: '/srv/nfcapd/nfcapd.202611221350', status: 'quarantined', reason: 'too large for this host', attempts: 3, deferrals: 0, retryAt: null },
+  ],
   recentErrors: [{ path: `/srv/nfcapd/nfcapd.202611221400${ESC}[2J`, error: `not an nffile\n${ESC}]0;owned${'\u0007'}`, at: NOW }],
   reading: {
     files: 12, records: 1_234_567, skippedRecords: 3, partialFiles: 1, fallbackFiles: 0, decompressErrors: 0, unknownElements: 2, byReader: { native: 12 },
@@ -34,7 +39,12 @@ const status: EngineStatus = {
       ] },
     },
     elasticsearch: { indexed: 1000, bulkRequests: 10, spooled: 500, replayed: 100, rejected: 0, dropped: 250, down: true, downSince: NOW - 90_000, lastError: 'connect ECONNREFUSED', spool: { dir: '/var/lib/nocflow/es-spool', segments: 4, bytes: 1_048_576, maxBytes: 1_073_741_824 }, alarm: 'elasticsearch spool full (limit 1073741824 bytes): 250 oldest document(s) dropped since start' },
-    alerts: { sent: 3, failed: 0 },
+    alerts: {
+      enabled: true, alerts: 9, openEpisodes: 2, sent: 20, pending: 1, rejected: 0, expired: 0,
+      channels: { email: '127.0.0.1:25', syslog: null, webhook: 'https://hooks.example/… (slack)' },
+      sinceStart: { sent: 20, failedAttempts: 3, digests: 1 }, lastError: `smtp: connection refused${ESC}[2J`, lastErrorAt: NOW - 60_000, lastSentAt: NOW,
+    },
+    hunt: { runs: 1 },
   },
 };
 
@@ -43,11 +53,12 @@ describe('formatStatus', () => {
   const lines = text.split('\n');
 
   it('shows every counter: files, reading, clients, investigations and each area', () => {
-    expect(lines.slice(0, 6)).toEqual([
+    expect(lines.slice(0, 7)).toEqual([
       'engine 0.1.0, pid 4321, up 600 s, 2 client(s)',
       'nfcapd dir: /srv/nfcapd',
       'database:   /var/lib/nocflow/nocflow.db',
       'files: 12 processed, 1 failed, 1 skipped; 1,234,567 flows',
+      'ledger: 12 done, 1 failed, 1 deferred, 1 quarantined',
       'lag: 42 s behind nfcapd (rotation 60 s, inferred from the file names)',
       'latest window: 2026-11-22 14:05 UTC, 100000 flows, 7 anomalies (degraded: sources of 2 victim(s) sampled (over 8,192; largest 1,200,000))',
     ]);
@@ -67,12 +78,18 @@ describe('formatStatus', () => {
     expect(text).toContain('elasticsearch: DOWN for 90 s (connect ECONNREFUSED); 1,000 indexed, 500 spooled, 100 replayed, 0 rejected, 250 dropped');
     expect(text).toContain('  spool: 4 segment(s), 1.0 MiB of 1.0 GiB in /var/lib/nocflow/es-spool');
     expect(text).toContain('  ALARM: elasticsearch spool full (limit 1073741824 bytes): 250 oldest document(s) dropped since start');
-    // An area without a formatter (another helper's) is shown whole.
-    expect(text).toContain('alerts: {"sent":3,"failed":0}');
+    expect(text).toContain('alerts: 9 in the outbox, 2 open episode(s); channels: email 127.0.0.1:25; webhook https://hooks.example/… (slack)');
+    expect(text).toContain('deliveries: 20 sent, 1 pending, 0 rejected, 0 expired; since start 20 sent, 3 failed attempts, 1 digest(s)');
+    expect(text).toContain('last delivery error (2026-11-22 14:09 UTC): smtp: connection refused');
+    // An area without a formatter is shown whole.
+    expect(text).toContain('hunt: {"runs":1}');
+    // Held files: the deferred one with its next try, the quarantined one with its reason.
+    expect(text).toContain('deferred: /srv/nfcapd/nfcapd.202611221355: nfdump missing (2 tries, next try 2026-11-22 14:20 UTC)');
+    expect(text).toContain('quarantined: /srv/nfcapd/nfcapd.202611221350: too large for this host');
   });
 
   it('prints no control character and no line break that came from a value', () => {
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
-    expect(lines.at(-1)).toBe('failed: /srv/nfcapd/nfcapd.202611221400: not an nffile 0;owned');
+    expect(text).toContain('failed: /srv/nfcapd/nfcapd.202611221400: not an nffile 0;owned');
   });
 });

@@ -51,12 +51,6 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
   logger.notice(`engine ${process.pid} (nocflow ${VERSION}) listening on ${sock}, configuration ${handle.path}`);
-  try {
-    await notifier.send({ READY: 1, STATUS: `listening on ${sock}` });
-  } catch (err) {
-    await engine.stop();
-    throw new CliError(`${(err as Error).message}; stopping, since systemd (Type=notify) would never see the engine ready`, 1, { cause: err });
-  }
   const note = (fields: Record<string, string | number>) => notifier.send(fields).catch((err: Error) => logger.child('notify').warn(err.message));
   // One reload at a time; a SIGHUP during a reload runs one more after it.
   let reloading: Promise<void> | undefined;
@@ -94,21 +88,32 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
       }
     });
   };
-  await new Promise<void>((resolve) => {
-    // `on`, not `once`, and idempotent: conf's when-exit re-sends the signal after its own handler; a second signal
-    // with none of ours listening would end the process before the socket and pid file are removed.
-    let stopping: Promise<void> | undefined;
-    const stop = () =>
-      void (stopping ??= note({ STOPPING: 1, STATUS: 'stopping' })
-        .then(() => logger.notice(`engine ${process.pid} stopping`))
-        .then(() => engine.stop())
-        .finally(resolve));
-    for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, stop);
-    // SIGHUP is a reload here. when-exit (conf → atomically) treats it as an exit signal and re-sends it after its
-    // own clean-up, which would reload twice: its listener is removed for SIGHUP only.
-    process.removeAllListeners('SIGHUP');
-    process.on('SIGHUP', onHup);
-  });
+  // The signal handlers are in place before READY=1: a stop or reload that follows the readiness at once (systemd,
+  // a test) finds them (systemd-notify's datagram can arrive before its process has exited).
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  // `on`, not `once`, and idempotent: conf's when-exit re-sends the signal after its own handler; a second signal
+  // with none of ours listening would end the process before the socket and pid file are removed.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    void (stopping ??= note({ STOPPING: 1, STATUS: 'stopping' })
+      .then(() => logger.notice(`engine ${process.pid} stopping`))
+      .then(() => engine.stop())
+      .finally(done));
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, stop);
+  // SIGHUP is a reload here. when-exit (conf → atomically) treats it as an exit signal and re-sends it after its
+  // own clean-up, which would reload twice: its listener is removed for SIGHUP only.
+  process.removeAllListeners('SIGHUP');
+  process.on('SIGHUP', onHup);
+  try {
+    await notifier.send({ READY: 1, STATUS: `listening on ${sock}` });
+  } catch (err) {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, stop);
+    process.off('SIGHUP', onHup);
+    await engine.stop();
+    throw new CliError(`${(err as Error).message}; stopping, since systemd (Type=notify) would never see the engine ready`, 1, { cause: err });
+  }
+  await finished;
 }
 
 /**
