@@ -59,7 +59,8 @@ function fakeBackend(win: ViewWindow, extra: Record<string, (params: unknown) =>
   return { backend, calls, emit };
 }
 
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+// Longer than ink's frame interval, with room for a loaded machine (the suite runs files in parallel).
+const tick = (ms = 80) => new Promise((r) => setTimeout(r, ms));
 
 describe('TUI screens (ink-testing-library)', () => {
   it('top-N at 80x24: header, columns, localized labels, selection', async () => {
