@@ -9,6 +9,8 @@ import type { AreaStatuses, DevicesStatus, EngineStatus } from '../daemon/method
 import type { WriterState } from '../es/types.js';
 import type { FlowspecStatus } from '../flowspec/area.js';
 import type { AlertsStatus } from '../alerts/area.js';
+import type { HuntAreaStatus } from '../hunt/area.js';
+import type { IocAreaStatus } from '../ioc/area.js';
 import { alertsStatusLines } from '../alerts/format.js';
 import { degradedText } from '../views/limits-text.js';
 import { stripControl } from '../util/sanitize.js';
@@ -23,8 +25,24 @@ const bytes = (b: number) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(1)} GiB`
 const base = (p: string) => clean(p).split('/').pop() ?? '';
 
 /** Formatters of the areas' status, by area name. */
-const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } & { alerts: (s: AlertsStatus) => string[] } = {
+const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } & { alerts: (s: AlertsStatus) => string[]; hunt: (s: HuntAreaStatus, now: number) => string[]; ioc: (s: IocAreaStatus) => string[] } = {
   alerts: (s: AlertsStatus) => alertsStatusLines(s),
+  hunt(s: HuntAreaStatus, now: number) {
+    const r = s.lastRun;
+    const last = r ? `; last ${clean(r.day)} ${clean(r.status)} (${clean(r.trigger)}, ${clean(r.source)}): ${n(r.files)} file(s), ${n(r.flows)} flows, ${n(r.signatures)} signature(s), ${n(r.members)} member(s)${r.error ? ` — ${clean(r.error)}` : ''}` : '; no run yet';
+    const next = s.nextDueAt !== null && s.enabled ? `, next ${s.nextDueAt > now ? `${when(s.nextDueAt)} UTC` : 'due now'}` : '';
+    return [
+      `hunt: ${s.enabled ? `daily at ${clean(s.at)} UTC` : 'not scheduled'}${s.running ? `, hunting ${clean(s.running)}` : ''}; ${s.runs} run(s), ${s.failures} failed${last}${next}`,
+      ...(s.lastError ? [`  last error: ${clean(s.lastError)}`] : []),
+    ];
+  },
+  ioc(s: IocAreaStatus) {
+    const j = s.lastJob;
+    return [
+      `ioc: ${s.enabled ? `${s.sources.length} list(s) (${s.sources.map(clean).join(', ')}) fetched daily at ${clean(s.fetchAt)}` : 'no list configured'}${s.running ? `, running ${clean(s.running)}` : ''}; ${s.fetches} fetch(es), ${s.fetchFailures} failed; ${s.jobs} day(s) correlated, ${s.jobFailures} failed; ${s.alerts} infected-host alert(s)${j ? `; last ${clean(j.day)}: ${n(j.iocs)} IoC(s), ${n(j.remotes)} remote(s) in ${j.seconds.toFixed(0)} s` : ''}`,
+      ...(s.lastError ? [`  last error: ${clean(s.lastError)}`] : []),
+    ];
+  },
   flowspec(s: FlowspecStatus) {
     const sp = s.speaker;
     const speaker = sp.managed

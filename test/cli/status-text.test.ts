@@ -44,7 +44,12 @@ const status: EngineStatus = {
       channels: { email: '127.0.0.1:25', syslog: null, webhook: 'https://hooks.example/… (slack)' },
       sinceStart: { sent: 20, failedAttempts: 3, digests: 1 }, lastError: `smtp: connection refused${ESC}[2J`, lastErrorAt: NOW - 60_000, lastSentAt: NOW,
     },
-    hunt: { runs: 1 },
+    hunt: {
+      enabled: true, at: '00:30', running: null, runs: 3, failures: 1, nextDueAt: Date.UTC(2026, 10, 23, 0, 30), lastError: `no files${ESC}[2J`,
+      lastRun: { day: '2026-11-21', status: 'done', trigger: 'schedule', source: 'files', startedAt: NOW - 3_600_000, finishedAt: NOW - 3_000_000, files: 288, flows: 48_000_000, signatures: 12, members: 340, error: null },
+    },
+    ioc: { enabled: true, sources: ['abuse'], fetchAt: '01:00', running: null, fetches: 2, fetchFailures: 0, jobs: 2, jobFailures: 0, alerts: 1, lastJob: { day: '2026-11-21', seconds: 42, iocs: 1500, remotes: 37 }, lastError: null },
+    geo: { lookups: 5 },
   },
 };
 
@@ -81,8 +86,11 @@ describe('formatStatus', () => {
     expect(text).toContain('alerts: 9 in the outbox, 2 open episode(s); channels: email 127.0.0.1:25; webhook https://hooks.example/… (slack)');
     expect(text).toContain('deliveries: 20 sent, 1 pending, 0 rejected, 0 expired; since start 20 sent, 3 failed attempts, 1 digest(s)');
     expect(text).toContain('last delivery error (2026-11-22 14:09 UTC): smtp: connection refused');
+    expect(text).toContain('hunt: daily at 00:30 UTC; 3 run(s), 1 failed; last 2026-11-21 done (schedule, files): 288 file(s), 48,000,000 flows, 12 signature(s), 340 member(s), next 2026-11-23 00:30 UTC');
+    expect(text).toContain('  last error: no files');
+    expect(text).toContain('ioc: 1 list(s) (abuse) fetched daily at 01:00; 2 fetch(es), 0 failed; 2 day(s) correlated, 0 failed; 1 infected-host alert(s); last 2026-11-21: 1,500 IoC(s), 37 remote(s) in 42 s');
     // An area without a formatter is shown whole.
-    expect(text).toContain('hunt: {"runs":1}');
+    expect(text).toContain('geo: {"lookups":5}');
     // Held files: the deferred one with its next try, the quarantined one with its reason.
     expect(text).toContain('deferred: /srv/nfcapd/nfcapd.202611221355: nfdump missing (2 tries, next try 2026-11-22 14:20 UTC)');
     expect(text).toContain('quarantined: /srv/nfcapd/nfcapd.202611221350: too large for this host');
