@@ -7,6 +7,8 @@ import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.j
 import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/devices.js';
 import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
 import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
+import { huntDefaults, huntSchema, type HuntConfig } from './sections/hunt.js';
+import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
@@ -14,6 +16,8 @@ export interface NocflowConfig {
   devices: DevicesConfig;
   elasticsearch: ElasticsearchConfig;
   flowspec: FlowspecConfig;
+  hunt: HuntConfig;
+  ioc: IocConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -24,6 +28,8 @@ export const configSchema = {
   devices: devicesSchema,
   elasticsearch: elasticsearchSchema,
   flowspec: flowspecSchema,
+  hunt: huntSchema,
+  ioc: iocSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -32,4 +38,6 @@ export const configDefaults: NocflowConfig = {
   devices: devicesDefaults,
   elasticsearch: elasticsearchDefaults,
   flowspec: flowspecDefaults,
+  hunt: huntDefaults,
+  ioc: iocDefaults,
 };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { NocflowConfig } from '../config/schema.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
 import { createEngineRunner, type EngineEvent, type EngineRunner, type RunnerDeps } from '../ingest/runner.js';
-import type { WindowSink } from '../engine/sink.js';
+import type { WindowSink, WindowTap } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
@@ -89,6 +89,8 @@ export interface EngineArea {
   handlers?: () => HandlerTable;
   /** Where windows go besides SQLite. */
   sinks?: WindowSink[];
+  /** Other readers of each window's batches as the runner reads the file (the block effect meter). */
+  taps?: WindowTap[];
   start?(ctx: AreaContext): Promise<void> | void;
   stop?(): Promise<void> | void;
   /** Counters for engine.status (`areas.<name>`). */
@@ -268,7 +270,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         db = openDb(resolveDbPath(config.store.path, dataDir()));
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, arpUnused: deps.arpUnused });
+        const taps = areas.flatMap((a) => a.taps ?? []);
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused });
         runner = r;
         const ctx: AreaContext = {
           store,

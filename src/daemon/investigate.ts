@@ -30,8 +30,11 @@ export interface InvestigateSummary {
   topPeers: { ip: string; flows: number; bytes: number }[];
   topPorts: { port: number; proto: number; flows: number }[];
   protocols: { proto: number; flows: number }[];
-  /** Flows per bucket (`bucketMs`, one minute unless the range is long), oldest first; empty buckets included. */
-  series: { t: number; flows: number }[];
+  /**
+   * Flows (and, from the nfcapd files, packets and bytes) per bucket (`bucketMs`, one minute unless the range is
+   * long), oldest first; empty buckets included.
+   */
+  series: { t: number; flows: number; packets?: number; bytes?: number }[];
   /** Width of a series bucket in ms (60 000 up to two hours, wider beyond so the series stays ≤ 120 points). */
   bucketMs?: number;
   /** Files nfdump could not read, with its reason (skipped, not fatal). */
@@ -54,7 +57,7 @@ export class InvestigateAccumulator {
   private readonly peers = new Map<string | number, { flows: number; bytes: number }>();
   private readonly ports = new Map<number, number>();
   private readonly protos = new Map<number, number>();
-  private readonly buckets = new Map<number, number>();
+  private readonly buckets = new Map<number, { flows: number; packets: number; bytes: number }>();
   private readonly v4lo: number;
   private readonly v4hi: number;
   readonly bucketMs: number;
@@ -117,14 +120,19 @@ export class InvestigateAccumulator {
       this.ports.set(pk, (this.ports.get(pk) ?? 0) + 1);
       this.protos.set(b.proto[i], (this.protos.get(b.proto[i]) ?? 0) + 1);
       const t = this.from + Math.floor((start - this.from) / this.bucketMs) * this.bucketMs;
-      this.buckets.set(t, (this.buckets.get(t) ?? 0) + 1);
+      const bk = this.buckets.get(t);
+      if (bk) {
+        bk.flows++;
+        bk.packets += b.packets[i];
+        bk.bytes += b.bytes[i];
+      } else this.buckets.set(t, { flows: 1, packets: b.packets[i], bytes: b.bytes[i] });
     }
   }
 
   /** The summary so far (`files` read). */
   summary(files: number, skipped: { file: string; reason: string }[] = []): InvestigateSummary {
-    const series: { t: number; flows: number }[] = [];
-    for (let t = this.from; t < this.to && series.length < 10_000; t += this.bucketMs) series.push({ t, flows: this.buckets.get(t) ?? 0 });
+    const series: { t: number; flows: number; packets: number; bytes: number }[] = [];
+    for (let t = this.from; t < this.to && series.length < 10_000; t += this.bucketMs) series.push({ t, flows: 0, packets: 0, bytes: 0, ...this.buckets.get(t) });
     return {
       target: prefixToString(this.target),
       source: 'nfcapd',

@@ -6,14 +6,21 @@
  */
 import type { NocflowConfig } from '../config/schema.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { checkHuntConfig } from '../config/sections/hunt.js';
+import { checkIocConfig } from '../config/sections/ioc.js';
 import { createDevicesArea } from '../devices/area.js';
 import { probersFrom } from '../devices/handlers.js';
 import { createElasticsearchArea } from '../es/area.js';
 import { createEsDeviceDocSink } from '../es/device-sink.js';
 import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
+import { createEsClient } from '../es/client.js';
+import { createIocArea, type IocAreaDeps } from '../ioc/area.js';
+import { createGeoArea } from '../geo/area.js';
+import { checkFlowspecTargeting } from '../flowspec/entry.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
+import { createHuntArea } from '../hunt/area.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
@@ -35,7 +42,7 @@ function esArea(config: NocflowConfig, log: (line: string) => void) {
 }
 
 /** FlowSpec (when enabled): its own connection to the same SQLite file (WAL). */
-function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): EngineArea | undefined {
+function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, intervalSeconds?: number): EngineArea | undefined {
   const cfg = config.flowspec as FlowspecConfig | undefined;
   if (!cfg?.enabled) return undefined;
   let db: Db | undefined;
@@ -49,6 +56,8 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
   return {
     name: 'flowspec',
     handlers: () => fs?.handlers ?? {},
+    // The block effect meter reads every window's batches as the runner reads them (once the area has started).
+    taps: [{ name: 'block-effect', open: (info) => fs?.taps[0].open(info) }],
     async start(ctx) {
       db = openDb(resolveDbPath(config.store.path, dataDir()));
       const store = new EngineStore(db);
@@ -58,6 +67,7 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>): Eng
         latestFiles: () => store.latestWindow()?.files ?? [],
         source: flowSourceFrom(config.engine),
         inside: config.engine.inside,
+        intervalSeconds,
         onRecord,
         bus: { publish: ctx.publish },
         latestWindow: () => {
@@ -96,13 +106,57 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
   return { devices, area };
 }
 
+/**
+ * The daily hunt: the previous UTC day after `hunt.at`, on the engine's database (scheduled when `hunt.enabled`; its
+ * `hunt.*` methods answer from the records either way).
+ */
+function huntArea(config: NocflowConfig, opts: EngineProcessOptions, es: ReturnType<typeof esArea>): EngineArea {
+  const e = config.engine;
+  return createHuntArea(config.hunt, {
+    nfcapdDir: opts.nfcapdDir ?? e.nfcapdDir,
+    source: flowSourceFrom(e),
+    analysis: { topN: e.topN, inside: e.inside, units: e.units, knownServers: e.knownServers, thresholds: e.thresholds, peerCap: e.peerCap },
+    knownServers: e.knownServers,
+    ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? { maxActiveRules: config.flowspec.maxActiveRules } : {}),
+    ...(es ? { es: { store: es.es.store, flows: es.es.flows } } : {}),
+  });
+}
+
+/**
+ * The IoC blacklist correlation (when `ioc.sources` is set): its own connection to the same SQLite file. `onNewInfected`
+ * is the alerts area's hook (an inside host newly classed relay-check-in).
+ */
+function iocArea(config: NocflowConfig, es: ReturnType<typeof esArea>, nfcapdDir: string, onNewInfected?: IocAreaDeps['onNewInfected']): EngineArea | undefined {
+  if (config.ioc.sources.length === 0) return undefined;
+  let db: Db | undefined;
+  const esClient = config.ioc.flowStore === 'elasticsearch' && config.elasticsearch.node ? createEsClient(config.elasticsearch) : undefined;
+  const area = createIocArea(config, {
+    db: () => (db ??= openDb(resolveDbPath(config.store.path, dataDir()))),
+    source: flowSourceFrom(config.engine),
+    nfcapdDir,
+    esClient,
+    esStore: es?.es.store,
+    onNewInfected,
+  });
+  return {
+    ...area,
+    async stop() {
+      await area.stop?.();
+      await esClient?.close().catch(() => undefined);
+      db?.close();
+    },
+  };
+}
+
 /** Wire the engine from configuration (inert until `engine.start()`). */
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const es = esArea(config, log);
-  const flowspec = flowspecArea(config, es);
+  const flowspec = flowspecArea(config, es, opts.intervalSeconds);
   const dev = devicesArea(config, es);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area];
+  const hunt = huntArea(config, opts, es);
+  const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea()];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
@@ -125,10 +179,18 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
   const problems: string[] = [];
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
+  const fsCfg = config.flowspec as FlowspecConfig | undefined;
+  if (fsCfg?.enabled) problems.push(...checkFlowspecTargeting(fsCfg));
   const areas = [
     ...(config.elasticsearch.node ? ['elasticsearch'] : []),
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
+    'hunt',
+    ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
+    'geo',
   ];
+  problems.push(...checkHuntConfig(config));
+  problems.push(...checkIocConfig(config.ioc));
+  if (config.ioc.flowStore === 'elasticsearch' && !config.elasticsearch.node) problems.push('ioc.flowStore: elasticsearch needs elasticsearch.node');
   return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

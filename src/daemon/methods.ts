@@ -118,6 +118,17 @@ export interface EngineMethods {
   'block.remove': { params: unknown; result: unknown };
   /** ARP/MAC (src/devices): where an IP was seen. Typed in src/devices. */
   'devices.where': { params: unknown; result: unknown };
+  // The daily hunt (src/hunt/area.ts): status, runs, a day's catalogue, a signature's members, the records across days.
+  'hunt.status': { params: undefined; result: import('../hunt/area.js').HuntAreaStatus };
+  'hunt.runs': { params: { limit?: number } | undefined; result: import('../hunt/records.js').HuntRun[] };
+  'hunt.catalogue': { params: { day?: string } | undefined; result: { day: string | null; signatures: import('../hunt/records.js').SignatureDay[] } };
+  'hunt.members': { params: { day: string; signature: string; near?: boolean; limit?: number }; result: { day: string; signature: string; members: (import('../hunt/day-hunt.js').MemberRow & { bytes?: number[] })[]; maxActiveRules: number | null } };
+  'hunt.records': { params: { ip?: string; signature?: string } | undefined; result: unknown };
+  /** IoC correlation (src/ioc): the area's counters; infected hosts by score; everything known of one address. */
+  'ioc.status': { params: undefined; result: import('../ioc/area.js').IocAreaStatus };
+  'ioc.infected': { params: { limit?: number } | undefined; result: { rows: import('../ioc/handlers.js').InfectedRow[]; total: number } };
+  'ioc.relations': { params: { ip: string }; result: import('../ioc/handlers.js').IocRelations };
+  'ioc.candidates': { params: { days?: number } | undefined; result: import('../ioc/family.js').Candidate[] };
 }
 
 /** A method name of the catalogue. */
@@ -142,6 +153,8 @@ export interface WindowEvent {
 /** Pushed events: name → data. */
 export interface EngineEvents {
   window: WindowEvent;
+  /** The IoC job correlated a day. */
+  'ioc.day': { day: string; iocs: number; remotes: number; candidates: number; alerts: string[] };
   /** A file nfdump could not read (recorded and skipped). */
   'file-error': { file: string; reason: string };
   /** How far behind nfcapd the engine is, after every pass over the directory. */
@@ -160,6 +173,8 @@ export interface EngineEvents {
   'verdict.changed': { ip: string; type: string; cleared: boolean };
   /** FlowSpec rules changed (src/flowspec publishes it). */
   'block.changed': unknown;
+  /** A day's hunt finished (src/hunt/area.ts). */
+  'hunt.done': { day: string; signatures: number; members: number };
 }
 
 /** An event name of the catalogue. */

@@ -10,7 +10,7 @@ import { batchFromRecords } from '../engine/batch.js';
 import type { FlowRecord } from '../engine/types.js';
 import { createEsClient, toEsError } from './client.js';
 import { dailyIndicesInRange } from './index-discipline.js';
-import { hitToFlow, huntQuery, huntRows, investigateQuery, mergeHuntRows, parseTarget } from './queries.js';
+import { hitToFlow, huntQuery, huntRows, investigateQuery, mergeHuntRows, parseTarget, type HuntExclusions } from './queries.js';
 import type { EsHuntResult, FlowQueryBackend, HuntRow, InvestigateSummary, Signature, TimeRange } from './types.js';
 
 /** An ES investigation: the common summary plus how many flows ES matched in total and whether we sampled. */
@@ -74,7 +74,7 @@ export function createEsFlowBackend(config: ElasticsearchConfig, deps: { client?
       return (await investigateMany([ipOrPrefix], range, opts)).get(ipOrPrefix)!;
     },
     investigateMany,
-    async huntSignature(sig: Signature, range: TimeRange, opts: { signal?: AbortSignal } = {}): Promise<EsHuntResult> {
+    async huntSignature(sig: Signature, range: TimeRange, opts: { signal?: AbortSignal; exclude?: HuntExclusions } = {}): Promise<EsHuntResult> {
       const days = dailyIndicesInRange(config.flowIndex, range.from, range.to);
       const perDay: HuntRow[][] = [];
       const distinct: number[] = [];
@@ -83,7 +83,7 @@ export function createEsFlowBackend(config: ElasticsearchConfig, deps: { client?
         opts.signal?.throwIfAborted();
         let r;
         try {
-          r = await client.search({ index: day.index, ignore_unavailable: true, ...huntQuery(f, sig, day, config.huntBuckets) } as never, { signal: opts.signal });
+          r = await client.search({ index: day.index, ignore_unavailable: true, ...huntQuery(f, sig, day, config.huntBuckets, opts.exclude) } as never, { signal: opts.signal });
         } catch (err) {
           throw toEsError(`search ${day.index}`, err);
         }

@@ -107,6 +107,24 @@ export function mappingsFor(kind: DocKind, fieldMap?: FlowFieldMap): { dynamic: 
       rule: { type: 'object', enabled: false },
     }),
     audit: () => ({ ...common, auditId: { type: 'long' }, at: { type: 'date', format: 'epoch_millis' }, who: { type: 'keyword' }, origin: { type: 'keyword' }, action: { type: 'keyword' }, blockId: { type: 'long' }, rule: { type: 'keyword' }, reason: { type: 'text' }, detail: { type: 'text' } }),
+    // One document per signature per day (src/hunt): the seeds' daily record, queryable by signature or by member IP.
+    signature: () => {
+      const member = { type: 'nested', properties: { ip: { type: 'ip' }, destinations: { type: 'long' }, flows: { type: 'long' }, sourcePorts: { type: 'long' }, files: { type: 'integer' }, firstSeen: { type: 'date', format: 'epoch_millis' }, lastSeen: { type: 'date', format: 'epoch_millis' }, bytes: { type: 'long' } } };
+      return {
+        ...common, day: { type: 'date', format: 'yyyy-MM-dd' }, signature: { type: 'keyword' }, port: { type: 'integer' }, packets: { type: 'long' }, bytes: { type: 'long' }, proto: { type: 'short' },
+        strength: { type: 'float' }, weak: { type: 'boolean' }, hunted: { type: 'boolean' }, attackers: { type: 'ip' }, memberCount: { type: 'long' }, membersTruncated: { type: 'boolean' },
+        flows: { type: 'long' }, serverReplyFlows: { type: 'long' }, knownServerFlows: { type: 'long' }, droppedSources: { type: 'long' }, droppedFlows: { type: 'long' },
+        members: member, near: member,
+      };
+    },
+    // IoC-centred flows (src/ioc/records.ts recordDoc): the seeds' field names.
+    iocflow: () => ({
+      ...common,
+      IocIP: { type: 'ip' }, RemoteIP: { type: 'ip' }, Exporter: { type: 'ip' }, IocPort: { type: 'integer' }, RemotePort: { type: 'integer' },
+      Direction: { type: 'keyword' }, Packets: { type: 'long' }, Octets: { type: 'long' }, TcpControlBits: { type: 'short' }, Protocol: { type: 'short' },
+      IpVersion: { type: 'byte' }, IocAsNumber: { type: 'long' }, RemoteAsNumber: { type: 'long' }, TimeStamp: { type: 'date', format: 'epoch_millis' },
+      Date: { type: 'keyword' }, File: { type: 'keyword' }, IocClass: { type: 'keyword' },
+    }),
     flow: () => {
       const f = fieldMap;
       if (!f) throw new Error('flow mappings need the field map');

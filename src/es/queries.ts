@@ -44,14 +44,36 @@ export function investigateQuery(f: FlowFieldMap, target: Prefix, range: TimeRan
   };
 }
 
-/** The seeds' small-scale hunting query for one signature, with `buckets` source buckets at most. */
-export function huntQuery(f: FlowFieldMap, sig: Signature, range: TimeRange, buckets: number): Record<string, unknown> {
+/**
+ * What a daily hunt leaves out (src/hunt): flows from a service port — below 1024, or the signature's own port — are
+ * servers answering; `sources` (prefixes, validated) are the configured known servers.
+ */
+export interface HuntExclusions {
+  serverReplies?: boolean;
+  sources?: Prefix[];
+}
+
+/** The `must_not` clauses of a hunt's exclusions (empty when none). */
+export function huntMustNot(f: FlowFieldMap, sig: Signature, ex: HuntExclusions = {}): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  if (ex.serverReplies) out.push({ term: { [f.sport]: sig.port } }, { range: { [f.sport]: { gte: 1, lte: 1023 } } });
+  for (const p of ex.sources ?? []) out.push({ term: { [f.src]: ipTermValue(p) } });
+  return out;
+}
+
+/**
+ * The seeds' small-scale hunting query for one signature, with `buckets` source buckets at most; with exclusions, a
+ * `must_not` beside the filter (the seeds' body is unchanged without them).
+ */
+export function huntQuery(f: FlowFieldMap, sig: Signature, range: TimeRange, buckets: number, exclude: HuntExclusions = {}): Record<string, unknown> {
+  const mustNot = huntMustNot(f, sig, exclude);
   return {
     size: 0,
     track_total_hits: true,
     query: {
       bool: {
         filter: [{ term: { [f.dport]: sig.port } }, { term: { [f.packets]: sig.packets } }, { term: { [f.bytes]: sig.bytes } }, rangeFilter(f, range)],
+        ...(mustNot.length > 0 ? { must_not: mustNot } : {}),
       },
     },
     aggs: {

@@ -9,7 +9,7 @@ import type { Signature, HuntRow } from '../engine/hunt.js';
 export type { InvestigateSummary, Signature, HuntRow };
 
 /** The kinds of documents nocflow writes; each gets its own daily index `<prefix>-<kind>-YYYY.MM.DD`. */
-export type DocKind = 'window' | 'anomaly' | 'arp' | 'mac' | 'block' | 'audit' | 'flow';
+export type DocKind = 'window' | 'anomaly' | 'arp' | 'mac' | 'block' | 'audit' | 'flow' | 'signature' | 'iocflow';
 
 /** One document to index: a deterministic id, the time that picks its daily index, and the body. */
 export interface EsDoc {
@@ -101,7 +101,7 @@ export interface FlowQueryBackend {
   /** Everything ES holds about an IP or prefix in `range`, one daily index at a time; same shape as the nfcapd store's. */
   investigate(ipOrPrefix: string, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary>;
   /** The seeds' small-scale hunt: sources of one port-packets-bytes signature ranked by destinations reached. */
-  huntSignature(sig: Signature, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<EsHuntResult>;
+  huntSignature(sig: Signature, range: TimeRange, opts?: { signal?: AbortSignal; exclude?: import('./queries.js').HuntExclusions }): Promise<EsHuntResult>;
   /** Day-major investigation of many IPs: for each day, every IP; a month is never one giant query. */
   investigateMany(ips: string[], range: TimeRange, opts?: { signal?: AbortSignal }): Promise<Map<string, InvestigateSummary>>;
 }

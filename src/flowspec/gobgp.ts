@@ -25,8 +25,11 @@ export interface Speaker {
   withdrawText(family: 4 | 6, nlri: string): Promise<void>;
 }
 
-/** Speaker through `gobgp -u host -p port ...`. */
-export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; apiPort: number }): Speaker {
+/**
+ * Speaker through `gobgp -u host -p port ...`. `communities` maps a neighbour address to the community that steers a
+ * route to it (entry-point mitigation): a rule with `neighbors` is announced carrying theirs.
+ */
+export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; apiPort: number; communities?: Record<string, string> }): Speaker {
   const bin = opts.cliBin ?? 'gobgp';
   const base = ['-u', opts.apiHost, '-p', String(opts.apiPort)];
   const run = async (args: string[]) => {
@@ -41,7 +44,12 @@ export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; api
     return Object.keys(JSON.parse(t) as Record<string, unknown>);
   };
   return {
-    announce: async (r) => void (await run(gobgpRuleArgs(r, 'add'))),
+    announce: async (r) => {
+      const targets = (r.neighbors ?? []).map((n) => opts.communities?.[n]);
+      // A rule for some neighbours without their communities would reach every router: refuse rather than widen it.
+      if (targets.some((c) => c === undefined)) throw new SpeakerError(`no community steers routes to ${(r.neighbors ?? []).filter((n) => !opts.communities?.[n]).join(', ')} (not a configured neighbour with entries)`);
+      await run(gobgpRuleArgs(r, 'add', targets as string[]));
+    },
     withdraw: async (r) => void (await run(gobgpRuleArgs(r, 'del'))),
     list: async () => ({ 4: await list1(4), 6: await list1(6) }),
     async withdrawText(family, nlri) {
@@ -66,11 +74,47 @@ export interface ManagedGobgpd {
   apiHost: string;
   apiPort: number;
   neighbors: { address: string; as: number; port?: number; localAddress?: string }[];
+  /**
+   * Entry-point mitigation: each neighbour's steering community. A route carrying some of them is exported only to
+   * their neighbours (the communities are removed on the way out); a route carrying none goes to every neighbour.
+   */
+  targets?: { address: string; community: string }[];
+}
+
+/** The name of the global export policy that steers targeted rules. */
+export const TARGET_POLICY = 'nocflow-targets';
+
+/** The defined sets and the global export policy of entry-point mitigation, as TOML lines (pure). */
+function targetPolicy(targets: { address: string; community: string }[]): string[] {
+  const all = targets.map((t) => `"${t.community}"`).join(', ');
+  const lines = ['[global.apply-policy.config]', `  export-policy-list = ["${TARGET_POLICY}"]`, '  default-export-policy = "accept-route"'];
+  targets.forEach((t, i) => {
+    const host = t.address.includes(':') ? `${t.address}/128` : `${t.address}/32`;
+    lines.push('[[defined-sets.neighbor-sets]]', `  neighbor-set-name = "nocflow-n${i}"`, `  neighbor-info-list = ["${host}"]`);
+    lines.push('[[defined-sets.bgp-defined-sets.community-sets]]', `  community-set-name = "nocflow-to-n${i}"`, `  community-list = ["${t.community}"]`);
+  });
+  lines.push('[[defined-sets.bgp-defined-sets.community-sets]]', '  community-set-name = "nocflow-targeted"', `  community-list = [${all}]`);
+  lines.push('[[policy-definitions]]', `  name = "${TARGET_POLICY}"`);
+  // Statement names are global in gobgpd: a duplicate makes it drop the whole policy (and export everything).
+  targets.forEach((_t, i) => {
+    const cond = (set: string) => [
+      '    [policy-definitions.statements.conditions.match-neighbor-set]', `      neighbor-set = "nocflow-n${i}"`, '      match-set-options = "any"',
+      '    [policy-definitions.statements.conditions.bgp-conditions.match-community-set]', `      community-set = "${set}"`, '      match-set-options = "any"',
+    ];
+    lines.push('  [[policy-definitions.statements]]', `    name = "nocflow-n${i}-mine"`, ...cond(`nocflow-to-n${i}`),
+      '    [policy-definitions.statements.actions]', '      route-disposition = "accept-route"',
+      '    [policy-definitions.statements.actions.bgp-actions.set-community]', '      options = "remove"',
+      '      [policy-definitions.statements.actions.bgp-actions.set-community.set-community-method]', `        communities-list = [${all}]`);
+    lines.push('  [[policy-definitions.statements]]', `    name = "nocflow-n${i}-others"`, ...cond('nocflow-targeted'),
+      '    [policy-definitions.statements.actions]', '      route-disposition = "reject-route"');
+  });
+  return lines;
 }
 
 /** gobgpd's TOML configuration for a managed speaker (pure). */
 export function gobgpdConfig(c: ManagedGobgpd): string {
   const lines = ['[global.config]', `  as = ${c.as}`, `  router-id = "${c.routerId}"`, `  port = ${c.listenPort}`, `  local-address-list = ["${c.listenAddress}"]`];
+  if (c.targets?.length) lines.push(...targetPolicy(c.targets));
   for (const n of c.neighbors) {
     lines.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${n.address}"`, `    peer-as = ${n.as}`, '  [neighbors.transport.config]', `    local-address = "${n.localAddress ?? c.listenAddress}"`);
     if (n.port) lines.push(`    remote-port = ${n.port}`);
@@ -93,6 +137,15 @@ export async function startGobgpd(c: ManagedGobgpd, dir: string): Promise<{ stop
       break;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (c.targets?.length) {
+    // gobgpd starts even when it rejects a policy, and then exports every route to every neighbour: check it loaded.
+    const r = await execa('gobgp', ['-u', c.apiHost, '-p', String(c.apiPort), 'global', 'policy', 'export', '-j'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+    if (!String(r.stdout).includes(`"${TARGET_POLICY}"`)) {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await proc;
+      throw new SpeakerError(`gobgpd did not load the entry-point export policy (${String(r.stderr || r.stdout).trim().split('\n')[0] || 'no policy'}); see ${file}`);
     }
   }
   return {

@@ -4,7 +4,7 @@
  * becomes a rule, so it never reaches a router.
  */
 import type { FlowFilter } from '../engine/types.js';
-import { parsePrefix, prefixToString, type Prefix } from '../util/ip.js';
+import { canonicalIp, compareIp, parsePrefix, prefixToString, type Prefix } from '../util/ip.js';
 
 /** What a rule does to matching traffic. */
 export type RuleAction = { kind: 'discard' } | { kind: 'rate-limit'; bytesPerSecond: number };
@@ -23,6 +23,11 @@ export interface FlowSpecRule {
   action: RuleAction;
   /** Extended community for the routers' policy ("65000:666"), optional. */
   community?: string;
+  /**
+   * Announced only to these BGP neighbours (addresses, sorted; entry-point mitigation). Absent: to every neighbour.
+   * Not part of the match: the same match cannot be announced twice, whatever its scope.
+   */
+  neighbors?: string[];
 }
 
 /** Input as it comes from a CLI, a TUI proposal or the socket. */
@@ -36,6 +41,7 @@ export interface RuleInput {
   action?: 'discard' | 'rate-limit';
   bytesPerSecond?: number | string;
   community?: string;
+  neighbors?: string[];
 }
 
 /** A rule that cannot be built, with every reason. */
@@ -99,6 +105,12 @@ export function validateRule(input: RuleInput): FlowSpecRule {
     reasons.push(`unknown action "${String(input.action)}"`);
   }
   if (input.community !== undefined && input.community !== '' && !/^\d{1,10}:\d{1,10}$/.test(input.community)) reasons.push(`community must look like 65000:666, got "${input.community}"`);
+  const neighbors: string[] = [];
+  for (const n of input.neighbors ?? []) {
+    const ip = canonicalIp(String(n));
+    if (!ip) reasons.push(`neighbour "${String(n)}" is not an IP address`);
+    else if (!neighbors.includes(ip)) neighbors.push(ip);
+  }
   if (reasons.length) throw new RuleError(reasons);
   const rule: FlowSpecRule = { family: (src ?? dst)!.family, action };
   if (src) rule.source = prefixToString(src);
@@ -108,6 +120,7 @@ export function validateRule(input: RuleInput): FlowSpecRule {
   if (sourcePort !== undefined) rule.sourcePort = sourcePort;
   if (packetLength !== undefined) rule.packetLength = packetLength;
   if (input.community) rule.community = input.community;
+  if (neighbors.length) rule.neighbors = neighbors.sort(compareIp);
   return rule;
 }
 
@@ -132,7 +145,7 @@ export function ruleKey(r: FlowSpecRule): string {
 
 /** Equality of whole rules (match and action). */
 export function sameRule(a: FlowSpecRule, b: FlowSpecRule): boolean {
-  return ruleKey(a) === ruleKey(b) && JSON.stringify(a.action) === JSON.stringify(b.action) && a.community === b.community;
+  return ruleKey(a) === ruleKey(b) && JSON.stringify(a.action) === JSON.stringify(b.action) && a.community === b.community && (a.neighbors ?? []).join(',') === (b.neighbors ?? []).join(',');
 }
 
 /** Human text of a rule: "ipv4 dst 192.0.2.10/32 tcp dport 80 → rate-limit 1000 B/s". */
@@ -145,11 +158,14 @@ export function ruleText(r: FlowSpecRule): string {
   if (r.destinationPort !== undefined) m.push(`dport ${r.destinationPort}`);
   if (r.packetLength !== undefined) m.push(`len ${r.packetLength}`);
   const act = r.action.kind === 'discard' ? 'discard' : `rate-limit ${r.action.bytesPerSecond} B/s`;
-  return `ipv${r.family} ${m.join(' ')} → ${act}${r.community ? ` community ${r.community}` : ''}`;
+  return `ipv${r.family} ${m.join(' ')} → ${act}${r.community ? ` community ${r.community}` : ''}${r.neighbors?.length ? ` at ${r.neighbors.join(' ')}` : ''}`;
 }
 
-/** The gobgp CLI words after `global rib -a ipvN-flowspec add|del` for this rule (an argument array, no shell). */
-export function gobgpRuleArgs(r: FlowSpecRule, op: 'add' | 'del'): string[] {
+/**
+ * The gobgp CLI words after `global rib -a ipvN-flowspec add|del` for this rule (an argument array, no shell).
+ * `targets`: the communities that steer the route to its neighbours only (the managed gobgpd's export policy).
+ */
+export function gobgpRuleArgs(r: FlowSpecRule, op: 'add' | 'del', targets: string[] = []): string[] {
   const args = ['global', 'rib', '-a', `ipv${r.family}-flowspec`, op, 'match'];
   if (r.destination) args.push('destination', r.destination);
   if (r.source) args.push('source', r.source);
@@ -161,7 +177,8 @@ export function gobgpRuleArgs(r: FlowSpecRule, op: 'add' | 'del'): string[] {
     args.push('then');
     if (r.action.kind === 'discard') args.push('discard');
     else args.push('rate-limit', String(r.action.bytesPerSecond));
-    if (r.community) args.push('community', r.community);
+    const communities = [...(r.community ? [r.community] : []), ...targets];
+    if (communities.length) args.push('community', communities.join(','));
   }
   return args;
 }

@@ -60,3 +60,47 @@ export async function writeScenarioFile(name: ScenarioName, outFile: string, opt
 export async function writeScaleFile(outFile: string, count: number, opts: { seed?: number } = {}): Promise<string> {
   return writeFlowsFile(scaleChunks(count, opts), outFile, { rate: 350_000 });
 }
+
+export { nfcapdName } from '../ingest/watcher.js';
+export { generateHuntDay, HUNT_DAY_HOURS, type HuntDayTruth, type MemberTruth } from './hunt-day.js';
+
+/**
+ * Write a generated hunt day into `dir` as hourly nfcapd files, each through a real nfcapd, and its truth as
+ * `<dir>/hunt-day.truth.json`.
+ */
+export async function writeHuntDay(dir: string, opts: { day: number; variant?: 1 | 2; seed?: number }): Promise<{ files: string[]; truth: import('./hunt-day.js').HuntDayTruth }> {
+  const { generateHuntDay } = await import('./hunt-day.js');
+  const g = generateHuntDay(opts);
+  const out: string[] = [];
+  for (const f of g.files) {
+    const chunks: FlowRecord[][] = [];
+    for (let i = 0; i < f.flows.length; i += 20_000) chunks.push(f.flows.slice(i, i + 20_000));
+    out.push(await writeFlowsFile(chunks, path.join(dir, f.name)));
+  }
+  fs.writeFileSync(path.join(dir, 'hunt-day.truth.json'), JSON.stringify(g.truth, null, 2));
+  return { files: out, truth: g.truth };
+}
+
+export { generateIocDay, IOC_DAY, type IocDay, type IocDayOptions } from './ioc-day.js';
+
+/**
+ * Write a generated IoC day into `dir`: its nfcapd files (each through a real nfcapd, named by their start in UTC
+ * as nfcapd names them) and the day's list as `ioc-list.txt`. Returns the paths and the truth.
+ */
+export async function writeIocDay(dir: string, opts: import('./ioc-day.js').IocDayOptions): Promise<{ files: string[]; listFile: string; truth: import('./ioc-day.js').IocDay['truth'] }> {
+  const { generateIocDay } = await import('./ioc-day.js');
+  const { nfcapdName } = await import('../ingest/watcher.js');
+  const g = generateIocDay(opts);
+  fs.mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const file of g.files) {
+    const out = path.join(dir, nfcapdName(file.time));
+    const chunks: FlowRecord[][] = [];
+    for (let i = 0; i < file.flows.length; i += 20_000) chunks.push(file.flows.slice(i, i + 20_000));
+    await writeFlowsFile(chunks, out);
+    files.push(out);
+  }
+  const listFile = path.join(dir, 'ioc-list.txt');
+  fs.writeFileSync(listFile, g.list);
+  return { files, listFile, truth: g.truth };
+}

@@ -8,7 +8,21 @@ export type ProposalFact =
   | { kind: 'attacker'; port?: number }
   | { kind: 'victim' }
   | { kind: 'spoofed'; share: number }
-  | { kind: 'entry'; exporter: string; interface: number; share: number };
+  | { kind: 'entry'; exporter: string; interface: number; share: number }
+  /** Entry-point mitigation: the routers that get the rule and those left out, with their shares of the attack. */
+  | { kind: 'routers'; chosen: RouterShare[]; skipped: RouterShare[]; covered: number; threshold: number }
+  /** Every router gets it: why (no neighbour names entries, or none carries the threshold). */
+  | { kind: 'all-routers'; why: 'unmapped' | 'spread'; threshold: number };
+
+/** A router and its share of an attack. */
+export interface RouterShare {
+  address: string;
+  name?: string;
+  share: number;
+}
+
+const pct1 = (x: number) => `${(x * 100).toFixed(1)}%`;
+const router = (r: RouterShare) => (r.name ? `${r.name} ${r.address}` : r.address);
 
 /** A proposal fact in words (en / zh-TW). Pure. */
 export function factText(f: ProposalFact, lang: 'en' | 'zh-TW'): string {
@@ -23,6 +37,15 @@ export function factText(f: ProposalFact, lang: 'en' | 'zh-TW'): string {
       return zh ? `${Math.round(f.share * 100)}% 來源疑似偽造：不以來源比對` : `${Math.round(f.share * 100)}% of sources look spoofed: no source match`;
     case 'entry':
       return zh ? `最大入口：${f.exporter} 介面 ${f.interface}（${Math.round(f.share * 100)}%）` : `largest entry: ${f.exporter} interface ${f.interface} (${Math.round(f.share * 100)}%)`;
+    case 'routers': {
+      const chosen = f.chosen.map((r) => `${router(r)} (${pct1(r.share)})`).join(', ');
+      const skipped = f.skipped.map((r) => `${router(r)} (${pct1(r.share)})`).join(', ');
+      if (zh) return `只送往 ${chosen}，涵蓋攻擊的 ${pct1(f.covered)}${skipped ? `；不送往 ${skipped}（低於 ${pct1(f.threshold)}）` : ''}`;
+      return `only to ${chosen}, covering ${pct1(f.covered)} of the attack${skipped ? `; not to ${skipped} (below ${pct1(f.threshold)})` : ''}`;
+    }
+    case 'all-routers':
+      if (f.why === 'unmapped') return zh ? '送往所有路由器（鄰居未設定入口）' : 'to every router (no neighbour names its entries)';
+      return zh ? `送往所有路由器（沒有入口承載 ${pct1(f.threshold)} 以上的攻擊）` : `to every router (no entry carries ${pct1(f.threshold)} of the attack)`;
   }
 }
 

@@ -8,8 +8,8 @@ import type { EngineConfig } from '../config/sections/engine.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { analyzeBatches } from '../engine/analyze.js';
 import { FlowSourceError } from './errors.js';
-import type { WindowSink } from '../engine/sink.js';
-import type { FlowSource, WindowResult } from '../engine/types.js';
+import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
+import type { FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
 import { timeSlotOf } from '../engine/types.js';
 import { CompletedFileScanner } from './watcher.js';
 
@@ -38,6 +38,11 @@ export interface RunnerDeps {
    * `unused-probe` attackers. A failure here is logged and the window is analysed without them.
    */
   arpUnused?: (timeSlot: number) => { addresses: string[]; slots: number[] } | undefined;
+  /**
+   * Other readers of each window's batches (the block effect meter): the file is read once, each batch goes to the
+   * analysis and to every consumer a tap opened for the file. A tap that opens nothing costs nothing.
+   */
+  taps?: WindowTap[];
 }
 
 /** A running engine loop. */
@@ -74,6 +79,26 @@ export function rotationInterval(times: number[], configuredSeconds?: number): n
     if (d > 0 && d < best) best = d;
   }
   return Number.isFinite(best) ? best : 300_000;
+}
+
+/**
+ * Pass every batch to the consumers before yielding it on (to the analysis). A consumer that throws is reported once
+ * and dropped for the rest of the file: its bug never fails the file.
+ */
+async function* teeBatches(source: AsyncIterable<FlowBatch>, consumers: { name: string; c: WindowTapConsumer }[], onError: (name: string, err: Error) => void): AsyncIterable<FlowBatch> {
+  let live = consumers.slice();
+  for await (const b of source) {
+    for (const x of live) {
+      try {
+        x.c.add(b);
+      } catch (err) {
+        onError(x.name, err as Error);
+        live = live.filter((y) => y !== x);
+        consumers.splice(consumers.indexOf(x), 1);
+      }
+    }
+    yield b;
+  }
 }
 
 /** Create the runner (inert until start). Config: nfcapdDir, pollSeconds, and the analysis settings. */
@@ -115,9 +140,20 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     } catch (err) {
       log(`device tables unavailable for ${file}: ${(err as Error).message}`);
     }
+    // Taps first: a tap that throws on open is reported and left out of this window.
+    const consumers: { name: string; c: WindowTapConsumer }[] = [];
+    for (const tap of deps.taps ?? []) {
+      try {
+        const c = tap.open({ file, fileTime, timeSlot, intervalSeconds: interval / 1000 });
+        if (c) consumers.push({ name: tap.name, c });
+      } catch (err) {
+        emit({ kind: 'sink-error', sink: tap.name, reason: (err as Error).message });
+      }
+    }
+    const batches = consumers.length ? teeBatches(deps.source.read([file]), consumers, (name, err) => emit({ kind: 'sink-error', sink: name, reason: err.message })) : deps.source.read([file]);
     let result: WindowResult;
     try {
-      result = await analyzeBatches(deps.source.read([file]), {
+      result = await analyzeBatches(batches, {
         topN: config.topN,
         inside: config.inside,
         units: config.units,
@@ -142,6 +178,13 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     stats.processed++;
     stats.flows += result.flows;
     emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });
+    for (const { name, c } of consumers) {
+      try {
+        await c.done(stored);
+      } catch (err) {
+        emit({ kind: 'sink-error', sink: name, reason: (err as Error).message });
+      }
+    }
     for (const sink of deps.sinks ?? []) {
       try {
         await sink.writeWindow(stored);

@@ -114,3 +114,10 @@ export function listCompleted(dir: string): NfcapdFile[] {
 export function listNfcapdFiles(dir: string): string[] {
   return listCompleted(dir).map((f) => f.path);
 }
+
+/** nfcapd's name for a file whose interval starts at `ms` (`nfcapd.YYYYMMDDhhmm`, UTC: nfcapd runs with TZ=UTC). */
+export function nfcapdName(ms: number): string {
+  const t = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `nfcapd.${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}${p(t.getUTCHours())}${p(t.getUTCMinutes())}`;
+}

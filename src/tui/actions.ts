@@ -4,11 +4,11 @@
  */
 import type { Msg } from './state.js';
 import type { ViewAnomaly } from './state.js';
-import { toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
+import { matchPart, toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
 import { findingsOf, toDeviceRows } from '../views/investigate.js';
 import { capabilityMissing, type Capabilities } from '../views/keymap.js';
 import type { Lang } from '../i18n/labels.js';
-import { prefixContains, parsePrefix } from '../util/ip.js';
+import { prefixesOverlap, parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 
 /** What the TUI needs from the engine (the socket connection, or a test double). */
@@ -97,6 +97,14 @@ export async function loadInvestigateSections(backend: Backend, dispatch: Dispat
       ),
     );
   }
+  if (isSingleAddress(target)) {
+    jobs.push(
+      backend.call('ioc.relations', { ip: target.replace(/\/(32|128)$/, '') }).then(
+        (answer) => dispatch({ t: 'investigate', inv: { target, ioc: { answer } } }),
+        (e) => dispatch({ t: 'investigate', inv: { target, ioc: codeOf(e) === 'NO_METHOD' ? { unavailable: T(lang, 'this engine has no IoC correlation', '此引擎未啟用 IoC 關聯') } : { error: messageOf(e) } } }),
+      ),
+    );
+  } else dispatch({ t: 'investigate', inv: { target, ioc: { unavailable: T(lang, 'IoC relations take one address', 'IoC 關聯需單一位址') } } });
   await Promise.all(jobs);
 }
 
@@ -110,7 +118,10 @@ export function isSingleAddress(target: string): boolean {
   }
 }
 
-/** The rules whose text names an address inside `target` (or the target itself). Pure. */
+/**
+ * The rules whose match overlaps the target: a rule on a prefix that holds the target (a /24 rule covers one of its
+ * addresses), or on an address or prefix inside a target prefix. Read from the prefixes in the rule's text. Pure.
+ */
 export function blocksCovering(rows: BlockRow[], target: string): BlockRow[] {
   let p: ReturnType<typeof parsePrefix>;
   try {
@@ -119,10 +130,13 @@ export function blocksCovering(rows: BlockRow[], target: string): BlockRow[] {
     return [];
   }
   return rows.filter((r) => {
-    if (r.rule.includes(target)) return true;
-    for (const m of r.rule.matchAll(/([0-9a-fA-F:.]+)(?:\/\d+)?/g)) {
-      const ip = m[1];
-      if ((ip.includes('.') || ip.includes(':')) && prefixContains(p, ip)) return true;
+    // The match only: not the routers a rule is announced at ("… → rate-limit … at 127.0.0.2").
+    for (const m of matchPart(r.rule).matchAll(/([0-9a-fA-F:.]*[.:][0-9a-fA-F:.]*)(?:\/(\d{1,3}))?/g)) {
+      try {
+        if (prefixesOverlap(p, parsePrefix(m[2] ? `${m[1]}/${m[2]}` : m[1], { loose: true }))) return true;
+      } catch {
+        // Not an address ("==22", a time): not a prefix of the rule.
+      }
     }
     return false;
   });

@@ -17,9 +17,11 @@ import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
 import { Footer } from '../views/footer.js';
 import { DetailScreen } from '../views/detail.js';
 import { columns, topRow, TopList } from '../views/top.js';
+import { SeriesCharts } from '../views/series-charts.js';
 import { Sparkline } from '../views/charts.js';
 import { theme } from '../views/theme.js';
 import { deviceRowText, parseInvestigateArgs, toDeviceFindings } from '../views/investigate.js';
+import { iocRelationLines } from '../views/ioc.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -85,8 +87,13 @@ function TopListScreen({ s, width, height }: { s: State; width: number; height: 
 function Detail({ s, width, height }: { s: State; width: number; height: number }) {
   const a = selectedAnomaly(s);
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
-  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} />;
+  // The chart of this anomaly (for an older window while the new one's loads).
+  const ds = s.detailSeries?.key.startsWith(`${a.ip}|`) ? s.detailSeries : undefined;
+  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} />;
 }
+
+/** The detail chart's key: the anomaly and the window it is shown for. */
+const detailKey = (a: ViewAnomaly, s: State) => `${a.ip}|${s.window?.window.timeSlot ?? ''}`;
 
 function Investigate({ s, width, height }: { s: State; width: number; height: number }) {
   const inv = s.investigate;
@@ -94,6 +101,9 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
   const sum: InvestigateSummary | undefined = inv.summary;
   const p: InvestigateProgress | undefined = inv.progress;
   const range = `${new Date(inv.from).toISOString().slice(0, 16).replace('T', ' ')} – ${new Date(inv.to).toISOString().slice(11, 16)} UTC`;
+  // Tall terminals show the line charts with the summary; short ones keep a sparkline there and the charts at the end.
+  const tall = height >= 40;
+  const chart = sum ? <SeriesCharts series={sum.series} bucketMs={sum.bucketMs ?? 60_000} metric={s.chart} width={width} height={width >= 150 ? 12 : 9} lang={s.lang} /> : null;
   return (
     <Box flexDirection="column">
       <Text bold color={color('cyan')}>{fit(`${T(s.lang, 'Investigate', '調查')} ${inv.target}  ${range}  ${sum ? `(${sum.source})` : ''}`, width)}</Text>
@@ -108,6 +118,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         <Box flexDirection="column">
           <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
           <Text>{fit(`${T(s.lang, 'Protocols', '協定')}: ${sum.protocols.slice(0, 5).map((p) => `${protoLabel(p.proto)} ${((p.flows / Math.max(1, sum.flows)) * 100).toFixed(1)}%`).join('  ')}`, width)}</Text>
+          {tall ? chart : <Text>{fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}<Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />{T(s.lang, '  (chart below: j)', '  （圖表在下方：j）')}</Text>}
           <Box flexDirection={width >= 100 ? 'row' : 'column'}>
             <Box flexDirection="column" width={width >= 100 ? Math.floor(width / 2) : width}>
               <Text bold>{T(s.lang, 'Top peers', '主要對象')}</Text>
@@ -122,10 +133,6 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
               ))}
             </Box>
           </Box>
-          <Text>
-            {fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}
-            <Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />
-          </Text>
         </Box>
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
@@ -133,13 +140,34 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         <Text key={`f${i}`} color={color('yellow')} wrap="wrap">{`! ${f}`}</Text>
       ))}
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
+      <Text bold>{T(s.lang, 'IoC relations', 'IoC 關聯')}</Text>
+      <IocSection s={s} width={width} />
       <Text bold>{T(s.lang, 'Blocks covering it', '相關封鎖規則')}</Text>
       <Section lang={s.lang} width={width} sec={inv.blocks} empty={T(s.lang, '(no FlowSpec rule covers this address)', '（沒有 FlowSpec 規則涵蓋此位址）')} render={(b) => `${b.rule}  ${b.who}  ${b.why}`} />
+      {sum && !tall ? chart : null}
     </Box>
   );
 }
 
 /** A side section of Investigate: rows, loading, unavailable (why), error, or an honest empty state. */
+/** The Investigate view's IoC section: the address's verdict, contacts, list days (ioc.relations). */
+function IocSection({ s, width }: { s: State; width: number }) {
+  const sec = s.investigate?.ioc;
+  if (!sec) return <Text dimColor>{T(s.lang, 'asking the engine…', '查詢中…')}</Text>;
+  if (sec.unavailable) return <Text dimColor>{fit(`(${sec.unavailable})`, width)}</Text>;
+  if (sec.error) return <Text color={color('red')}>{fit(sec.error, width)}</Text>;
+  if (sec.answer === undefined) return <Text dimColor>{T(s.lang, 'asking the engine…', '查詢中…')}</Text>;
+  const lines = iocRelationLines(sec.answer, s.lang);
+  if (lines.length === 0) return <Text dimColor>{T(s.lang, '(no IoC relation stored for this address)', '（此位址無 IoC 關聯紀錄）')}</Text>;
+  return (
+    <Box flexDirection="column">
+      {lines.slice(0, 8).map((l, i) => (
+        <Text key={i} color={l.startsWith("!") ? color("yellow") : undefined} wrap="wrap">{l}</Text>
+      ))}
+    </Box>
+  );
+}
+
 function Section<R>({ sec, render: line, empty, width, lang }: { sec?: { rows?: R[]; unavailable?: string; error?: string }; render: (r: R) => string; empty: string; width: number; lang: Lang }) {
   if (!sec) return <Text dimColor>{T(lang, 'asking the engine…', '查詢中…')}</Text>;
   if (sec.unavailable) return <Text dimColor>{fit(`(${sec.unavailable})`, width)}</Text>;
@@ -214,7 +242,14 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       () => undefined,
     );
     const offs = [
-      backend.on('window', () => void load()),
+      backend.on('window', () =>
+        void load().then(() => {
+          // A new live window under an open detail: its chart follows (the hour up to the new window's end).
+          const cur = sRef.current;
+          const a = screenOf(cur) === 'detail' ? selectedAnomaly(cur) : undefined;
+          if (a) loadDetailSeries(a);
+        }),
+      ),
       backend.on('reconnected', () => {
         void load();
         void probeCapabilities(backend, dispatch);
@@ -230,6 +265,8 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       backend.on('investigate.result', (d) => {
         const r = d as { id: number; summary?: InvestigateSummary; error?: string; history?: State['investigate'] extends infer X ? X extends { history?: infer H } ? H : never : never };
         if (r.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { running: false, summary: r.summary, error: r.error, history: r.history } });
+        const ds = sRef.current.detailSeries;
+        if (ds && r.id === ds.id) dispatch({ t: 'detailSeries', series: { key: ds.key, running: false, series: r.summary?.series, error: r.error } });
       }),
       backend.onState?.((st) => dispatch({ t: 'connection', state: st })) ?? (() => undefined),
       ...SCREENS.flatMap((d) => Object.entries(d.events ?? {}).map(([ev, fn]) => backend.on(ev, (data) => fn(ctxFor(d), data)))),
@@ -254,12 +291,50 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     }
     const to = Date.now();
     const from = to - rangeMinutes * 60_000;
-    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined } });
+    dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined, ioc: undefined } });
     dispatch({ t: 'push', screen: 'investigate' });
     void loadInvestigateSections(backend, dispatch, target, sRef.current.caps, sRef.current.lang);
     backend.call<{ id: number }>('investigate.start', { target, from, to }).then(
       (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
+    );
+  };
+
+  /**
+   * The detail view's chart: the anomaly's traffic per minute over the hour up to the end of its window, read from
+   * the nfcapd files by the engine (investigate.start), and the stored windows' metrics of the IP as a fallback.
+   */
+  const openDetail = (a: ViewAnomaly) => {
+    dispatch({ t: 'push', screen: 'detail' });
+    loadDetailSeries(a);
+  };
+  const loadDetailSeries = (a: ViewAnomaly) => {
+    const cur = sRef.current;
+    const w = cur.window?.window;
+    const key = detailKey(a, cur);
+    if (!w || (cur.detailSeries?.key === key && (cur.detailSeries.running || cur.detailSeries.series))) return;
+    // One chart read at a time: the previous anomaly's (or window's) stops.
+    if (cur.detailSeries?.running && cur.detailSeries.id !== undefined) backend.call('investigate.cancel', { id: cur.detailSeries.id }).catch(() => undefined);
+    const to = w.end * 1000;
+    const from = to - 3_600_000;
+    dispatch({ t: 'detailSeries', series: { key, from, to, windowFrom: w.start * 1000, running: true, series: undefined, stored: undefined, error: undefined, id: undefined } });
+    backend.call<{ id: number }>('investigate.start', { target: a.ip, from, to }).then(
+      (r) => dispatch({ t: 'detailSeries', series: { key, id: r.id } }),
+      (e: Error) => dispatch({ t: 'detailSeries', series: { key, running: false, error: e.message } }),
+    );
+    backend.call<{ timeSlot: number; anomaly: ViewAnomaly }[]>('anomalies.history', { target: a.ip, limit: 48 }).then(
+      (rows) => {
+        const bySlot = new Map<number, { t: number; flows: number; packets: number; bytes: number }>();
+        for (const r of rows ?? []) {
+          const t = (r.timeSlot * 300 - 150) * 1000;
+          if (t < from || t >= to) continue;
+          const m = r.anomaly.metrics;
+          const old = bySlot.get(t);
+          if (!old || m.flows > old.flows) bySlot.set(t, { t, flows: m.flows, packets: m.packets, bytes: m.bytes });
+        }
+        dispatch({ t: 'detailSeries', series: { key, stored: [...bySlot.values()].sort((x, y) => x.t - y.t) } });
+      },
+      () => undefined,
     );
   };
 
@@ -378,8 +453,13 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'last': return dispatch({ t: 'moveTo', index: 'last' });
       case 'pagedown': return dispatch({ t: 'move', by: page });
       case 'pageup': return dispatch({ t: 'move', by: -page });
-      case 'open': return selectedAnomaly(cur) ? dispatch({ t: 'push', screen: 'detail' }) : undefined;
+      case 'open': {
+        const a = selectedAnomaly(cur);
+        return a ? openDetail(a) : undefined;
+      }
       case 'back':
+        // The chart's read stops with the view (its 'cancelled' result marks it not running; opening again restarts it).
+        if (scope === 'detail' && cur.detailSeries?.running && cur.detailSeries.id !== undefined) backend.call('investigate.cancel', { id: cur.detailSeries.id }).catch(() => undefined);
         if (scope === 'investigate' && cur.investigate?.running && cur.investigate.id !== undefined) {
           // Best effort: an engine that is gone (or too old to cancel) has nothing left to stop.
           backend.call('investigate.cancel', { id: cur.investigate.id }).catch(() => undefined);
@@ -402,6 +482,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         }
       }
       case 'sort': return dispatch({ t: 'cycleSort' });
+      case 'chart': return dispatch({ t: 'cycleChart' });
       case 'pause': return dispatch({ t: 'togglePause' });
       case 'hide-fp': return dispatch({ t: 'toggleHideFp' });
       case 'false-positive': return actionTargets(cur).length ? dispatch({ t: 'startInput', kind: 'reason' }) : undefined;

@@ -34,6 +34,28 @@ export interface InvestigateState {
   devices?: { rows?: DeviceRow[]; findings?: unknown[]; unavailable?: string; error?: string };
   /** FlowSpec rules that cover the target (block.list). */
   blocks?: { rows?: BlockRow[]; unavailable?: string; error?: string };
+  /** The address's IoC relations (ioc.relations) as the engine sent them (worded when drawn). */
+  ioc?: { answer?: unknown; unavailable?: string; error?: string };
+}
+
+/** What a line chart shows; `c` cycles it (detail, Investigate, Blocks). */
+export type ChartMetric = 'flows' | 'packets' | 'bytes';
+export const CHART_METRICS: ChartMetric[] = ['flows', 'packets', 'bytes'];
+
+/** The detail view's chart: the anomaly's traffic per minute over the hour up to the end of its window. */
+export interface DetailSeriesState {
+  /** "ip|timeSlot": the anomaly and window it is for. */
+  key: string;
+  id?: number;
+  from: number;
+  to: number;
+  /** The window's own minutes [windowFrom, to). */
+  windowFrom: number;
+  series?: { t: number; flows: number; packets?: number; bytes?: number }[];
+  /** The stored windows' metrics of this IP (when the files are gone, the chart falls back to them). */
+  stored?: { t: number; flows: number; packets: number; bytes: number }[];
+  running: boolean;
+  error?: string;
 }
 
 /** A dangerous action waiting for the operator's yes (the exact rule and its impact are in `lines`). */
@@ -80,6 +102,9 @@ export interface State {
   /** Scroll offset of the text screens (detail, investigate). */
   scrollText: number;
   confirm?: ConfirmState;
+  /** The line charts' metric. */
+  chart: ChartMetric;
+  detailSeries?: DetailSeriesState;
   /** Registered screens' data, by screen id (src/tui/registry.ts). */
   screenData: Record<string, unknown>;
   /** Registered list screens' cursor, marks and row keys, by screen id. */
@@ -114,6 +139,7 @@ export const initialState = (lang: Lang): State => ({
   blockSelected: 0,
   blockMarks: new Set(),
   scrollText: 0,
+  chart: 'flows',
   screenData: {},
   lists: {},
   quit: false,
@@ -147,6 +173,9 @@ export type Msg =
   | { t: 'confirm'; confirm: ConfirmState | undefined }
   /** A registered screen's data; `rows` (its row keys) makes it a list. */
   | { t: 'screenData'; id: string; data: unknown; rows?: string[] }
+  | { t: 'cycleChart' }
+  /** Start (with `key`) or update the detail chart's data; an update for another key is dropped. */
+  | { t: 'detailSeries'; series: Partial<DetailSeriesState> & { key: string } }
   | { t: 'quit' };
 
 /** The current screen. */
@@ -329,6 +358,13 @@ export function reduce(s: State, m: Msg): State {
     }
     case 'confirm':
       return { ...s, confirm: m.confirm };
+    case 'cycleChart':
+      return { ...s, chart: CHART_METRICS[(CHART_METRICS.indexOf(s.chart) + 1) % CHART_METRICS.length] };
+    case 'detailSeries': {
+      const cur = s.detailSeries?.key === m.series.key ? s.detailSeries : undefined;
+      if (!cur && (m.series.from === undefined || m.series.to === undefined || m.series.windowFrom === undefined)) return s;
+      return { ...s, detailSeries: { running: false, from: 0, to: 0, windowFrom: 0, ...cur, ...m.series } };
+    }
     case 'screenData': {
       const next = { ...s, screenData: { ...s.screenData, [m.id]: m.data } };
       if (!m.rows) return next;

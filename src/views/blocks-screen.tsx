@@ -1,7 +1,9 @@
 /** The Blocks view (FlowSpec rules) and the confirmation dialog for block / unblock. Render only. */
 import type React from 'react';
 import { Box, Text } from 'ink';
-import { blockHeader, blockLine, type BlockRow } from './blocks.js';
+import stringWidth from 'string-width';
+import { blockDetailLines, blockHeader, blockLine, effectPoints, targetPart, type BlockRow } from './blocks.js';
+import { TimeChart } from './charts.js';
 import { fit, wrapCells } from './format.js';
 import { theme } from './theme.js';
 import type { Lang } from '../i18n/labels.js';
@@ -34,21 +36,30 @@ export function BlocksScreen(props: {
   else if (props.loading && props.rows.length === 0) body = <Text dimColor>{T(lang, 'loading rules…', '載入規則中…')}</Text>;
   else if (props.rows.length === 0) body = <Text dimColor>{props.filter ? T(lang, `no rule matches /${props.filter}`, `沒有符合 /${props.filter} 的規則`) : T(lang, 'no FlowSpec rules are announced', '目前沒有 FlowSpec 規則')}</Text>;
   else {
-    // The selected rule in full below the table (the MATCH column is cut on narrow terminals).
+    // The selected rule in full below the table, with what it matched (the table keeps only the target at 80 columns).
     const sel = props.rows[Math.min(props.selected, props.rows.length - 1)];
-    const full = sel ? [sel.rule, sel.why ? `${T(lang, 'why', '理由')}: ${sel.why}` : ''].filter(Boolean).join('  ') : '';
-    const fullLines = Math.max(1, Math.ceil(full.length / Math.max(1, width)));
-    const room = Math.max(1, props.height - 3 - fullLines - (auditRoom ? auditRoom + 1 : 0));
+    const targetW = Math.max(0, ...props.rows.map((r) => stringWidth(targetPart(r.rule))));
+    const detail = sel ? blockDetailLines(sel, props.now, lang) : [];
+    const detailLines = detail.reduce((n, l) => n + Math.max(1, Math.ceil(stringWidth(l.text) / Math.max(1, width))), 0);
+    const free = props.height - 3 - detailLines - (auditRoom ? auditRoom + 1 : 0);
+    // The effect chart of the selected rule when there is room for it besides at least three rows of the table.
+    const points = sel ? effectPoints(sel) : [];
+    const chartH = points.length >= 2 ? Math.min(width >= 150 ? 12 : 8, free - Math.min(3, props.rows.length)) : 0;
+    const showChart = chartH >= 5;
+    const room = Math.max(1, free - (showChart ? chartH : 0));
     const top = Math.max(0, Math.min(props.selected - Math.floor(room / 2), props.rows.length - room));
     body = (
       <Box flexDirection="column">
-        <Text bold>{fit(blockHeader(width, lang), width)}</Text>
+        <Text bold>{fit(blockHeader(width, lang, targetW), width)}</Text>
         {props.rows.slice(top, top + room).map((r, i) => (
           <Text key={r.id} inverse={top + i === props.selected}>
-            {fit(blockLine(r, width, props.now, props.marks.has(r.id)), width)}
+            {fit(blockLine(r, width, props.now, props.marks.has(r.id), targetW), width)}
           </Text>
         ))}
-        <Text dimColor wrap="wrap">{full}</Text>
+        {detail.map((l, i) => (
+          <Text key={i} dimColor={!l.warn} color={l.warn ? theme.color('yellow') : undefined} wrap="wrap">{l.text}</Text>
+        ))}
+        {showChart ? <TimeChart title={T(lang, 'Matched packets per window (the first: before the announcement)', '每時段命中封包（第一點：封鎖前）')} points={points} width={width} height={chartH} color="yellow" /> : null}
       </Box>
     );
   }

@@ -1,10 +1,12 @@
 /**
- * Attacker detail (Enter): the feature breakdown as bar charts (protocols, destination ports, packets/flow, bytes/flow,
+ * Attacker detail (Enter): a line chart of its last hour (flows / packets / bytes per minute, from the nfcapd files),
+ * the feature breakdown as bar charts (protocols, destination ports, packets/flow, bytes/flow,
  * TCP flags), signature, tracking, evidence, victims' entry points ranked, and the alert text. Render only; the body
  * scrolls with j/k when it is taller than the terminal.
  */
 import { Box, Text } from 'ink';
-import { BarChart } from './charts.js';
+import { BarChart, hhmm } from './charts.js';
+import { SeriesCharts, type Metric, type SeriesPoint } from './series-charts.js';
 import { barLine, fit, human } from './format.js';
 import { theme } from './theme.js';
 import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/alert-text.js';
@@ -16,8 +18,42 @@ import { stripControl } from '../util/sanitize.js';
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/** The detail chart's data (the TUI state's DetailSeriesState, structurally). */
+export interface DetailSeries {
+  from: number;
+  to: number;
+  windowFrom: number;
+  series?: SeriesPoint[];
+  stored?: SeriesPoint[];
+  running: boolean;
+  error?: string;
+}
+
+/** "this window 14:05–14:10: 1.2k flows, 3.4k packets, 5.6MB" from the series' buckets inside the window. Pure. */
+export function windowCaption(d: Pick<DetailSeries, 'windowFrom' | 'to'>, series: SeriesPoint[], lang: Lang): string {
+  const inside = series.filter((p) => p.t >= d.windowFrom && p.t < d.to);
+  const sum = (k: 'flows' | 'packets' | 'bytes') => inside.reduce((n, p) => n + (p[k] ?? 0), 0);
+  const span = `${hhmm(d.windowFrom)}–${hhmm(d.to)}`;
+  return lang === 'zh-TW'
+    ? `本時段 ${span}：${human(sum('flows'))} flows、${human(sum('packets'))} 封包、${human(sum('bytes'))}B（圖的最右段）`
+    : `this window ${span}: ${human(sum('flows'))} flows, ${human(sum('packets'))} packets, ${human(sum('bytes'))}B (right end)`;
+}
+
+/** The chart of the anomaly's last hour: from the nfcapd files, else the stored windows, else why there is none. */
+function DetailChart({ d, lang, width, metric, height }: { d?: DetailSeries; lang: Lang; width: number; metric: Metric; height: number }) {
+  if (!d) return null;
+  const files = d.series?.some((p) => p.flows > 0) ? d.series : undefined;
+  if (files) return <SeriesCharts series={files} bucketMs={60_000} metric={metric} width={width} height={height} lang={lang} caption={windowCaption(d, files, lang)} />;
+  if (d.stored?.length && !d.running) {
+    const note = T(lang, '(from the stored windows: the nfcapd files of the hour gave nothing)', '（取自已存時段：該小時的 nfcapd 檔案沒有資料）');
+    return <SeriesCharts series={d.stored} bucketMs={300_000} metric={metric} width={width} height={height} lang={lang} caption={note} />;
+  }
+  if (d.running) return <Text dimColor>{fit(T(lang, `reading the last hour's nfcapd files for the chart… (${hhmm(d.from)}–${hhmm(d.to)})`, `讀取最近一小時的 nfcapd 檔案以繪圖…（${hhmm(d.from)}–${hhmm(d.to)}）`), width)}</Text>;
+  return <Text dimColor>{fit(d.error ? `${T(lang, 'no chart', '無圖表')}: ${stripControl(d.error)}` : T(lang, 'no flows of this address in the last hour', '最近一小時沒有此位址的 flow'), width)}</Text>;
+}
+
 /** The detail of one anomaly at a width; `slot` is the window's TimeSlot (for the tracking sentence). */
-export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number }) {
+export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flows', chartHeight = 8 }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number; series?: DetailSeries; metric?: Metric; chartHeight?: number }) {
   const f = a.features;
   const wide = width >= 100;
   const half = wide ? Math.floor(width / 2) - 1 : width;
@@ -38,6 +74,7 @@ export function DetailScreen({ a, lang, width, slot, rows }: { a: Anomaly; lang:
       </Text>
       {a.tracking && slot !== undefined ? <Text wrap="wrap">{trackingSentence(a.tracking, slot, lang)}</Text> : null}
       {a.unusedProbe ? <Text wrap="wrap" color={theme.color('yellow')}>{stripControl(`${T(lang, 'ARP: ', 'ARP確認：')}${proberText(a.unusedProbe, lang)}`)}</Text> : null}
+      <DetailChart d={series} lang={lang} width={width} metric={metric} height={chartHeight} />
       <Box flexDirection={wide ? 'row' : 'column'}>
         <Box flexDirection="column" width={half}>
           {chart(T(lang, `Protocols (${f.distinct.protocols})`, `協定（${f.distinct.protocols}）`), f.protocols, protoLabel)}

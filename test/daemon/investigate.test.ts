@@ -84,6 +84,8 @@ describe('InvestigateAccumulator (pure)', () => {
     expect(s.topPorts).toEqual([{ proto: 6, port: 22, flows: 2 }, { proto: 6, port: 80, flows: 1 }]);
     expect(s.series).toHaveLength(60);
     expect(s.series.slice(0, 3).map((p) => p.flows)).toEqual([1, 2, 0]);
+    // Packets and bytes per minute too (the line charts of Investigate and the detail view).
+    expect(s.series.slice(0, 3).map((p) => [p.packets, p.bytes])).toEqual([[2, 100], [4, 200], [0, 0]]);
   });
 });
 
@@ -100,6 +102,8 @@ describe('runInvestigate on real nfcapd files', () => {
     const onPort = await nfdumpCount(source, `src host ${attacker.ip} and dst port ${attacker.dport}`);
     expect(s.topPorts[0]).toEqual({ proto: 6, port: attacker.dport, flows: 3 * onPort });
     expect(s.series.reduce((a, p) => a + p.flows, 0)).toBe(s.flows);
+    expect(s.series.reduce((a, p) => a + (p.packets ?? 0), 0)).toBe(s.packets);
+    expect(s.series.reduce((a, p) => a + (p.bytes ?? 0), 0)).toBe(s.bytes);
     expect(progress.map((p) => p.filesDone)).toEqual([0, 1, 2, 3]);
     expect(progress.at(-1)).toEqual({ filesDone: 3, filesTotal: 3, flows: s.flows });
     expect(s.skipped).toEqual([]);

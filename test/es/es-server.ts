@@ -26,6 +26,8 @@ export interface FakeEs {
   received: { index: string; id: string }[];
   /** When set, every request is answered with this status. */
   failWith?: number;
+  /** When set, `POST /<index>/_search` is answered with what it returns (the hunt's per-day queries). */
+  onSearch?: (index: string, body: unknown) => unknown;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startFakeEs(port = 0): Promise<FakeEs> {
         }
         return send(200, { took: 1, errors: false, items });
       }
+      if (state.onSearch && url.pathname.endsWith('/_search')) return send(200, state.onSearch(decodeURIComponent(url.pathname.split('/')[1]), body ? JSON.parse(body) : {}));
       if (url.pathname.startsWith('/_nodes')) return send(200, { nodes: { a: { roles: ['master', 'data'] }, b: { roles: ['data_hot'] } } });
       if (url.pathname.startsWith('/_cat/indices')) return send(200, []);
       if (url.pathname.startsWith('/_index_template')) return send(200, { acknowledged: true });

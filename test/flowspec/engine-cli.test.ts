@@ -5,6 +5,8 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 const ME = os.userInfo().username;
 import { createGobgpSpeaker, startGobgpd, type ManagedGobgpd } from '../../src/flowspec/gobgp.js';
+import { generateScenario } from '../../src/gen/index.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 
 /**
  * The whole path an operator uses: `nocflow block` → engine socket → block service → our (engine-managed) gobgpd →
@@ -91,6 +93,32 @@ describe('FlowSpec from the CLI through the engine', () => {
     expect(audit.map((x) => x.action)).toEqual(['withdraw', 'extend', 'refused', 'announce']);
     // The OS user and the SSH origin of the operator's session (from the client's hello).
     expect(audit.every((x) => x.who === ME && x.origin === env.SSH_CONNECTION)).toBe(true);
+  });
+
+  it('blocks --json: what a rule matched in each window since its announcement, from the files the engine reads', async () => {
+    const b = await nocflow('block', '203.0.113.115', '--proto', 'tcp', '--dport', '22', '--ttl', '1h');
+    expect(b.exitCode, b.stderr).toBe(0);
+    const id = Number(/#(\d+)/.exec(b.stdout)![1]);
+    // The SSH attacker's next window (a generated file through the real collector).
+    const { file, truth } = await makeScenarioFile('ssh-attacker', { scale: 0.2 });
+    const now = new Date();
+    const name = `nfcapd.${now.toISOString().slice(0, 16).replace(/[-T:]/g, '')}`;
+    fs.copyFileSync(file, path.join(work, 'nfcapd', name));
+    const flows = generateScenario('ssh-attacker', { seed: truth.seed, scale: truth.scale, base: truth.base }).flows.filter((f) => f.src === '203.0.113.115' && f.proto === 6 && f.dport === 22);
+    let row: { id: number; effect: { timeSlot: number; flows: number; packets: number; bytes: number; twoWayFlows: number }[]; matched: { flows: number } | null } | undefined;
+    for (let i = 0; i < 100 && !row?.effect.length; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      row = (JSON.parse((await nocflow('blocks', '--json')).stdout) as NonNullable<typeof row>[]).find((x) => x.id === id);
+    }
+    expect(row!.effect).toEqual([{
+      timeSlot: Math.floor((Math.floor(now.getTime() / 60_000) * 60 + 150) / 300), start: Math.floor(now.getTime() / 60_000) * 60, seconds: 300,
+      flows: flows.length, packets: flows.reduce((s, f) => s + f.packets, 0), bytes: flows.reduce((s, f) => s + f.bytes, 0), twoWayFlows: 0, oneWayFlows: flows.length,
+    }]);
+    expect(flows.length).toBeGreaterThan(1000);
+    expect(row!.matched).toMatchObject({ flows: flows.length });
+    const text = await nocflow('blocks');
+    expect(text.stdout).toContain(`last window: ${flows.length} flows, ${flows.reduce((s, f) => s + f.packets, 0)} packets (0 two-way)`);
+    expect((await nocflow('unblock', String(id))).exitCode).toBe(0);
   });
 
   it('a restarted engine re-announces what the store holds', async () => {

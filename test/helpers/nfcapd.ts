@@ -28,3 +28,28 @@ export async function makeScenarioFile(scenario: ScenarioName, opts: { seed?: nu
   fs.renameSync(r.file, file);
   return { file, truth: r.truth };
 }
+
+/** Bump when the hunt-day generator changes. */
+const HUNT_DAY_VERSION = 1;
+
+/**
+ * A generated hunt day (src/gen/hunt-day.ts) as hourly nfcapd files written by real nfcapd, cached like the scenario
+ * files. Day 1 (variant 1) is 2026-11-22, day 2 (variant 2) 2026-11-23.
+ */
+export async function makeHuntDay(variant: 1 | 2): Promise<{ dir: string; files: string[]; truth: import('../../src/gen/index.js').HuntDayTruth }> {
+  const { writeHuntDay } = await import('../../src/gen/index.js');
+  const day = Date.UTC(2026, 10, 21 + variant);
+  const dir = path.join(os.tmpdir(), 'nocflow-fixtures', `hunt-day-v${HUNT_DAY_VERSION}-${variant}`);
+  const truthFile = path.join(dir, 'hunt-day.truth.json');
+  const list = () => fs.readdirSync(dir).filter((n) => n.startsWith('nfcapd.')).sort().map((n) => path.join(dir, n));
+  if (fs.existsSync(truthFile)) return { dir, files: list(), truth: JSON.parse(fs.readFileSync(truthFile, 'utf8')) };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-fixture-'));
+  await writeHuntDay(tmp, { day, variant });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.renameSync(tmp, dir);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another test file built it first
+  }
+  return { dir, files: list(), truth: JSON.parse(fs.readFileSync(truthFile, 'utf8')) };
+}

@@ -8,6 +8,8 @@ import { openDb, type Db } from '../../src/store/db.js';
 import { EngineStore } from '../../src/store/engine-store.js';
 import { engineDefaults } from '../../src/config/sections/engine.js';
 import { CAPTURES } from '../helpers/captures.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
+import type { WindowTap, WindowTapInfo } from '../../src/engine/sink.js';
 
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-run-'));
@@ -263,6 +265,46 @@ describe('window sinks', () => {
       { kind: 'sink-error', sink: 'broken', reason: 'es down' },
       { kind: 'sink-error', sink: 'broken', reason: 'es down' },
     ]);
+  });
+});
+
+describe('window taps (other readers of a window\'s batches)', () => {
+  it('each batch goes to the analysis and to the consumers a tap opened, once; a throwing consumer never fails the file', async () => {
+    const dir = tmp();
+    const { file, truth } = await makeScenarioFile('syn-scan', { scale: 0.1 });
+    fs.copyFileSync(file, path.join(dir, 'nfcapd.202611221400'));
+    fs.copyFileSync(file, path.join(dir, 'nfcapd.202611221405'));
+    const opened: WindowTapInfo[] = [];
+    const seen: { rows: number; done?: number }[] = [];
+    const counting: WindowTap = {
+      name: 'counting',
+      open(info) {
+        opened.push(info);
+        // Stays out of the second window: a tap may decline.
+        if (info.fileTime === Date.UTC(2026, 10, 22, 14, 5)) return undefined;
+        const me: { rows: number; done?: number } = { rows: 0 };
+        seen.push(me);
+        return { add: (b) => void (me.rows += b.size), done: (r) => void (me.done = r.flows) };
+      },
+    };
+    const broken: WindowTap = { name: 'broken', open: () => ({ add: () => { throw new Error('tap bug'); }, done: () => { throw new Error('never called'); } }) };
+    const db = openDb(':memory:');
+    dbs.push(db);
+    const runner = createEngineRunner({ ...engineDefaults, nfcapdDir: dir, intervalSeconds: 300 }, { store: new EngineStore(db), source: createNfdumpSource(), taps: [counting, broken], now: () => Date.UTC(2026, 10, 22, 14, 30) });
+    const events: EngineEvent[] = [];
+    runner.on((e) => events.push(e));
+    expect(await runner.processOnce()).toBe(2);
+    expect(opened.map((o) => [path.basename(o.file), o.timeSlot, o.intervalSeconds])).toEqual([
+      ['nfcapd.202611221400', slotOf(Date.UTC(2026, 10, 22, 14, 0)), 300],
+      ['nfcapd.202611221405', slotOf(Date.UTC(2026, 10, 22, 14, 5)), 300],
+    ]);
+    expect(seen).toEqual([{ rows: truth.flows, done: truth.flows }]);
+    expect(events.filter((e) => e.kind === 'window')).toHaveLength(2);
+    expect(events.filter((e) => e.kind === 'sink-error')).toEqual([
+      { kind: 'sink-error', sink: 'broken', reason: 'tap bug' },
+      { kind: 'sink-error', sink: 'broken', reason: 'tap bug' },
+    ]);
+    expect(runner.stats).toMatchObject({ processed: 2, failed: 0 });
   });
 });
 

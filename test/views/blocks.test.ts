@@ -27,11 +27,15 @@ describe('Blocks view model', () => {
       const line = blockLine(r, w, NOW, true);
       expect(stringWidth(line)).toBeLessThanOrEqual(w);
       expect(line.startsWith('* ')).toBe(true);
-      expect(line).toContain('1h05m');
       expect(line).toContain('30m');
       expect(line).toMatch(/42$/);
       expect(stringWidth(blockHeader(w, 'zh-TW'))).toBeLessThanOrEqual(w);
     }
+    // At 80 columns: rule, action, expiry, matched (who, why and age are in the detail below); wide ones show all.
+    expect(blockHeader(80, 'en').split(/\s+/).filter(Boolean)).toEqual(['MATCH', 'ACTION', 'EXPIRES', 'MATCHED']);
+    expect(blockHeader(160, 'en').split(/\s+/).filter(Boolean)).toEqual(['MATCH', 'ACTION', 'WHO', 'WHY', 'AGE', 'EXPIRES', 'MATCHED']);
+    expect(blockLine(r, 160, NOW, false)).toContain('1h05m');
+    expect(blockLine(r, 80, NOW, false)).not.toContain('1h05m');
     expect(blockLine({ ...r, expiresAt: NOW - 1 }, 80, NOW, false)).toContain('expired');
     expect(age(undefined, NOW)).toBe('—');
   });
@@ -96,6 +100,21 @@ describe('Blocks view model', () => {
     expect(blocksCovering(rows, '192.0.2.0/24').map((r) => r.id)).toEqual(['b']);
     expect(blocksCovering(rows, '203.0.113.1')).toEqual([]);
     expect(blocksCovering(rows, 'not-an-ip')).toEqual([]);
+  });
+
+  it('blocksCovering: a prefix rule covers the addresses inside it (REVIEW 1b: the direction was wrong)', () => {
+    const rows = toBlockRows([
+      { id: 'net', text: 'ipv4 src 198.51.100.0/24 tcp dport 22 → discard' },
+      { id: 'v6', text: 'ipv6 dst 2001:db8:1::/48 udp dport 53 → rate-limit 125000 B/s' },
+      { id: 'host', text: 'ipv4 dst 192.0.2.10/32 tcp dport 80 → rate-limit 1000000 B/s at 127.0.0.2' },
+    ]);
+    expect(blocksCovering(rows, '198.51.100.7').map((r) => r.id)).toEqual(['net']);
+    expect(blocksCovering(rows, '198.51.0.0/16').map((r) => r.id)).toEqual(['net']);
+    expect(blocksCovering(rows, '2001:db8:1::53').map((r) => r.id)).toEqual(['v6']);
+    expect(blocksCovering(rows, '198.51.101.7')).toEqual([]);
+    // The router addresses a rule is announced at are not its match.
+    expect(blocksCovering(rows, '127.0.0.2')).toEqual([]);
+    expect(blocksCovering(rows, '192.0.2.10').map((r) => r.id)).toEqual(['host']);
   });
 });
 

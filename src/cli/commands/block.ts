@@ -4,7 +4,11 @@ import { callEngine, EngineError } from '../../daemon/client.js';
 import { stripControl } from '../../util/sanitize.js';
 import { CliError } from '../errors.js';
 
-type BlockRow = { id: number; text: string; status: string; who: string; reason: string; createdAt: number; expiresAt: number; offence: number; lastError?: string };
+type Effect = { timeSlot: number; start: number; flows: number; packets: number; bytes: number; twoWayFlows: number; victim?: { flows: number; packets: number; bytes: number } };
+type BlockRow = {
+  id: number; text: string; status: string; who: string; reason: string; createdAt: number; expiresAt: number; offence: number; lastError?: string;
+  matched?: Effect | null; effect?: Effect[]; baseline?: Effect | null; advice?: { kind: 'idle' | 'not-applied'; windows: number; ratio?: number };
+};
 
 async function call<T>(method: string, params?: unknown): Promise<T> {
   try {
@@ -19,7 +23,19 @@ async function call<T>(method: string, params?: unknown): Promise<T> {
 }
 
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-const line = (b: BlockRow) => `#${b.id} ${b.status.padEnd(9)} ${stripControl(b.text)}  by ${stripControl(b.who)} ${when(b.createdAt)}, expires ${when(b.expiresAt)} UTC${b.offence > 1 ? `, offence ${b.offence}` : ''}${b.reason ? ` — ${stripControl(b.reason)}` : ''}${b.lastError ? ` [speaker: ${stripControl(b.lastError)}]` : ''}`;
+const line = (b: BlockRow) => `#${b.id} ${b.status.padEnd(9)} ${stripControl(b.text)}  by ${stripControl(b.who)} ${when(b.createdAt)}, expires ${when(b.expiresAt)} UTC${b.offence > 1 ? `, offence ${b.offence}` : ''}${b.reason ? ` — ${stripControl(b.reason)}` : ''}${b.lastError ? ` [speaker: ${stripControl(b.lastError)}]` : ''}${effectLine(b)}`;
+
+/** What the rule matched in the latest window (and before it), and the advice, as a second line. Pure. */
+export function effectLine(b: Pick<BlockRow, 'id' | 'matched' | 'baseline' | 'advice' | 'effect'>): string {
+  const m = b.matched;
+  if (!m && !b.baseline) return '';
+  const vol = (e: Effect) => `${e.flows} flows, ${e.packets} packets (${e.twoWayFlows} two-way)`;
+  const parts = [m ? `last window: ${vol(m)}` : 'no window since', b.baseline ? `before: ${vol(b.baseline)}` : ''];
+  if (m?.victim && b.baseline?.victim) parts.push(`victim's traffic ${b.baseline.victim.packets} → ${m.victim.packets} packets`);
+  if (b.advice?.kind === 'idle') parts.push(`nothing matched for ${b.advice.windows} window(s): withdraw early? (nocflow unblock ${b.id})`);
+  if (b.advice?.kind === 'not-applied') parts.push(`the attack goes on at ${Math.round((b.advice.ratio ?? 1) * 100)}% of its rate: the routers may not apply it`);
+  return `\n    ${parts.filter(Boolean).join('; ')}`;
+}
 
 export function registerBlock(program: Command): void {
   program
@@ -36,7 +52,8 @@ export function registerBlock(program: Command): void {
     .option('--community <asn:value>', 'extended community for the routers\' policy')
     .option('--force', 'allow prefixes shorter than the configured minimum')
     .option('--yes', 'confirm a bare discard of a destination (victim)')
-    .action(async (target: string, o: { dst?: boolean; ttl?: string; reason?: string; dport?: string; sport?: string; proto?: string; length?: string; rate?: string; community?: string; force?: boolean; yes?: boolean }) => {
+    .option('--to <neighbours>', 'announce only to these BGP neighbours (comma-separated addresses; entry-point mitigation)')
+    .action(async (target: string, o: { dst?: boolean; ttl?: string; reason?: string; dport?: string; sport?: string; proto?: string; length?: string; rate?: string; community?: string; force?: boolean; yes?: boolean; to?: string }) => {
       const rule = {
         [o.dst ? 'destination' : 'source']: target,
         protocol: o.proto,
@@ -44,6 +61,7 @@ export function registerBlock(program: Command): void {
         sourcePort: o.sport,
         packetLength: o.length,
         community: o.community,
+        ...(o.to ? { neighbors: o.to.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
         ...(o.rate !== undefined ? { action: 'rate-limit', bytesPerSecond: o.rate } : { action: 'discard' }),
       };
       const b = await call<BlockRow>('block.add', { rule, ttl: o.ttl, reason: o.reason ?? '', force: o.force, confirmed: o.yes });
@@ -66,7 +84,7 @@ export function registerBlock(program: Command): void {
     });
   program
     .command('blocks')
-    .description('list active and withdrawn blocks')
+    .description('list active and withdrawn blocks, with what each matched in the latest window (--json: effect per window since the announcement)')
     .option('--all', 'include expired and removed ones')
     .option('--json', 'JSON output')
     .action(async (o: { all?: boolean; json?: boolean }) => {

@@ -102,7 +102,7 @@ export function registerDemo(program: Command): void {
         spawnChild(['gen', 'demo', '--port', String(nfcapd.port)], 'gen');
         say(`nfcapd on 127.0.0.1:${nfcapd.port} writing ${nfDir} (1-minute files); engine on ${socketPath}; logs in ${work}`);
         say('first detections when the current minute\'s file closes (within about a minute)');
-        say(routerUp ? `FlowSpec to a router gobgpd on 127.0.0.2 (b blocks, u unblocks); its table: gobgp -p ${routerUp.apiPort} global rib -a ipv4-flowspec` : 'unavailable' in router ? router.unavailable : '');
+        say(routerUp ? `FlowSpec to three router gobgpd on 127.0.0.2-4 (b blocks, u unblocks; a victim's rule goes to the routers its attack enters by); their tables: ${routerUp.apiPorts.map((p) => `gobgp -p ${p} global rib -a ipv4-flowspec`).join(' ; ')}` : 'unavailable' in router ? router.unavailable : '');
         if (o.tui) {
           await openTui({ socketPath, lang: cmd.optsWithGlobals().lang, autostart: false });
         } else {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { FlowExporter, generateScenario, isLoopback, scaleChunks, SCENARIOS, writeFlowsFile, type ScenarioName } from '../../gen/index.js';
+import { FlowExporter, generateScenario, isLoopback, scaleChunks, SCENARIOS, writeFlowsFile, writeHuntDay, type ScenarioName } from '../../gen/index.js';
 import { streamDemo } from '../../gen/demo.js';
 import type { ExportProtocol } from '../../gen/ipfix.js';
 import { CliError } from '../errors.js';
@@ -18,6 +18,10 @@ interface GenOpts {
   rate: string;
   count: string;
   file?: string;
+  dir?: string;
+  variant: string;
+  day?: string;
+  dayIndex: string;
 }
 
 export function registerGen(program: Command): void {
@@ -34,6 +38,10 @@ export function registerGen(program: Command): void {
     .option('--rate <flows/s>', 'send rate ceiling', '300000')
     .option('--count <n>', 'flows for the scale scenario', '10000000')
     .option('--file <out>', 'run a private nfcapd and write one closed nfcapd file here instead of sending to --port')
+    .option('--dir <dir>', 'hunt-day / ioc-day: write the day\'s nfcapd files here (with hunt-day.truth.json / ioc-list.txt)')
+    .option('--variant <1|2>', 'hunt-day: day 1 or day 2 (recurring and new members)', '1')
+    .option('--day <YYYY-MM-DD>', 'ioc-day: the (local) day (default yesterday)')
+    .option('--day-index <n>', 'ioc-day: which day of a series (the family changes relay on day 3)', '0')
     .addHelpText('after', `
 Scenarios (ground truth: planted attackers/victims with acceptable types, and benign IPs):
   background       client/server conversations both ways
@@ -47,6 +55,10 @@ Scenarios (ground truth: planted attackers/victims with acceptable types, and be
   campus           campus 10.20.0.0/16: unused-address prober, sweeper, tiny packets, TCP flood, P2P host
   mixed            background + benign servers + every backbone attack above in one window
   scale            --count flows between millions of distinct IPs (benchmark)
+  hunt-day         --dir DIR: six hourly files of one UTC day (--base-time, default 2026-11-22) with two botnets,
+                   their quiet members and decoys, for 'nocflow hunt --auto DIR'
+  ioc-day          a day of 4 files and its IoC list for 'nocflow ioc run' (--dir, --day, --day-index): a relay
+                   inside hosts check in with, an APT target, a mass and a wide scanner, a DoS IoC, a check-in IoC
   demo             endless changing mix, timestamps now (Ctrl-C stops)`)
     .action(async (scenario: string, o: GenOpts) => {
       const protocol = o.protocol as ExportProtocol;
@@ -57,6 +69,26 @@ Scenarios (ground truth: planted attackers/victims with acceptable types, and be
       if (!Number.isFinite(seed) || !(scale > 0)) throw new CliError('--seed must be a number and --scale positive', 2);
       const base = o.baseTime ? Date.parse(o.baseTime) : Math.floor(Date.now() / 300_000) * 300_000;
       if (!Number.isFinite(base)) throw new CliError(`--base-time: cannot parse ${o.baseTime}`, 2);
+      if (scenario === 'hunt-day') {
+        if (!o.dir) throw new CliError('hunt-day needs --dir DIR', 2);
+        const day = o.baseTime ? Math.floor(Date.parse(o.baseTime) / 86_400_000) * 86_400_000 : Date.UTC(2026, 10, 22);
+        if (!Number.isFinite(day)) throw new CliError(`--base-time: cannot parse ${o.baseTime}`, 2);
+        if (o.variant !== '1' && o.variant !== '2') throw new CliError(`--variant must be 1 or 2, got ${o.variant}`, 2);
+        fs.mkdirSync(o.dir, { recursive: true });
+        const r = await writeHuntDay(o.dir, { day, variant: Number(o.variant) as 1 | 2, seed });
+        process.stdout.write(`${r.files.join('\n')}\n`);
+        return;
+      }
+      if (scenario === 'ioc-day') {
+        if (!o.dir) throw new CliError('ioc-day needs --dir', 2);
+        const { dayRange, isDay, localDay, addDays } = await import('../../ioc/days.js');
+        const day = o.day ?? addDays(localDay(Date.now()), -1);
+        if (!isDay(day)) throw new CliError(`--day must be YYYY-MM-DD, got "${day}"`, 2);
+        const { writeIocDay } = await import('../../gen/index.js');
+        const r = await writeIocDay(o.dir, { dayStart: dayRange(day).from, dayIndex: Number(o.dayIndex) || 0, seed });
+        process.stdout.write(`${[...r.files, r.listFile].join('\n')}\n`);
+        return;
+      }
       if (scenario === 'demo') {
         if (!o.port) throw new CliError('demo needs --port', 2);
         const ac = new AbortController();

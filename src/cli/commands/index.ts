@@ -13,7 +13,8 @@ import { registerCollect } from './collect.js';
 import { registerWhere } from './where.js';
 import { registerDevices } from './devices.js';
 import { registerShip } from './ship.js';
+import { registerIoc } from './ioc.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock, registerIoc];

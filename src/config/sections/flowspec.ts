@@ -19,9 +19,28 @@ export const flowspecSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['address', 'as'],
-        properties: { address: { type: 'string' }, as: { type: 'integer', minimum: 1 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, localAddress: { type: 'string' } },
+        properties: {
+          address: { type: 'string' },
+          as: { type: 'integer', minimum: 1 },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+          localAddress: { type: 'string' },
+          name: { type: 'string', description: 'What operators call this router (shown in confirmations).' },
+          entries: {
+            type: 'array',
+            description: 'The exporters (and their input interfaces) whose traffic enters through this neighbour: entry-point mitigation.',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['exporter'],
+              properties: { exporter: { type: 'string' }, interfaces: { type: 'array', items: { type: 'integer', minimum: 0 } } },
+            },
+          },
+          community: { type: 'string', description: 'The community that sends a rule to this neighbour only (default <as>:<64001+index>).' },
+        },
       },
     },
+    entryShare: { type: 'number', minimum: 0, maximum: 1, description: 'A victim rule goes only to the neighbours carrying at least this share of the attack (when neighbours name their entries).' },
+    idleWindows: { type: 'integer', minimum: 1, description: 'A rule that matched nothing for this many windows is offered for early withdrawal.' },
     protectedPrefixes: { type: 'array', items: { type: 'string' }, description: 'Never blocked: own infrastructure, DNS, peering LANs, whitelisted servers.' },
     minPrefixV4: { type: 'integer', minimum: 0, maximum: 32 },
     minPrefixV6: { type: 'integer', minimum: 0, maximum: 128 },
@@ -37,6 +56,17 @@ export const flowspecSchema = {
   },
 } as const;
 
+/** One BGP neighbour (a border router) and, for entry-point mitigation, the exporters/interfaces it stands for. */
+export interface FlowspecNeighbor {
+  address: string;
+  as: number;
+  port?: number;
+  localAddress?: string;
+  name?: string;
+  entries?: { exporter: string; interfaces?: number[] }[];
+  community?: string;
+}
+
 export interface FlowspecConfig {
   enabled: boolean;
   mode: 'managed' | 'external';
@@ -48,7 +78,11 @@ export interface FlowspecConfig {
   as: number;
   listenAddress: string;
   listenPort: number;
-  neighbors: { address: string; as: number; port?: number; localAddress?: string }[];
+  neighbors: FlowspecNeighbor[];
+  /** Entry-point mitigation: the least share of an attack a neighbour must carry to get the victim's rule. */
+  entryShare: number;
+  /** Windows without a match before a rule is offered for early withdrawal. */
+  idleWindows: number;
   protectedPrefixes: string[];
   minPrefixV4: number;
   minPrefixV6: number;
@@ -75,6 +109,8 @@ export const flowspecDefaults: FlowspecConfig = {
   listenAddress: '127.0.0.1',
   listenPort: 1179,
   neighbors: [],
+  entryShare: 0.2,
+  idleWindows: 3,
   protectedPrefixes: [],
   minPrefixV4: 24,
   minPrefixV6: 48,

@@ -2,6 +2,9 @@
 import { engineMigrations } from './engine.js';
 import { devicesMigrations } from './devices.js';
 import { flowspecMigrations } from './flowspec.js';
+import { huntMigrations } from './hunt.js';
+import { iocMigrations } from './ioc.js';
+import { flowspecEffectMigrations } from './flowspec-effect.js';
 
 /** One schema change: a stable id (area-NNN) and its SQL. */
 export interface Migration {
@@ -9,4 +12,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations];
