@@ -8,7 +8,7 @@ import { FLOW_COLUMN_BYTES, WindowAggregator, type AggregatorOptions, type FlowC
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
 import { hash2, PairSet, U32Map } from './tables.js';
-import type { Anomaly, FileOpenInfo, FlowBatch, Role, UnusedProbe, WindowResult } from './types.js';
+import type { Anomaly, FileOpenInfo, FileReadInfo, FlowBatch, Role, UnusedProbe, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
 import { proberText } from '../i18n/devices-text.js';
@@ -67,6 +67,8 @@ export interface ReadPass {
   pass: number;
   /** Pass 0: the source calls it when a file is opened, before its first batch (FlowReadOptions.onOpen). */
   onOpen?: (info: FileOpenInfo) => void;
+  /** Pass 0: the source calls it after each file with the reader's counters (FlowReadOptions.onFile). */
+  onFile?: (info: FileReadInfo) => void;
 }
 
 /** Default of AnalyzeOptions.flowMemoryBudget. */
@@ -75,14 +77,18 @@ export const DEFAULT_FLOW_MEMORY_BUDGET = 256 * 2 ** 20;
 /**
  * Analyze one window given a way to read its flows (the same files with the same options every time it is
  * called): the tables are sized from the files' stat records before the first batch, and the flows are kept as
- * columns or read again per later pass (AnalyzeOptions.keepFlows).
+ * columns or read again per later pass (AnalyzeOptions.keepFlows). What the readers said about the files of pass 0
+ * (FileReadInfo) makes the window's `partial` and `exporters` ({@link readSummary}).
  */
 export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBatch>, opts: AnalyzeOptions = {}, deps: AnalyzeDeps = {}): Promise<WindowResult> {
   const mode = opts.keepFlows ?? 'auto';
   const budget = opts.flowMemoryBudget ?? DEFAULT_FLOW_MEMORY_BUDGET;
   const agg = new WindowAggregator({ noColumns: mode === 'reread', destinations: deps.destinations });
   const maxColumnRows = Math.floor(budget / FLOW_COLUMN_BYTES);
+  const clock = deps.clock;
+  const t = deps.timings;
   let expected = 0;
+  const infos: FileReadInfo[] = [];
   const onOpen = (info: FileOpenInfo) => {
     const flows = info.stat?.flows ?? 0;
     if (flows > 0) {
@@ -91,23 +97,83 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
     }
     if (mode === 'auto' && expected > maxColumnRows) agg.dropColumns();
   };
+  const onFile = (info: FileReadInfo) => {
+    infos.push(info);
+  };
+  const t0 = clock?.() ?? 0;
+  let adding = 0, waiting = 0;
   try {
-    for await (const b of read({ pass: 0, onOpen })) {
+    for await (const b of read({ pass: 0, onOpen, onFile })) {
+      const a0 = clock?.() ?? 0;
       agg.add(b);
       if (mode === 'auto' && agg.flows && agg.flows.size > maxColumnRows) agg.dropColumns();
+      const a1 = clock?.() ?? 0;
       await agg.ready();
+      const a2 = clock?.() ?? 0;
+      adding += a1 - a0;
+      waiting += a2 - a1;
     }
   } catch (err) {
     agg.close();
     throw err;
   }
+  const t1 = clock?.() ?? 0;
   let pass = 0;
-  return detect(await agg.result(() => read({ pass: ++pass })), opts);
+  const aggregate = await agg.result(() => read({ pass: ++pass }));
+  const t2 = clock?.() ?? 0;
+  const result = await detect(aggregate, opts);
+  const t3 = clock?.() ?? 0;
+  if (t && clock) {
+    // Seconds: reading (decode, decompression, the source's own work), the source side of the aggregation, waiting
+    // for the destination side (flow control), the merge of the destinations, detection (with the later passes).
+    t.read = (t1 - t0 - adding - waiting) / 1000;
+    t.aggregate = adding / 1000;
+    t.waitDestinations = waiting / 1000;
+    t.merge = (t2 - t1) / 1000;
+    t.detect = (t3 - t2) / 1000;
+    t.laterPasses = pass;
+    t.keptColumns = aggregate.flows.mode === 'columns' ? 1 : 0;
+  }
+  return { ...result, ...readSummary(infos) };
 }
 
-/** What {@link analyzeRead} runs on besides its input: where the destination side of the aggregation runs. */
+/**
+ * What the readers said about a window's files, as the window carries it: `partial` when a file could be read only
+ * up to damage (the blocks of every file summed, the reason of the first partial file, named when there are
+ * several files), and every exporter with its sampling rate (the largest any file gave). Pure.
+ */
+export function readSummary(infos: FileReadInfo[]): Pick<WindowResult, 'partial' | 'exporters'> {
+  const out: Pick<WindowResult, 'partial' | 'exporters'> = {};
+  const partials = infos.filter((i) => i.partial);
+  if (partials.length > 0) {
+    let blocksRead = 0, blocksExpected = 0;
+    for (const i of infos) {
+      blocksRead += i.partial?.blocksRead ?? i.blocks ?? 0;
+      blocksExpected += i.partial?.blocksExpected ?? i.blocksExpected ?? i.blocks ?? 0;
+    }
+    const first = partials[0];
+    const name = first.file.slice(first.file.lastIndexOf('/') + 1);
+    out.partial = { reason: infos.length > 1 ? `${name}: ${first.partial!.reason}` : first.partial!.reason, blocksRead, blocksExpected };
+  }
+  const exporters = new Map<string, number | undefined>();
+  for (const i of infos) {
+    for (const e of i.exporters ?? []) {
+      const was = exporters.get(e.ip);
+      exporters.set(e.ip, e.samplingRate === undefined ? was : Math.max(was ?? 0, e.samplingRate));
+    }
+  }
+  if (exporters.size > 0) out.exporters = [...exporters].map(([ip, samplingRate]) => ({ ip, ...(samplingRate !== undefined ? { samplingRate } : {}) }));
+  return out;
+}
+
+/** What {@link analyzeRead} runs on besides its input. */
 export interface AnalyzeDeps {
+  /** Where the destination side of the aggregation runs (default: in-thread). */
   destinations?: AggregatorOptions['destinations'];
+  /** A clock in ms (the shell's performance.now) for the stage timers; without it nothing is timed. */
+  clock?: () => number;
+  /** Filled with the stages' seconds when a clock is given (read, aggregate, waitDestinations, merge, detect). */
+  timings?: Record<string, number>;
 }
 
 const SOURCE_INDICATORS = ['outPeers', 'outFlows', 'outPackets', 'outBytes', 'outPorts'] as const;

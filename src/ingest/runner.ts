@@ -6,17 +6,20 @@
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { EngineStore } from '../store/engine-store.js';
-import { analyzeBatches } from '../engine/analyze.js';
+import { analyzeRead, type AnalyzeDeps, type ReadPass } from '../engine/analyze.js';
+import { workerDestinations } from './window-workers.js';
 import { FlowSourceError } from './errors.js';
 import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
-import type { FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
+import type { FileReadInfo, FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
 import { timeSlotOf } from '../engine/types.js';
 import { CompletedFileScanner } from './watcher.js';
 
 /** What the runner tells its listeners. */
 export type EngineEvent =
-  | { kind: 'window'; file: string; result: WindowResult; seconds: number }
-  | { kind: 'file-error'; file: string; reason: string }
+  /** `read`: the reader's counters for the file (records, blocks, skipped, unknown elements, partial, exporters). */
+  | { kind: 'window'; file: string; result: WindowResult; seconds: number; read?: FileReadInfo }
+  /** `read` when the reader got as far as counting (e.g. no flow decoded although the stat record counts some). */
+  | { kind: 'file-error'; file: string; reason: string; read?: FileReadInfo }
   /** A listed file that was gone when its turn came (nfexpire, an operator): not in the ledger, never retried. */
   | { kind: 'file-skipped'; file: string; reason: string }
   | { kind: 'sink-error'; sink: string; reason: string }
@@ -43,6 +46,11 @@ export interface RunnerDeps {
    * analysis and to every consumer a tap opened for the file. A tap that opens nothing costs nothing.
    */
   taps?: WindowTap[];
+  /**
+   * Where the destination side of each window's aggregation runs (engine/aggregate.ts). Default: a worker thread
+   * for windows over 200 000 flows when the compiled worker exists (window-workers.ts), else in-thread.
+   */
+  destinations?: AnalyzeDeps['destinations'];
 }
 
 /** A running engine loop. */
@@ -115,6 +123,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     }
   };
   const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
+  const destinations = deps.destinations ?? workerDestinations();
   const log = deps.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -150,10 +159,20 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
         emit({ kind: 'sink-error', sink: tap.name, reason: (err as Error).message });
       }
     }
-    const batches = consumers.length ? teeBatches(deps.source.read([file]), consumers, (name, err) => emit({ kind: 'sink-error', sink: name, reason: err.message })) : deps.source.read([file]);
+    // Pass 0 is the aggregation (the taps see its batches); a window too big to keep its flows reads the file again
+    // for the later passes. What the reader said (partial, exporters and their sampling) comes with the result.
+    let info: FileReadInfo | undefined;
+    const onFile = (pass: ReadPass) => (i: FileReadInfo) => {
+      info = i;
+      pass.onFile?.(i);
+    };
+    const read = (pass: ReadPass) => {
+      const batches = deps.source.read([file], { onOpen: pass.onOpen, ...(pass.pass === 0 ? { onFile: onFile(pass) } : {}) });
+      return pass.pass === 0 && consumers.length ? teeBatches(batches, consumers, (name, err) => emit({ kind: 'sink-error', sink: name, reason: err.message })) : batches;
+    };
     let result: WindowResult;
     try {
-      result = await analyzeBatches(batches, {
+      result = await analyzeRead(read, {
         topN: config.topN,
         inside: config.inside,
         units: config.units,
@@ -163,21 +182,21 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
         timeSlot,
         files: [file],
         ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
-      });
+      }, { destinations });
     } catch (err) {
       // Reading or analysing this one file failed: record, report, skip; the next file is processed.
       const reason = err instanceof FlowSourceError ? err.reason : `analysis failed: ${(err as Error).message}`;
       deps.store.recordFailure(file, reason, now(), stampOf(file));
       stats.failed++;
       log(`failed ${file}: ${reason}`);
-      emit({ kind: 'file-error', file, reason });
+      emit({ kind: 'file-error', file, reason, ...(info ? { read: info } : {}) });
       return;
     }
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
     const stored = deps.store.commitWindow(file, result, now());
     stats.processed++;
     stats.flows += result.flows;
-    emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });
+    emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000, ...(info ? { read: info } : {}) });
     for (const { name, c } of consumers) {
       try {
         await c.done(stored);
