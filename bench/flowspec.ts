@@ -26,7 +26,7 @@ export async function run(): Promise<void> {
       await new Promise((res) => setTimeout(res, 100));
     }
     const svc = createBlockService(openDb(':memory:'), createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: ours.apiPort }), { ...flowspecDefaults, maxChangesPerMinute: 1000 });
-    const peer = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort });
+    const peer = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort, learned: true });
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
       const ip = `198.51.100.${i + 1}`;

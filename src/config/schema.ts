@@ -7,6 +7,7 @@ import { storeDefaults, storeSchema, type StoreConfig } from './sections/store.j
 import { devicesDefaults, devicesSchema, type DevicesConfig } from './sections/devices.js';
 import { elasticsearchDefaults, elasticsearchSchema, type ElasticsearchConfig } from './sections/elasticsearch.js';
 import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './sections/flowspec.js';
+import { limitsDefaults, limitsSchema, type LimitsConfig } from './sections/limits.js';
 import { huntDefaults, huntSchema, type HuntConfig } from './sections/hunt.js';
 import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
 
@@ -16,6 +17,7 @@ export interface NocflowConfig {
   devices: DevicesConfig;
   elasticsearch: ElasticsearchConfig;
   flowspec: FlowspecConfig;
+  limits: LimitsConfig;
   hunt: HuntConfig;
   ioc: IocConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
@@ -28,6 +30,7 @@ export const configSchema = {
   devices: devicesSchema,
   elasticsearch: elasticsearchSchema,
   flowspec: flowspecSchema,
+  limits: limitsSchema,
   hunt: huntSchema,
   ioc: iocSchema,
 } as const;
@@ -38,6 +41,7 @@ export const configDefaults: NocflowConfig = {
   devices: devicesDefaults,
   elasticsearch: elasticsearchDefaults,
   flowspec: flowspecDefaults,
+  limits: limitsDefaults,
   hunt: huntDefaults,
   ioc: iocDefaults,
 };

@@ -10,11 +10,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { lineSplitter, PROTOCOL_VERSION, type Message } from './protocol.js';
-import { runtimeDir } from '../util/paths.js';
+import type { ConnectionEvent, EventName, MethodName, ParamsOf, ResultOf } from './methods.js';
+import { pathChain, runtimeDir } from '../util/paths.js';
+import { judgeSocket } from './trust.js';
 
 /** The default socket path. */
 export function defaultSocketPath(): string {
   return path.join(runtimeDir(), 'engine.sock');
+}
+
+/** The OS user's name; a uid without a passwd entry (containers, service users) is `$USER`, else `uid-<n>`. */
+export function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER || process.env.LOGNAME || `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
 }
 
 /** An error answer from the engine. */
@@ -34,10 +45,11 @@ export interface ConnectOptions {
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-/** A live connection. */
+/** A live connection. `call` is typed by the catalogue (src/daemon/methods.ts): a method's params and result. */
 export interface EngineConnection {
-  call<T = unknown>(method: string, params?: unknown, timeoutMs?: number): Promise<T>;
-  on(event: string, fn: (data: unknown) => void): () => void;
+  call<M extends MethodName>(method: M, params?: ParamsOf<M>, timeoutMs?: number): Promise<ResultOf<M>>;
+  /** Pushed events (EngineEvents in src/daemon/methods.ts says what each carries), `connection` and `reconnected`. */
+  on(event: EventName | ConnectionEvent | 'connection' | (string & {}), fn: (data: unknown) => void): () => void;
   onState(fn: (s: ConnectionState) => void): () => void;
   state(): ConnectionState;
   close(): void;
@@ -63,9 +75,28 @@ export async function startEngineInBackground(socketPath: string, timeoutMs = 15
   }
 }
 
+/**
+ * The socket's real path when this client may trust it (src/daemon/trust.ts: its owner also owns its directory,
+ * nobody else could have put it there), else EngineError `UNTRUSTED` — checked before anything (the hello with the
+ * operator's name and SSH origin) is sent. A missing socket is left to connect() to report.
+ */
+export function trustedSocketPath(socketPath: string): string {
+  let found: ReturnType<typeof pathChain>;
+  try {
+    found = pathChain(socketPath);
+  } catch {
+    return socketPath;
+  }
+  const self = process.getuid?.();
+  if (self === undefined) return found.real;
+  const why = judgeSocket(found.chain, self);
+  if (why) throw new EngineError('UNTRUSTED', `refusing the engine socket ${socketPath}: ${why}`);
+  return found.real;
+}
+
 function connectOnce(socketPath: string): Promise<net.Socket> {
   return new Promise((res, rej) => {
-    const s = net.connect(socketPath);
+    const s = net.connect(trustedSocketPath(socketPath));
     s.once('connect', () => { s.off('error', rej); res(s); });
     s.once('error', rej);
   });
@@ -138,7 +169,7 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
       sock.write(`${JSON.stringify({ v: PROTOCOL_VERSION, id, method, params })}\n`);
     });
 
-  const hello = () => send('hello', { user: os.userInfo().username, sshConnection: process.env.SSH_CONNECTION, pid: process.pid, version: PROTOCOL_VERSION }, 5000);
+  const hello = () => send('hello', { user: osUser(), sshConnection: process.env.SSH_CONNECTION, pid: process.pid, version: PROTOCOL_VERSION }, 5000);
 
   let retrying = false;
   /** Reconnect with a growing pause (200 ms … 2 s) until it works or the connection is closed. One loop at a time. */
@@ -167,6 +198,7 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
   try {
     attach(await connectOnce(socketPath));
   } catch (err) {
+    if (err instanceof EngineError) throw err; // an untrusted socket: never talked to, never replaced by an autostart
     if (!opts.autostart) throw new EngineError('NO_ENGINE', `no engine on ${socketPath} (start one with: nocflow engine start)`);
     await startEngineInBackground(socketPath);
     attach(await connectOnce(socketPath));
@@ -181,7 +213,7 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
   setState('connected');
 
   return {
-    call: <T,>(method: string, params?: unknown, timeoutMs = 30_000) => send(method, params, timeoutMs) as Promise<T>,
+    call: <M extends MethodName>(method: M, params?: ParamsOf<M>, timeoutMs = 30_000) => send(method, params, timeoutMs) as Promise<ResultOf<M>>,
     on(event, fn) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
@@ -201,11 +233,11 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
   };
 }
 
-/** One request to the engine, for CLI commands. */
-export async function callEngine<T = unknown>(method: string, params?: unknown, opts: { socketPath?: string; autostart?: boolean } = {}): Promise<T> {
+/** One request to the engine, for CLI commands (typed by the catalogue, like `call`). */
+export async function callEngine<M extends MethodName>(method: M, params?: ParamsOf<M>, opts: { socketPath?: string; autostart?: boolean } = {}): Promise<ResultOf<M>> {
   const c = await connectEngine({ ...opts, reconnect: false });
   try {
-    return await c.call<T>(method, params);
+    return await c.call(method, params);
   } finally {
     c.close();
   }

@@ -11,6 +11,7 @@ import type { WindowSink, WindowTap } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
+import { limitsDefaults } from '../config/sections/limits.js';
 import { dataDir } from '../util/paths.js';
 import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
@@ -18,7 +19,7 @@ import { VERSION } from '../util/version.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
-import { acquirePidFile, startEngineServer, type EngineServer } from './server.js';
+import { acquirePidFile, prepareRuntimeDir, resolveGroup, startEngineServer, type EngineServer } from './server.js';
 
 export type { EngineStatus } from './methods.js';
 
@@ -58,7 +59,7 @@ export interface EngineProcessOptions {
   socketPath: string;
   /** Overrides config engine.nfcapdDir. */
   nfcapdDir?: string;
-  /** nfcapd's rotation interval in seconds (lag and investigate file ranges); default 300. */
+  /** nfcapd's rotation interval in seconds (lag and investigate file ranges); default: inferred from the file names. */
   intervalSeconds?: number;
   /** Group (name or gid) the socket is handed to; default: the user's own group. */
   group?: string | number;
@@ -108,6 +109,22 @@ export interface EngineProcessDeps {
   sinks?: WindowSink[];
   /** ARP-confirmed unused addresses per window (the devices area), handed to the runner. */
   arpUnused?: RunnerDeps['arpUnused'];
+  /** Inside each window's commit transaction (fault injection: see `commitPauseFromEnv`). */
+  beforeCommit?: RunnerDeps['beforeCommit'];
+}
+
+/**
+ * Fault injection for tests (never set in production): with `NOCFLOW_FAULT_COMMIT_PAUSE_MS`, every window's commit
+ * transaction writes `<data dir>/fault-in-commit` (the file being committed) and then blocks for that long before it
+ * commits, so a test can kill -9 the engine mid-commit and check that nothing of the window was kept.
+ */
+export function commitPauseFromEnv(env: NodeJS.ProcessEnv = process.env): RunnerDeps['beforeCommit'] {
+  const ms = Number(env.NOCFLOW_FAULT_COMMIT_PAUSE_MS);
+  if (!(ms > 0)) return undefined;
+  return (file) => {
+    fs.writeFileSync(path.join(dataDir(), 'fault-in-commit'), `${file}\n`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  };
 }
 
 /** Create the engine (inert until start). */
@@ -120,7 +137,9 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
   let server: EngineServer | undefined;
   let releasePid: (() => void) | undefined;
   const startedAt = now();
-  const investigations = new Map<number, AbortController>();
+  const investigations = new Map<number, { ac: AbortController; connection?: number; user: string; target: string; since: number }>();
+  const limits = { ...limitsDefaults, ...(config.limits ?? {}) };
+  const invCounters = { started: 0, refusedBusy: 0, refusedRange: 0 };
   let nextInvestigation = 1;
   const source = flowSourceFrom(config.engine);
   const areas = deps.areas ?? [];
@@ -172,9 +191,27 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         failed: runner!.stats.failed,
         flows: runner!.stats.flows,
         lagSeconds: runner!.lagSeconds() ?? null,
-        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount } : null,
+        rotation: { seconds: runner!.intervalMs() / 1000, inferred: !opts.intervalSeconds },
+        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}) } : null,
         recentErrors: store!.failures(5),
-        areas: Object.fromEntries(started.filter((a) => a.status).map((a) => [a.name, a.status!()])),
+        skipped: runner!.stats.skipped,
+        reading: runner!.reading(),
+        ...(server ? { server: server.stats(), clientList: server.clientList() } : {}),
+        investigate: {
+          running: [...investigations].map(([id, i]) => ({ id, user: i.user, target: i.target, since: i.since })),
+          ...invCounters,
+          limit: limits.investigations,
+          perClient: limits.investigationsPerClient,
+        },
+        areas: Object.fromEntries(
+          started.filter((a) => a.status).map((a) => {
+            try {
+              return [a.name, a.status!()];
+            } catch (err) {
+              return [a.name, { error: (err as Error).message }];
+            }
+          }),
+        ),
       };
     },
     'windows.latest': async () => decorate(store!.latestWindow()),
@@ -208,22 +245,39 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       return store!.verdicts();
     },
     'verdict.list': async () => store!.verdicts(),
-    'investigate.start': async (params) => {
+    'investigate.start': async (params, ctx) => {
       const p = (params ?? {}) as { target?: string; from?: number; to?: number };
       const target = targetParam(p.target);
       const to = typeof p.to === 'number' ? p.to : now();
       const from = typeof p.from === 'number' ? p.from : to - 3_600_000;
       if (!(from < to)) throw new RpcError('BAD_PARAMS', `empty time range: from ${from} is not before to ${to}`);
+      // What one client can cost everyone: the range, the investigations at once (all, and its own), the peers kept.
+      const hours = (to - from) / 3_600_000;
+      if (hours > limits.investigateMaxHours) {
+        invCounters.refusedRange++;
+        throw new RpcError('LIMIT', `a range of ${Math.round(hours * 10) / 10} h is longer than limits.investigateMaxHours (${limits.investigateMaxHours} h): investigate a shorter range`);
+      }
+      const mine = [...investigations.values()].filter((i) => i.connection !== undefined && i.connection === ctx.connection).length;
+      if (investigations.size >= limits.investigations || mine >= limits.investigationsPerClient) {
+        invCounters.refusedBusy++;
+        throw new RpcError(
+          'BUSY',
+          mine >= limits.investigationsPerClient
+            ? `you already run ${mine} investigation(s) (limits.investigationsPerClient ${limits.investigationsPerClient}): wait for one, or cancel it`
+            : `${investigations.size} investigations are running (limits.investigations ${limits.investigations}): try again when one ends`,
+        );
+      }
       const id = nextInvestigation++;
       const ac = new AbortController();
-      investigations.set(id, ac);
+      invCounters.started++;
+      investigations.set(id, { ac, connection: ctx.connection, user: ctx.user, target, since: now() });
       const history = store!.history(target, 50);
       const current = currentRole(target);
       const onProgress = (pr: InvestigateProgress) => server?.publish('investigate.progress', { id, ...pr });
       // Elasticsearch answers when configured (deps.flowQuery); otherwise the nfcapd file store through nfdump.
       const run = deps.flowQuery
         ? deps.flowQuery.investigate(target, { from, to }, { signal: ac.signal })
-        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: (opts.intervalSeconds ?? 300) * 1000, onProgress });
+        : runInvestigate({ dir: nfcapdDir, target, from, to, source, signal: ac.signal, intervalMs: runner?.intervalMs() ?? (opts.intervalSeconds ?? 300) * 1000, onProgress, maxPeers: limits.investigatePeers });
       void run
         .then(
           (summary: InvestigateSummary) => server?.publish('investigate.result', { id, summary, history, current }),
@@ -234,14 +288,14 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
     },
     'investigate.cancel': async (params) => {
       const id = Number((params as { id?: number })?.id);
-      investigations.get(id)?.abort();
+      investigations.get(id)?.ac.abort();
       return { cancelled: investigations.has(id) };
     },
   });
 
   const stopAll = async () => {
     await runner?.stop();
-    for (const ac of investigations.values()) ac.abort();
+    for (const i of investigations.values()) i.ac.abort();
     await server?.close();
     // Areas stop in reverse; one that fails to stop does not keep the others (or the pid file) alive.
     for (const a of started.splice(0).reverse()) {
@@ -263,7 +317,9 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
     socketPath: opts.socketPath,
     async start() {
       if (!nfcapdDir) throw new Error('engine.nfcapdDir is not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
-      fs.mkdirSync(path.dirname(opts.socketPath), { recursive: true, mode: 0o750 });
+      // The runtime directory is judged before anything is written into it (trust.ts), then the pid file is taken
+      // before any area starts: a second engine never starts a gobgpd, a collector or a reconcile of its own.
+      prepareRuntimeDir(path.dirname(opts.socketPath), opts.group === undefined || opts.group === '' ? undefined : resolveGroup(opts.group));
       releasePid = acquirePidFile(pidFileFor(opts.socketPath));
       try {
         fs.mkdirSync(nfcapdDir, { recursive: true });
@@ -271,7 +327,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const taps = areas.flatMap((a) => a.taps ?? []);
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused });
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv() });
         runner = r;
         const ctx: AreaContext = {
           store,
@@ -285,7 +341,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           started.push(a);
           await a.start?.(ctx);
         }
-        server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group });
+        server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group, maxClientBuffer: limits.clientBufferBytes, log, now });
       } catch (err) {
         runner = undefined; // never started
         await stopAll();

@@ -39,6 +39,11 @@ export interface InvestigateSummary {
   bucketMs?: number;
   /** Files nfdump could not read, with its reason (skipped, not fatal). */
   skipped?: { file: string; reason: string }[];
+  /**
+   * Set when the target had more distinct peers than the engine keeps for one investigation (limits.investigatePeers):
+   * `peers` is that limit, and the flows and bytes of every peer beyond it are summed here, never dropped silently.
+   */
+  otherPeers?: { peers: number; flows: number; bytes: number };
 }
 
 /** The flow predicate of a validated target: flows from or to it. */
@@ -69,7 +74,11 @@ export class InvestigateAccumulator {
 
   private readonly v6: NumericPrefix[];
 
-  constructor(private readonly target: Prefix, private readonly from: number, private readonly to: number) {
+  /** Flows and bytes of peers beyond `maxPeers`. */
+  private readonly other = { flows: 0, bytes: 0 };
+
+  /** `maxPeers`: distinct peers kept (the rest are summed as other peers); unbounded by default. */
+  constructor(private readonly target: Prefix, private readonly from: number, private readonly to: number, private readonly maxPeers = Infinity) {
     this.v6 = target.family === 6 ? [numericPrefix(prefixToString(target))] : [];
     if (target.family === 4) {
       this.v4lo = v4ToNumber(target.address);
@@ -112,7 +121,11 @@ export class InvestigateAccumulator {
       if (p) {
         p.flows++;
         p.bytes += b.bytes[i];
-      } else this.peers.set(peer, { flows: 1, bytes: b.bytes[i] });
+      } else if (this.peers.size < this.maxPeers) this.peers.set(peer, { flows: 1, bytes: b.bytes[i] });
+      else {
+        this.other.flows++;
+        this.other.bytes += b.bytes[i];
+      }
       // The service port: the far end's destination port when the target is the client; when the target is the
       // destination, its own (lower) port.
       const port = isSrc ? b.dport[i] : Math.min(b.sport[i], b.dport[i]);
@@ -156,6 +169,7 @@ export class InvestigateAccumulator {
       series,
       bucketMs: this.bucketMs,
       skipped,
+      ...(this.other.flows > 0 ? { otherPeers: { peers: this.maxPeers, ...this.other } } : {}),
     };
   }
 }
@@ -192,6 +206,8 @@ export interface InvestigateOptions {
   intervalMs?: number;
   /** Files read at once (default 2). */
   concurrency?: number;
+  /** Distinct peers kept (limits.investigatePeers); the rest are summed in `otherPeers`. Default unbounded. */
+  maxPeers?: number;
 }
 
 /** Completed files whose interval overlaps [from, to). */
@@ -214,7 +230,7 @@ export async function runInvestigate(opts: InvestigateOptions): Promise<Investig
     throw new InvestigateError((err as Error).message, 'BAD_TARGET', { cause: err });
   }
   const files = filesInRange(opts.dir, opts.from, opts.to, opts.intervalMs);
-  const acc = new InvestigateAccumulator(target, opts.from, opts.to);
+  const acc = new InvestigateAccumulator(target, opts.from, opts.to, opts.maxPeers);
   const filter = targetFilter(target);
   const skipped: { file: string; reason: string }[] = [];
   let done = 0;

@@ -6,6 +6,7 @@
  */
 import type { NocflowConfig } from '../config/schema.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
+import { checkLimitsConfig } from '../config/sections/limits.js';
 import { checkHuntConfig } from '../config/sections/hunt.js';
 import { checkIocConfig } from '../config/sections/ioc.js';
 import { createDevicesArea } from '../devices/area.js';
@@ -35,9 +36,16 @@ export interface EngineAssembly {
 
 /** The Elasticsearch area (when `elasticsearch.node` is set): windows, ARP/MAC merges, blocks and the audit go to ES. */
 function esArea(config: NocflowConfig, log: (line: string) => void) {
-  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log });
+  const es = createElasticsearchArea(config.elasticsearch, { dataDir: dataDir(), log, spoolMaxBytes: config.limits.esSpoolBytes });
   if (!es) return undefined;
-  const area: EngineArea = { name: 'elasticsearch', sinks: [es.sink], stop: () => es.stop() };
+  const area: EngineArea = {
+    name: 'elasticsearch',
+    sinks: [es.sink],
+    // The spool is replayed on a timer (every 5 s while it holds documents), not only before the next write.
+    start: () => es.store.start(),
+    stop: () => es.stop(),
+    status: () => es.store.state(),
+  };
   return { es, area };
 }
 
@@ -70,6 +78,7 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, inte
         intervalSeconds,
         onRecord,
         bus: { publish: ctx.publish },
+        log: ctx.log,
         latestWindow: () => {
           const w = store.latestWindow();
           return w ? { timeSlot: w.window.timeSlot, anomalies: w.anomalies } : undefined;
@@ -81,15 +90,19 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, inte
       await fs?.stop();
       db?.close();
     },
+    status: () => fs?.status(),
   };
 }
 
 /** ARP/MAC collection: its own connection to the same SQLite file, opened on first use. */
-function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
+function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, log: (line: string) => void) {
   let db: Db | undefined;
   const dbOf = () => (db ??= openDb(resolveDbPath(config.store.path, dataDir())));
   const devices = createDevicesArea(config.devices, dbOf, {
     ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
+    maxOutputBytes: config.limits.deviceOutputBytes,
+    // Store, sink and prune failures are counted by the collector and said here (they are not a device's fault).
+    onError: (err) => log(`devices: ${err.message}`),
     // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
     probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
   });
@@ -101,7 +114,22 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>) {
       await devices.stop();
       db?.close();
     },
-    status: () => devices.collector.counters(),
+    status: () => {
+      const last = devices.collector.lastRun();
+      return {
+        ...devices.collector.counters(),
+        devices: config.devices.list.length,
+        ...(last
+          ? {
+              lastRun: {
+                timeSlot: last.timeSlot,
+                startedAt: last.startedAt,
+                results: last.results.map((r) => ({ device: r.device, ok: r.ok, ...(r.reason ? { reason: r.reason } : {}), ...(r.error ? { error: r.error } : {}), arp: r.arp.length, mac: r.mac.length, skipped: r.skipped, durationMs: r.durationMs })),
+              },
+            }
+          : {}),
+      };
+    },
   };
   return { devices, area };
 }
@@ -153,7 +181,7 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const es = esArea(config, log);
   const flowspec = flowspecArea(config, es, opts.intervalSeconds);
-  const dev = devicesArea(config, es);
+  const dev = devicesArea(config, es, log);
   const hunt = huntArea(config, opts, es);
   const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
   const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea()];
@@ -179,6 +207,7 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
   const problems: string[] = [];
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
+  problems.push(...checkLimitsConfig(config.limits));
   const fsCfg = config.flowspec as FlowspecConfig | undefined;
   if (fsCfg?.enabled) problems.push(...checkFlowspecTargeting(fsCfg));
   const areas = [

@@ -10,6 +10,14 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
+import type { ClientInfo, ServerStats } from './server.js';
+import type { ReadCounters } from '../ingest/read-counters.js';
+import type { BlockAddParams, BlockChangedEvent, BlockProposal, BlockView, FlowspecStatus } from '../flowspec/area.js';
+import type { AuditEntry } from '../flowspec/service.js';
+import type { DevicesAnomaliesAnswer, DevicesStatusAnswer, RunSummary } from '../devices/handlers.js';
+import type { WhereAnswer } from '../devices/where.js';
+import type { CollectorCounters } from '../devices/collector.js';
+import type { WriterState } from '../es/types.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -41,12 +49,42 @@ export interface EngineStatus {
   flows: number;
   /** Seconds behind nfcapd's newest completed file, null before the first file. */
   lagSeconds: number | null;
-  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number } | null;
+  /** nfcapd's rotation in seconds, and whether it was configured (--interval) or inferred from the file names. */
+  rotation?: { seconds: number; inferred: boolean };
+  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded'] } | null;
   recentErrors: { path: string; error: string; at: number }[];
   /** Investigations running now. */
   investigations: number;
-  /** Each area's counters (flowspec, devices, elasticsearch, ...), by area name. */
-  areas?: Record<string, unknown>;
+  /** Files that vanished before their turn (never in the ledger). */
+  skipped?: number;
+  /** What the readers said about the files read: sums, exporters and sampling rates, the newest files. */
+  reading?: ReadCounters;
+  /** The socket: requests, errors, connections, clients dropped for not reading. */
+  server?: ServerStats;
+  /** Every connected client with its counters. */
+  clientList?: ClientInfo[];
+  /** Investigations: the running ones, and how many were started and refused by the limits. */
+  investigate?: { running: { id: number; user: string; target: string; since: number }[]; started: number; refusedBusy: number; refusedRange: number; limit: number; perClient: number };
+  /** Each area's counters (flowspec, devices, elasticsearch, alerts, ...), by area name. */
+  areas?: AreaStatuses;
+}
+
+/** The areas' counters as `engine.status` carries them; an area not named here reports its own shape. */
+export interface AreaStatuses {
+  flowspec?: FlowspecStatus;
+  devices?: DevicesStatus;
+  elasticsearch?: WriterState;
+  [area: string]: unknown;
+}
+
+/** The devices area's counters: the collector's, and its latest run device by device. */
+export interface DevicesStatus extends CollectorCounters {
+  devices: number;
+  lastRun?: {
+    timeSlot: number;
+    startedAt: number;
+    results: { device: string; ok: boolean; reason?: string; error?: string; arp: number; mac: number; skipped: number; durationMs: number }[];
+  };
 }
 
 /** An anomaly as screens receive it: with its presence over the last 12 windows and its false-positive verdict. */
@@ -97,7 +135,7 @@ export interface InvestigateStartResult {
   to: number;
 }
 
-/** Request methods: name → params and result. block.* and devices.* belong to their areas (params typed there). */
+/** Request methods: name → params and result; the block.* and devices.* shapes are their areas' (typed there). */
 export interface EngineMethods {
   hello: { params: HelloParams; result: HelloResult };
   'engine.status': { params: undefined; result: EngineStatus };
@@ -111,13 +149,27 @@ export interface EngineMethods {
   'verdict.list': { params: undefined; result: Verdict[] };
   'investigate.start': { params: InvestigateStartParams; result: InvestigateStartResult };
   'investigate.cancel': { params: { id: number }; result: { cancelled: boolean } };
-  /** FlowSpec (src/flowspec): list / propose / add / remove rules. Typed in src/flowspec. */
-  'block.list': { params: unknown; result: unknown };
-  'block.propose': { params: unknown; result: unknown };
-  'block.add': { params: unknown; result: unknown };
-  'block.remove': { params: unknown; result: unknown };
-  /** ARP/MAC (src/devices): where an IP was seen. Typed in src/devices. */
-  'devices.where': { params: unknown; result: unknown };
+  /** FlowSpec (src/flowspec/area.ts): active and withdrawn blocks (`all`: every one, newest 500). */
+  'block.list': { params: { all?: boolean } | undefined; result: BlockView[] };
+  /** The exact rule and impact preview for each anomaly (at most 50), or why not. Nothing is announced. */
+  'block.propose': { params: { anomalies: Anomaly[] }; result: { proposals: BlockProposal[] } };
+  /** Announce a proposal (or the operator's rule) through the guards. */
+  'block.add': { params: BlockAddParams; result: BlockView };
+  /** Withdraw by id, or every active block matching an IP or prefix. */
+  'block.remove': { params: { id?: number | string; target?: string; reason?: string }; result: BlockView[] };
+  'block.extend': { params: { id: number; by: string | number }; result: BlockView };
+  'block.panic': { params: { reason?: string } | undefined; result: { withdrawn: number } };
+  'block.restore': { params: undefined; result: { restored: number } };
+  /** Active blocks whose source or destination prefix overlaps the target (src/flowspec/covering.ts). */
+  'block.covering': { params: { target: string }; result: BlockView[] };
+  /** The append-only audit, newest first. */
+  'audit.list': { params: { limit?: number } | undefined; result: AuditEntry[] };
+  /** ARP/MAC (src/devices): collect now (all devices, or those named). */
+  'devices.collect': { params: { device?: string | string[] } | undefined; result: RunSummary };
+  /** Where an IP or MAC was seen, with the findings that concern it. */
+  'devices.where': { params: { query?: string; ip?: string; mac?: string; history?: boolean }; result: WhereAnswer };
+  'devices.anomalies': { params: { sinceMs?: number; timeSlot?: number } | undefined; result: DevicesAnomaliesAnswer };
+  'devices.status': { params: undefined; result: DevicesStatusAnswer };
   // The daily hunt (src/hunt/area.ts): status, runs, a day's catalogue, a signature's members, the records across days.
   'hunt.status': { params: undefined; result: import('../hunt/area.js').HuntAreaStatus };
   'hunt.runs': { params: { limit?: number } | undefined; result: import('../hunt/records.js').HuntRun[] };
@@ -129,6 +181,11 @@ export interface EngineMethods {
   'ioc.infected': { params: { limit?: number } | undefined; result: { rows: import('../ioc/handlers.js').InfectedRow[]; total: number } };
   'ioc.relations': { params: { ip: string }; result: import('../ioc/handlers.js').IocRelations };
   'ioc.candidates': { params: { days?: number } | undefined; result: import('../ioc/family.js').Candidate[] };
+  /** The world map (src/geo/area.ts): a stored window's attackers by origin (the latest by default); null without windows. */
+  'map.origins': {
+    params: { timeSlot?: number; lang?: string } | undefined;
+    result: ({ timeSlot: number; start: number; data: import('../geo/geoip.js').GeoInfo } & import('../geo/origins.js').Origins) | null;
+  };
 }
 
 /** A method name of the catalogue. */
@@ -171,8 +228,10 @@ export interface EngineEvents {
     current: { timeSlot: number; anomalies: Anomaly[] } | null;
   };
   'verdict.changed': { ip: string; type: string; cleared: boolean };
-  /** FlowSpec rules changed (src/flowspec publishes it). */
-  'block.changed': unknown;
+  /** FlowSpec blocks changed — by an operator, expiry, auto-block, panic/restore or reconciliation (src/flowspec/area.ts). */
+  'block.changed': BlockChangedEvent;
+  /** The managed gobgpd died (`down`) or was restarted (`up`). */
+  'flowspec.speaker': { state: 'down' | 'up'; pid?: number; code?: number | null; signal?: string | null; restarts?: number };
   /** A day's hunt finished (src/hunt/area.ts). */
   'hunt.done': { day: string; signatures: number; members: number };
 }

@@ -45,6 +45,8 @@ export interface RequestContext {
   sshConnection?: string;
   /** Process id of the client, when the OS tells us. */
   pid?: number;
+  /** The connection's number in this engine (per-client limits, `engine.status`). */
+  connection?: number;
 }
 
 /** Error a handler throws to answer with a code the client can act on. */

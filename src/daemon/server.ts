@@ -11,20 +11,55 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathChain } from '../util/paths.js';
+import { judgeRuntimeDir } from './trust.js';
 import { lineSplitter, PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Message, type RequestContext } from './protocol.js';
+
+/** One connected client as `engine.status` shows it. */
+export interface ClientInfo {
+  connection: number;
+  /** What the client said in hello (empty before it did). */
+  user: string;
+  pid?: number;
+  sshConnection?: string;
+  /** Epoch ms of the connection. */
+  since: number;
+  requests: number;
+  errors: number;
+  events: number;
+  /** Bytes written to the socket but not yet taken by the client. */
+  bufferedBytes: number;
+}
+
+/** Server counters (everything that moves gets a counter). */
+export interface ServerStats {
+  /** Requests answered, errors answered, bad lines (not JSON / wrong version). */
+  requests: number;
+  errors: number;
+  badLines: number;
+  /** Connections accepted since start. */
+  connections: number;
+  /** Clients dropped because they stopped reading (their buffer passed `maxClientBuffer`). */
+  dropped: number;
+  lastDropped?: { user: string; pid?: number; at: number; bufferedBytes: number };
+}
 
 /** A running server. */
 export interface EngineServer extends EventBus {
   readonly socketPath: string;
   clients(): number;
-  /** Counters: requests answered, errors answered, bad lines (not JSON / wrong version). */
-  stats(): { requests: number; errors: number; badLines: number };
+  /** Every connected client with its counters. */
+  clientList(): ClientInfo[];
+  stats(): ServerStats;
   close(): Promise<void>;
 }
 
+/** Default bound of one client's unsent bytes (limits.clientBufferBytes). */
+export const DEFAULT_CLIENT_BUFFER = 8 * 1024 * 1024;
+
 /** Error starting the server (another engine alive, socket path unusable, unknown group). */
 export class EngineServerError extends Error {
-  constructor(message: string, readonly reason: 'ALREADY_RUNNING' | 'BAD_GROUP' | 'LISTEN', options?: { cause?: unknown }) {
+  constructor(message: string, readonly reason: 'ALREADY_RUNNING' | 'BAD_GROUP' | 'LISTEN' | 'UNTRUSTED_DIR', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EngineServerError';
   }
@@ -49,29 +84,71 @@ export function resolveGroup(group: string | number, groupFile = '/etc/group'): 
   throw new EngineServerError(`unknown group "${group}" (not in ${groupFile})`, 'BAD_GROUP');
 }
 
-/** Listen on `socketPath`; refuses to start when another engine answers there; removes a stale socket. */
-export async function startEngineServer(opts: { socketPath: string; handlers: HandlerTable; group?: string | number }): Promise<EngineServer> {
-  const dir = path.dirname(opts.socketPath);
+/**
+ * Make the runtime directory ready for the engine's socket and pid file, or refuse it: created 0750 when missing;
+ * refused (EngineServerError UNTRUSTED_DIR) when it is not the engine user's own, when other users may write it, or
+ * when an ancestor lets another user replace it (src/daemon/trust.ts); then tightened to 0750 and handed to `gid`.
+ */
+export function prepareRuntimeDir(dir: string, gid?: number): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const self = process.getuid?.();
+  if (self === undefined) return; // no uids (Windows): nothing to judge
+  const why = judgeRuntimeDir(pathChain(dir).chain, self);
+  if (why) throw new EngineServerError(why, 'UNTRUSTED_DIR');
+  fs.chmodSync(dir, 0o750);
+  if (gid !== undefined) fs.chownSync(dir, self, gid);
+}
+
+/** Listen on `socketPath`; refuses to start when another engine answers there; removes a stale socket. */
+export async function startEngineServer(opts: {
+  socketPath: string;
+  handlers: HandlerTable;
+  group?: string | number;
+  /** A client with more unsent bytes than this is dropped (it stopped reading); default 8 MiB. */
+  maxClientBuffer?: number;
+  log?: (line: string) => void;
+  now?: () => number;
+}): Promise<EngineServer> {
+  const maxBuffer = opts.maxClientBuffer ?? DEFAULT_CLIENT_BUFFER;
+  const now = opts.now ?? Date.now;
   const gid = opts.group === undefined || opts.group === '' ? undefined : resolveGroup(opts.group);
-  // Tighten the directory only when it is ours (never chmod a shared directory such as /tmp).
-  const st = fs.statSync(dir);
-  if (st.uid === process.getuid?.() && (st.mode & 0o002) === 0) {
-    fs.chmodSync(dir, 0o750);
-    if (gid !== undefined) fs.chownSync(dir, st.uid, gid);
-  }
+  prepareRuntimeDir(path.dirname(opts.socketPath), gid);
   if (fs.existsSync(opts.socketPath)) {
     if (await isAlive(opts.socketPath)) throw new EngineServerError(`an engine is already running on ${opts.socketPath}`, 'ALREADY_RUNNING');
     fs.rmSync(opts.socketPath, { force: true });
   }
-  const conns = new Set<net.Socket>();
-  const counters = { requests: 0, errors: 0, badLines: 0 };
+  const conns = new Map<net.Socket, ClientInfo>();
+  const counters: ServerStats = { requests: 0, errors: 0, badLines: 0, connections: 0, dropped: 0 };
+  let nextConnection = 1;
+  /**
+   * Write one line to a client, unless its unsent bytes would pass the bound: a client that stops reading (a TUI
+   * suspended with Ctrl-Z, a script that never reads) is dropped instead of buffered without end. Returns false
+   * when the client is gone.
+   */
+  const write = (sock: net.Socket, info: ClientInfo, line: string): boolean => {
+    if (sock.destroyed) return false;
+    // The bound is on the backlog: one answer larger than the bound still goes to a client that keeps up.
+    if (sock.writableLength > 0 && sock.writableLength + line.length > maxBuffer) {
+      counters.dropped++;
+      counters.lastDropped = { user: info.user, ...(info.pid !== undefined ? { pid: info.pid } : {}), at: now(), bufferedBytes: sock.writableLength };
+      opts.log?.(`dropped client ${info.connection} (${info.user || 'before hello'}${info.pid ? `, pid ${info.pid}` : ''}): ${sock.writableLength} bytes unread, limit ${maxBuffer}`);
+      sock.destroy();
+      return false;
+    }
+    sock.write(line);
+    return true;
+  };
   const server = net.createServer((sock) => {
-    conns.add(sock);
+    const info: ClientInfo = { connection: nextConnection++, user: '', since: now(), requests: 0, errors: 0, events: 0, bufferedBytes: 0 };
+    counters.connections++;
+    conns.set(sock, info);
     let ctx: RequestContext | undefined;
     const send = (m: Message) => {
-      if ('error' in m) counters.errors++;
-      if (!sock.destroyed) sock.write(`${JSON.stringify(m)}\n`);
+      if ('error' in m) {
+        counters.errors++;
+        info.errors++;
+      }
+      write(sock, info, `${JSON.stringify(m)}\n`);
     };
     const fail = (id: number, code: string, message: string) => send({ v: PROTOCOL_VERSION, id, error: { code, message } });
     const handleLine = (line: string) => {
@@ -89,6 +166,7 @@ export async function startEngineServer(opts: { socketPath: string; handlers: Ha
         return fail(id, 'VERSION', `protocol version ${String(req.v)} not supported (engine speaks ${PROTOCOL_VERSION})`);
       }
       counters.requests++;
+      info.requests++;
       if (req.method === 'hello') {
         const p = (req.params ?? {}) as { user?: unknown; sshConnection?: unknown; pid?: unknown; version?: unknown };
         if (p.version !== undefined && p.version !== PROTOCOL_VERSION) {
@@ -98,7 +176,11 @@ export async function startEngineServer(opts: { socketPath: string; handlers: Ha
           user: String(p.user ?? 'unknown').replace(/[^\w.@-]/g, '').slice(0, 64) || 'unknown',
           sshConnection: typeof p.sshConnection === 'string' ? p.sshConnection.replace(/[^0-9a-fA-F.: ]/g, '').slice(0, 128) : undefined,
           pid: typeof p.pid === 'number' ? p.pid : undefined,
+          connection: info.connection,
         };
+        info.user = ctx.user;
+        info.pid = ctx.pid;
+        info.sshConnection = ctx.sshConnection;
         return send({ v: PROTOCOL_VERSION, id, result: { version: PROTOCOL_VERSION, pid: process.pid } });
       }
       if (!ctx) return fail(id, 'NO_HELLO', 'say hello first: {"v":1,"id":1,"method":"hello","params":{"user":"..."}}');
@@ -145,13 +227,14 @@ export async function startEngineServer(opts: { socketPath: string; handlers: Ha
   return {
     socketPath: opts.socketPath,
     clients: () => conns.size,
+    clientList: () => [...conns].map(([sock, info]) => ({ ...info, bufferedBytes: sock.writableLength })),
     stats: () => ({ ...counters }),
     publish(event: string, data: unknown) {
       const line = `${JSON.stringify({ v: PROTOCOL_VERSION, event, data })}\n`;
-      for (const c of conns) if (!c.destroyed) c.write(line);
+      for (const [c, info] of conns) if (write(c, info, line)) info.events++;
     },
     async close() {
-      for (const c of conns) c.destroy();
+      for (const c of conns.keys()) c.destroy();
       await new Promise<void>((res) => server.close(() => res()));
       fs.rmSync(opts.socketPath, { force: true });
     },
@@ -188,14 +271,29 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** True when `pid` is alive and (where /proc tells) runs nocflow: a reused pid of another program is not an engine. */
+/**
+ * True when a command line (argv, as /proc/<pid>/cmdline holds it, NUL-separated) is `… nocflow[.js] engine …`: the
+ * program nocflow with the `engine` command. Pure.
+ */
+export function isEngineCommandLine(cmdline: string): boolean {
+  const argv = cmdline.split('\0').filter(Boolean);
+  const bin = argv.findIndex((a) => /(^|\/)nocflow(\.js)?$/.test(a));
+  return bin >= 0 && argv.slice(bin + 1).includes('engine');
+}
+
+/**
+ * True when `pid` is alive and (where /proc tells) runs `nocflow engine`: a reused pid of another program — or of
+ * another nocflow command — is not an engine.
+ */
 export function isEngineProcess(pid: number): boolean {
   if (!pidAlive(pid)) return false;
+  let cmdline: string;
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nocflow');
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
-    return true;
+    return true; // no /proc: trust signal 0
   }
+  return isEngineCommandLine(cmdline);
 }
 
 /**

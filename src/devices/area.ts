@@ -21,6 +21,8 @@ export interface DevicesAreaDeps {
   onRun?: (run: CollectionRun) => void;
   onError?: (err: Error) => void;
   knownHostsFile?: string;
+  /** Most bytes of one command's output (limits.deviceOutputBytes). */
+  maxOutputBytes?: number;
 }
 
 /** The wired area. */

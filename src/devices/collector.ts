@@ -56,6 +56,8 @@ export interface CollectDeps {
   now?: () => number;
   /** known_hosts file; defaults to config `knownHostsFile` or <data dir>/known_hosts. */
   knownHostsFile?: string;
+  /** Most bytes of one command's output (limits.deviceOutputBytes). */
+  maxOutputBytes?: number;
 }
 
 /** The known_hosts file in effect. */
@@ -102,6 +104,7 @@ export async function collectDevice(spec: DeviceSpec, config: DevicesConfig, dep
         connectTimeoutMs: config.connectTimeoutMs,
         commandTimeoutMs: config.commandTimeoutMs,
         ...(spec.legacyAlgorithms ? { legacyAlgorithms: true } : {}),
+        ...(deps.maxOutputBytes ? { maxOutputBytes: deps.maxOutputBytes } : {}),
         verifyHostKey: (blob) => {
           const verdict = checkHostKey(loadKnownHosts(khFile), spec.host, port, blob);
           if (verdict === 'match') return undefined;

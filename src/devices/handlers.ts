@@ -5,7 +5,7 @@ import { RpcError, type HandlerTable } from '../daemon/protocol.js';
 import { ipMoves, macsWithSeveralIps } from './anomalies.js';
 import type { CollectionRun, DeviceCollector } from './collector.js';
 import type { DeviceStore } from './store.js';
-import { whereLookup, WhereQueryError } from './where.js';
+import { whereLookup, WhereQueryError, type WhereAnswer } from './where.js';
 
 /** What the handlers need. */
 export interface DevicesHandlerDeps {
@@ -72,6 +72,22 @@ export function summarizeRun(run: CollectionRun) {
 /** Summary of a run as returned by devices.collect. */
 export type RunSummary = ReturnType<typeof summarizeRun>;
 
+/** `devices.anomalies`: the unused addresses of the newest (or given) device slot, a window's probers, MACs and moves. */
+export interface DevicesAnomaliesAnswer {
+  timeSlot: number | null;
+  unusedAddresses: string[];
+  probersWindow: number | null;
+  probers: Prober[];
+  macsWithSeveralIps: ReturnType<typeof macsWithSeveralIps>;
+  ipMoves: ReturnType<typeof ipMoves>;
+}
+
+/** `devices.status`: the configured devices and each one's latest run. */
+export interface DevicesStatusAnswer {
+  devices: { name: string; kind: string; host: string; port: number }[];
+  runs: ReturnType<DeviceStore['latestRuns']>;
+}
+
 function obj(params: unknown): Record<string, unknown> {
   return typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
 }
@@ -79,7 +95,7 @@ function obj(params: unknown): Record<string, unknown> {
 /** The devices area's handler table. */
 export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
   return {
-    'devices.collect': async (params) => {
+    'devices.collect': async (params): Promise<RunSummary> => {
       if (!deps.collector) throw new RpcError('UNAVAILABLE', 'device collection is not running in this engine');
       const p = obj(params);
       const only = typeof p.device === 'string' ? [p.device] : Array.isArray(p.device) ? p.device.filter((d): d is string => typeof d === 'string') : [];
@@ -87,7 +103,7 @@ export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
       if (unknown.length > 0) throw new RpcError('NOT_FOUND', `no such device: ${unknown.join(', ')}`);
       return summarizeRun(await deps.collector.collectAll(only));
     },
-    'devices.where': async (params) => {
+    'devices.where': async (params): Promise<WhereAnswer> => {
       const p = obj(params);
       const q = [p.query, p.ip, p.mac].find((v): v is string => typeof v === 'string');
       if (q === undefined) throw new RpcError('BAD_REQUEST', 'devices.where needs {query} (or {ip} / {mac})');
@@ -98,7 +114,7 @@ export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
         throw err;
       }
     },
-    'devices.anomalies': async (params) => {
+    'devices.anomalies': async (params): Promise<DevicesAnomaliesAnswer> => {
       const p = obj(params);
       const sinceMs = typeof p.sinceMs === 'number' ? p.sinceMs : 0;
       const slot = typeof p.timeSlot === 'number' ? p.timeSlot : undefined;
@@ -114,6 +130,6 @@ export function devicesHandlers(deps: DevicesHandlerDeps): HandlerTable {
         ipMoves: ipMoves(history, deps.config.allowMacs),
       };
     },
-    'devices.status': async () => ({ devices: deps.config.list.map((d) => ({ name: d.name, kind: d.kind, host: d.host, port: d.port ?? 22 })), runs: deps.store.latestRuns() }),
+    'devices.status': async (): Promise<DevicesStatusAnswer> => ({ devices: deps.config.list.map((d) => ({ name: d.name, kind: d.kind, host: d.host, port: d.port ?? 22 })), runs: deps.store.latestRuns() }),
   };
 }

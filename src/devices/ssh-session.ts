@@ -18,7 +18,9 @@ export type DeviceErrorReason =
   | 'hostkey-revoked'
   | 'no-prompt'
   | 'command-timeout'
-  | 'disconnected';
+  | 'disconnected'
+  /** A command's output passed the byte limit (limits.deviceOutputBytes): a device streaming without end. */
+  | 'output-too-large';
 
 /** A device collection failure, with the device, the reason and the original error. */
 export class DeviceError extends Error {
@@ -43,9 +45,14 @@ export interface SessionOptions {
   commandTimeoutMs: number;
   /** Also offer LEGACY_ALGORITHMS (old devices). */
   legacyAlgorithms?: boolean;
+  /** Most bytes one command's output (or the login) may hold; the session fails beyond it. Default 32 MiB. */
+  maxOutputBytes?: number;
   /** Judges the server's host key blob; returns a refusal reason, or undefined to accept. */
   verifyHostKey: (blob: Buffer) => 'hostkey-unknown' | 'hostkey-changed' | 'hostkey-revoked' | undefined;
 }
+
+/** Default bound of one command's output (limits.deviceOutputBytes). */
+export const DEFAULT_MAX_OUTPUT = 32 * 1024 * 1024;
 
 /** Counters of one session. */
 export interface SessionStats {
@@ -85,6 +92,7 @@ export async function runCommands(
   stats: SessionStats = { morePrompts: 0, bytes: 0 },
 ): Promise<CommandOutput[]> {
   const where = `${opts.device} (${opts.host}:${opts.port})`;
+  const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const client = new Client();
   let refused: ReturnType<SessionOptions['verifyHostKey']>;
   let channel: ClientChannel | undefined;
@@ -190,6 +198,12 @@ export async function runCommands(
     channel.setEncoding('utf8');
     channel.on('data', (chunk: string) => {
       stats.bytes += chunk.length;
+      if (failure) return;
+      // The output is bounded in bytes, not only in time: a device may stream a lot within commandTimeoutMs.
+      if (buf.length + chunk.length > maxOutput) {
+        fail(new DeviceError(`${where}: more than ${maxOutput} bytes of output (limits.deviceOutputBytes); collection abandoned`, opts.device, 'output-too-large'));
+        return;
+      }
       buf += chunk;
       // Only the tail can hold a pager prompt: never rescan a large table on every chunk.
       const tail = buf.slice(-64);

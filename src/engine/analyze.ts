@@ -7,8 +7,8 @@
 import { FLOW_COLUMN_BYTES, WindowAggregator, type AggregatorOptions, type FlowChunk, type WindowAggregate } from './aggregate.js';
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
-import { hash2, PairSet, U32Map } from './tables.js';
-import type { Anomaly, FileOpenInfo, FileReadInfo, FlowBatch, Role, UnusedProbe, WindowResult } from './types.js';
+import { hash2, PairSet, SampledIdSet, topIds, U32Map } from './tables.js';
+import type { Anomaly, FileOpenInfo, FileReadInfo, FlowBatch, Role, UnusedProbe, WindowDegradation, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
 import { proberText } from '../i18n/devices-text.js';
@@ -45,6 +45,13 @@ export interface AnalyzeOptions {
   keepFlows?: 'columns' | 'reread' | 'auto';
   /** Bytes of flow columns 'auto' keeps before it drops them and re-reads (default 256 MiB, about 5.7 M flows). */
   flowMemoryBudget?: number;
+  /**
+   * Distinct sources kept per victim candidate (limits.victimSources, default 65 536): beyond it they are sampled
+   * uniformly, and the spoofed / answered shares come from the sample. The window says so in `degraded`.
+   */
+  maxVictimSources?: number;
+  /** Outside and inside campus candidates analysed, each list its top N (limits.campusCandidates, default 20000). */
+  maxCampusCandidates?: number;
 }
 
 /** Analyze a stream of batches as one window (the flows are kept in memory for the later passes). */
@@ -193,6 +200,8 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
   const units = new PrefixSet((opts.units ?? []).map((u) => ({ prefix: u.prefix, tag: u.name })));
   const inside = new PrefixSet((opts.inside ?? []).map((p) => ({ prefix: p })));
   const campusMode = inside.size > 0;
+  const maxVictimSources = opts.maxVictimSources ?? 65_536;
+  const degraded: WindowDegradation = {};
 
   // 1. Candidates: the top N of each indicator, in each role.
   // A byte flag per IP keeps each list free of repeats.
@@ -212,7 +221,8 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.
   let campus: CampusState | undefined;
   if (campusMode) {
-    campus = await campusPass(agg, inside, t);
+    campus = await campusPass(agg, inside, t, opts.maxCampusCandidates ?? 20_000);
+    if (campus.cut) degraded.campusCandidates = campus.cut;
     for (const id of campus.externalIds) if (!candOut.has(id)) candOut.add(id);
     for (const id of campus.insideIds) if (!candOut.has(id)) candOut.add(id);
   }
@@ -225,6 +235,8 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
   const accIn = inIds.map(() => new FeatureAccumulator());
   const peersOut = outIds.map(() => new Map<number, number>());
   const peersIn = inIds.map(() => new Map<number, number>());
+  // A victim's distinct sources, bounded: under a spoofed flood a uniform sample of them (tables.ts SampledIdSet).
+  const sourcesIn = inIds.map(() => new SampledIdSet(maxVictimSources));
   // Rows carry address keys (FlowChunk): the candidates are found by key, and only their flows pay an id lookup.
   const outKeys = new KeyIndex(ips, outIds);
   const inKeys = new KeyIndex(ips, inIds);
@@ -246,11 +258,7 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
         a.add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], DA[i]);
         a.addEntry(EXOF[EX[i]], IF[i]);
         capBump(peersIn[ki], s, peerCap);
-        if (!a.sources.has(s)) {
-          a.sources.add(s);
-          if (h.outPeers.get(s) === 1 && h.inPeers.get(s) <= 1) a.spoofedSources++;
-          if (agg.hasPair(d, s)) a.answeredSources++;
-        }
+        sourcesIn[ki].add(s);
       }
     }
   });
@@ -348,9 +356,18 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
     if (a.flows === 0) continue;
     const avg = a.averages();
     const feats = a.features();
-    const srcCount = a.sources.size;
-    // Spoofed: sources that did nothing else, spread at random (many distinct /16s).
-    const spread = spreadOf(a.sources, ips);
+    const sample = sourcesIn[k];
+    // Spoofed: sources that did nothing else, spread at random (many distinct /16s); answered: the victim sent back.
+    let spoofed = 0;
+    let answered = 0;
+    for (const s of sample.ids) {
+      if (h.outPeers.get(s) === 1 && h.inPeers.get(s) <= 1) spoofed++;
+      if (agg.hasPair(id, s)) answered++;
+    }
+    const kept = sample.ids.size;
+    // Sampled: the exact count of distinct sources is the aggregate's; the shares are the sample's.
+    const srcCount = sample.sampled ? Math.round(h.inPeers.get(id)) : kept;
+    const spread = spreadOf(sample.ids, ips);
     const view: HostView = {
       role: 'victim',
       peers: h.inPeers.get(id),
@@ -364,15 +381,20 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
       bytesPerPacket: avg.bytesPerPacket,
       bytesPerFlow: avg.bytesPerFlow,
       topPortShare: feats.dstPorts[0]?.share ?? 0,
-      spoofedShare: srcCount > 0 && spread >= 0.3 ? a.spoofedSources / srcCount : 0,
-      answeredShare: srcCount > 0 ? a.answeredSources / srcCount : 0,
+      spoofedShare: kept > 0 && spread >= 0.3 ? spoofed / kept : 0,
+      answeredShare: kept > 0 ? answered / kept : 0,
       ...base(id),
     };
+    if (sample.sampled) {
+      const v = (degraded.victimSources ??= { limit: maxVictimSources, candidates: 0, largest: 0 });
+      v.candidates++;
+      v.largest = Math.max(v.largest, srcCount);
+    }
     const hits = evaluateAll(RULES.filter((r) => r.role === 'victim'), view, t);
     if (hits.length === 0) continue;
     const anomaly = buildAnomaly(id, 'victim', hits, view, a, peersIn[k]);
     anomaly.entryPoints = a.entryPoints(agg.exporters);
-    anomaly.victim = { distinctSources: srcCount, spoofedShare: view.spoofedShare };
+    anomaly.victim = { distinctSources: srcCount, spoofedShare: view.spoofedShare, ...(sample.sampled ? { sampledSources: kept } : {}) };
     anomalies.push(anomaly);
   }
   anomalies.sort((x, y) => y.score - x.score || x.ip.localeCompare(y.ip));
@@ -387,6 +409,7 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
     distinctIps: n,
     anomalies,
     ...(opts.files ? { files: opts.files } : {}),
+    ...(degraded.victimSources || degraded.campusCandidates ? { degraded } : {}),
   };
 }
 
@@ -519,11 +542,13 @@ interface CampusState {
   externalIds: number[];
   /** Active inside hosts worth evaluating. */
   insideIds: number[];
+  /** Set when a list was cut to its top N (the memory budget of one window). */
+  cut?: NonNullable<WindowDegradation['campusCandidates']>;
   view(id: number): CampusView | undefined;
 }
 
 /** The seeds' per-campus pass: arrays A (inside hosts), B (their external peers) and C (suspects). */
-async function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds): Promise<CampusState> {
+async function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds, maxCandidates: number): Promise<CampusState> {
   const { ips, hosts: h, flows } = agg;
   const n = ips.size;
   const inside = new Uint8Array(n);
@@ -588,17 +613,36 @@ async function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresho
     const cand = { peer: ips.text(e.dst), port: e.port, flows: e.starts.length, ...b };
     if (b.intervalCv <= t['cc-beacon.maxIntervalCv'] && b.bytesCv <= t['cc-beacon.maxBytesCv'] && b.bytesPerFlow <= t['cc-beacon.maxBytesPerFlow'] && (!cur || cand.flows > cur.flows)) beaconOf.set(e.src, cand);
   }
-  const externalIds: number[] = [];
-  const insideIds: number[] = [];
+  let externalIds: number[] = [];
+  let insideIds: number[] = [];
   for (let id = 0; id < n; id++) {
     if (inside[id] === 0 && (unusedTargets[id] > 0 || inFlows[id] >= 5)) externalIds.push(id);
     else if (inside[id] === 1 && active[id] === 1 && (h.outPeers.get(id) >= 20 || beaconOf.has(id) || h.outBytes.get(id) >= 1e6)) insideIds.push(id);
+  }
+  // The memory budget: each candidate gets a feature accumulator; a busy campus keeps its top N of each list —
+  // outside sources by unused addresses reached, then flows in; inside hosts by peers, beacons first.
+  let cut: CampusState['cut'];
+  const outsideOf = externalIds.length;
+  const insideOf = insideIds.length;
+  if (outsideOf > maxCandidates) {
+    const score = new Float64Array(n);
+    for (const id of externalIds) score[id] = unusedTargets[id] * 1e9 + inFlows[id];
+    externalIds = topIds(score, n, maxCandidates).sort((a, b) => a - b);
+  }
+  if (insideOf > maxCandidates) {
+    const score = new Float64Array(n);
+    for (const id of insideIds) score[id] = (beaconOf.has(id) ? 1e12 : 0) + h.outPeers.get(id) + 1;
+    insideIds = topIds(score, n, maxCandidates).sort((a, b) => a - b);
+  }
+  if (outsideOf > maxCandidates || insideOf > maxCandidates) {
+    cut = { limit: maxCandidates, outside: { kept: externalIds.length, of: outsideOf }, inside: { kept: insideIds.length, of: insideOf } };
   }
   return {
     inside,
     insideCount,
     externalIds,
     insideIds,
+    ...(cut ? { cut } : {}),
     view(id: number): CampusView | undefined {
       if (id >= n) return undefined;
       return {

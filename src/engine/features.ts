@@ -51,10 +51,6 @@ export class FeatureAccumulator {
   readonly bigCombos = new Map<string, number>();
   /** Victims only: entry point (window exporter index × 2^32 + the full 32-bit input interface) → flows. */
   readonly entries = new Map<number, number>();
-  /** Victims only: distinct sources, and how many look spoofed / are answered. */
-  readonly sources = new Set<number>();
-  spoofedSources = 0;
-  answeredSources = 0;
 
   /** Add one flow as seen from this IP's role. */
   add(sport: number, dport: number, proto: number, flags: number, packets: number, bytes: number, asn: number): void {

@@ -473,3 +473,44 @@ class TopHeap {
     return idx.map((k) => this.ids[k]);
   }
 }
+
+/** A 32-bit integer mixer (murmur3's finalizer): ids that are consecutive become independent-looking bits. Pure. */
+export function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * A bounded set of ids that becomes a uniform sample once it would pass `cap` (adaptive distinct sampling): at level
+ * k it keeps exactly the ids whose mixed hash ends in k zero bits, so each id is kept with probability 2^-k whatever
+ * order they come in, and shares measured over the sample estimate the shares of all ids. A spoofed flood's millions
+ * of sources cost `cap` entries, not millions.
+ */
+export class SampledIdSet {
+  readonly ids = new Set<number>();
+  /** Sampling level: ids are kept with probability 2^-level (0: all of them). */
+  level = 0;
+  private mask = 0;
+  constructor(readonly cap: number) {}
+
+  /** Offer an id; true when it is new and in the sample. */
+  add(id: number): boolean {
+    if ((mix32(id) & this.mask) !== 0 || this.ids.has(id)) return false;
+    this.ids.add(id);
+    while (this.ids.size > this.cap) {
+      this.level++;
+      this.mask = (this.mask << 1) | 1;
+      for (const x of this.ids) if ((mix32(x) & this.mask) !== 0) this.ids.delete(x);
+    }
+    return this.ids.has(id);
+  }
+
+  /** True when some ids were left out (the set is a sample). */
+  get sampled(): boolean {
+    return this.level > 0;
+  }
+}

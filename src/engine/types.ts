@@ -291,7 +291,11 @@ export interface Anomaly {
   entryPoints?: EntryPoint[];
   evidence: Evidence[];
   /** For victims: distinct sources and the share that look spoofed. */
-  victim?: { distinctSources: number; spoofedShare: number };
+  /**
+   * Victims: distinct sources (exact) and the share that looks spoofed; `sampledSources` when there were more than
+   * the window keeps (limits.victimSources): the share was measured over a uniform sample of that many.
+   */
+  victim?: { distinctSources: number; spoofedShare: number; sampledSources?: number };
   tracking?: Tracking;
   /** Configured unit name for the IP's prefix, when known. */
   unit?: string;
@@ -343,4 +347,14 @@ export interface WindowResult {
   partial?: PartialRead;
   /** Exporters seen, with their sampling rate when the reader knows it (volumes of a sampled exporter are estimates). */
   exporters?: { ip: string; samplingRate?: number }[];
+  /** Set when the analysis stayed within its memory budget by leaving something out (a spoofed flood, a busy campus). */
+  degraded?: WindowDegradation;
+}
+
+/** What one window's analysis left out to stay within its memory budget (limits.victimSources, limits.campusCandidates). */
+export interface WindowDegradation {
+  /** Victim candidates with more distinct sources than `limit`: their shares come from a uniform sample of `limit`. */
+  victimSources?: { limit: number; candidates: number; largest: number };
+  /** Campus candidates beyond `limit` per list were not analysed: the top N by unused targets / flows in, by peers. */
+  campusCandidates?: { limit: number; outside: { kept: number; of: number }; inside: { kept: number; of: number } };
 }

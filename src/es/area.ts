@@ -17,20 +17,27 @@ export interface ElasticsearchArea {
   store: ResultStore;
   sink: WindowSink;
   flows: FlowQueryBackend;
-  /** Replay what is left in the spool, then close the client. */
+  /** Stop the replay timer, replay what is left in the spool, then close the client. */
   stop(): Promise<void>;
 }
 
 /** Build the area, or undefined when `config.node` is empty. `dataDir` holds the default spool. */
-export function createElasticsearchArea(config: ElasticsearchConfig, deps: { dataDir: string; client?: Client; log?: (line: string) => void }): ElasticsearchArea | undefined {
+export function createElasticsearchArea(config: ElasticsearchConfig, deps: { dataDir: string; client?: Client; log?: (line: string) => void; spoolMaxBytes?: number; retryIntervalMs?: number }): ElasticsearchArea | undefined {
   if (!config.node && !deps.client) return undefined;
   const client = deps.client ?? createEsClient(config);
-  const store = createEsWriter(config, { client, spoolDir: config.spoolDir || path.join(deps.dataDir, 'es-spool'), log: deps.log });
+  const store = createEsWriter(config, {
+    client,
+    spoolDir: config.spoolDir || path.join(deps.dataDir, 'es-spool'),
+    log: deps.log,
+    ...(deps.spoolMaxBytes ? { spoolMaxBytes: deps.spoolMaxBytes } : {}),
+    ...(deps.retryIntervalMs ? { retryIntervalMs: deps.retryIntervalMs } : {}),
+  });
   return {
     store,
     sink: createEsSink(config, { store }),
     flows: createEsFlowBackend(config, { client }),
     async stop() {
+      store.stop();
       await store.replaySpool().catch(() => 0);
       await client.close();
     },

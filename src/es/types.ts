@@ -45,6 +45,20 @@ export interface WriterStats {
   replayed: number;
   /** Documents ES refused permanently (mapping errors...), counted, not retried. */
   rejected: number;
+  /** Spooled documents dropped, oldest first, because the spool reached its byte limit (limits.esSpoolBytes). */
+  dropped: number;
+}
+
+/** What a writer is doing, for `engine status`. */
+export interface WriterState extends WriterStats {
+  /** ES is unavailable now (documents go to the spool). */
+  down: boolean;
+  /** Epoch ms of the last failure while down. */
+  downSince?: number;
+  lastError?: string;
+  spool: { dir: string; segments: number; bytes: number; maxBytes: number | null };
+  /** Set once documents were dropped: the spool was full (an alarm, until the engine restarts). */
+  alarm?: string;
 }
 
 /** Where nocflow's results go: a typed bulk writer with a spool. */
@@ -59,6 +73,11 @@ export interface ResultStore {
    */
   backfillDay(kind: DocKind, dayMs: number, fill: () => Promise<void>): Promise<void>;
   stats(): WriterStats;
+  /** Counters plus the state of ES and of the spool (cheap: file sizes, no reads). */
+  state(): WriterState;
+  /** Ask ES again every `retryIntervalMs` while documents wait in the spool, even when nothing new is written. */
+  start(): void;
+  stop(): void;
 }
 
 /** A time range in epoch milliseconds, [from, to). */

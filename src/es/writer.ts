@@ -22,6 +22,8 @@ export interface EsWriterDeps {
   now?: () => number;
   /** After a failure, new documents go straight to the spool for this long before ES is tried again (default 5000). */
   retryIntervalMs?: number;
+  /** Most bytes the spool may hold on disk (limits.esSpoolBytes); the oldest documents are dropped beyond it. */
+  spoolMaxBytes?: number;
 }
 
 const transientErr = (err: unknown): boolean => isTransient(err) || (err instanceof EsError && err.transient);
@@ -49,18 +51,37 @@ export async function largestPrimarySize(client: Client, pattern: string): Promi
 /** Create the ResultStore. Inert until used; nothing to start. */
 export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps): ResultStore & { ensureTemplate(kind: DocKind): Promise<void> } {
   const { client } = deps;
-  const spool = new Spool(deps.spoolDir);
+  const spool = new Spool(deps.spoolDir, deps.spoolMaxBytes);
   const templatesDone = new Set<DocKind>();
-  const counters: WriterStats = { indexed: 0, bulkRequests: 0, spooled: 0, replayed: 0, rejected: 0 };
+  const counters: WriterStats = { indexed: 0, bulkRequests: 0, spooled: 0, replayed: 0, rejected: 0, dropped: 0 };
   let down = false;
+  /** When ES went down (the first failure of this outage), and the last failure (the retry back-off counts from it). */
   let downSince = 0;
+  let lastFailure = 0;
+  let lastError: string | undefined;
+  let alarm: string | undefined;
   const now = deps.now ?? Date.now;
   const retryInterval = deps.retryIntervalMs ?? 5000;
 
   const markDown = (why: string) => {
-    if (!down) deps.log?.(`elasticsearch unavailable, spooling to ${deps.spoolDir}: ${why}`);
+    if (!down) {
+      deps.log?.(`elasticsearch unavailable, spooling to ${deps.spoolDir}: ${why}`);
+      downSince = now();
+    }
     down = true;
-    downSince = now();
+    lastFailure = now();
+    lastError = why;
+  };
+
+  /** Append to the spool; a full spool drops its oldest documents: counted, logged, and raised as the alarm. */
+  const toSpool = (items: BulkItem[]) => {
+    const drop = spool.append(items);
+    counters.spooled += items.length;
+    if (drop) {
+      counters.dropped += drop.documents;
+      alarm = `elasticsearch spool full (limit ${deps.spoolMaxBytes} bytes): ${counters.dropped} oldest document(s) dropped since start`;
+      deps.log?.(`ALARM ${alarm}; ${drop.documents} dropped now`);
+    }
   };
 
   /** Flows go to the flow indices (config.flowIndex); results to `<prefix>-<kind>-YYYY.MM.DD`. */
@@ -160,11 +181,10 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
       return d.raw !== undefined ? { kind, index: lastIndex, id: d.id, raw: d.raw } : { kind, index: lastIndex, id: d.id, body: d.body ?? {} };
     });
     if (items.length === 0) return;
-    if (!down || now() - downSince >= retryInterval) await replaySpool();
+    if (!down || now() - lastFailure >= retryInterval) await replaySpool();
     if (!spool.isEmpty()) {
       // Still down: new documents queue behind the old ones.
-      spool.append(items);
-      counters.spooled += items.length;
+      toSpool(items);
       return;
     }
     let pending = items;
@@ -177,16 +197,22 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
       counters.rejected += o.rejected;
       if (o.transient.length > 0) {
         markDown(`${o.transient.length} items answered 429/503`);
-        spool.append(o.transient);
-        counters.spooled += o.transient.length;
+        toSpool(o.transient);
       }
     } catch (err) {
       if (!transientErr(err)) throw err instanceof EsError ? err : toEsError(`writing ${kind}`, err);
       markDown(err instanceof Error ? err.message : String(err));
-      spool.append(pending);
-      counters.spooled += pending.length;
+      toSpool(pending);
     }
   }
+
+  // The spool is replayed on a timer as well as before each write: an idle engine (no window, no block for a while)
+  // still empties it once ES is back.
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    if (spool.isEmpty() || (down && now() - lastFailure < retryInterval)) return;
+    void serial(replaySpool).catch((err: Error) => deps.log?.(`elasticsearch replay failed: ${err.message}`));
+  };
 
   async function backfillDay(kind: DocKind, dayMs: number, fill: () => Promise<void>): Promise<void> {
     const index = indexFor(kind, dayMs);
@@ -209,6 +235,25 @@ export function createEsWriter(config: ElasticsearchConfig, deps: EsWriterDeps):
     backfillDay,
     ensureTemplate,
     stats: () => ({ ...counters }),
+    state: () => {
+      const segments = spool.segments();
+      return {
+        ...counters,
+        down,
+        ...(down ? { downSince } : {}),
+        ...(lastError ? { lastError } : {}),
+        spool: { dir: deps.spoolDir, segments: segments.length, bytes: spool.bytes(), maxBytes: Number.isFinite(spool.maxBytes) ? spool.maxBytes : null },
+        ...(alarm ? { alarm } : {}),
+      };
+    },
+    start() {
+      timer ??= setInterval(tick, Math.max(100, retryInterval));
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
   };
 }
 

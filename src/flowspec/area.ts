@@ -15,12 +15,12 @@ import { entriesOf, neighborCommunity, selectEntryNeighbors, targetingEnabled } 
 import type { ProposalFact } from '../i18n/flowspec-text.js';
 import { RpcError, type EventBus, type HandlerTable, type RequestContext } from '../daemon/protocol.js';
 import type { Db } from '../store/db.js';
-import { createGobgpSpeaker, startGobgpd, type Speaker } from './gobgp.js';
+import { createGobgpSpeaker, startGobgpd, type ManagedGobgpd, type ManagedProcess, type Speaker } from './gobgp.js';
 import { previewImpact } from './preview.js';
 import { proposeRule } from './propose.js';
 import { factText, impactText } from '../i18n/flowspec-text.js';
 import { RuleError, ruleText, type FlowSpecRule, type RuleInput } from './rule.js';
-import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService } from './service.js';
+import { BlockRefused, createBlockService, parseTtl, type AuditEntry, type Block, type BlockService, type ReconcileResult } from './service.js';
 import { checkGuards } from './guards.js';
 
 /** A window's effect as the socket and `blocks --json` show it. */
@@ -36,6 +36,49 @@ export interface BlockEffectInfo {
   series: WindowEffect[];
   scope?: BlockScope;
   idleWindows: number;
+}
+
+/** A block as the socket lists it (block.list, block.add, block.remove, block.covering). */
+export type BlockView = ReturnType<typeof blockView>;
+
+/** The routers an entry-point proposal chose (the `routers` fact, as data). */
+export interface ProposalTargets {
+  chosen: { address: string; share: number; name?: string }[];
+  skipped: { address: string; share: number; name?: string }[];
+  covered: number;
+  threshold: number;
+}
+
+/** One answer of `block.propose`: the exact rule and its impact, or the refusal with its reasons. */
+export type BlockProposal =
+  | {
+      ok: true;
+      target: string;
+      /** The rule in words, as it will be announced ("ipv4 src 198.51.100.7/32 tcp dport 22 → discard"). */
+      rule: string;
+      /** The rule as a value: what block.add takes back. */
+      spec: FlowSpecRule;
+      /** Entry-point mitigation: the routers chosen for a victim's rule, when not all of them. */
+      targets?: ProposalTargets;
+      notes: string[];
+      /** The impact preview and notes in the engine's English. */
+      impact: string[];
+      /** The same as data, for screens in other languages. */
+      facts: ProposalFact[];
+      preview: { flows: number; packets: number; bytes: number; twoWayFlows: number; twoWayInside: number; insideKnown: boolean } | null;
+      anomaly: { ip: string; type: string; role: string; spoofedShare?: number };
+    }
+  | { ok: false; target: string; reasons: string[] };
+
+/** `block.add` params: a proposal as block.propose answered it, or a rule of the operator's (CLI). */
+export interface BlockAddParams {
+  proposal?: { spec?: FlowSpecRule; anomaly?: { ip: string; type: string; role?: string; spoofedShare?: number }; targets?: unknown };
+  rule?: RuleInput;
+  reason?: string;
+  ttl?: string | number;
+  force?: boolean;
+  /** The operator confirmed a bare discard of a destination (`--yes`). */
+  confirmed?: boolean;
 }
 
 /**
@@ -86,15 +129,15 @@ export function flowspecHandlers(
   cfg: FlowspecConfig,
   deps: { latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; effects?: EffectStore; onAdded?: (b: Block) => void },
 ): HandlerTable {
-  const changed = () => deps.bus?.publish('block.changed', { at: Date.now() });
+  // block.changed is published by the area for every audited change (createFlowspecArea's onRecord), not here.
   const view = (b: Block) => blockView(b, deps.effects ? { series: deps.effects.series(b.id), scope: deps.effects.scope(b.id), idleWindows: cfg.idleWindows } : undefined);
   const targeting = targetingEnabled(cfg);
   const known = new Set(cfg.neighbors.map((n) => n.address));
   return {
-    'block.list': async (params) => svc.list({ all: !!(params as { all?: boolean })?.all }).map(view),
-    'block.propose': async (params) => {
+    'block.list': async (params): Promise<BlockView[]> => svc.list({ all: !!(params as { all?: boolean })?.all }).map(view),
+    'block.propose': async (params): Promise<{ proposals: BlockProposal[] }> => {
       const anomalies = ((params as { anomalies?: Anomaly[] })?.anomalies ?? []).slice(0, 50);
-      const proposals = [];
+      const proposals: BlockProposal[] = [];
       for (const a of anomalies) {
         try {
           const p = proposeRule(a, { victimRateBytesPerSecond: cfg.victimRateBytesPerSecond });
@@ -117,7 +160,9 @@ export function flowspecHandlers(
             proposals.push({ ok: false, target: a.ip, reasons: [refusal.reason] });
             continue;
           }
-          const imp = await previewImpact(p.rule, deps.latestFiles(), deps.source, deps.inside).catch(() => undefined);
+          // No window yet: say so, rather than "0 flows would have matched".
+          const files = deps.latestFiles();
+          const imp = files.length > 0 ? await previewImpact(p.rule, files, deps.source, deps.inside).catch(() => undefined) : undefined;
           proposals.push({
             ok: true,
             target: a.ip,
@@ -137,8 +182,8 @@ export function flowspecHandlers(
       }
       return { proposals };
     },
-    'block.add': async (params, ctx) => {
-      const p = (params ?? {}) as { proposal?: { spec?: FlowSpecRule; anomaly?: { ip: string; type: string; role?: string; spoofedShare?: number }; targets?: unknown }; rule?: RuleInput; reason?: string; ttl?: string | number; force?: boolean; confirmed?: boolean };
+    'block.add': async (params, ctx): Promise<BlockView> => {
+      const p = (params ?? {}) as BlockAddParams;
       const input: RuleInput | undefined = p.proposal?.spec
         ? {
             source: p.proposal.spec.source, destination: p.proposal.spec.destination, protocol: p.proposal.spec.protocol, destinationPort: p.proposal.spec.destinationPort,
@@ -160,46 +205,48 @@ export function flowspecHandlers(
         const scope = scopeOf(p.proposal?.targets, b.rule.neighbors);
         if (scope) deps.effects?.setScope(b.id, scope);
         deps.onAdded?.(b);
-        changed();
         return view(b);
       } catch (err) {
         refuse(err);
       }
     },
-    'block.remove': async (params, ctx) => {
+    'block.remove': async (params, ctx): Promise<BlockView[]> => {
       const p = (params ?? {}) as { id?: string | number; target?: string; reason?: string };
       try {
         const r = await svc.remove(p.id ?? p.target ?? '', actorOf(ctx), p.reason);
-        changed();
         return r.map(view);
       } catch (err) {
         refuse(err);
       }
     },
-    'block.extend': async (params, ctx) => {
+    'block.extend': async (params, ctx): Promise<BlockView> => {
       const p = (params ?? {}) as { id?: number; by?: string | number };
       const secs = parseTtl(p.by ?? '');
       if (!p.id || !secs) throw new RpcError('BAD_PARAMS', 'block.extend needs id and by (e.g. 30m)');
       try {
         const b = svc.extend(Number(p.id), secs, actorOf(ctx));
-        changed();
         return view(b);
       } catch (err) {
         refuse(err);
       }
     },
-    'block.panic': async (params, ctx) => {
+    'block.panic': async (params, ctx): Promise<{ withdrawn: number }> => {
       const n = await svc.panic(actorOf(ctx), String((params as { reason?: string })?.reason ?? 'panic'));
-      changed();
       return { withdrawn: n };
     },
-    'block.restore': async (_p, ctx) => {
+    'block.restore': async (_p, ctx): Promise<{ restored: number }> => {
       const n = await svc.restore(actorOf(ctx));
-      changed();
       return { restored: n };
     },
-    'block.covering': async (params) => svc.covering(String((params as { ip?: string })?.ip ?? '')).map(view),
-    'audit.list': async (params) => svc.audit(Math.min(5000, Number((params as { limit?: number })?.limit ?? 200))),
+    'block.covering': async (params): Promise<BlockView[]> => {
+      const target = String((params as { target?: string })?.target ?? '');
+      try {
+        return svc.covering(target).map(view);
+      } catch (err) {
+        throw new RpcError('BAD_PARAMS', (err as Error).message);
+      }
+    },
+    'audit.list': async (params): Promise<AuditEntry[]> => svc.audit(Math.min(5000, Number((params as { limit?: number })?.limit ?? 200))),
   };
 }
 
@@ -218,27 +265,157 @@ function scopeOf(x: unknown, neighbors: string[] | undefined): BlockScope | unde
   return { covered: num(t.covered), chosen, skipped: list(t.skipped), threshold: num(t.threshold) };
 }
 
-/** The area: create inert, start (speaker, reconcile, timers), stop in reverse. */
-export function createFlowspecArea(
-  cfg: FlowspecConfig,
-  deps: {
-    db: Db; dataDir: string; latestFiles: () => string[]; source: FlowSource; inside: string[]; bus?: EventBus; now?: () => number;
-    latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined; onRecord?: (entry: AuditEntry, block?: Block) => void;
-    /** nfcapd's rotation interval in seconds, when the engine was told (else inferred from the file names). */
-    intervalSeconds?: number;
-  },
-) {
-  let managed: { stop(): Promise<void> } | undefined;
+/** What the FlowSpec area reports in `engine status` (`areas.flowspec`). */
+export interface FlowspecStatus {
+  mode: FlowspecConfig['mode'];
+  activeBlocks: number;
+  speaker: { managed: boolean; pid?: number; up: boolean; restarts: number; lastExit?: { at: number; code: number | null; signal: string | null }; lastError?: string };
+  reconcile: { runs: number; failedRuns: number; routeFailures: number; announced: number; withdrawn: number; foreign: number; lastRun?: number; lastError?: string; lastFailures: ReconcileResult['failures'] };
+  autoBlock: { enabled: boolean; blocked: number; refused: number; failed: number; lastError?: string };
+  /** block.changed events published. */
+  changes: number;
+}
+
+/**
+ * The `block.changed` event: what changed (audit actions) and which blocks, coalesced per turn of the event loop;
+ * `effect` when a block's measured effect (or baseline) was stored, which changes no block.
+ */
+export interface BlockChangedEvent {
+  at: number;
+  actions: string[];
+  blockIds: number[];
+  effect?: boolean;
+}
+
+/** Dependencies of the area. */
+export interface FlowspecAreaDeps {
+  db: Db;
+  dataDir: string;
+  latestFiles: () => string[];
+  source: FlowSource;
+  inside: string[];
+  bus?: EventBus;
+  now?: () => number;
+  latestWindow?: () => { timeSlot: number; anomalies: Anomaly[] } | undefined;
+  onRecord?: (entry: AuditEntry, block?: Block) => void;
+  log?: (line: string) => void;
+  /** The speaker (tests); default gobgp's CLI at apiHost:apiPort. */
+  speaker?: Speaker;
+  /** Pause before restarting a managed gobgpd that died (grows to 30 s while it keeps dying); default 1000 ms. */
+  restartDelayMs?: number;
+  /** nfcapd's rotation interval in seconds, when the engine was told (else inferred from the file names). */
+  intervalSeconds?: number;
+}
+
+/**
+ * The area: create inert; start (managed gobgpd, first reconcile, the reconcile/expiry/auto-block timer); stop in
+ * reverse. Every audited change (operator, expiry, auto-block, panic/restore, reconciliation) publishes
+ * `block.changed`; a managed gobgpd that dies is restarted, reconciled and reported.
+ */
+export function createFlowspecArea(cfg: FlowspecConfig, deps: FlowspecAreaDeps) {
+  const log = deps.log ?? (() => undefined);
+  const now = deps.now ?? Date.now;
+  let managed: ManagedProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let inflight: Promise<void> | undefined;
+  let stopped = true;
   let svc: BlockService | undefined;
   let handlers: HandlerTable = {};
+  const st: Omit<FlowspecStatus, 'mode' | 'activeBlocks'> = {
+    speaker: { managed: cfg.mode === 'managed', up: false, restarts: 0 },
+    reconcile: { runs: 0, failedRuns: 0, routeFailures: 0, announced: 0, withdrawn: 0, foreign: 0, lastFailures: [] },
+    autoBlock: { enabled: !!cfg.autoBlock, blocked: 0, refused: 0, failed: 0 },
+    changes: 0,
+  };
+
+  // block.changed, coalesced: one event per turn for a panic of 500 rules, not 500.
+  let pendingChange: BlockChangedEvent | undefined;
+  const onRecord = (entry: AuditEntry, block?: Block) => {
+    deps.onRecord?.(entry, block);
+    if (entry.action === 'refused') return;
+    if (!pendingChange) {
+      pendingChange = { at: now(), actions: [], blockIds: [] };
+      setImmediate(() => {
+        const e = pendingChange!;
+        pendingChange = undefined;
+        st.changes++;
+        deps.bus?.publish('block.changed', e);
+      });
+    }
+    if (!pendingChange.actions.includes(entry.action)) pendingChange.actions.push(entry.action);
+    if (entry.blockId !== undefined && !pendingChange.blockIds.includes(entry.blockId)) pendingChange.blockIds.push(entry.blockId);
+  };
+
+  const gobgpdSettings = (): ManagedGobgpd => ({
+    bin: cfg.gobgpdBin, routerId: cfg.routerId, as: cfg.as, listenAddress: cfg.listenAddress, listenPort: cfg.listenPort, apiHost: cfg.apiHost, apiPort: cfg.apiPort, neighbors: cfg.neighbors,
+    ...(targeting ? { targets: cfg.neighbors.map((n) => ({ address: n.address, community: communities[n.address] })) } : {}),
+  });
+
+  /** One reconciliation, counted and logged route by route; never throws. */
+  const reconcile = async (why: string): Promise<void> => {
+    if (!svc) return;
+    st.reconcile.runs++;
+    st.reconcile.lastRun = now();
+    try {
+      const r = await svc.reconcile();
+      st.reconcile.announced += r.announced;
+      st.reconcile.withdrawn += r.withdrawn;
+      st.reconcile.foreign = r.foreign;
+      st.reconcile.routeFailures += r.failed;
+      st.reconcile.lastFailures = r.failures.slice(0, 10);
+      for (const f of r.failures) log(`flowspec reconcile (${why}): cannot ${f.action} ${f.route}: ${f.error}`);
+      if (r.announced || r.withdrawn) log(`flowspec reconcile (${why}): ${r.announced} announced, ${r.withdrawn} withdrawn${r.failed ? `, ${r.failed} failed` : ''}`);
+      if (r.failed === 0) delete st.reconcile.lastError;
+      else st.reconcile.lastError = `${r.failed} route(s) failed: ${r.failures[0].error}`;
+    } catch (err) {
+      st.reconcile.failedRuns++;
+      st.reconcile.lastError = (err as Error).message;
+      log(`flowspec reconcile (${why}) failed: ${(err as Error).message}`);
+    }
+  };
+
+  /** Start the managed gobgpd and watch it: when it dies (not stopped by us), restart it and reconcile. */
+  const startManaged = async (): Promise<void> => {
+    const proc = await startGobgpd(gobgpdSettings(), path.join(deps.dataDir, 'gobgpd'));
+    managed = proc;
+    st.speaker.pid = proc.pid;
+    st.speaker.up = true;
+    delete st.speaker.lastError;
+    void proc.exited.then((x) => {
+      if (stopped || managed !== proc) return;
+      st.speaker.up = false;
+      st.speaker.lastExit = { at: now(), ...x };
+      log(`flowspec: managed gobgpd (pid ${proc.pid}) exited (${x.signal ?? `code ${x.code}`}); restarting it`);
+      deps.bus?.publish('flowspec.speaker', { state: 'down', pid: proc.pid, ...x });
+      scheduleRestart(deps.restartDelayMs ?? 1000);
+    });
+  };
+  const scheduleRestart = (delay: number) => {
+    restartTimer = setTimeout(async () => {
+      if (stopped) return;
+      try {
+        await startManaged();
+        st.speaker.restarts++;
+        log(`flowspec: managed gobgpd restarted (pid ${managed?.pid}); reconciling`);
+        deps.bus?.publish('flowspec.speaker', { state: 'up', pid: managed?.pid, restarts: st.speaker.restarts });
+        await reconcile('speaker restart');
+      } catch (err) {
+        st.speaker.lastError = (err as Error).message;
+        log(`flowspec: restarting gobgpd failed: ${(err as Error).message}; next try in ${Math.min(30_000, delay * 2)} ms`);
+        if (!stopped) scheduleRestart(Math.min(30_000, delay * 2));
+      }
+    }, delay);
+  };
+
   const effects = createEffectStore(deps.db);
   const pending = new Set<Promise<void>>();
   const communities = Object.fromEntries(cfg.neighbors.map((n, i) => [n.address, neighborCommunity(cfg, i)]));
   const targeting = targetingEnabled(cfg);
   const metered = (blocks: Block[]): MeteredRule[] => blocks.map((b) => ({ id: b.id, rule: b.rule, ...(b.rule.neighbors?.length ? { entries: entriesOf(cfg.neighbors, b.rule.neighbors) } : {}) }));
   let lastInterval = deps.intervalSeconds;
-  const changed = (data: Record<string, unknown>) => deps.bus?.publish('block.changed', { at: Date.now(), ...data });
+  /** An effect (or a baseline) was stored: the Blocks view re-reads it. */
+  const effectStored = (id?: number) => deps.bus?.publish('block.changed', { at: now(), actions: [], blockIds: id === undefined ? [] : [id], effect: true } satisfies BlockChangedEvent);
 
   /** The block effect meter, a consumer of every window's batches (nothing runs when no rule is active). */
   const tap: WindowTap = {
@@ -254,7 +431,7 @@ export function createFlowspecArea(
         add: (b) => meter.add(b),
         done: () => {
           effects.record(meter.result({ start: Math.floor(info.fileTime / 1000), timeSlot: info.timeSlot, seconds: info.intervalSeconds }));
-          changed({ effect: true });
+          effectStored();
         },
       };
     },
@@ -272,7 +449,7 @@ export function createFlowspecArea(
     for await (const batch of deps.source.read(files, { filter: meterFilter(rules) })) meter.add(batch);
     const start = Math.min(...times);
     effects.record(meter.result({ start: Math.floor(start / 1000), timeSlot: timeSlotOf(Math.floor(start / 1000)), seconds }, true));
-    changed({ effect: true, id: b.id });
+    effectStored(b.id);
   }
   const onAdded = (b: Block) => {
     const p = baseline(b).catch(() => undefined).finally(() => pending.delete(p));
@@ -296,29 +473,28 @@ export function createFlowspecArea(
     },
     async start(): Promise<void> {
       if (!cfg.enabled) return;
-      if (cfg.mode === 'managed') {
-        managed = await startGobgpd(
-          {
-            bin: cfg.gobgpdBin, routerId: cfg.routerId, as: cfg.as, listenAddress: cfg.listenAddress, listenPort: cfg.listenPort, apiHost: cfg.apiHost, apiPort: cfg.apiPort, neighbors: cfg.neighbors,
-            ...(targeting ? { targets: cfg.neighbors.map((n) => ({ address: n.address, community: communities[n.address] })) } : {}),
-          },
-          path.join(deps.dataDir, 'gobgpd'),
-        );
-      }
-      const speaker: Speaker = createGobgpSpeaker({ cliBin: cfg.gobgpBin, apiHost: cfg.apiHost, apiPort: cfg.apiPort, ...(targeting ? { communities } : {}) });
-      svc = createBlockService(deps.db, speaker, cfg, deps.now, deps.onRecord);
+      stopped = false;
+      if (cfg.mode === 'managed') await startManaged();
+      const speaker: Speaker = deps.speaker ?? createGobgpSpeaker({ cliBin: cfg.gobgpBin, apiHost: cfg.apiHost, apiPort: cfg.apiPort, ...(targeting ? { communities } : {}) });
+      svc = createBlockService(deps.db, speaker, cfg, deps.now, onRecord);
       handlers = flowspecHandlers(svc, cfg, { ...deps, effects, onAdded });
-      await svc.reconcile().catch(() => undefined);
+      await reconcile('start');
       let lastSlot: number | undefined;
       const tick = async () => {
-        await svc!.reconcile().catch(() => undefined);
+        const done = tickBody();
+        inflight = done;
+        await done;
+        // stop() may have run while this tick was in flight: then no new timer.
+        if (!stopped) timer = setTimeout(tick, cfg.reconcileSeconds * 1000);
+      };
+      const tickBody = async () => {
+        await reconcile('timer');
         // Auto-block looks at each new window once.
         const w = deps.latestWindow?.();
-        if (w && w.timeSlot !== lastSlot) {
+        if (!stopped && w && w.timeSlot !== lastSlot) {
           lastSlot = w.timeSlot;
           await area.onWindow(w.anomalies);
         }
-        timer = setTimeout(tick, cfg.reconcileSeconds * 1000);
       };
       timer = setTimeout(tick, Math.min(cfg.reconcileSeconds, 10) * 1000);
     },
@@ -328,12 +504,35 @@ export function createFlowspecArea(
       for (const a of anomalies) {
         if (a.type !== 'scan' || a.severity !== 'super' || a.role !== 'attacker') continue;
         const p = proposeRule(a);
-        await svc.add({ source: p.rule.source, protocol: p.rule.protocol, destinationPort: p.rule.destinationPort }, { user: 'nocflow-auto' }, { reason: `auto: super scan ${a.signature ?? ''}`.trim(), ttlSeconds: cfg.autoBlockTtlSeconds, anomaly: { ip: a.ip, type: a.type, role: a.role } }).catch(() => undefined);
+        try {
+          await svc.add({ source: p.rule.source, protocol: p.rule.protocol, destinationPort: p.rule.destinationPort }, { user: 'nocflow-auto' }, { reason: `auto: super scan ${a.signature ?? ''}`.trim(), ttlSeconds: cfg.autoBlockTtlSeconds, anomaly: { ip: a.ip, type: a.type, role: a.role } });
+          st.autoBlock.blocked++;
+        } catch (err) {
+          // A guard saying no (already blocked, protected, too many rules) is the guard's job; anything else is a failure.
+          if (err instanceof BlockRefused) st.autoBlock.refused++;
+          else {
+            st.autoBlock.failed++;
+            st.autoBlock.lastError = (err as Error).message;
+            log(`flowspec auto-block of ${a.ip} failed: ${(err as Error).message}`);
+          }
+        }
       }
     },
+    status(): FlowspecStatus {
+      return { mode: cfg.mode, activeBlocks: svc ? svc.list().filter((b) => b.status === 'active').length : 0, ...structuredClone(st) };
+    },
     async stop(): Promise<void> {
+      stopped = true;
       if (timer) clearTimeout(timer);
-      await managed?.stop();
+      if (restartTimer) clearTimeout(restartTimer);
+      timer = undefined;
+      restartTimer = undefined;
+      // A tick in flight finishes before the speaker goes (and before the caller closes the database).
+      await inflight?.catch(() => undefined);
+      const m = managed;
+      managed = undefined;
+      st.speaker.up = false;
+      await m?.stop();
     },
   };
   return area;

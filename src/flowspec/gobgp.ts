@@ -26,10 +26,11 @@ export interface Speaker {
 }
 
 /**
- * Speaker through `gobgp -u host -p port ...`. `communities` maps a neighbour address to the community that steers a
- * route to it (entry-point mitigation): a rule with `neighbors` is announced carrying theirs.
+ * Speaker through `gobgp -u host -p port ...`. `list()` names the speaker's own routes; with `learned` (a router's
+ * view, in tests and benchmarks) also the routes its peers sent it. `communities` maps a neighbour address to the
+ * community that steers a route to it (entry-point mitigation): a rule with `neighbors` is announced carrying theirs.
  */
-export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; apiPort: number; communities?: Record<string, string> }): Speaker {
+export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; apiPort: number; learned?: boolean; communities?: Record<string, string> }): Speaker {
   const bin = opts.cliBin ?? 'gobgp';
   const base = ['-u', opts.apiHost, '-p', String(opts.apiPort)];
   const run = async (args: string[]) => {
@@ -41,7 +42,9 @@ export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; api
     const out = await run(['global', 'rib', '-a', `ipv${family}-flowspec`, '-j']);
     const t = out.trim();
     if (!t || t === 'null') return [];
-    return Object.keys(JSON.parse(t) as Record<string, unknown>);
+    // The speaker's own routes only: a path learned from a peer carries its neighbor-ip (and cannot be deleted here).
+    const rib = JSON.parse(t) as Record<string, { 'neighbor-ip'?: string }[]>;
+    return Object.keys(rib).filter((k) => opts.learned || (rib[k] ?? []).some((path) => !path['neighbor-ip']));
   };
   return {
     announce: async (r) => {
@@ -123,36 +126,92 @@ export function gobgpdConfig(c: ManagedGobgpd): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Start gobgpd with a generated config in `dir`; resolves when its API answers. */
-export async function startGobgpd(c: ManagedGobgpd, dir: string): Promise<{ stop(): Promise<void>; pid?: number }> {
+/** Stop a gobgpd left running by an engine that was killed: the pid file's process, if it runs gobgpd with `config`. */
+async function stopOrphan(pidFile: string, config: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const isOurs = () => {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return /(^|\/)gobgpd$/.test(argv[0] ?? '') && argv.includes(config);
+    } catch {
+      return false;
+    }
+  };
+  if (Number.isInteger(pid) && pid > 0 && isOurs()) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && isOurs(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isOurs()) process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 20 && isOurs(); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
+/** A managed gobgpd process. */
+export interface ManagedProcess {
+  pid?: number;
+  /** Resolves when the process ends, however it ends (stop, crash, kill -9). */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start gobgpd with a generated config in `dir`; resolves when its API answers, rejects (SpeakerError, the process
+ * stopped) when it exits first or its API does not answer within `apiTimeoutMs` (a bad config, a port clash).
+ */
+export async function startGobgpd(c: ManagedGobgpd, dir: string, opts: { apiTimeoutMs?: number } = {}): Promise<ManagedProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'gobgpd.toml');
+  const pidFile = path.join(dir, 'gobgpd.pid');
+  // An engine killed with -9 leaves its gobgpd running (a child is not killed with its parent): it holds the ports
+  // and announces the old state. Stop it first — only if it is gobgpd with this very configuration.
+  await stopOrphan(pidFile, file);
   fs.writeFileSync(file, gobgpdConfig(c), { mode: 0o600 });
   const proc: ResultPromise = execa(c.bin ?? 'gobgpd', ['-f', file, '--api-hosts', `${c.apiHost}:${c.apiPort}`, '-l', 'warn', '--disable-stdlog'], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+  if (proc.pid) fs.writeFileSync(pidFile, `${proc.pid}\n`, { mode: 0o600 });
+  const exited = proc.then(
+    (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }),
+    () => ({ code: null, signal: null }),
+  );
+  void exited.then(() => {
+    try {
+      if (Number(fs.readFileSync(pidFile, 'utf8').trim()) === proc.pid) fs.rmSync(pidFile, { force: true });
+    } catch {
+      /* gone already */
+    }
+  });
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
   const speaker = createGobgpSpeaker({ apiHost: c.apiHost, apiPort: c.apiPort });
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new SpeakerError(`gobgpd exited at start (${proc.exitCode})`);
+  const deadline = Date.now() + (opts.apiTimeoutMs ?? 10_000);
+  let lastError = '';
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new SpeakerError(`gobgpd exited at start (${proc.exitCode ?? proc.signalCode}); see ${file}`);
     try {
       await speaker.list();
       break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
+    } catch (err) {
+      lastError = (err as Error).message;
     }
+    if (Date.now() >= deadline) {
+      await stop();
+      throw new SpeakerError(`gobgpd's API on ${c.apiHost}:${c.apiPort} did not answer within ${opts.apiTimeoutMs ?? 10_000} ms (${lastError}); stopped it`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   if (c.targets?.length) {
     // gobgpd starts even when it rejects a policy, and then exports every route to every neighbour: check it loaded.
     const r = await execa('gobgp', ['-u', c.apiHost, '-p', String(c.apiPort), 'global', 'policy', 'export', '-j'], { reject: false, timeout: 10_000, stdin: 'ignore' });
     if (!String(r.stdout).includes(`"${TARGET_POLICY}"`)) {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await proc;
+      await stop();
       throw new SpeakerError(`gobgpd did not load the entry-point export policy (${String(r.stderr || r.stdout).trim().split('\n')[0] || 'no policy'}); see ${file}`);
     }
   }
-  return {
-    pid: proc.pid,
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      await proc;
-    },
-  };
+  return { pid: proc.pid, exited, stop };
 }

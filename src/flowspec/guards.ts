@@ -70,7 +70,7 @@ export const GUARDS: { id: string; check: Guard }[] = [
       if (!c.victimIp || c.confirmedVictimDiscard || r.action.kind !== 'discard' || !r.destination) return undefined;
       const host = r.destination.endsWith('/32') || r.destination.endsWith('/128');
       const bare = r.protocol === undefined && r.destinationPort === undefined && r.packetLength === undefined && r.source === undefined;
-      return host && bare ? `a bare discard of victim ${c.victimIp} would finish the attack for the attacker: narrow it by protocol/port, rate-limit, or confirm` : undefined;
+      return host && bare ? `a bare discard of victim ${c.victimIp} would finish the attack for the attacker: narrow it by protocol/port, rate-limit it, or confirm it (nocflow block … --yes)` : undefined;
     },
   },
   {

@@ -9,6 +9,7 @@ import type { FlowspecConfig } from '../config/sections/flowspec.js';
 import { checkGuards } from './guards.js';
 import { nlriText, ruleKey, ruleText, validateRule, type FlowSpecRule, type RuleInput } from './rule.js';
 import type { Speaker } from './gobgp.js';
+import { coveringTarget, ruleCovers } from './covering.js';
 
 export type BlockStatus = 'active' | 'withdrawn' | 'expired' | 'removed';
 
@@ -40,6 +41,17 @@ export interface AuditEntry {
   rule?: string;
   reason?: string;
   detail?: string;
+}
+
+/** What one reconciliation did, route by route. */
+export interface ReconcileResult {
+  announced: number;
+  withdrawn: number;
+  /** Routes that could not be announced or withdrawn (each in `failures`); the others were still done. */
+  failed: number;
+  /** Routes in the speaker's RIB that nocflow never announced, left alone (`external` mode). */
+  foreign: number;
+  failures: { route: string; action: 'announce' | 'withdraw'; blockId?: number; error: string }[];
 }
 
 /** Who is acting. */
@@ -117,6 +129,15 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
     }
   };
   const active = (): Block[] => (db.prepare("SELECT * FROM blocks WHERE status = 'active' ORDER BY id").all() as Row[]).map(toBlock);
+  /** The NLRI (family|text) of every rule nocflow ever announced: what `external` mode may withdraw. */
+  const everAnnounced = (): Set<string> => {
+    const out = new Set<string>();
+    for (const r of db.prepare('SELECT DISTINCT rule FROM blocks').all() as { rule: string }[]) {
+      const rule = JSON.parse(r.rule) as FlowSpecRule;
+      out.add(`${rule.family}|${nlriText(rule)}`);
+    }
+    return out;
+  };
   const changesLastMinute = () =>
     (db.prepare("SELECT COUNT(*) AS n FROM audit WHERE at > ? AND action IN ('announce', 'withdraw', 'expire', 'panic-withdraw', 'restore')").get(now() - 60_000) as { n: number }).n;
   const setError = (id: number, err: string | null) => db.prepare('UPDATE blocks SET last_error = ? WHERE id = ?').run(err, id);
@@ -143,7 +164,8 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
         changesLastMinute: changesLastMinute(),
         maxChangesPerMinute: cfg.maxChangesPerMinute,
         spoofedShare: opts.anomaly?.spoofedShare,
-        victimIp: opts.anomaly?.role === 'victim' ? opts.anomaly.ip : undefined,
+        // A rule that names only a destination is about a victim, whether it came from an anomaly or the CLI's --dst.
+        victimIp: opts.anomaly?.role === 'victim' ? opts.anomaly.ip : rule.source === undefined && rule.destination ? rule.destination.replace(/\/(32|128)$/, '') : undefined,
         confirmedVictimDiscard: opts.confirmedVictimDiscard,
       });
       if (refusal) {
@@ -153,12 +175,16 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
       const offence = (db.prepare('SELECT COUNT(*) AS n FROM blocks WHERE rule_key = ?').get(key) as { n: number }).n + 1;
       const ttl = ttlFor(offence, cfg, opts.ttlSeconds);
       const t = now();
-      const id = Number(
-        db.prepare(`INSERT INTO blocks (rule_key, rule, status, created_at, expires_at, ttl_seconds, offence, who, origin, reason, anomaly)
-                    VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(key, JSON.stringify(rule), t, t + ttl * 1000, ttl, offence, actor.user, actor.sshConnection ?? null, opts.reason ?? '', opts.anomaly ? JSON.stringify({ ip: opts.anomaly.ip, type: opts.anomaly.type, timeSlot: opts.anomaly.timeSlot }) : null).lastInsertRowid,
-      );
-      audit(actor, 'announce', { blockId: id, rule, reason: opts.reason, detail: `ttl ${ttl}s, offence ${offence}` });
+      // The block and its audit row in one transaction: never a block without its audit, nor an audit of nothing.
+      const id = db.transaction(() => {
+        const rowId = Number(
+          db.prepare(`INSERT INTO blocks (rule_key, rule, status, created_at, expires_at, ttl_seconds, offence, who, origin, reason, anomaly)
+                      VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`)
+            .run(key, JSON.stringify(rule), t, t + ttl * 1000, ttl, offence, actor.user, actor.sshConnection ?? null, opts.reason ?? '', opts.anomaly ? JSON.stringify({ ip: opts.anomaly.ip, type: opts.anomaly.type, timeSlot: opts.anomaly.timeSlot }) : null).lastInsertRowid,
+        );
+        audit(actor, 'announce', { blockId: rowId, rule, reason: opts.reason, detail: `ttl ${ttl}s, offence ${offence}` });
+        return rowId;
+      })();
       try {
         await speaker.announce(rule);
         setError(id, null);
@@ -176,9 +202,10 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
       const rows = opts.all ? (db.prepare('SELECT * FROM blocks ORDER BY id DESC LIMIT 500').all() as Row[]) : (db.prepare("SELECT * FROM blocks WHERE status IN ('active', 'withdrawn') ORDER BY id DESC").all() as Row[]);
       return rows.map(toBlock);
     },
-    /** Active blocks whose match covers an IP (for the investigate view). */
-    covering(ip: string): Block[] {
-      return active().filter((b) => [b.rule.source, b.rule.destination].some((p) => p && p.split('/')[0] === ip));
+    /** Active blocks covering an IP or prefix (covering.ts: the rule's prefix overlaps it). Throws for a bad target. */
+    covering(target: string): Block[] {
+      const t = coveringTarget(target);
+      return active().filter((b) => ruleCovers(b.rule, t));
     },
     /** Unblock by id, or by the IP/prefix a rule matches. */
     async remove(target: string | number, actor: Actor, reason?: string): Promise<Block[]> {
@@ -190,8 +217,10 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
           });
       if (targets.length === 0) throw new BlockRefused('not-found', `no active block matches ${String(target)}`);
       for (const b of targets) {
-        db.prepare("UPDATE blocks SET status = 'removed' WHERE id = ?").run(b.id);
-        audit(actor, 'withdraw', { blockId: b.id, rule: b.rule, reason });
+        db.transaction(() => {
+          db.prepare("UPDATE blocks SET status = 'removed' WHERE id = ?").run(b.id);
+          audit(actor, 'withdraw', { blockId: b.id, rule: b.rule, reason });
+        })();
         try {
           await speaker.withdraw(b.rule);
         } catch (err) {
@@ -204,16 +233,20 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
     extend(id: number, seconds: number, actor: Actor): Block {
       const b = service.get(id);
       if (!b || b.status !== 'active') throw new BlockRefused('not-found', `no active block #${id}`);
-      db.prepare('UPDATE blocks SET expires_at = expires_at + ? WHERE id = ?').run(seconds * 1000, id);
-      audit(actor, 'extend', { blockId: id, rule: b.rule, detail: `+${seconds}s` });
+      db.transaction(() => {
+        db.prepare('UPDATE blocks SET expires_at = expires_at + ? WHERE id = ?').run(seconds * 1000, id);
+        audit(actor, 'extend', { blockId: id, rule: b.rule, detail: `+${seconds}s` });
+      })();
       return service.get(id)!;
     },
     /** Withdraw blocks whose time is up. Returns them. */
     async expireDue(): Promise<Block[]> {
       const due = (db.prepare("SELECT * FROM blocks WHERE status = 'active' AND expires_at <= ?").all(now()) as Row[]).map(toBlock);
       for (const b of due) {
-        db.prepare("UPDATE blocks SET status = 'expired' WHERE id = ?").run(b.id);
-        audit(SYSTEM, 'expire', { blockId: b.id, rule: b.rule });
+        db.transaction(() => {
+          db.prepare("UPDATE blocks SET status = 'expired' WHERE id = ?").run(b.id);
+          audit(SYSTEM, 'expire', { blockId: b.id, rule: b.rule });
+        })();
         try {
           await speaker.withdraw(b.rule);
         } catch (err) {
@@ -224,15 +257,17 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
     },
     /** Withdraw every rule nocflow announced; keep them as `withdrawn` so they can be restored. */
     async panic(actor: Actor, reason = 'panic'): Promise<number> {
-      const list = active();
-      db.prepare("UPDATE blocks SET status = 'withdrawn' WHERE status = 'active'").run();
-      audit(actor, 'panic', { reason, detail: `${list.length} rules` });
-      for (const b of list) {
-        audit(actor, 'panic-withdraw', { blockId: b.id, rule: b.rule });
-        await speaker.withdraw(b.rule).catch((err: Error) => setError(b.id, err.message));
-      }
-      // Anything else of ours still in the RIB goes too.
-      await service.reconcile(actor);
+      const list = db.transaction(() => {
+        const rows = active();
+        db.prepare("UPDATE blocks SET status = 'withdrawn' WHERE status = 'active'").run();
+        audit(actor, 'panic', { reason, detail: `${rows.length} rules` });
+        for (const b of rows) audit(actor, 'panic-withdraw', { blockId: b.id, rule: b.rule });
+        return rows;
+      })();
+      for (const b of list) await speaker.withdraw(b.rule).catch((err: Error) => setError(b.id, err.message));
+      // Anything else of ours still in the RIB goes too; a speaker that is down now is the reconcile timer's job (the
+      // store already says withdrawn, and that is what reconciliation makes the RIB say).
+      await service.reconcile(actor).catch(() => undefined);
       return list.length;
     },
     /** Re-announce withdrawn (panicked) blocks that have not expired. */
@@ -241,38 +276,59 @@ export function createBlockService(db: Db, speaker: Speaker, cfg: FlowspecConfig
       for (const b of rows) {
         const clash = db.prepare("SELECT id FROM blocks WHERE rule_key = ? AND status = 'active'").get(ruleKey(b.rule));
         if (clash) continue;
-        db.prepare("UPDATE blocks SET status = 'active' WHERE id = ?").run(b.id);
-        audit(actor, 'restore', { blockId: b.id, rule: b.rule });
+        db.transaction(() => {
+          db.prepare("UPDATE blocks SET status = 'active' WHERE id = ?").run(b.id);
+          audit(actor, 'restore', { blockId: b.id, rule: b.rule });
+        })();
         await speaker.announce(b.rule).catch((err: Error) => setError(b.id, err.message));
       }
       return rows.length;
     },
-    /** Make the speaker's RIB equal to the store's active blocks. Returns what changed. */
-    async reconcile(actor: Actor = SYSTEM): Promise<{ announced: number; withdrawn: number }> {
+    /**
+     * Make the speaker's RIB equal to the store's active blocks, route by route: a route that fails is logged in the
+     * result and the others go on. In `managed` mode anything else in the speaker's own RIB is withdrawn; in
+     * `external` mode (a gobgpd other tools also use) only routes nocflow once announced are. Routes learned from
+     * peers are never touched (the speaker lists only its own).
+     */
+    async reconcile(actor: Actor = SYSTEM): Promise<ReconcileResult> {
       await service.expireDue();
       const rib = await speaker.list();
       const want = new Map(active().map((b) => [`${b.rule.family}|${nlriText(b.rule)}`, b]));
-      let announced = 0;
-      let withdrawn = 0;
+      const ours = cfg.mode === 'external' ? everAnnounced() : undefined;
+      const result: ReconcileResult = { announced: 0, withdrawn: 0, failed: 0, foreign: 0, failures: [] };
       for (const fam of [4, 6] as const) {
         for (const nlri of rib[fam]) {
-          if (!want.has(`${fam}|${nlri}`)) {
+          const k = `${fam}|${nlri}`;
+          if (want.has(k)) continue;
+          if (ours && !ours.has(k)) {
+            result.foreign++;
+            continue;
+          }
+          try {
             await speaker.withdrawText(fam, nlri);
             audit(actor, 'reconcile-withdraw', { detail: `ipv${fam} ${nlri}` });
-            withdrawn++;
+            result.withdrawn++;
+          } catch (err) {
+            result.failed++;
+            result.failures.push({ route: `ipv${fam} ${nlri}`, action: 'withdraw', error: (err as Error).message });
           }
         }
       }
       const have = new Set([...rib[4].map((x) => `4|${x}`), ...rib[6].map((x) => `6|${x}`)]);
       for (const [k, b] of want) {
-        if (!have.has(k)) {
+        if (have.has(k)) continue;
+        try {
           await speaker.announce(b.rule);
           setError(b.id, null);
           audit(actor, 'reconcile-announce', { blockId: b.id, rule: b.rule });
-          announced++;
+          result.announced++;
+        } catch (err) {
+          setError(b.id, (err as Error).message);
+          result.failed++;
+          result.failures.push({ route: `ipv${b.rule.family} ${nlriText(b.rule)}`, action: 'announce', blockId: b.id, error: (err as Error).message });
         }
       }
-      return { announced, withdrawn };
+      return result;
     },
     /** The audit, newest first. */
     audit(limit = 200): AuditEntry[] {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
+import type { LimitsConfig } from '../config/sections/limits.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { analyzeRead, type AnalyzeDeps, type ReadPass } from '../engine/analyze.js';
 import { workerDestinations } from './window-workers.js';
@@ -13,6 +14,7 @@ import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js
 import type { FileReadInfo, FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
 import { timeSlotOf } from '../engine/types.js';
 import { CompletedFileScanner } from './watcher.js';
+import { createReadCounters, type ReadCounters } from './read-counters.js';
 
 /** What the runner tells its listeners. */
 export type EngineEvent =
@@ -41,6 +43,8 @@ export interface RunnerDeps {
    * `unused-probe` attackers. A failure here is logged and the window is analysed without them.
    */
   arpUnused?: (timeSlot: number) => { addresses: string[]; slots: number[] } | undefined;
+  /** Runs inside a window's commit transaction, before it commits (fault-injection tests: kill -9 mid-commit). */
+  beforeCommit?: (file: string) => void;
   /**
    * Other readers of each window's batches (the block effect meter): the file is read once, each batch goes to the
    * analysis and to every consumer a tap opened for the file. A tap that opens nothing costs nothing.
@@ -60,9 +64,13 @@ export interface EngineRunner {
   /** Process every pending completed file now; resolves to the number processed (done or failed). */
   processOnce(): Promise<number>;
   on(listener: (e: EngineEvent) => void): () => void;
+  /** nfcapd's rotation in ms: configured, else inferred from the file names (60 000 for `nfcapd -t 60`). */
+  intervalMs(): number;
   /** Seconds between now and the end of the newest completed file's interval (how far behind nfcapd we are). */
   lagSeconds(): number | undefined;
   readonly stats: { processed: number; failed: number; skipped: number; flows: number; pruned: number };
+  /** What the readers said about the files read (FileReadInfo), summed, with the newest files. */
+  reading(): ReadCounters;
 }
 
 /** Size and mtime of a file, or undefined when it is gone. */
@@ -110,7 +118,10 @@ async function* teeBatches(source: AsyncIterable<FlowBatch>, consumers: { name: 
 }
 
 /** Create the runner (inert until start). Config: nfcapdDir, pollSeconds, and the analysis settings. */
-export function createEngineRunner(config: EngineConfig & { intervalSeconds?: number; retentionDays?: number }, deps: RunnerDeps): EngineRunner {
+export function createEngineRunner(
+  config: EngineConfig & { intervalSeconds?: number; retentionDays?: number; limits?: Pick<LimitsConfig, 'victimSources' | 'campusCandidates'> },
+  deps: RunnerDeps,
+): EngineRunner {
   const now = deps.now ?? Date.now;
   const listeners = new Set<(e: EngineEvent) => void>();
   const emit = (e: EngineEvent) => {
@@ -124,6 +135,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
   };
   const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
   const destinations = deps.destinations ?? workerDestinations();
+  const reading = createReadCounters();
   const log = deps.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
@@ -164,6 +176,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
     let info: FileReadInfo | undefined;
     const onFile = (pass: ReadPass) => (i: FileReadInfo) => {
       info = i;
+      reading.onFile(i);
       pass.onFile?.(i);
     };
     const read = (pass: ReadPass) => {
@@ -181,6 +194,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
         peerCap: config.peerCap,
         timeSlot,
         files: [file],
+        ...(config.limits ? { maxVictimSources: config.limits.victimSources, maxCampusCandidates: config.limits.campusCandidates } : {}),
         ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
       }, { destinations });
     } catch (err) {
@@ -193,7 +207,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       return;
     }
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
-    const stored = deps.store.commitWindow(file, result, now());
+    const stored = deps.store.commitWindow(file, result, now(), deps.beforeCommit && (() => deps.beforeCommit!(file)));
     stats.processed++;
     stats.flows += result.flows;
     emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000, ...(info ? { read: info } : {}) });
@@ -254,6 +268,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
   let stopping = false;
   const runner: EngineRunner = {
     stats,
+    reading: () => reading.snapshot(),
     on(l) {
       listeners.add(l);
       return () => listeners.delete(l);
@@ -288,6 +303,7 @@ export function createEngineRunner(config: EngineConfig & { intervalSeconds?: nu
       timer = undefined;
       await running?.catch(() => undefined);
     },
+    intervalMs: () => interval,
     lagSeconds() {
       return newest === undefined ? undefined : Math.max(0, (now() - (newest + interval)) / 1000);
     },

@@ -23,6 +23,8 @@ export interface WindowRow {
   createdAt: number;
   /** Set when the window holds only the intact blocks of a damaged file. */
   partial?: PartialRead;
+  /** What the analysis left out to stay within its memory budget, when it did. */
+  degraded?: WindowResult['degraded'];
 }
 
 /** A false-positive verdict. */
@@ -43,18 +45,27 @@ export interface HistoryRow {
 
 interface WindowDbRow {
   id: number; file: string; time_slot: number; start: number; end: number; flows: number; packets: number; bytes: number;
-  distinct_ips: number; anomaly_count: number; created_at: number;
-  partial_reason?: string | null; blocks_read?: number | null; blocks_expected?: number | null; exporters?: string | null;
+  distinct_ips: number; anomaly_count: number; created_at: number; extra?: string | null;
+  partial_reason?: string | null; blocks_read?: number | null; blocks_expected?: number | null;
 }
+
+/**
+ * The window's fields beyond the summary columns, as JSON (null when there are none): degraded and exporters. A
+ * partial read has its own columns (engine-004), so windows can be listed by it.
+ */
+const extraOf = (r: WindowResult): string | null => {
+  const extra = { ...(r.degraded ? { degraded: r.degraded } : {}), ...(r.exporters ? { exporters: r.exporters } : {}) };
+  return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+};
 
 /** The partial-read columns of a window row (engine-004), or nothing. */
 const partialOf = (r: WindowDbRow): { partial?: PartialRead } =>
   r.partial_reason ? { partial: { reason: r.partial_reason, blocksRead: r.blocks_read ?? 0, blocksExpected: r.blocks_expected ?? 0 } } : {};
-const exportersOf = (r: WindowDbRow): { exporters?: WindowResult['exporters'] } => (r.exporters ? { exporters: JSON.parse(r.exporters) as WindowResult['exporters'] } : {});
 
 const toWindow = (r: WindowDbRow): WindowRow => ({
   id: r.id, file: r.file, timeSlot: r.time_slot, start: r.start, end: r.end, flows: r.flows, packets: r.packets, bytes: r.bytes,
   distinctIps: r.distinct_ips, anomalyCount: r.anomaly_count, createdAt: r.created_at,
+  ...(r.extra && r.extra.includes('"degraded"') ? { degraded: (JSON.parse(r.extra) as Pick<WindowResult, 'degraded'>).degraded } : {}),
   ...partialOf(r),
 });
 
@@ -106,15 +117,13 @@ export class EngineStore {
       );
       this.db.prepare('DELETE FROM windows WHERE file = ?').run(file);
       const w = this.db
-        .prepare(`INSERT INTO windows (file, time_slot, start, end, flows, packets, bytes, distinct_ips, anomaly_count, created_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(file, slot, result.window.start, result.window.end, result.flows, result.packets, result.bytes, result.distinctIps, result.anomalies.length, now);
+        .prepare(`INSERT INTO windows (file, time_slot, start, end, flows, packets, bytes, distinct_ips, anomaly_count, created_at, extra)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(file, slot, result.window.start, result.window.end, result.flows, result.packets, result.bytes, result.distinctIps, result.anomalies.length, now, extraOf(result));
       const windowId = Number(w.lastInsertRowid);
-      if (result.partial || result.exporters) {
+      if (result.partial) {
         const p = result.partial;
-        this.db
-          .prepare('UPDATE windows SET partial_reason = ?, blocks_read = ?, blocks_expected = ?, exporters = ? WHERE id = ?')
-          .run(p?.reason ?? null, p?.blocksRead ?? null, p?.blocksExpected ?? null, result.exporters ? JSON.stringify(result.exporters) : null, windowId);
+        this.db.prepare('UPDATE windows SET partial_reason = ?, blocks_read = ?, blocks_expected = ? WHERE id = ?').run(p.reason, p.blocksRead, p.blocksExpected, windowId);
       }
       const getT = this.db.prepare('SELECT first_slot, last_slot, windows_seen, streak FROM tracking WHERE ip = ? AND type = ?');
       const putT = this.db.prepare(`INSERT INTO tracking (ip, type, first_slot, last_slot, windows_seen, streak) VALUES (?, ?, ?, ?, ?, ?)
@@ -152,10 +161,8 @@ export class EngineStore {
     const w = this.db.prepare('SELECT * FROM windows WHERE id = ?').get(id) as WindowDbRow | undefined;
     if (!w) return undefined;
     const anomalies = (this.db.prepare('SELECT doc FROM anomalies WHERE window_id = ? ORDER BY score DESC, ip').all(id) as { doc: string }[]).map((r) => JSON.parse(r.doc) as Anomaly);
-    return {
-      window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file],
-      ...partialOf(w), ...exportersOf(w),
-    };
+    const extra = w.extra ? (JSON.parse(w.extra) as Pick<WindowResult, 'degraded' | 'exporters'>) : {};
+    return { window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file], ...extra, ...partialOf(w) };
   }
 
   /** The newest window (by TimeSlot, then insertion). */

@@ -2,18 +2,26 @@
  * The TUI's effects: calls to the engine for capabilities, blocks, ARP/MAC lookups, block / unblock. Each takes the
  * backend and a dispatch and turns answers (and refusals) into reducer messages; nothing here draws.
  */
+import type { MethodName, ParamsOf, ResultOf } from '../daemon/methods.js';
 import type { Msg } from './state.js';
 import type { ViewAnomaly } from './state.js';
-import { matchPart, toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
-import { findingsOf, toDeviceRows } from '../views/investigate.js';
+import { toBlockRows, toAuditLines, toProposalView, type BlockRow } from '../views/blocks.js';
+import { toDeviceRows } from '../views/investigate.js';
 import { capabilityMissing, type Capabilities } from '../views/keymap.js';
 import type { Lang } from '../i18n/labels.js';
-import { prefixesOverlap, parsePrefix } from '../util/ip.js';
+import { parsePrefix } from '../util/ip.js';
+import type { BlockProposal } from '../flowspec/area.js';
+
+/** A proposal the engine accepted, as block.propose sent it: what block.add takes back. */
+export type AcceptedProposal = Extract<BlockProposal, { ok: true }>;
 import { stripControl } from '../util/sanitize.js';
 
-/** What the TUI needs from the engine (the socket connection, or a test double). */
+/**
+ * What the TUI needs from the engine (the socket connection, or a test double): `call` typed by the catalogue
+ * (src/daemon/methods.ts), so screens read the handlers' real shapes.
+ */
 export interface Backend {
-  call<T = unknown>(method: string, params?: unknown): Promise<T>;
+  call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>;
   on(event: string, fn: (data: unknown) => void): () => void;
   onState?(fn: (s: 'connecting' | 'connected' | 'reconnecting' | 'closed') => void): () => void;
 }
@@ -29,7 +37,7 @@ const messageOf = (e: unknown): string => stripControl((e as Error)?.message ?? 
  * (even BAD_PARAMS) means present; a lost connection leaves it unknown. block.list's rows are kept.
  */
 export async function probeCapabilities(backend: Backend, dispatch: Dispatch): Promise<Capabilities> {
-  const probe = async (method: string, params: unknown): Promise<{ present?: boolean; answer?: unknown }> => {
+  const probe = async <M extends MethodName>(method: M, params: ParamsOf<M>): Promise<{ present?: boolean; answer?: unknown }> => {
     try {
       return { present: true, answer: await backend.call(method, params) };
     } catch (e) {
@@ -43,11 +51,10 @@ export async function probeCapabilities(backend: Backend, dispatch: Dispatch): P
   const listed = await probe('engine.methods', undefined);
   const names = Array.isArray(listed.answer) ? new Set(listed.answer.map(String)) : undefined;
   // Probes only read: verdict.list stands for verdict.set, block.list for block.*.
-  const has = async (method: string, probeMethod: string, params: unknown) => (names ? { present: names.has(method) } : probe(probeMethod, params));
   const [blocks, verdicts, devices] = await Promise.all([
-    has('block.propose', 'block.list', {}),
-    has('verdict.set', 'verdict.list', undefined),
-    has('devices.where', 'devices.where', { ip: '127.0.0.1' }),
+    names ? { present: names.has('block.propose') } : probe('block.list', {}),
+    names ? { present: names.has('verdict.set') } : probe('verdict.list', undefined),
+    names ? { present: names.has('devices.where') } : probe('devices.where', { ip: '127.0.0.1' }),
   ]);
   const caps: Capabilities = { flowspec: blocks.present, verdicts: verdicts.present, devices: devices.present };
   dispatch({ t: 'caps', caps });
@@ -84,15 +91,16 @@ export async function loadInvestigateSections(backend: Backend, dispatch: Dispat
     jobs.push(
       // Every binding, current and past (newest first), with the findings the history supports.
       backend.call('devices.where', { ip: target, history: true }).then(
-        (a) => dispatch({ t: 'investigate', inv: { target, devices: { rows: toDeviceRows(a), findings: findingsOf(a) } } }),
+        (a) => dispatch({ t: 'investigate', inv: { target, devices: { rows: toDeviceRows(a), findings: a.findings } } }),
         (e) => dispatch({ t: 'investigate', inv: { target, devices: codeOf(e) === 'NO_METHOD' ? { unavailable: capabilityMissing('devices', { devices: false }, lang) } : { error: messageOf(e) } } }),
       ),
     );
   }
   if (!noBlocks) {
     jobs.push(
-      backend.call('block.list', {}).then(
-        (a) => dispatch({ t: 'investigate', inv: { target, blocks: { rows: blocksCovering(toBlockRows(a), target) } } }),
+      // The engine says which rules cover the target (src/flowspec/covering.ts): one answer for every client.
+      backend.call('block.covering', { target }).then(
+        (a) => dispatch({ t: 'investigate', inv: { target, blocks: { rows: toBlockRows(a) } } }),
         (e) => dispatch({ t: 'investigate', inv: { target, blocks: codeOf(e) === 'NO_METHOD' ? { unavailable: capabilityMissing('flowspec', { flowspec: false }, lang) } : { error: messageOf(e) } } }),
       ),
     );
@@ -118,30 +126,6 @@ export function isSingleAddress(target: string): boolean {
   }
 }
 
-/**
- * The rules whose match overlaps the target: a rule on a prefix that holds the target (a /24 rule covers one of its
- * addresses), or on an address or prefix inside a target prefix. Read from the prefixes in the rule's text. Pure.
- */
-export function blocksCovering(rows: BlockRow[], target: string): BlockRow[] {
-  let p: ReturnType<typeof parsePrefix>;
-  try {
-    p = parsePrefix(target, { loose: true });
-  } catch {
-    return [];
-  }
-  return rows.filter((r) => {
-    // The match only: not the routers a rule is announced at ("… → rate-limit … at 127.0.0.2").
-    for (const m of matchPart(r.rule).matchAll(/([0-9a-fA-F:.]*[.:][0-9a-fA-F:.]*)(?:\/(\d{1,3}))?/g)) {
-      try {
-        if (prefixesOverlap(p, parsePrefix(m[2] ? `${m[1]}/${m[2]}` : m[1], { loose: true }))) return true;
-      } catch {
-        // Not an address ("==22", a time): not a prefix of the rule.
-      }
-    }
-    return false;
-  });
-}
-
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
 
 /** `b`: ask the engine to propose rules for the targets, then open the confirmation with the exact rules and impact. */
@@ -164,7 +148,7 @@ export async function proposeBlock(backend: Backend, dispatch: Dispatch, targets
 }
 
 /** Yes on a block: block.add for every accepted proposal; refusals are shown with their reasons. */
-export async function confirmBlock(backend: Backend, dispatch: Dispatch, accepted: unknown[], lang: Lang, caps: Capabilities): Promise<void> {
+export async function confirmBlock(backend: Backend, dispatch: Dispatch, accepted: AcceptedProposal[], lang: Lang, caps: Capabilities): Promise<void> {
   const refused: string[] = [];
   let added = 0;
   for (const p of accepted) {

@@ -10,7 +10,7 @@ import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
 import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
 import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
-import { askUnblock, confirmBlock, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
+import { askUnblock, confirmBlock, type AcceptedProposal, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
 import type { AnyScreenDef, ScreenContext } from './registry.js';
 import { SCREENS } from './screens/index.js';
 import { BlocksScreen, ConfirmDialog } from '../views/blocks-screen.js';
@@ -65,7 +65,7 @@ function Header({ s, width }: { s: State; width: number }) {
   const state = s.connection !== 'connected' ? ` [${s.connection}]` : '';
   // A window read from a damaged file holds its intact blocks only: said in the header of every screen.
   const partial = w?.partial ? ` ${T(s.lang, `PARTIAL ${w.partial.blocksRead}/${w.partial.blocksExpected} blocks`, `不完整 ${w.partial.blocksRead}/${w.partial.blocksExpected} 區塊`)}` : '';
-  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}${partial}`;
+  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}${w?.degraded ? ` ${T(s.lang, 'DEGRADED', '降級')}` : ''}${partial}`;
   const badges = SCREENS.map((d) => d.badge?.(s)).filter((b): b is string => !!b).map((b) => `  ${stripControl(b)}`).join('');
   return (
     <Box flexDirection="column">
@@ -91,7 +91,7 @@ function Detail({ s, width, height }: { s: State; width: number; height: number 
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
   // The chart of this anomaly (for an older window while the new one's loads).
   const ds = s.detailSeries?.key.startsWith(`${a.ip}|`) ? s.detailSeries : undefined;
-  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} window={s.window} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} />;
+  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} window={s.window} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} degraded={s.window?.degraded} />;
 }
 
 /** The detail chart's key: the anomaly and the window it is shown for. */
@@ -110,7 +110,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
     <Box flexDirection="column">
       <Text bold color={color('cyan')}>{fit(`${T(s.lang, 'Investigate', '調查')} ${inv.target}  ${range}  ${sum ? `(${sum.source})` : ''}`, width)}</Text>
       {inv.running ? <Text color={color('yellow')}>{T(s.lang, 'querying nfcapd files', '查詢 nfcapd 檔案中')} {p ? `${p.filesDone}/${p.filesTotal} files, ${human(p.flows)} flows` : '…'}  (Esc {T(s.lang, 'cancels', '取消')})</Text> : null}
-      {inv.error ? <Text color={color('red')}>{inv.error}</Text> : null}
+      {inv.error ? <Text color={color('red')} wrap="wrap">{stripControl(inv.error).replace(/[\r\n\t]+/g, ' ')}</Text> : null}
       <Text bold>{T(s.lang, 'Anomaly history', '異常紀錄')}</Text>
       {(inv.history ?? []).length === 0 ? <Text dimColor>{T(s.lang, '(no anomalies stored for this target)', '（無異常紀錄）')}</Text> : null}
       {(inv.history ?? []).slice(0, 4).map((h, i) => (
@@ -138,7 +138,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
         </Box>
       ) : null}
       <Text bold>{T(s.lang, 'ARP/MAC (where it was seen)', 'ARP/MAC（出現位置）')}</Text>
-      {toDeviceFindings({ findings: inv.devices?.findings }, s.lang).map((f, i) => (
+      {toDeviceFindings(inv.devices?.findings ?? [], s.lang).map((f, i) => (
         <Text key={`f${i}`} color={color('yellow')} wrap="wrap">{`! ${f}`}</Text>
       ))}
       <Section lang={s.lang} width={width} sec={inv.devices} empty={T(s.lang, '(no device has seen this address)', '（沒有設備看過此位址）')} render={deviceRowText} />
@@ -231,7 +231,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
 
   useEffect(() => {
     const load = () =>
-      backend.call<ViewWindow | null>('windows.latest').then(
+      backend.call('windows.latest').then(
         (w) => dispatch({ t: 'window', window: w, live: true }),
         (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
       );
@@ -239,7 +239,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     void load();
     void probeCapabilities(backend, dispatch);
     // The lag until the first engine-lag event.
-    backend.call<{ lagSeconds?: number | null }>('engine.status').then(
+    backend.call('engine.status').then(
       (st) => (typeof st?.lagSeconds === 'number' ? dispatch({ t: 'lag', seconds: st.lagSeconds }) : undefined),
       () => undefined,
     );
@@ -296,7 +296,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     dispatch({ t: 'investigate', inv: { target, from, to, running: true, summary: undefined, error: undefined, progress: undefined, id: undefined, devices: undefined, blocks: undefined, ioc: undefined } });
     dispatch({ t: 'push', screen: 'investigate' });
     void loadInvestigateSections(backend, dispatch, target, sRef.current.caps, sRef.current.lang);
-    backend.call<{ id: number }>('investigate.start', { target, from, to }).then(
+    backend.call('investigate.start', { target, from, to }).then(
       (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
     );
@@ -320,11 +320,11 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     const to = w.end * 1000;
     const from = to - 3_600_000;
     dispatch({ t: 'detailSeries', series: { key, from, to, windowFrom: w.start * 1000, running: true, series: undefined, stored: undefined, error: undefined, id: undefined } });
-    backend.call<{ id: number }>('investigate.start', { target: a.ip, from, to }).then(
+    backend.call('investigate.start', { target: a.ip, from, to }).then(
       (r) => dispatch({ t: 'detailSeries', series: { key, id: r.id } }),
       (e: Error) => dispatch({ t: 'detailSeries', series: { key, running: false, error: e.message } }),
     );
-    backend.call<{ timeSlot: number; anomaly: ViewAnomaly }[]>('anomalies.history', { target: a.ip, limit: 48 }).then(
+    backend.call('anomalies.history', { target: a.ip, limit: 48 }).then(
       (rows) => {
         const bySlot = new Map<number, { t: number; flows: number; packets: number; bytes: number }>();
         for (const r of rows ?? []) {
@@ -371,7 +371,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'window':
         if (!arg || arg === 'live' || arg === '0') {
           dispatch({ t: 'goLive' });
-          return void backend.call<ViewWindow | null>('windows.latest').then(
+          return void backend.call('windows.latest').then(
             (w) => {
               dispatch({ t: 'window', window: w, live: true });
               dispatch({ t: 'flash', text: T(sRef.current.lang, 'live again', '恢復即時') });
@@ -379,7 +379,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
             (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
           );
         }
-        return void backend.call<ViewWindow | null>('windows.get', { ref: arg }).then(
+        return void backend.call('windows.get', { ref: arg }).then(
           (w) => (w ? dispatch({ t: 'window', window: w, live: false }) : dispatch({ t: 'flash', text: `no stored window for ${arg}`, error: true })),
           (e: Error) => dispatch({ t: 'flash', text: e.message, error: true }),
         );
@@ -394,7 +394,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
       case 'panic':
         // Typed confirmation: the whole word, so no stray key withdraws every rule.
         if (arg !== 'WITHDRAW-ALL') return dispatch({ t: 'flash', text: T(sRef.current.lang, 'type :panic WITHDRAW-ALL to withdraw every FlowSpec rule nocflow announced (restorable with: nocflow panic --restore)', '輸入 :panic WITHDRAW-ALL 以撤回 nocflow 送出的所有 FlowSpec 規則（可用 nocflow panic --restore 恢復）'), error: true });
-        return void backend.call<{ withdrawn: number }>('block.panic', { reason: 'panic from the TUI' }).then(
+        return void backend.call('block.panic', { reason: 'panic from the TUI' }).then(
           (r) => {
             dispatch({ t: 'flash', text: T(sRef.current.lang, `${r.withdrawn} rule(s) withdrawn`, `已撤回 ${r.withdrawn} 條規則`) });
             void loadBlocks(backend, dispatch, sRef.current.caps);
@@ -500,7 +500,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         const c = cur.confirm;
         if (!c || c.busy || c.lines.length === 0) return;
         dispatch({ t: 'confirm', confirm: { ...c, busy: true } });
-        if (c.kind === 'block') return void confirmBlock(backend, dispatch, c.payload as unknown[], cur.lang, cur.caps);
+        if (c.kind === 'block') return void confirmBlock(backend, dispatch, c.payload as AcceptedProposal[], cur.lang, cur.caps);
         return void confirmUnblock(backend, dispatch, c.payload as string[], cur.lang, cur.caps);
       }
       case 'cancel': return dispatch({ t: 'confirm', confirm: undefined });

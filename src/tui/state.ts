@@ -7,7 +7,7 @@ import type { InvestigateSummary, InvestigateProgress } from '../daemon/investig
 import type { Lang } from '../i18n/labels.js';
 import type { Capabilities } from '../views/keymap.js';
 import type { BlockRow } from '../views/blocks.js';
-import type { DeviceRow } from '../views/investigate.js';
+import type { DeviceRow, FindingSource } from '../views/investigate.js';
 
 /** The built-in screens; registered screens (src/tui/registry.ts) add their own ids. */
 export type BuiltinScreen = 'top' | 'detail' | 'investigate' | 'blocks' | 'help';
@@ -31,7 +31,7 @@ export interface InvestigateState {
   running: boolean;
   /** ARP/MAC answers (devices.where): rows, or why there are none. */
   /** `findings` as devices.where sent them (worded in the screen's language when drawn). */
-  devices?: { rows?: DeviceRow[]; findings?: unknown[]; unavailable?: string; error?: string };
+  devices?: { rows?: DeviceRow[]; findings?: FindingSource[]; unavailable?: string; error?: string };
   /** FlowSpec rules that cover the target (block.list). */
   blocks?: { rows?: BlockRow[]; unavailable?: string; error?: string };
   /** The address's IoC relations (ioc.relations) as the engine sent them (worded when drawn). */

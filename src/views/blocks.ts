@@ -1,7 +1,9 @@
 /**
- * Pure model of the Blocks view and the block confirmation: FlowSpec rules as the engine reports them (block.list,
- * block.propose) turned into display rows and dialog lines. The engine's shapes are read defensively (field names
- * vary while the FlowSpec area evolves); every string is stripped of control characters.
+ * Pure model of the Blocks view and the block confirmation: FlowSpec blocks and proposals as the engine's handlers
+ * answer them (block.list / block.covering → BlockView, block.propose → BlockProposal, audit.list → AuditEntry, in
+ * src/flowspec) turned into display rows and dialog lines. The inputs are declared here as the fields this view reads,
+ * so the real handler types must satisfy them (checked where the TUI calls the engine); every string is stripped of
+ * control characters.
  */
 import { stripControl } from '../util/sanitize.js';
 import { fit, human } from './format.js';
@@ -43,94 +45,70 @@ export interface EffectPoint {
   victimPackets?: number;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const str = (x: unknown): string => (typeof x === 'string' ? stripControl(x) : typeof x === 'number' || typeof x === 'boolean' ? String(x) : '');
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : undefined);
-const pick = (o: Obj, ...names: string[]): unknown => {
-  for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
-  return undefined;
-};
-/** Epoch ms from a number (s or ms) or an ISO string. */
-const time = (x: unknown): number | undefined => {
-  const n = num(x);
-  if (n !== undefined) return n < 1e12 ? n * 1000 : n;
-  if (typeof x === 'string') {
-    const t = Date.parse(x);
-    return Number.isFinite(t) ? t : undefined;
-  }
-  return undefined;
-};
-
-/** The text of a rule value: a string, a `text`/`summary` field, or its match/then parts. */
-export function ruleText(r: unknown): string {
-  if (typeof r === 'string') return stripControl(r);
-  if (!isObj(r)) return '';
-  const t = pick(r, 'text', 'summary', 'description', 'gobgp');
-  if (typeof t === 'string') return stripControl(t);
-  if (Array.isArray(t)) return t.map(str).join(' ');
-  const parts: string[] = [];
-  const match = pick(r, 'match', 'matches');
-  if (isObj(match)) parts.push(`match ${Object.entries(match).map(([k, v]) => `${k} ${Array.isArray(v) ? v.map(str).join(',') : str(v)}`).join(' ')}`);
-  else if (match !== undefined) parts.push(`match ${str(match)}`);
-  const then = pick(r, 'then', 'action');
-  if (isObj(then)) parts.push(`then ${Object.entries(then).map(([k, v]) => `${k} ${str(v)}`).join(' ')}`.trim());
-  else if (then !== undefined) parts.push(`then ${str(then)}`);
-  return parts.join(' ');
+/** What one window's effect carries (the engine's effectView in src/flowspec/area.ts) that this view reads. */
+export interface EffectSource {
+  /** Epoch seconds of the window's start. */
+  start: number;
+  flows: number;
+  packets: number;
+  bytes: number;
+  twoWayFlows: number;
+  victim?: { packets: number };
 }
 
-/** One window's effect read defensively (undefined when malformed). */
-function effectOf(x: unknown): EffectPoint | undefined {
-  if (!isObj(x)) return undefined;
-  const start = num(x.start);
-  const flows = num(x.flows);
-  if (start === undefined || flows === undefined) return undefined;
-  const victim = isObj(x.victim) ? num(x.victim.packets) : undefined;
-  return { t: start < 1e12 ? start * 1000 : start, flows, packets: num(x.packets) ?? 0, bytes: num(x.bytes) ?? 0, twoWayFlows: num(x.twoWayFlows) ?? 0, ...(victim !== undefined ? { victimPackets: victim } : {}) };
+/** The fields of a listed block (the engine's BlockView, src/flowspec/area.ts) this view reads. */
+export interface BlockSource {
+  id: number;
+  /** The rule in words, as announced ("ipv4 src 198.51.100.7/32 tcp dport 22 → discard"). */
+  text: string;
+  /** "discard" or "rate-limit N B/s". */
+  action: string;
+  who: string;
+  reason: string;
+  /** Epoch ms. */
+  createdAt: number;
+  expiresAt: number;
+  /** The latest window's match, each window since the announcement, and the window before it. */
+  matched?: EffectSource | null;
+  effect?: readonly EffectSource[];
+  baseline?: EffectSource | null;
+  advice?: { kind: 'idle' | 'not-applied'; windows: number; ratio?: number };
+  routers?: readonly string[];
+  scope?: { covered: number };
 }
 
-/** A display row from one entry of block.list (unknown shape, read defensively). */
-export function toBlockRow(x: unknown, i: number): BlockRow {
-  const o = isObj(x) ? x : { rule: x };
-  const inner = isObj(o.rule) ? (o.rule as Obj) : o;
-  const then = pick(inner, 'then', 'action');
-  const rule = ruleText(pick(o, 'text', 'summary') ?? o.rule ?? o);
-  const fromText = / then (.+)$/.exec(rule)?.[1] ?? '';
+const effectOf = (e: EffectSource): EffectPoint => ({
+  t: e.start < 1e12 ? e.start * 1000 : e.start,
+  flows: e.flows,
+  packets: e.packets,
+  bytes: e.bytes,
+  twoWayFlows: e.twoWayFlows,
+  ...(e.victim ? { victimPackets: e.victim.packets } : {}),
+});
+
+/** A display row from one listed block. */
+export function toBlockRow(b: BlockSource): BlockRow {
+  const matched = b.matched ? effectOf(b.matched) : undefined;
   return {
-    id: str(pick(o, 'id', 'ruleId', 'key')) || String(i),
-    rule,
-    action: isObj(then) ? Object.entries(then).map(([k, v]) => `${k} ${str(v)}`.trim()).join(' ') : str(then) || str(pick(o, 'action')) || fromText,
-    who: str(pick(o, 'who', 'user', 'createdBy', 'operator')),
-    why: str(pick(o, 'why', 'reason', 'comment')),
-    createdAt: time(pick(o, 'createdAt', 'created', 'at', 'since')),
-    expiresAt: time(pick(o, 'expiresAt', 'expires', 'expiry', 'until')),
-    ...effectFields(o),
+    id: String(b.id),
+    rule: stripControl(b.text),
+    action: stripControl(b.action),
+    who: stripControl(b.who),
+    why: stripControl(b.reason),
+    createdAt: b.createdAt,
+    expiresAt: b.expiresAt,
+    ...(matched ? { matched, matchedPackets: matched.packets } : {}),
+    ...(b.effect ? { effect: b.effect.map(effectOf) } : {}),
+    ...(b.baseline ? { baseline: effectOf(b.baseline) } : {}),
+    ...(b.advice ? { advice: { ...b.advice } } : {}),
+    ...(b.routers?.length ? { routers: b.routers.map(stripControl) } : {}),
+    ...(b.scope ? { covered: b.scope.covered } : {}),
   };
 }
 
-/** The effect fields of a block.list entry (the engine's `matched`, `effect`, `baseline`, `advice`, `routers`). */
-function effectFields(o: Obj): Partial<BlockRow> {
-  const matched = effectOf(o.matched);
-  const effect = Array.isArray(o.effect) ? o.effect.map(effectOf).filter((e): e is EffectPoint => !!e) : undefined;
-  const baseline = effectOf(o.baseline);
-  const adv = isObj(o.advice) && (o.advice.kind === 'idle' || o.advice.kind === 'not-applied') ? { kind: o.advice.kind as 'idle' | 'not-applied', windows: num(o.advice.windows) ?? 0, ...(num(o.advice.ratio) !== undefined ? { ratio: num(o.advice.ratio)! } : {}) } : undefined;
-  const routers = Array.isArray(o.routers) ? o.routers.map(str).filter(Boolean) : undefined;
-  const covered = isObj(o.scope) ? num(o.scope.covered) : undefined;
-  return {
-    matchedPackets: matched?.packets ?? num(pick(o, 'matchedPackets', 'packets', 'hits')) ?? (typeof o.matched === 'number' ? o.matched : undefined),
-    ...(matched ? { matched } : {}),
-    ...(effect ? { effect } : {}),
-    ...(baseline ? { baseline } : {}),
-    ...(adv ? { advice: adv } : {}),
-    ...(routers?.length ? { routers } : {}),
-    ...(covered !== undefined ? { covered } : {}),
-  };
-}
-
-/** Rows from a block.list answer (an array, or an object holding `rules`/`blocks`/`items`). */
-export function toBlockRows(answer: unknown): BlockRow[] {
-  const list = Array.isArray(answer) ? answer : isObj(answer) ? (pick(answer, 'rules', 'blocks', 'items', 'active') as unknown[]) : [];
-  return Array.isArray(list) ? list.map(toBlockRow) : [];
+/** Rows from a block.list (or block.covering) answer. */
+export function toBlockRows(list: readonly BlockSource[]): BlockRow[] {
+  return list.map(toBlockRow);
 }
 
 /** "3m", "2h05m", "1d4h", or "—" (pure; `now` is a parameter). */
@@ -257,91 +235,72 @@ export function blockDetailLines(r: BlockRow, now: number, lang: Lang): { text: 
   return out;
 }
 
+/** The fields of one block.propose answer (the engine's BlockProposal) this view reads. */
+export type ProposalSource =
+  | {
+      ok: true;
+      target: string;
+      rule: string;
+      impact: string[];
+      facts: ProposalFact[];
+      preview: { flows: number; packets: number; bytes: number; twoWayFlows: number; twoWayInside: number; insideKnown: boolean } | null;
+    }
+  | { ok: false; target: string; reasons: string[] };
+
 /** What block.propose answered, ready for the confirmation dialog. */
-export interface ProposalView {
+export interface ProposalView<P> {
   /** The exact rules that would be announced. */
   rules: string[];
   /** Impact preview lines (what else the rule would match, how much traffic). */
   impact: string[];
   /** Refusals (guards that said no), with their reasons. */
   refused: string[];
-  /** What to hand to block.add. */
-  accepted: unknown[];
+  /** What to hand to block.add: the accepted proposals as the engine sent them. */
+  accepted: Extract<P, { ok: true }>[];
 }
 
-const lines = (x: unknown): string[] => {
-  if (x === undefined || x === null) return [];
-  if (typeof x === 'string' || typeof x === 'number') return [str(x)];
-  if (Array.isArray(x)) return x.flatMap(lines);
-  if (isObj(x)) {
-    const text = pick(x, 'text', 'summary', 'message');
-    if (typeof text === 'string') return [stripControl(text)];
-    return [Object.entries(x).map(([k, v]) => `${k}: ${isObj(v) || Array.isArray(v) ? JSON.stringify(v) : str(v)}`).join(', ')].map(stripControl);
-  }
-  return [];
-};
-
-/** One fact read defensively from the engine's answer (undefined when malformed). */
-function factOf(x: unknown): ProposalFact | undefined {
-  if (!isObj(x)) return undefined;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  if (x.kind === 'attacker') return n(x.port) === undefined ? { kind: 'attacker' } : { kind: 'attacker', port: n(x.port)! };
-  if (x.kind === 'victim') return { kind: 'victim' };
-  if (x.kind === 'spoofed' && n(x.share) !== undefined) return { kind: 'spoofed', share: n(x.share)! };
-  if (x.kind === 'entry' && n(x.interface) !== undefined && n(x.share) !== undefined) return { kind: 'entry', exporter: str(x.exporter), interface: n(x.interface)!, share: n(x.share)! };
-  const routers = (v: unknown) => (Array.isArray(v) ? v.filter(isObj).filter((r) => n(r.share) !== undefined).map((r) => ({ address: str(r.address), share: n(r.share)!, ...(typeof r.name === 'string' ? { name: str(r.name) } : {}) })) : undefined);
-  if (x.kind === 'routers' && routers(x.chosen) && n(x.covered) !== undefined && n(x.threshold) !== undefined) return { kind: 'routers', chosen: routers(x.chosen)!, skipped: routers(x.skipped) ?? [], covered: n(x.covered)!, threshold: n(x.threshold)! };
-  if (x.kind === 'all-routers' && (x.why === 'unmapped' || x.why === 'spread') && n(x.threshold) !== undefined) return { kind: 'all-routers', why: x.why, threshold: n(x.threshold)! };
-  return undefined;
+/** The impact lines of one proposal in the screen's language, from its data (the engine's English is for the CLI). */
+function impactLines(p: Extract<ProposalSource, { ok: true }>, lang: Lang): string[] {
+  const imp = p.preview ? { flows: p.preview.flows, packets: p.preview.packets, bytes: p.preview.bytes, twoWayFlows: p.preview.twoWayFlows, twoWayInside: p.preview.twoWayInside } : undefined;
+  return [...impactText(imp, p.preview?.insideKnown === true, lang), ...p.facts.map((f) => factText(f, lang))].map(stripControl);
 }
 
-/** The impact lines of one proposal in the screen's language: from its data when the engine sent it, else its text. */
-function impactLines(p: Record<string, unknown>, lang: Lang): string[] {
-  const facts = Array.isArray(p.facts) ? p.facts.map(factOf) : undefined;
-  if (!facts || facts.some((f) => f === undefined) || !('preview' in p)) return lines(pick(p, 'impact', 'preview', 'matches'));
-  const pv = isObj(p.preview) ? p.preview : undefined;
-  const n = (k: string) => (pv && typeof pv[k] === 'number' ? (pv[k] as number) : 0);
-  const imp = pv ? { flows: n('flows'), packets: n('packets'), bytes: n('bytes'), twoWayFlows: n('twoWayFlows'), twoWayInside: n('twoWayInside') } : undefined;
-  return [...impactText(imp, pv?.insideKnown === true, lang), ...facts.map((f) => factText(f!, lang))];
-}
-
-/** Read a block.propose answer (one proposal or a list; each accepted with a rule and impact, or refused). */
-export function toProposalView(answer: unknown, lang: Lang = 'en'): ProposalView {
-  const list = Array.isArray(answer) ? answer : isObj(answer) && Array.isArray(pick(answer, 'proposals', 'items')) ? (pick(answer, 'proposals', 'items') as unknown[]) : [answer];
-  const v: ProposalView = { rules: [], impact: [], refused: [], accepted: [] };
+/** Read a block.propose answer: each proposal accepted with its rule and impact, or refused with its reasons. */
+export function toProposalView<P extends ProposalSource>(answer: { proposals: readonly P[] }, lang: Lang = 'en'): ProposalView<P> {
+  const v: ProposalView<P> = { rules: [], impact: [], refused: [], accepted: [] };
   // Several proposals: each one's impact under its target, so the preview says which rule it is about.
-  const several = list.filter((p) => isObj(p) && p.ok !== false && !pick(p, 'refused', 'refusal', 'rejected', 'error')).length > 1;
-  for (const p of list) {
-    if (!isObj(p)) continue;
-    const refusal = pick(p, 'refused', 'refusal', 'rejected', 'error');
-    const ok = p.ok !== false && !refusal;
-    if (!ok) {
-      const reasons = lines(pick(p, 'reasons', 'reason', 'refused', 'refusal', 'rejected', 'error', 'message'));
-      const target = str(pick(p, 'target', 'ip'));
-      v.refused.push(`${target ? `${target}: ` : ''}${reasons.join('; ') || 'refused'}`);
+  const several = answer.proposals.filter((p) => p.ok).length > 1;
+  for (const p of answer.proposals) {
+    const target = stripControl(p.target);
+    if (!p.ok) {
+      v.refused.push(`${target ? `${target}: ` : ''}${p.reasons.map(stripControl).join('; ') || 'refused'}`);
       continue;
     }
-    const rule = pick(p, 'rule', 'rules');
-    const rs = Array.isArray(rule) ? rule.map(ruleText) : [ruleText(rule ?? p)];
-    v.rules.push(...rs.filter(Boolean));
-    const target = str(pick(p, 'target', 'ip'));
-    if (several && target) v.impact.push(`${target}:`, ...impactLines(p, lang).map((l) => `  ${l}`));
-    else v.impact.push(...impactLines(p, lang));
-    v.accepted.push(p);
+    const ok = p as Extract<P, { ok: true }>;
+    v.rules.push(stripControl(ok.rule));
+    if (several) v.impact.push(`${target}:`, ...impactLines(ok, lang).map((l) => `  ${l}`));
+    else v.impact.push(...impactLines(ok, lang));
+    v.accepted.push(ok);
   }
   return v;
 }
 
-/** Audit lines from an audit.list answer, newest first: "14:05 alice announce #3 ipv4 src … — reason" (pure). */
-export function toAuditLines(answer: unknown): string[] {
-  if (!Array.isArray(answer)) return [];
-  return answer.filter(isObj).map((e) => {
-    const at = num(pick(e, 'at'));
-    const when = at === undefined ? '' : new Date(at).toISOString().slice(5, 16).replace('T', ' ');
-    const id = pick(e, 'blockId');
-    const parts = [when, str(pick(e, 'who')), str(pick(e, 'action')), id === undefined ? '' : `#${str(id)}`, str(pick(e, 'rule'))].filter(Boolean);
-    const reason = str(pick(e, 'reason'));
-    const detail = str(pick(e, 'detail'));
-    return stripControl(`${parts.join(' ')}${reason ? ` — ${reason}` : ''}${detail ? ` (${detail})` : ''}`);
+/** The fields of one audit entry (the engine's AuditEntry) this view reads. */
+export interface AuditSource {
+  at: number;
+  who: string;
+  action: string;
+  blockId?: number;
+  rule?: string;
+  reason?: string;
+  detail?: string;
+}
+
+/** Audit lines from an audit.list answer, newest first: "11-22 14:05 alice announce #3 ipv4 src … — reason" (pure). */
+export function toAuditLines(entries: readonly AuditSource[]): string[] {
+  return entries.map((e) => {
+    const when = new Date(e.at).toISOString().slice(5, 16).replace('T', ' ');
+    const parts = [when, e.who, e.action, e.blockId === undefined ? '' : `#${e.blockId}`, e.rule ?? ''].filter(Boolean);
+    return stripControl(`${parts.join(' ')}${e.reason ? ` — ${e.reason}` : ''}${e.detail ? ` (${e.detail})` : ''}`).replace(/[\r\n\t]+/g, ' ');
   });
 }

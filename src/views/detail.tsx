@@ -12,7 +12,8 @@ import { theme } from './theme.js';
 import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/alert-text.js';
 import { proberText } from '../i18n/devices-text.js';
 import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
-import type { Anomaly, WindowResult } from '../engine/types.js';
+import type { Anomaly, WindowDegradation, WindowResult } from '../engine/types.js';
+import { degradedText, sampledSourcesText } from '../i18n/limits-text.js';
 import { stripControl } from '../util/sanitize.js';
 
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);
@@ -79,7 +80,7 @@ export function windowReadLines(w: Pick<WindowResult, 'partial' | 'exporters'> |
 }
 
 /** The detail of one anomaly at a width; `slot` is the window's TimeSlot (for the tracking sentence). */
-export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flows', chartHeight = 8, window: win }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number; series?: DetailSeries; metric?: Metric; chartHeight?: number; window?: Pick<WindowResult, 'partial' | 'exporters'> }) {
+export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flows', chartHeight = 8, window: win, degraded }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number; series?: DetailSeries; metric?: Metric; chartHeight?: number; window?: Pick<WindowResult, 'partial' | 'exporters'>; degraded?: WindowDegradation }) {
   const f = a.features;
   const wide = width >= 100;
   const half = wide ? Math.floor(width / 2) - 1 : width;
@@ -104,6 +105,8 @@ export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flo
         </Text>
       ))}
       {a.tracking && slot !== undefined ? <Text wrap="wrap">{trackingSentence(a.tracking, slot, lang)}</Text> : null}
+      {sampledSourcesText(a, lang) ? <Text wrap="wrap" color={theme.color('yellow')}>{sampledSourcesText(a, lang)}</Text> : null}
+      {degraded ? <Text wrap="wrap" color={theme.color('yellow')}>{`${T(lang, 'window analysed within its memory budget: ', '此時段在記憶體預算內分析：')}${degradedText(degraded, lang)}`}</Text> : null}
       {a.unusedProbe ? <Text wrap="wrap" color={theme.color('yellow')}>{stripControl(`${T(lang, 'ARP: ', 'ARP確認：')}${proberText(a.unusedProbe, lang)}`)}</Text> : null}
       <DetailChart d={series} lang={lang} width={width} metric={metric} height={chartHeight} />
       <Box flexDirection={wide ? 'row' : 'column'}>

@@ -1,6 +1,7 @@
 /**
- * Pure pieces of the Investigate screen: ARP/MAC answers (devices.where) read defensively into display rows, and the
- * `:investigate IP|prefix [range]` argument parser.
+ * Pure pieces of the Investigate screen: ARP/MAC answers (devices.where, the engine's WhereAnswer) into display rows
+ * and findings, and the `:investigate IP|prefix [range]` argument parser. The inputs are declared as the fields read,
+ * so the engine's real types must satisfy them where the TUI calls it.
  */
 import { stripControl } from '../util/sanitize.js';
 import { findingText } from '../i18n/devices-text.js';
@@ -20,55 +21,60 @@ export interface DeviceRow {
   current: boolean;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const str = (x: unknown): string => (typeof x === 'string' ? stripControl(x) : typeof x === 'number' ? String(x) : '');
-const pick = (o: Obj, ...names: string[]): unknown => {
-  for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
-  return undefined;
-};
-const when = (x: unknown): string =>
-  typeof x === 'number' ? new Date(x < 1e12 ? x * 1000 : x).toISOString().slice(5, 16).replace('T', ' ') : str(x);
+/** The fields of one devices.where row (the engine's WhereRow, src/devices/store.ts) this view reads. */
+export interface DeviceRowSource {
+  device: string;
+  mac: string;
+  /** The L3 interface (ARP) and the physical port (MAC table), either may be empty. */
+  interface: string;
+  port: string;
+  vlan: number | null;
+  state: string;
+  /** Epoch ms. */
+  firstSeen: number;
+  lastSeen: number;
+  current: boolean;
+  /** A MAC table's own entry (VLAN All, CPU, the router's MAC), not a learned host. */
+  system?: boolean;
+}
 
-/** Rows from a devices.where answer (an array, or an object holding `rows`/`entries`/`matches`), current first. */
-export function toDeviceRows(answer: unknown): DeviceRow[] {
-  const list = Array.isArray(answer) ? answer : isObj(answer) ? pick(answer, 'rows', 'entries', 'matches', 'results', 'where') : [];
-  if (!Array.isArray(list)) return [];
-  const rows = list.filter(isObj).map((o) => {
-    const iface = str(pick(o, 'interface', 'ifName', 'iface'));
-    const phys = str(pick(o, 'port'));
-    return {
-      device: str(pick(o, 'device', 'deviceName', 'host', 'switch', 'router')),
-      mac: str(pick(o, 'mac', 'macAddress')),
-      port: [...new Set([iface, phys].filter(Boolean))].join(' '),
-      vlan: str(pick(o, 'vlan', 'vlanId')),
-      // A MAC table's own entry (VLAN All, CPU, the router's MAC) is marked apart from learned hosts.
-      state: `${str(pick(o, 'state', 'type'))}${o.system === true ? ' (sys)' : ''}`,
-      first: when(pick(o, 'firstSeen')),
-      last: when(pick(o, 'lastSeen', 'seenAt', 'at', 'collectedAt', 'time')),
-      current: o.current === true,
-    };
-  });
+/** The fields of one devices.where finding (the engine's WhereFinding) this view reads. */
+export interface FindingSource {
+  kind: string;
+  reason: string;
+  ip?: string;
+  mac?: string;
+  ips?: string[];
+  on?: string[];
+  trail?: string[];
+}
+
+const str = (x: string | undefined | null): string => stripControl(x ?? '');
+const when = (ms: number): string => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
+
+/** Rows from a devices.where answer, current bindings first. */
+export function toDeviceRows(answer: { rows: readonly DeviceRowSource[] }): DeviceRow[] {
+  const rows = answer.rows.map((o) => ({
+    device: str(o.device),
+    mac: str(o.mac),
+    port: [...new Set([str(o.interface), str(o.port)].filter(Boolean))].join(' '),
+    vlan: o.vlan === null ? '' : String(o.vlan),
+    // A MAC table's own entry (VLAN All, CPU, the router's MAC) is marked apart from learned hosts.
+    state: `${str(o.state)}${o.system === true ? ' (sys)' : ''}`,
+    first: when(o.firstSeen),
+    last: when(o.lastSeen),
+    current: o.current,
+  }));
   return [...rows.filter((r) => r.current), ...rows.filter((r) => !r.current)];
 }
 
-/** The raw findings of a devices.where answer (kept as the engine sent them; worded at draw time). */
-export function findingsOf(answer: unknown): unknown[] {
-  const list = isObj(answer) ? answer.findings : undefined;
-  return Array.isArray(list) ? list : [];
-}
-
-const strs = (x: unknown): string[] => (Array.isArray(x) ? x.map(str).filter(Boolean) : []);
-
 /**
  * The findings of a devices.where answer (unused address, moved, a MAC with several IPs) in the screen's language,
- * from their fields; the engine's English reason when the fields are missing.
+ * from their fields; the engine's English reason for a kind this screen does not word.
  */
-export function toDeviceFindings(answer: unknown, lang: 'en' | 'zh-TW' = 'en'): string[] {
-  const list = isObj(answer) ? answer.findings : undefined;
-  if (!Array.isArray(list)) return [];
-  return list
-    .filter(isObj)
+export function toDeviceFindings(findings: readonly FindingSource[], lang: 'en' | 'zh-TW' = 'en'): string[] {
+  const strs = (x: string[] | undefined) => (x ?? []).map(str).filter(Boolean);
+  return findings
     .map((f) => findingText({ kind: str(f.kind), ip: str(f.ip), mac: str(f.mac), ips: strs(f.ips), on: strs(f.on), trail: strs(f.trail) }, lang) ?? str(f.reason))
     .filter(Boolean);
 }

@@ -4,12 +4,38 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CAPTURES } from '../helpers/captures.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
 
 const env = { NOCFLOW_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-cfg-')) };
 const nocflow = (...args: string[]) => execa('node', [BIN, ...args], { env, reject: false });
+
+describe('nocflow analyze: the memory budget of one window (generated spoofed DDoS through real nfcapd)', () => {
+  it('--json and the text header report the sampled victim; the default limit keeps them all', async () => {
+    const { file } = await makeScenarioFile('spoofed-ddos');
+    // 15 000 spoofed sources against a limit of 8192.
+    const tight = { NOCFLOW_CONFIG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-cfg-')) };
+    fs.writeFileSync(path.join(tight.NOCFLOW_CONFIG_DIR, 'config.json'), JSON.stringify({ limits: { victimSources: 8192 } }));
+    const run = (...args: string[]) => execa('node', [BIN, ...args], { env: tight, reject: false });
+    const r = await run('analyze', file, '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.degraded).toEqual({ victimSources: { limit: 8192, candidates: 1, largest: 15000 } });
+    const v = doc.anomalies.find((a: { ip: string }) => a.ip === '192.0.2.10');
+    expect(v.victim.distinctSources).toBe(15000);
+    expect(v.victim.sampledSources).toBeGreaterThan(4096);
+    expect(v.victim.sampledSources).toBeLessThanOrEqual(8192);
+    expect(v.victim.spoofedShare).toBeGreaterThan(0.95);
+    const text = await run('analyze', file);
+    expect(text.stdout.split('\n')[1]).toBe('# degraded: sources of 1 victim(s) sampled (over 8,192; largest 15,000)');
+    // The default (65 536) keeps them all.
+    const exact = JSON.parse((await nocflow('analyze', file, '--json')).stdout);
+    expect(exact.degraded).toBeUndefined();
+    expect(exact.anomalies.find((a: { ip: string }) => a.ip === '192.0.2.10').victim.sampledSources).toBeUndefined();
+  });
+});
 
 describe('nocflow analyze (built CLI)', () => {
   it('--json prints exactly one JSON document with the documented shape', async () => {

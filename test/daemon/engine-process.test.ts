@@ -18,13 +18,15 @@ let c: EngineConnection;
 beforeAll(async () => {
   process.env.NOCFLOW_DATA_DIR = path.join(base, 'data');
   engine = createEngineProcess(
-    { ...configDefaults, engine: { ...configDefaults.engine, pollSeconds: 60 } },
+    { ...configDefaults, engine: { ...configDefaults.engine, pollSeconds: 60 }, limits: { ...configDefaults.limits, investigations: 2, investigationsPerClient: 1, investigateMaxHours: 2 } },
     { socketPath: sock, nfcapdDir: path.join(base, 'nfcapd'), now: () => Date.UTC(2026, 10, 22, 15, 0) },
     {
       handlers: [{ 'block.list': async (_p, ctx) => ({ rules: [], askedBy: ctx.user }) }],
       flowQuery: {
-        async investigate(target, range) {
+        async investigate(target, range, o) {
           asked.push({ target, ...range });
+          // 198.51.100.0/24 is slow: it runs until cancelled (for the concurrency limits).
+          if (target === '198.51.100.0/24') await new Promise((_res, rej) => o?.signal?.addEventListener('abort', () => rej(new Error('cancelled'))));
           const s: InvestigateSummary = {
             target, source: 'elasticsearch', from: range.from, to: range.to, files: 0, flows: 7, packets: 7, bytes: 700, asSource: 7, asDestination: 0,
             topPeers: [], topPorts: [], protocols: [], series: [],
@@ -67,6 +69,30 @@ describe('engine process (in-process)', () => {
     await expect(c.call('investigate.start', { target: '192.0.2.1', from: 10, to: 10 })).rejects.toMatchObject({ code: 'BAD_PARAMS' });
     await expect(c.call('investigate.start', { target: 'example.org' })).rejects.toMatchObject({ code: 'BAD_PARAMS' });
     expect(asked).toHaveLength(1);
+  });
+
+  it('limits what one client can cost: the range, its own investigations at once, and everyone\'s', async () => {
+    const before = asked.length;
+    await expect(c.call('investigate.start', { target: '192.0.2.1', from: 0, to: 3 * 3_600_000 })).rejects.toMatchObject({ code: 'LIMIT', message: expect.stringMatching(/3 h is longer than limits.investigateMaxHours \(2 h\)/) });
+    const c2 = await connectEngine({ socketPath: sock, reconnect: false });
+    const c3 = await connectEngine({ socketPath: sock, reconnect: false });
+    try {
+      const a = await c.call<{ id: number }>('investigate.start', { target: '198.51.100.0/24' });
+      await expect(c.call('investigate.start', { target: '198.51.100.0/24' })).rejects.toMatchObject({ code: 'BUSY', message: expect.stringMatching(/you already run 1 investigation/) });
+      const b = await c2.call<{ id: number }>('investigate.start', { target: '198.51.100.0/24' });
+      await expect(c3.call('investigate.start', { target: '198.51.100.0/24' })).rejects.toMatchObject({ code: 'BUSY', message: expect.stringMatching(/2 investigations are running \(limits.investigations 2\)/) });
+      expect((await c.call<{ investigations: number }>('engine.status')).investigations).toBe(2);
+      // Cancelling one frees a place.
+      await c.call('investigate.cancel', { id: a.id });
+      for (let i = 0; i < 100 && (await c.call<{ investigations: number }>('engine.status')).investigations > 1; i++) await new Promise((r) => setTimeout(r, 20));
+      const d = await c3.call<{ id: number }>('investigate.start', { target: '198.51.100.0/24' });
+      await c2.call('investigate.cancel', { id: b.id });
+      await c3.call('investigate.cancel', { id: d.id });
+      expect(asked.length - before).toBe(3);
+    } finally {
+      c2.close();
+      c3.close();
+    }
   });
 
   it('windows.get with nothing stored answers null; a bad :window text is BAD_PARAMS', async () => {

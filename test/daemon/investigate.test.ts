@@ -89,6 +89,32 @@ describe('InvestigateAccumulator (pure)', () => {
   });
 });
 
+describe('InvestigateAccumulator peer limit', () => {
+  it('keeps the first maxPeers distinct peers and sums the flows and bytes of the others, losing none', () => {
+    const b = createBatch(5);
+    ['10.9.9.1', '10.9.9.2', '10.9.9.1', '10.9.9.3', '10.9.9.4'].forEach((d, i) => {
+      b.family[i] = 4;
+      b.srcV4[i] = v4ToNumber('10.0.0.1');
+      b.dstV4[i] = v4ToNumber(d);
+      b.proto[i] = 6;
+      b.bytes[i] = 100 * (i + 1);
+      b.packets[i] = 1;
+      b.start[i] = T0 + i;
+    });
+    b.size = 5;
+    const capped = new InvestigateAccumulator(parsePrefix('10.0.0.1'), T0, T0 + 60_000, 2);
+    capped.add(b);
+    const s = capped.summary(1);
+    expect(s.topPeers).toEqual([{ ip: '10.9.9.1', flows: 2, bytes: 400 }, { ip: '10.9.9.2', flows: 1, bytes: 200 }]);
+    expect(s.otherPeers).toEqual({ peers: 2, flows: 2, bytes: 900 });
+    expect(s.flows).toBe(5);
+    const free = new InvestigateAccumulator(parsePrefix('10.0.0.1'), T0, T0 + 60_000);
+    free.add(b);
+    expect(free.summary(1).otherPeers).toBeUndefined();
+    expect(free.summary(1).topPeers).toHaveLength(4);
+  });
+});
+
 describe('runInvestigate on real nfcapd files', () => {
   it('an attacker IP: flow count and its main port agree with nfdump, with progress per file', async () => {
     const attacker = truth.planted.find((p) => p.types.includes('many-peers'))!;
@@ -118,6 +144,15 @@ describe('runInvestigate on real nfcapd files', () => {
     expect(s.topPorts[0].port).toBe(victim.dport);
     // The top peer's count is what nfdump finds for that pair.
     expect(s.topPeers[0].flows).toBe(3 * (await nfdumpCount(source, `host ${victim.ip} and host ${s.topPeers[0].ip}`)));
+  });
+
+  it('a victim of many sources, with the peer limit: the kept peers and the others add up to nfdump\'s count', async () => {
+    const victim = truth.planted.find((p) => p.role === 'victim')!;
+    const s = await runInvestigate({ source: reader, dir, target: victim.ip, from: T0, to: T0 + 3_600_000, maxPeers: 10 });
+    expect(s.flows).toBe(3 * (await nfdumpCount(source, `host ${victim.ip}`)));
+    expect(s.topPeers).toHaveLength(10);
+    expect(s.otherPeers?.peers).toBe(10);
+    expect(s.topPeers.reduce((n, p) => n + p.flows, 0) + s.otherPeers!.flows).toBe(s.flows);
   });
 
   it('a prefix uses a net filter and counts every flow touching it once', async () => {

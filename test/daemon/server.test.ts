@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { acquirePidFile, resolveGroup, startEngineServer, type EngineServer } from '../../src/daemon/server.js';
+import { acquirePidFile, isEngineCommandLine, prepareRuntimeDir, resolveGroup, startEngineServer, type EngineServer } from '../../src/daemon/server.js';
 import { connectEngine } from '../../src/daemon/client.js';
 import { lineSplitter, RpcError } from '../../src/daemon/protocol.js';
 
@@ -58,25 +58,68 @@ describe('acquirePidFile', () => {
 
     // A live process that is not nocflow (a reused pid) does not block; a live nocflow does.
     const other = execa('sleep', ['30'], { reject: false });
-    const fake = execa('node', ['-e', 'setTimeout(() => {}, 30000)', 'nocflow-engine-fake'], { reject: false });
+    // A process whose command line is `… nocflow.js engine` (an engine); a nocflow that is not `engine` is not one.
+    const fakeBin = path.join(dir, 'nocflow.js');
+    fs.writeFileSync(fakeBin, 'setTimeout(() => {}, 30000);\n');
+    const fake = execa('node', [fakeBin, 'engine', '--dir', dir], { reject: false });
+    const notEngine = execa('node', [fakeBin, 'watch', '--dir', dir], { reject: false });
     try {
       await new Promise((r) => setTimeout(r, 300));
       fs.writeFileSync(file, String(other.pid));
+      acquirePidFile(file)();
+      fs.writeFileSync(file, String(notEngine.pid));
       acquirePidFile(file)();
       fs.writeFileSync(file, String(fake.pid));
       expect(() => acquirePidFile(file)).toThrow(/already running/);
       expect(Number(fs.readFileSync(file, 'utf8'))).toBe(fake.pid);
     } finally {
-      other.kill('SIGKILL');
-      fake.kill('SIGKILL');
-      await Promise.allSettled([other, fake]);
+      for (const p of [other, fake, notEngine]) p.kill('SIGKILL');
+      await Promise.allSettled([other, fake, notEngine]);
     }
   });
 });
 
+describe('isEngineCommandLine', () => {
+  it.each([
+    ['node\0/usr/lib/nocflow/bin/nocflow.js\0engine\0--dir\0/srv/nfcapd\0', true],
+    ['node\0/usr/bin/nocflow\0engine\0', true],
+    ['node\0bin/nocflow.js\0--lang\0zh-TW\0engine\0start\0', true],
+    ['node\0/usr/bin/nocflow\0watch\0/srv/nfcapd\0', false],
+    ['vim\0/home/alice/nocflow-engine-notes.md\0', false],
+    ['node\0-e\0setTimeout(() => {}, 1)\0nocflow\0', false],
+    ['sleep\0030\0', false],
+  ])('%j → %s', (cmdline, want) => expect(isEngineCommandLine(cmdline)).toBe(want));
+});
+
+const ROOT = process.getuid?.() === 0;
+
+describe('prepareRuntimeDir (the engine\'s side of the trust boundary)', () => {
+  it('creates a missing directory 0750 and tightens its own', () => {
+    const dir = path.join(tmp(), 'run', 'nocflow');
+    prepareRuntimeDir(dir);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o750);
+  });
+
+  it('refuses its own directory when other users may write it, and changes nothing', () => {
+    const dir = path.join(tmp(), 'wide');
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o777);
+    expect(() => prepareRuntimeDir(dir)).toThrow(/may be written by other users.*chmod 0750/);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o777);
+  });
+
+  it.skipIf(!ROOT)('refuses a directory another user created (the /tmp/nocflow-<uid> squat), before any socket exists (needs root to chown)', async () => {
+    const dir = path.join(tmp(), 'squatted');
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.chownSync(dir, 12345, 12345);
+    expect(() => prepareRuntimeDir(dir)).toThrow(/belongs to uid 12345, not to the engine's user/);
+    await expect(startEngineServer({ socketPath: path.join(dir, 'engine.sock'), handlers: {} })).rejects.toMatchObject({ reason: 'UNTRUSTED_DIR' });
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('startEngineServer', () => {
-  it('hands socket and directory to the configured group', async () => {
-    if (process.getuid?.() !== 0) return; // only root may chown to a group it is not in
+  it.skipIf(!ROOT)('hands socket and directory to the configured group (needs root to chown to a group it is not in)', async () => {
     const dir = path.join(tmp(), 'run');
     const s = await startEngineServer({ socketPath: path.join(dir, 'engine.sock'), handlers: {}, group: 65534 });
     servers.push(s);
@@ -120,3 +163,39 @@ describe('startEngineServer', () => {
     expect(s.stats().badLines).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('a client that stops reading', () => {
+  it('is dropped once its unsent bytes pass the bound; a client that reads gets every event; both are counted', async () => {
+    const sock = path.join(tmp(), 'engine.sock');
+    const logged: string[] = [];
+    const s = await startEngineServer({ socketPath: sock, handlers: {}, maxClientBuffer: 256 * 1024, log: (l) => logged.push(l) });
+    servers.push(s);
+    // The reader: a normal client.
+    const reader = await connectEngine({ socketPath: sock, reconnect: false });
+    let got = 0;
+    reader.on('tick', () => got++);
+    // The sleeper: says hello, then never reads again (a TUI suspended with Ctrl-Z).
+    const sleeper = net.connect(sock);
+    await new Promise((r) => sleeper.once('connect', r));
+    sleeper.write(`${JSON.stringify({ v: 1, id: 1, method: 'hello', params: { user: 'carol', pid: 4242 } })}\n`);
+    await new Promise((r) => sleeper.once('data', r));
+    sleeper.pause();
+    const payload = 'x'.repeat(10_000);
+    let maxBuffered = 0;
+    for (let i = 0; i < 300; i++) {
+      s.publish('tick', { i, payload });
+      maxBuffered = Math.max(maxBuffered, ...s.clientList().map((c) => c.bufferedBytes));
+      // The reader keeps up (it has every event before the next is sent); the sleeper does not.
+      for (let w = 0; w < 500 && got <= i; w++) await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(got).toBe(300);
+    expect(maxBuffered).toBeLessThanOrEqual(256 * 1024);
+    expect(s.stats()).toMatchObject({ dropped: 1, connections: 2, lastDropped: { user: 'carol', pid: 4242 } });
+    expect(s.clientList()).toHaveLength(1);
+    expect(s.clientList()[0]).toMatchObject({ events: 300, requests: 1, errors: 0, user: os.userInfo().username.replace(/[^\w.@-]/g, '') });
+    expect(logged).toEqual([expect.stringMatching(/^dropped client 2 \(carol, pid 4242\): \d+ bytes unread, limit 262144$/)]);
+    reader.close();
+    sleeper.destroy();
+  });
+});
+

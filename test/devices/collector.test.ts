@@ -247,6 +247,27 @@ describe('failures', () => {
     expect(r.error).toMatch(/xr-hang.*"show arp".*600 ms/);
   });
 
+  it('abandons a device whose output passes the byte limit, well before the command timeout; the next device is collected', async () => {
+    // A device streaming an ARP table far larger than the limit (4 MB of rows against a 256 KiB limit).
+    const row = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}   00:0${i % 10}:00   0011.2233.4455  Dynamic    ARPA  GigabitEthernet0/0/0/0`;
+    const huge = Array.from({ length: 50_000 }, (_x, i) => row(i)).join('\n');
+    const flood = await device('iosxr', { outputs: { 'show arp': huge } });
+    const good = await device('iosxr');
+    const kh = knownHosts([flood, good].map((d) => ({ port: d.port, pub: hostKey.public })));
+    const list = [spec('xr-flood', 'iosxr', flood.port), spec('xr-ok', 'iosxr', good.port)];
+    const t0 = Date.now();
+    const run = await collectDevices(cfg(list, kh, { commandTimeoutMs: 30_000, concurrency: 1 }), { maxOutputBytes: 256 * 1024 });
+    expect(run.results.map((r) => [r.device, r.ok, r.reason])).toEqual([
+      ['xr-flood', false, 'output-too-large'],
+      ['xr-ok', true, undefined],
+    ]);
+    expect(run.results[0].error).toMatch(/xr-flood .*more than 262144 bytes of output \(limits.deviceOutputBytes\)/);
+    expect(Date.now() - t0).toBeLessThan(25_000);
+    // Without the limit the same device is collected whole.
+    const whole = await collectDevice(list[0], cfg(list, kh, { commandTimeoutMs: 30_000 }));
+    expect([whole.ok, whole.arp.length]).toEqual([true, 50_000]);
+  });
+
   it('reports a mid-output disconnect, and the other devices of the run still succeed', async () => {
     const tracker = { active: 0, max: 0 };
     const bad = await device('nxos', { dropDuring: { command: 'show mac address-table', afterLines: 6 }, tracker });

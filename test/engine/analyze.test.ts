@@ -179,3 +179,56 @@ describe('analyze: campus mode', () => {
     expect(res.anomalies.filter((a) => a.type === 'cc-beacon')).toEqual([]);
   });
 });
+
+describe('analyze: the memory budget of one window', () => {
+  /** A spoofed flood of `spoofed` one-flow random sources at a victim, plus `real` clients it answers. */
+  function flood(victim: string, spoofed: number, real: number, r: () => number): FlowRecord[] {
+    const recs: FlowRecord[] = [];
+    for (let i = 0; i < spoofed; i++) {
+      recs.push(flow({ src: ipOf(0x01000000 + Math.floor(r() * 0xdf000000)), dst: victim, sport: 1024 + (i % 60000), dport: 80, flags: 2, packets: 1, bytes: 60, start: at(r) }));
+    }
+    for (let i = 0; i < real; i++) {
+      const c = ipOf(0xc6336400 + i); // 198.51.100.0 + i
+      const s = at(r);
+      recs.push(flow({ src: c, dst: victim, sport: 40000 + i, dport: 80, flags: 0x1b, packets: 5, bytes: 900, start: s }));
+      recs.push(flow({ src: victim, dst: c, sport: 80, dport: 40000 + i, flags: 0x1b, packets: 6, bytes: 9000, start: s + 5 }));
+      recs.push(flow({ src: c, dst: '192.0.2.200', sport: 41000 + i, dport: 443, flags: 0x1b, packets: 3, bytes: 500, start: s + 9 }));
+    }
+    return recs;
+  }
+
+  it('a victim of 40 000 spoofed sources keeps a bounded uniform sample: exact count, shares close to the truth, the window says so', async () => {
+    const victim = '192.0.2.10';
+    const recs = flood(victim, 40_000, 2000, rng(11));
+    const exact = await run(recs, { maxVictimSources: Infinity });
+    const capped = await run(recs, { maxVictimSources: 2048 });
+    const e = exact.anomalies.find((x) => x.ip === victim)!;
+    const c = capped.anomalies.find((x) => x.ip === victim)!;
+    expect(e.victim).toEqual({ distinctSources: 42_000, spoofedShare: 40_000 / 42_000 });
+    expect(exact.degraded).toBeUndefined();
+    expect(c.victim!.distinctSources).toBe(42_000);
+    expect(c.victim!.sampledSources).toBeGreaterThan(1024);
+    expect(c.victim!.sampledSources).toBeLessThanOrEqual(2048);
+    expect(Math.abs(c.victim!.spoofedShare - 40_000 / 42_000)).toBeLessThan(0.03);
+    expect(c).toMatchObject({ type: e.type, severity: e.severity });
+    expect(capped.degraded).toEqual({ victimSources: { limit: 2048, candidates: 1, largest: 42_000 } });
+  });
+
+  it('a busy campus keeps its top N outside candidates: the prober of unused addresses is still found, and the cut is reported', async () => {
+    const r = rng(12);
+    const recs: FlowRecord[] = [];
+    // 3000 ordinary outside clients, 5 flows each to an active inside web server (each one a candidate).
+    for (let i = 0; i < 3000; i++) {
+      for (let k = 0; k < 5; k++) recs.push(flow({ src: ipOf(0x5db80000 + i), dst: '10.20.1.1', sport: 40000 + k, dport: 443, packets: 8, bytes: 4000, start: at(r) }));
+    }
+    recs.push(flow({ src: '10.20.1.1', dst: '93.184.0.1', sport: 443, dport: 40000, packets: 8, bytes: 9000, start: at(r) }));
+    // The prober: 60 unused inside addresses.
+    for (let i = 0; i < 60; i++) recs.push(flow({ src: '45.1.1.1', dst: `10.20.9.${i + 1}`, dport: 23, flags: 2, packets: 1, bytes: 60, start: at(r) }));
+    const res = await run(recs, { inside: ['10.20.0.0/16'], maxCampusCandidates: 500 });
+    expect(res.anomalies.find((a) => a.ip === '45.1.1.1')).toMatchObject({ role: 'attacker', type: 'unused-probe' });
+    expect(res.degraded).toEqual({ campusCandidates: { limit: 500, outside: { kept: 500, of: 3001 }, inside: { kept: 0, of: 0 } } });
+    const free = await run(recs, { inside: ['10.20.0.0/16'] });
+    expect(free.degraded).toBeUndefined();
+  });
+});
+

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IpTable, PairSet, U32Map, topIds } from '../../src/engine/tables.js';
+import { SampledIdSet } from '../../src/engine/tables.js';
 
 describe('typed-array tables', () => {
   it('U32Map keeps every key through growth, including 0 and 0xffffffff', () => {
@@ -116,5 +117,28 @@ describe('typed-array tables', () => {
     const score = [5, 0, 9, 1, 9, 3, 0, 7];
     expect(topIds(score, score.length, 3)).toEqual([2, 4, 7]);
     expect(topIds(score, score.length, 100)).toEqual([2, 4, 7, 0, 5, 3]);
+  });
+});
+
+describe('SampledIdSet', () => {
+  it('keeps every id under the cap, then a uniform sample of at most cap ids, the same whatever the order', () => {
+    const small = new SampledIdSet(100);
+    for (let i = 0; i < 100; i++) small.add(i);
+    expect([small.ids.size, small.sampled]).toEqual([100, false]);
+    const a = new SampledIdSet(1000);
+    const b = new SampledIdSet(1000);
+    for (let i = 0; i < 50_000; i++) a.add(i);
+    for (let i = 49_999; i >= 0; i--) b.add(i);
+    expect(a.ids.size).toBeLessThanOrEqual(1000);
+    expect(a.ids.size).toBeGreaterThan(500);
+    expect([...a.ids].sort((x, y) => x - y)).toEqual([...b.ids].sort((x, y) => x - y));
+    // Uniform: the sample's share of even ids is the population's (one half), and its size estimates the count.
+    const even = [...a.ids].filter((x) => x % 2 === 0).length / a.ids.size;
+    expect(Math.abs(even - 0.5)).toBeLessThan(0.06);
+    expect(Math.abs(a.ids.size * 2 ** a.level - 50_000) / 50_000).toBeLessThan(0.15);
+    // Offering an id again changes nothing.
+    const before = a.ids.size;
+    for (let i = 0; i < 50_000; i++) a.add(i);
+    expect(a.ids.size).toBe(before);
   });
 });

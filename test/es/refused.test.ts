@@ -51,6 +51,28 @@ describe('connection refused (real sockets on loopback)', () => {
     await client2.close();
   });
 
+  it('an idle writer replays on its timer once ES is back: nothing new needs to be written', async () => {
+    const port = await closedPort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-es-timer-'));
+    dirs.push(dir);
+    const client = new Client({ node: `http://127.0.0.1:${port}`, maxRetries: 0, requestTimeout: 5000 });
+    const log: string[] = [];
+    const w = createEsWriter(elasticsearchDefaults, { client, spoolDir: dir, retryIntervalMs: 200, log: (l) => log.push(l) });
+    w.start();
+    try {
+      await w.writeDocs('audit', docs(0, 3));
+      expect(w.state()).toMatchObject({ down: true, spooled: 3, spool: { segments: 1 } });
+      server = await startFakeEs(port);
+      for (let i = 0; i < 100 && !new Spool(dir).isEmpty(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(server.received.map((r) => r.id)).toEqual(docs(0, 3).map((d) => d.id));
+      expect(w.state()).toMatchObject({ down: false, replayed: 3, spool: { segments: 0 } });
+      expect(log.at(-1)).toBe('elasticsearch is back, spool replayed');
+    } finally {
+      w.stop();
+      await client.close();
+    }
+  });
+
   it('replaying a spool twice (crash before the segment was removed) duplicates nothing', async () => {
     server = await startFakeEs();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-es-twice-'));

@@ -46,4 +46,19 @@ describe('Spool', () => {
     s.append([item(7)]);
     expect(s.segments().map((f) => path.basename(f))).toEqual(['segment-000000000002.ndjson', 'segment-000000000003.ndjson']);
   });
+
+  it('bounded: an append beyond maxBytes drops the oldest segments first and says how many documents went', () => {
+    const line = Buffer.byteLength(`${JSON.stringify(item(101))}\n`);
+    const s = new Spool(mk(), line * 5);
+    expect(s.append([item(101), item(102)])).toBeUndefined();
+    expect(s.append([item(103), item(104)])).toBeUndefined();
+    expect(s.bytes()).toBe(line * 4);
+    // Two more: the oldest segment (two documents) goes.
+    expect(s.append([item(105), item(106)])).toEqual({ documents: 2, bytes: line * 4 });
+    expect(s.segments().flatMap((f) => s.readSegment(f)).map((i) => i.id)).toEqual(['id103', 'id104', 'id105', 'id106']);
+    // More new items than the whole spool holds: only the newest that fit are kept.
+    expect(s.append([item(107), item(108), item(109), item(110), item(111), item(112), item(113)])).toEqual({ documents: 4 + 2, bytes: line * 5 });
+    expect(s.segments().flatMap((f) => s.readSegment(f)).map((i) => i.id)).toEqual(['id109', 'id110', 'id111', 'id112', 'id113']);
+    expect(s.bytes()).toBeLessThanOrEqual(line * 5);
+  });
 });

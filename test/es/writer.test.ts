@@ -161,6 +161,24 @@ describe('createEsWriter', () => {
     expect(lines.join('\n')).toMatch(/mapper_parsing_exception/);
   });
 
+  it('a full spool drops its oldest documents, counts them and raises the alarm; the newest reach ES in order when it is back', async () => {
+    const { s, client } = cluster();
+    const lines: string[] = [];
+    const one = Buffer.byteLength(`${JSON.stringify({ kind: 'arp', index: 'nocflow-arp-2026.11.22', id: docs(1)[0].id, body: docs(1)[0].body })}\n`);
+    const w = createEsWriter(elasticsearchDefaults, { client, spoolDir: dir, retryIntervalMs: 0, spoolMaxBytes: one * 10, log: (l) => lines.push(l) });
+    s.mode = 503;
+    for (let k = 0; k < 5; k++) await w.writeDocs('arp', docs(4, k * 10));
+    const st = w.state();
+    expect(st).toMatchObject({ down: true, spooled: 20, dropped: 12, spool: { dir, maxBytes: one * 10 } });
+    expect(st.spool.bytes).toBeLessThanOrEqual(one * 10);
+    expect(st.alarm).toMatch(/spool full .*12 oldest document\(s\) dropped/);
+    expect(lines.filter((l) => l.startsWith('ALARM'))).toHaveLength(3);
+    s.mode = 'ok';
+    await w.writeDocs('arp', docs(1, 99));
+    expect(s.bulks.flat().map((d) => (d.body as { n: number }).n)).toEqual([30, 31, 32, 33, 40, 41, 42, 43, 99]);
+    expect(w.state()).toMatchObject({ down: false, indexed: 9, replayed: 8, spool: { segments: 0, bytes: 0 } });
+  });
+
   it('while down, waits retryIntervalMs before asking ES again (documents queue in the spool)', async () => {
     const { s, client } = cluster();
     let now = 1000;

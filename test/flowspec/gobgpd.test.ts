@@ -18,7 +18,7 @@ const router: ManagedGobgpd = { routerId: '127.0.0.2', as: 65002, listenAddress:
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-bgp-'));
 let oursProc: { stop(): Promise<void> };
 let routerProc: { stop(): Promise<void> };
-const peerRib = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort });
+const peerRib = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort, learned: true });
 const speaker = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: ours.apiPort });
 
 async function established(): Promise<void> {
@@ -138,14 +138,45 @@ describe('FlowSpec through a real gobgpd peer', () => {
     oursProc = await startGobgpd(ours, path.join(dir, 'ours'));
     await established();
     expect((await speaker.list())[4]).toEqual([]);
-    expect(await svc.reconcile()).toEqual({ announced: 1, withdrawn: 0 });
+    expect(await svc.reconcile()).toMatchObject({ announced: 1, withdrawn: 0, failed: 0 });
     expect((await peerHas({ 4: ['[source: 198.51.100.30/32]'] }))[4]).toEqual(['[source: 198.51.100.30/32]']);
     // A rule in the speaker that the store does not know (a crash after announce, a manual add) is withdrawn.
     await execa('gobgp', ['-p', String(ours.apiPort), 'global', 'rib', '-a', 'ipv4-flowspec', 'add', 'match', 'source', '198.51.100.31/32', 'then', 'discard']);
     const again = createBlockService(openDb(dbFile), speaker, cfg); // the engine restarted
-    expect(await again.reconcile()).toEqual({ announced: 0, withdrawn: 1 });
+    expect(await again.reconcile()).toMatchObject({ announced: 0, withdrawn: 1, failed: 0 });
     expect((await peerHas({ 4: ['[source: 198.51.100.30/32]'] }))[4]).toEqual(['[source: 198.51.100.30/32]']);
     await again.remove('198.51.100.30', alice);
     await peerHas({});
+  });
+
+  it('a route learned from the router is not ours: the speaker does not list it and reconciliation leaves it alone', async () => {
+    const routerCli = ['-p', String(router.apiPort), 'global', 'rib', '-a', 'ipv4-flowspec'];
+    await execa('gobgp', [...routerCli, 'add', 'match', 'source', '203.0.113.77/32', 'then', 'discard']);
+    try {
+      // It arrives in our gobgpd's RIB, with the neighbor it came from.
+      let raw = '';
+      for (let i = 0; i < 60 && !raw.includes('203.0.113.77'); i++) {
+        raw = (await execa('gobgp', ['-p', String(ours.apiPort), 'global', 'rib', '-a', 'ipv4-flowspec', '-j'])).stdout;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(raw).toMatch(/203\.0\.113\.77.*"neighbor-ip":"127\.0\.0\.2"/);
+      expect((await speaker.list())[4]).toEqual([]);
+      const svc = createBlockService(openDb(':memory:'), speaker, { ...cfg, mode: 'managed' });
+      expect(await svc.reconcile()).toEqual({ announced: 0, withdrawn: 0, failed: 0, foreign: 0, failures: [] });
+    } finally {
+      await execa('gobgp', [...routerCli, 'del', 'match', 'source', '203.0.113.77/32']);
+    }
+  });
+});
+
+describe('startGobgpd', () => {
+  it('fails, and stops the process, when the API never answers', async () => {
+    const fake = path.join(dir, 'silent-gobgpd');
+    fs.writeFileSync(fake, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+    const t0 = Date.now();
+    await expect(startGobgpd({ ...ours, bin: fake, apiPort: ours.apiPort + 100 }, path.join(dir, 'silent'), { apiTimeoutMs: 1500 })).rejects.toThrow(/API on 127\.0\.0\.1:\d+ did not answer within 1500 ms.*stopped it/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+    expect(ps.stdout.split('\n').filter((l) => l.includes(path.join(dir, 'silent')))).toEqual([]);
   });
 });

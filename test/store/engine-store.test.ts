@@ -116,3 +116,16 @@ describe('engine store', () => {
     expect(s.history('192.0.2.0/24')).toEqual([]);
   });
 });
+
+describe('engine store: what a window reported beyond its summary', () => {
+  it('keeps degraded (and a partial read) with the window, and a window without them reads back without them', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    const degraded = { victimSources: { limit: 8192, candidates: 2, largest: 1_200_000 } };
+    s.commitWindow('/nf/nfcapd.202611221405', { ...win(100, ['192.0.2.10']), degraded, partial: { reason: 'truncated block', blocksRead: 3, blocksExpected: 9 } }, 1);
+    s.commitWindow('/nf/nfcapd.202611221410', win(101, []), 2);
+    const first = s.windowAtSlot(100)!;
+    expect(first.degraded).toEqual(degraded);
+    expect(first.partial).toEqual({ reason: 'truncated block', blocksRead: 3, blocksExpected: 9 });
+    expect('degraded' in s.latestWindow()!).toBe(false);
+  });
+});

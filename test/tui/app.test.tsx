@@ -107,6 +107,24 @@ describe('TUI screens (ink-testing-library)', () => {
     r.unmount();
   });
 
+  it('a window analysed within its memory budget says so: in the header, and in a sampled victim\'s detail', async () => {
+    const w = window(2);
+    w.degraded = { victimSources: { limit: 8192, candidates: 1, largest: 1_200_000 } };
+    w.anomalies.at(-1)!.victim = { distinctSources: 1_200_000, spoofedShare: 0.97, sampledSources: 8192 };
+    const { backend } = fakeBackend(w);
+    const r = render(<App backend={backend} lang="en" size={{ w: 100, h: 40 }} />);
+    await tick();
+    expect(r.lastFrame()).toContain('DEGRADED');
+    r.stdin.write('G');
+    await tick();
+    r.stdin.write('\r');
+    await tick();
+    const frame = r.lastFrame()!.replace(/\s+/g, ' ');
+    expect(frame).toContain('1,200,000 distinct sources; the spoofed share is estimated from a uniform sample of 8,192');
+    expect(frame).toContain('window analysed within its memory budget: sources of 1 victim(s) sampled (over 8,192; largest 1,200,000)');
+    r.unmount();
+  });
+
   it('a victim shows its entry points ranked', async () => {
     const { backend } = fakeBackend(window(2));
     const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
@@ -269,6 +287,23 @@ describe('TUI screens (ink-testing-library)', () => {
     r.stdin.write('p');
     await tick();
     expect(r.lastFrame()).toContain('PAUSED');
+    r.unmount();
+  });
+
+  it('an investigation\'s error (the ES server\'s words) is drawn without its control characters', async () => {
+    const { backend, emit } = fakeBackend(window(2));
+    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
+    await tick();
+    r.stdin.write('i');
+    await tick();
+    emit('investigate.result', { id: 7, history: [], error: 'search_phase_execution_exception\u001b[2J\u001b]0;pwned\u0007 on netflow-2026.11.22' });
+    await tick();
+    const frame = r.lastFrame()!;
+    expect(frame).toContain('search_phase_execution_exception');
+    expect(frame).toContain('0;pwned on netflow-2026.11.22');
+    expect(frame).not.toContain('\u001b[2J');
+    expect(frame).not.toContain('\u001b]');
+    expect(frame).not.toContain('\u0007');
     r.unmount();
   });
 

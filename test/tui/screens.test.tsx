@@ -8,6 +8,12 @@ import stringWidth from 'string-width';
 import { render } from 'ink-testing-library';
 import { App, type Backend } from '../../src/tui/app.js';
 import type { ViewAnomaly, ViewWindow } from '../../src/tui/state.js';
+import { flowspecHandlers } from '../../src/flowspec/area.js';
+import { createBlockService } from '../../src/flowspec/service.js';
+import type { Speaker } from '../../src/flowspec/gobgp.js';
+import { flowspecDefaults } from '../../src/config/sections/flowspec.js';
+import { openDb } from '../../src/store/db.js';
+import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 
 const feats = (port: number) => ({
   protocols: [{ value: 6, share: 0.75 }, { value: 17, share: 0.25 }], dstPorts: [{ value: port, share: 0.6 }, { value: 80, share: 0.4 }], packets: [{ value: 1, share: 0.5 }], bytes: [{ value: 40, share: 0.5 }],
@@ -61,49 +67,34 @@ async function keys(r: ReturnType<typeof render>, ...ks: string[]) {
   await tick();
 }
 
-const RULE = 'match source 198.51.100.1/32 destination-port ==22 then discard';
+const RULE = 'ipv4 src 198.51.100.1/32 → discard';
+const quiet: Speaker = { announce: async () => undefined, withdraw: async () => undefined, withdrawText: async () => undefined, list: async () => ({ 4: [], 6: [] }) };
 
-function flowspecEngine(opts: { refuse?: boolean } = {}) {
-  const rules: { id: string; text: string; who: string; why: string; createdAt: number; matchedPackets: number }[] = [];
-  return {
-    rules,
-    handlers: {
-      'block.list': () => ({ rules }),
-      'block.propose': (p: unknown) => {
-        const a = (p as { anomalies: { ip: string }[] }).anomalies;
-        return {
-          proposals: a.map((x) =>
-            opts.refuse && x.ip.endsWith('.2')
-              ? { ok: false, target: x.ip, reasons: ['covers a protected prefix'] }
-              : { ok: true, target: x.ip, rule: { text: RULE.replace('198.51.100.1', x.ip) }, impact: [`${x.ip}: 100 flows in the window would be dropped`] },
-          ),
-        };
-      },
-      'block.add': (p: unknown) => {
-        const prop = (p as { proposal: { rule: { text: string } } }).proposal;
-        rules.push({ id: `r${rules.length + 1}`, text: prop.rule.text, who: 'tester', why: 'scan', createdAt: Date.now() - 120_000, matchedPackets: 7 });
-        return { id: `r${rules.length}` };
-      },
-      'block.remove': (p: unknown) => {
-        const i = rules.findIndex((r) => r.id === (p as { id: string }).id);
-        rules.splice(i, 1);
-        return { removed: true };
-      },
-    },
-  };
+/**
+ * The engine's real FlowSpec handlers (src/flowspec/area.ts) over a real block service (SQLite in memory; the speaker
+ * records nothing): the TUI is tested against the shapes the engine sends, not a contract of the test's own.
+ * `refuse` protects 198.51.100.2, so the guard refuses it.
+ */
+function flowspecEngine(opts: { refuse?: boolean; now?: () => number } = {}) {
+  const cfg = { ...flowspecDefaults, enabled: true, maxChangesPerMinute: 100, protectedPrefixes: opts.refuse ? ['198.51.100.2/32'] : [] };
+  const svc = createBlockService(openDb(':memory:'), quiet, cfg, opts.now);
+  const table = flowspecHandlers(svc, cfg, { latestFiles: () => [], source: createNfdumpSource(), inside: [] });
+  const handlers = Object.fromEntries(Object.entries(table).map(([k, h]) => [k, (p: unknown) => h(p, { user: 'tester' })]));
+  return { svc, handlers };
 }
 
 describe('FlowSpec from the TUI', () => {
   it('b shows the exact rule and impact; y announces it; the Blocks view lists it; u withdraws it', async () => {
-    const eng = flowspecEngine();
+    const eng = flowspecEngine({ now: () => Date.now() - 120_000 });
     const { backend, calls } = fake(win(3), eng.handlers);
     const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
     await tick();
     await keys(r, 'b');
     let frame = r.lastFrame()!;
     expect(frame).toContain('Block 1 address(es) with FlowSpec?');
-    expect(frame).toContain(`rule: ${RULE}`.slice(0, 70));
-    expect(frame).toContain('198.51.100.1: 100 flows in the window would be dropped');
+    expect(frame).toContain(`rule: ${RULE}`);
+    expect(frame).toContain('no window file to preview against');
+    expect(frame).toContain('attacker: all its traffic is discarded');
     expect(calls.filter((c) => c.method === 'block.add')).toHaveLength(0);
     await keys(r, 'y');
     await tick();
@@ -112,16 +103,19 @@ describe('FlowSpec from the TUI', () => {
     await keys(r, 'B');
     frame = r.lastFrame()!;
     expect(frame).toContain('FlowSpec blocks (1)');
-    expect(frame).toContain('match source 198.51.100.1/32');
+    expect(frame).toContain('ipv4 src 198.51.100.1/32');
     expect(frame).toContain('tester');
-    expect(frame).toMatch(/never\s+7\n/);
+    expect(frame).toMatch(/\n  src 198\.51\.100\.1\/32\s+discard\s+28m\s+—\n/);
+    expect(frame).toContain('why: scan 198.51.100.1');
+    expect(eng.svc.list().map((b) => [b.text, b.status, b.who])).toEqual([[RULE, 'active', 'tester']]);
     await keys(r, 'u');
     expect(r.lastFrame()).toContain('Withdraw 1 FlowSpec rule(s)?');
     await keys(r, 'n');
     expect(calls.filter((c) => c.method === 'block.remove')).toHaveLength(0);
     await keys(r, 'u', 'y');
     await tick();
-    expect(calls.find((c) => c.method === 'block.remove')?.params).toEqual({ id: 'r1' });
+    expect(calls.find((c) => c.method === 'block.remove')?.params).toEqual({ id: '1' });
+    expect(eng.svc.list()).toEqual([]);
     expect(r.lastFrame()).toContain('no FlowSpec rules are announced');
     r.unmount();
   });
@@ -134,8 +128,8 @@ describe('FlowSpec from the TUI', () => {
     await keys(r, ' ', ' ', 'b');
     const frame = r.lastFrame()!;
     expect((calls.find((c) => c.method === 'block.propose')!.params as { anomalies: { ip: string }[] }).anomalies.map((a) => a.ip)).toEqual(['198.51.100.1', '198.51.100.2']);
-    expect(frame).toContain('REFUSED: 198.51.100.2: covers a protected prefix');
-    expect(frame).toContain('match source 198.51.100.1/32');
+    expect(frame).toContain('REFUSED: 198.51.100.2: source 198.51.100.2/32 overlaps protected prefix 198.51.100.2/32');
+    expect(frame).toContain(`rule: ${RULE}`);
     await keys(r, 'y');
     await tick();
     expect(calls.filter((c) => c.method === 'block.add')).toHaveLength(1);
@@ -160,7 +154,8 @@ describe('FlowSpec from the TUI', () => {
 describe('Investigate sections and connection', () => {
   it('ARP/MAC rows from devices.where and the rules covering the address', async () => {
     const eng = flowspecEngine();
-    eng.rules.push({ id: 'r9', text: 'match source 198.51.100.1/32 then discard', who: 'alice', why: 'ssh', createdAt: 0, matchedPackets: 0 });
+    await eng.svc.add({ source: '198.51.100.0/24' }, { user: 'alice' }, { reason: 'ssh' });
+    await eng.svc.add({ source: '203.0.113.9' }, { user: 'alice' }, { reason: 'not this one' });
     const { backend, calls } = fake(win(2), {
       ...eng.handlers,
       'investigate.start': () => ({ id: 3, from: 0, to: 1 }),
@@ -185,7 +180,10 @@ describe('Investigate sections and connection', () => {
     const past = lines.findIndex((l) => l.includes('· 02:00:00:00:00:01  core-sw1  Vlan20 vlan 20  Dynamic  11-21 08:00→09:00'));
     const finding = lines.findIndex((l) => l.includes('! IP 198.51.100.1 answered from 2 MACs: 02:00:00:00:00:01 → aa:bb:cc:00:11:22'));
     expect([cur > 0, past === cur + 1, finding > 0 && finding < cur]).toEqual([true, true, true]);
-    expect(frame).toContain('match source 198.51.100.1/32 then discard  alice  ssh');
+    // The engine's own answer (block.covering): the /24 rule covers the investigated address inside it.
+    expect(calls.find((c) => c.method === 'block.covering')?.params).toEqual({ target: '198.51.100.1' });
+    expect(frame).toContain('ipv4 src 198.51.100.0/24 → discard  alice  ssh');
+    expect(frame).not.toContain('203.0.113.9');
     r.unmount();
   });
 
@@ -270,7 +268,7 @@ describe('Investigate sections and connection', () => {
   it('keys that arrive in one read act one by one (typed ahead over SSH): "j\\r" opens the second row, ":blocks\\r" the blocks', async () => {
     const { backend } = fake(win(2), flowspecEngine().handlers);
     const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
-    await tick();
+    for (let i = 0; i < 50 && !/Scan or intrusion/.test(r.lastFrame() ?? ''); i++) await tick(20);
     const rows = r.lastFrame()!.split('\n').filter((l) => /Scan or intrusion/.test(l));
     expect(rows).toHaveLength(2);
     const second = /(\d+\.\d+\.\d+\.\d+)/.exec(rows[1])![1];

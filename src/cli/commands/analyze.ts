@@ -18,6 +18,7 @@ import { dataDir } from '../../util/paths.js';
 import { parseLang } from '../../i18n/labels.js';
 import { parsePrefix, IpError } from '../../util/ip.js';
 import { CliError } from '../errors.js';
+import { degradedText } from '../../i18n/limits-text.js';
 
 /** The JSON document of `analyze --json` (the issue's shape, plus evidence and victim details). */
 export function analyzeJson(r: WindowResult): unknown {
@@ -54,6 +55,7 @@ export function analyzeJson(r: WindowResult): unknown {
       evidence: a.evidence,
       topPeers: a.topPeers ?? [],
     })),
+    ...(r.degraded ? { degraded: r.degraded } : {}),
   };
 }
 
@@ -85,7 +87,7 @@ A missing or unreadable file exits non-zero with one line.`,
       if (!fs.existsSync(target)) throw new CliError(`no such file or directory: ${target}`);
       const files = fs.statSync(target).isDirectory() ? listNfcapdFiles(target) : [target];
       if (files.length === 0) throw new CliError(`no completed nfcapd files under ${target}`);
-      const cfg = loadConfig().config.engine;
+      const { engine: cfg, limits } = loadConfig().config;
       const inside = o.inside !== undefined ? o.inside.split(',').map((s) => s.trim()).filter(Boolean) : cfg.inside;
       for (const p of inside) {
         try {
@@ -129,6 +131,8 @@ A missing or unreadable file exits non-zero with one line.`,
           knownServers: cfg.knownServers,
           thresholds,
           peerCap: cfg.peerCap,
+          maxVictimSources: limits.victimSources,
+          maxCampusCandidates: limits.campusCandidates,
           windowSeconds: o.windowSeconds ? Number(o.windowSeconds) : undefined,
           files,
           keepFlows,
@@ -156,7 +160,9 @@ A missing or unreadable file exits non-zero with one line.`,
       const partial = result.partial ? `, PARTIAL (${result.partial.blocksRead} of ${result.partial.blocksExpected} blocks: ${result.partial.reason})` : '';
       const sampled = (result.exporters ?? []).filter((e) => (e.samplingRate ?? 1) > 1);
       const sampling = sampled.length > 0 ? `, sampled 1:${sampled.map((e) => `${e.samplingRate} at ${e.ip}`).join(', 1:')} (volumes are estimates)` : '';
-      process.stdout.write(`# window ${result.window.timeSlot} (${when} UTC), ${result.flows.toLocaleString('en-US')} flows, ${result.anomalies.length} anomalies${partial}${sampling}\n\n`);
+      process.stdout.write(`# window ${result.window.timeSlot} (${when} UTC), ${result.flows.toLocaleString('en-US')} flows, ${result.anomalies.length} anomalies${partial}${sampling}\n`);
+      if (result.degraded) process.stdout.write(`# ${lang === 'zh-TW' ? '降級' : 'degraded'}: ${degradedText(result.degraded, lang)}\n`);
+      process.stdout.write('\n');
       for (const a of result.anomalies) process.stdout.write(`${alertText(a, lang, result.window.timeSlot)}\n\n`);
     });
 }

@@ -1,6 +1,9 @@
 /** `nocflow block|unblock|blocks|audit|panic`: FlowSpec through the engine, so every operator sees one state. */
 import type { Command } from 'commander';
 import { callEngine, EngineError } from '../../daemon/client.js';
+import type { MethodName, ParamsOf, ResultOf } from '../../daemon/methods.js';
+import type { BlockView } from '../../flowspec/area.js';
+import type { RuleInput } from '../../flowspec/rule.js';
 import { stripControl } from '../../util/sanitize.js';
 import { CliError } from '../errors.js';
 
@@ -10,9 +13,9 @@ type BlockRow = {
   matched?: Effect | null; effect?: Effect[]; baseline?: Effect | null; advice?: { kind: 'idle' | 'not-applied'; windows: number; ratio?: number };
 };
 
-async function call<T>(method: string, params?: unknown): Promise<T> {
+async function call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
   try {
-    return await callEngine<T>(method, params, { autostart: false });
+    return await callEngine(method, params, { autostart: false });
   } catch (err) {
     if (err instanceof EngineError) {
       if (err.code === 'NO_METHOD') throw new CliError('FlowSpec is not enabled on this engine (nocflow config set flowspec.enabled true, then restart the engine)', 3);
@@ -54,7 +57,7 @@ export function registerBlock(program: Command): void {
     .option('--yes', 'confirm a bare discard of a destination (victim)')
     .option('--to <neighbours>', 'announce only to these BGP neighbours (comma-separated addresses; entry-point mitigation)')
     .action(async (target: string, o: { dst?: boolean; ttl?: string; reason?: string; dport?: string; sport?: string; proto?: string; length?: string; rate?: string; community?: string; force?: boolean; yes?: boolean; to?: string }) => {
-      const rule = {
+      const rule: RuleInput = {
         [o.dst ? 'destination' : 'source']: target,
         protocol: o.proto,
         destinationPort: o.dport,
@@ -62,9 +65,9 @@ export function registerBlock(program: Command): void {
         packetLength: o.length,
         community: o.community,
         ...(o.to ? { neighbors: o.to.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
-        ...(o.rate !== undefined ? { action: 'rate-limit', bytesPerSecond: o.rate } : { action: 'discard' }),
+        ...(o.rate !== undefined ? { action: 'rate-limit' as const, bytesPerSecond: o.rate } : { action: 'discard' as const }),
       };
-      const b = await call<BlockRow>('block.add', { rule, ttl: o.ttl, reason: o.reason ?? '', force: o.force, confirmed: o.yes });
+      const b = await call('block.add', { rule, ttl: o.ttl, reason: o.reason ?? '', force: o.force, confirmed: o.yes });
       process.stdout.write(`${line(b)}\n`);
     });
   program
@@ -72,14 +75,14 @@ export function registerBlock(program: Command): void {
     .description('withdraw a block by id, or every active block matching an IP or prefix')
     .option('--reason <text>', 'why (kept in the audit)')
     .action(async (target: string, o: { reason?: string }) => {
-      const rows = await call<BlockRow[]>('block.remove', /^\d+$/.test(target) ? { id: Number(target), reason: o.reason } : { target, reason: o.reason });
+      const rows = await call('block.remove', /^\d+$/.test(target) ? { id: Number(target), reason: o.reason } : { target, reason: o.reason });
       for (const b of rows) process.stdout.write(`${line(b)}\n`);
     });
   program
     .command('extend <id> <duration>')
     .description('extend an active block by a duration (30m, 2h, 1d)')
     .action(async (id: string, by: string) => {
-      const b = await call<BlockRow>('block.extend', { id: Number(id), by });
+      const b = await call('block.extend', { id: Number(id), by });
       process.stdout.write(`${line(b)}\n`);
     });
   program
@@ -88,7 +91,7 @@ export function registerBlock(program: Command): void {
     .option('--all', 'include expired and removed ones')
     .option('--json', 'JSON output')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const rows = await call<BlockRow[]>('block.list', { all: o.all });
+      const rows = await call('block.list', { all: o.all });
       if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
       else process.stdout.write(rows.length ? `${rows.map(line).join('\n')}\n` : 'no blocks\n');
     });
@@ -98,7 +101,7 @@ export function registerBlock(program: Command): void {
     .option('--json', 'JSON output')
     .option('--limit <n>', 'entries', '200')
     .action(async (o: { json?: boolean; limit: string }) => {
-      const rows = await call<{ at: number; who: string; origin?: string; action: string; blockId?: number; rule?: string; reason?: string; detail?: string }[]>('audit.list', { limit: Number(o.limit) });
+      const rows = await call('audit.list', { limit: Number(o.limit) });
       if (o.json) return void process.stdout.write(`${JSON.stringify(rows)}\n`);
       for (const e of rows) {
         const from = e.origin ? ` from ${stripControl(e.origin.split(' ')[0])}` : '';
@@ -112,11 +115,11 @@ export function registerBlock(program: Command): void {
     .option('--reason <text>', 'why')
     .action(async (o: { restore?: boolean; reason?: string }) => {
       if (o.restore) {
-        const r = await call<{ restored: number }>('block.restore');
+        const r = await call('block.restore');
         process.stdout.write(`${r.restored} rule(s) restored\n`);
         return;
       }
-      const r = await call<{ withdrawn: number }>('block.panic', { reason: o.reason ?? 'panic' });
+      const r = await call('block.panic', { reason: o.reason ?? 'panic' });
       process.stdout.write(`${r.withdrawn} rule(s) withdrawn; restore with: nocflow panic --restore\n`);
     });
 }

@@ -46,7 +46,7 @@ export function registerCollect(program: Command): void {
           try {
             // Generous: every device may take its connect timeout and two command timeouts.
             const budget = dc.connectTimeoutMs + 3 * dc.commandTimeoutMs + 10_000;
-            summary = await c.call<RunSummary>('devices.collect', { device: names }, budget * Math.ceil(Math.max(1, names.length || dc.list.length) / dc.concurrency));
+            summary = await c.call('devices.collect', { device: names }, budget * Math.ceil(Math.max(1, names.length || dc.list.length) / dc.concurrency));
           } finally {
             c.close();
           }
@@ -58,7 +58,7 @@ export function registerCollect(program: Command): void {
         via = 'direct';
         const db = openDb(resolveDbPath(config.store.path, dataDir()));
         try {
-          const run = await collectDevices(dc, {}, names);
+          const run = await collectDevices(dc, { maxOutputBytes: config.limits.deviceOutputBytes }, names);
           new DeviceStore(db).saveRun(run);
           summary = summarizeRun(run);
         } finally {

@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { callEngine, EngineError } from '../../daemon/client.js';
+import type { ParamsOf, ResultOf } from '../../daemon/methods.js';
+import type { DevicesAnomaliesAnswer, DevicesStatusAnswer } from '../../devices/handlers.js';
 import type { IpMove, MacMultiIp } from '../../devices/anomalies.js';
 import { devicesHandlers, probersFrom, type Prober } from '../../devices/handlers.js';
 import type { DeviceRunRow } from '../../devices/store.js';
@@ -20,21 +22,11 @@ import { CliError } from '../errors.js';
 import { findingText, proberText } from '../../i18n/devices-text.js';
 import { parseLang } from '../../i18n/labels.js';
 
-/** The answer of devices.anomalies. */
-export interface DeviceAnomalies {
-  timeSlot: number | null;
-  unusedAddresses: string[];
-  probersWindow: number | null;
-  probers: Prober[];
-  macsWithSeveralIps: MacMultiIp[];
-  ipMoves: IpMove[];
-}
+/** The answer of devices.anomalies (the handler's own type). */
+export type DeviceAnomalies = DevicesAnomaliesAnswer;
 
-/** The answer of devices.status. */
-export interface DeviceStatus {
-  devices: { name: string; kind: string; host: string; port: number }[];
-  runs: DeviceRunRow[];
-}
+/** The answer of devices.status (the handler's own type). */
+export type DeviceStatus = DevicesStatusAnswer;
 
 const slotTime = (slot: number) => new Date((slot * 300 - 150) * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -87,9 +79,9 @@ export function formatDeviceStatus(s: DeviceStatus): string {
 }
 
 /** Ask the engine; without one (or without the devices area), answer from the database with the same handlers. */
-async function ask<T>(method: 'devices.anomalies' | 'devices.status', params: Record<string, unknown>): Promise<T> {
+async function ask<M extends 'devices.anomalies' | 'devices.status'>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
   try {
-    return await callEngine<T>(method, params);
+    return await callEngine(method, params);
   } catch (err) {
     if (!(err instanceof EngineError) || !['NO_ENGINE', 'NO_METHOD'].includes(err.code)) throw new CliError(`engine: ${(err as Error).message}`, 1, { cause: err });
   }
@@ -97,7 +89,7 @@ async function ask<T>(method: 'devices.anomalies' | 'devices.status', params: Re
   const db = openDb(resolveDbPath(config.store.path, dataDir()));
   try {
     const h = devicesHandlers({ config: config.devices, store: new DeviceStore(db), probersAt: probersFrom(new EngineStore(db)) });
-    return (await h[method](params, { user: 'cli' })) as T;
+    return (await h[method](params, { user: 'cli' })) as ResultOf<M>;
   } finally {
     db.close();
   }
@@ -111,7 +103,7 @@ export function registerDevices(program: Command): void {
     .description('each configured device with its latest collection')
     .option('--json', 'print one JSON document')
     .action(async (o: { json?: boolean }) => {
-      const s = await ask<DeviceStatus>('devices.status', {});
+      const s = await ask('devices.status', undefined);
       process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : formatDeviceStatus(s));
     });
   cmd
@@ -126,7 +118,7 @@ export function registerDevices(program: Command): void {
         if (s === undefined) throw new CliError(`--since wants a duration such as 30m, 24h or 7d, got ${JSON.stringify(o.since)}`, 2);
         sinceMs = Date.now() - s * 1000;
       }
-      const a = await ask<DeviceAnomalies>('devices.anomalies', { sinceMs });
+      const a = await ask('devices.anomalies', { sinceMs });
       process.stdout.write(o.json ? `${JSON.stringify(a)}\n` : formatDeviceAnomalies(a, parseLang(cmd.optsWithGlobals().lang)));
     });
 }

@@ -7,9 +7,10 @@ import { loadConfig } from '../../config/config.js';
 import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { buildEngine, checkEngine } from '../../daemon/main.js';
-import { EngineServerError, isAlive, pidAlive, readPidFile } from '../../daemon/server.js';
+import { EngineServerError, isAlive, isEngineProcess, pidAlive, readPidFile } from '../../daemon/server.js';
 import { dataDir } from '../../util/paths.js';
 import { CliError } from '../errors.js';
+import { formatStatus } from '../status-text.js';
 
 const BIN = nocflowBin();
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
@@ -49,17 +50,19 @@ function runCheck(opts: { nfcapdDir?: string }): void {
   if (c.problems.length > 0) throw new CliError(`${c.problems.length} problem(s) in the configuration`, 2);
 }
 
-function formatStatus(s: EngineStatus): string {
-  const lines = [
-    `engine ${s.version}, pid ${s.pid}, up ${Math.round((Date.now() - s.startedAt) / 1000)} s, ${s.clients} client(s)`,
-    `nfcapd dir: ${s.nfcapdDir}`,
-    `database:   ${s.database}`,
-    `files: ${s.processed} processed, ${s.failed} failed; ${s.flows.toLocaleString('en-US')} flows`,
-    `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}`,
-    s.latestWindow ? `latest window: ${new Date(s.latestWindow.start * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies` : 'latest window: none',
-  ];
-  for (const e of s.recentErrors) lines.push(`failed: ${e.path}: ${e.error}`);
-  return lines.join('\n');
+/**
+ * The pid to signal for `engine stop`: the one the engine on the socket says it has (hello through the trusted
+ * socket), else the pid file's when that process is `nocflow engine` (an engine busy with a window may not answer).
+ * A pid file naming any other process (a pid reused after a crash) is refused: nothing is signalled.
+ */
+async function enginePid(sock: string, named: number, pidFile: string): Promise<number> {
+  const answered = await Promise.race([
+    callEngine('engine.status', undefined, { socketPath: sock }).then((s) => s.pid, () => undefined),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000).unref()),
+  ]);
+  if (answered !== undefined && isEngineProcess(answered)) return answered;
+  if (isEngineProcess(named)) return named;
+  throw new CliError(`no engine is running: ${pidFile} names pid ${named}, which is not a nocflow engine (a pid reused after a crash?); nothing was signalled — remove the stale pid file`, 3);
 }
 
 export function registerEngine(program: Command): void {
@@ -67,17 +70,21 @@ export function registerEngine(program: Command): void {
     .command('engine')
     .description('run the shared engine (watcher, detection, socket) in the foreground; see also start|status|stop')
     .option('--dir <nfcapdDir>', 'nfcapd directory (default: config engine.nfcapdDir)')
-    .option('--interval <s>', 'nfcapd rotation interval in seconds (for lag)', '300')
+    .option('--interval <s>', 'nfcapd rotation interval in seconds (default: inferred from the file names)')
     .option('--group <group>', 'hand the socket to this group (operators); default $NOCFLOW_SOCKET_GROUP or your own group')
     .option('--check', 'check the configuration and print what would run, then exit (2 when something is wrong)')
-    .action(async (o: { dir?: string; interval: string; group?: string; check?: boolean }) =>
-      o.check ? runCheck({ nfcapdDir: o.dir }) : runEngineForeground({ nfcapdDir: o.dir, intervalSeconds: Number(o.interval), group: o.group }));
+    .action(async (o: { dir?: string; interval?: string; group?: string; check?: boolean }) => {
+      if (o.check) return runCheck({ nfcapdDir: o.dir });
+      const intervalSeconds = o.interval === undefined ? undefined : Number(o.interval);
+      if (intervalSeconds !== undefined && !(Number.isFinite(intervalSeconds) && intervalSeconds > 0)) throw new CliError(`--interval wants seconds (e.g. 60 or 300), got ${JSON.stringify(o.interval)}`, 2);
+      return runEngineForeground({ nfcapdDir: o.dir, intervalSeconds, group: o.group });
+    });
   cmd
     .command('start')
     .description('start the engine in the background (logs to <data dir>/engine.log)')
     .action(async (_o: unknown, sub: Command) => {
       // --dir/--interval/--group belong to `engine` itself; commander hands them to the parent even after `start`.
-      const o = sub.optsWithGlobals<{ dir?: string; interval: string; group?: string }>();
+      const o = sub.optsWithGlobals<{ dir?: string; interval?: string; group?: string }>();
       const sock = socketPath();
       if (await isAlive(sock)) {
         process.stdout.write(`engine already running on ${sock}\n`);
@@ -85,7 +92,7 @@ export function registerEngine(program: Command): void {
       }
       fs.mkdirSync(dataDir(), { recursive: true });
       const log = fs.openSync(path.join(dataDir(), 'engine.log'), 'a', 0o600);
-      const args = [BIN, 'engine', '--interval', o.interval, ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
+      const args = [BIN, 'engine', ...(o.interval ? ['--interval', o.interval] : []), ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
       // node:child_process.spawn (argument array, no shell): execa does not take raw file descriptors for a detached child.
       const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
       child.unref();
@@ -108,19 +115,21 @@ export function registerEngine(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       let s: EngineStatus;
       try {
-        s = await callEngine<EngineStatus>('engine.status', undefined, { socketPath: socketPath() });
+        s = await callEngine('engine.status', undefined, { socketPath: socketPath() });
       } catch (err) {
         throw new CliError((err as Error).message, 3);
       }
-      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
+      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s, Date.now())}\n`);
     });
   cmd
     .command('stop')
     .description('stop the running engine')
     .action(async () => {
       const sock = socketPath();
-      const pid = readPidFile(pidFileFor(sock));
-      if (pid === undefined || !pidAlive(pid)) throw new CliError('no engine is running', 3);
+      const pidFile = pidFileFor(sock);
+      const named = readPidFile(pidFile);
+      if (named === undefined || !pidAlive(named)) throw new CliError('no engine is running', 3);
+      const pid = await enginePid(sock, named, pidFile);
       process.kill(pid, 'SIGTERM');
       // Wait for the process itself to end (it removes its socket and pid file on the way out).
       for (let i = 0; i < 200 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));

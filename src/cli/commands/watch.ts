@@ -62,7 +62,7 @@ export function registerWatch(program: Command): void {
       if (!dir) throw new CliError('no directory given and engine.nfcapdDir is not set', 2);
       if (!fs.existsSync(dir)) throw new CliError(`no such directory: ${dir}`);
       const db = openDb(o.db ?? resolveDbPath(cfg.store.path, dataDir()));
-      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir }, { store: new EngineStore(db), source: flowSourceFrom(cfg.engine) });
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store: new EngineStore(db), source: flowSourceFrom(cfg.engine) });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {

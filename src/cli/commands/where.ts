@@ -25,7 +25,7 @@ export function registerWhere(program: Command): void {
       }
       let answer: WhereAnswer | undefined;
       try {
-        answer = await callEngine<WhereAnswer>('devices.where', { query: address, history: !!o.history });
+        answer = await callEngine('devices.where', { query: address, history: !!o.history });
       } catch (err) {
         if (!(err instanceof EngineError) || !['NO_ENGINE', 'NO_METHOD'].includes(err.code)) throw new CliError(`engine: ${(err as Error).message}`, 1, { cause: err });
       }

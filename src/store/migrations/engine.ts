@@ -74,14 +74,12 @@ export const engineMigrations: Migration[] = [
   },
   {
     // A window read from a damaged or cut-short file holds the intact blocks only (issue 10): why, and how many of
-    // the announced blocks were read. The exporters the file named, with their sampling rates (JSON
-    // [{ip, samplingRate}]): volumes of a sampled exporter are estimates.
+    // the announced blocks were read (columns of their own, so the partial windows can be listed and counted).
     id: 'engine-004',
     sql: `
       ALTER TABLE windows ADD COLUMN partial_reason TEXT;
       ALTER TABLE windows ADD COLUMN blocks_read INTEGER;
       ALTER TABLE windows ADD COLUMN blocks_expected INTEGER;
-      ALTER TABLE windows ADD COLUMN exporters TEXT;
     `,
   },
 ];

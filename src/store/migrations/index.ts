@@ -2,6 +2,7 @@
 import { engineMigrations } from './engine.js';
 import { devicesMigrations } from './devices.js';
 import { flowspecMigrations } from './flowspec.js';
+import { limitsMigrations } from './limits.js';
 import { huntMigrations } from './hunt.js';
 import { iocMigrations } from './ioc.js';
 import { flowspecEffectMigrations } from './flowspec-effect.js';
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations, ...limitsMigrations];

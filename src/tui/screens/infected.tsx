@@ -16,7 +16,7 @@ type Data = { rows?: InfectedView[]; total?: number; error?: string; absent?: bo
 
 async function load(ctx: ScreenContext): Promise<void> {
   try {
-    const a = await ctx.backend.call<unknown>('ioc.infected', { limit: 1000 });
+    const a = await ctx.backend.call('ioc.infected', { limit: 1000 });
     const rows = toInfectedRows(a);
     ctx.setData({ rows, total: typeof (a as { total?: unknown })?.total === 'number' ? (a as { total: number }).total : rows.length }, rows.map((r) => r.ip));
   } catch (e) {

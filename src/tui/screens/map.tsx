@@ -42,7 +42,7 @@ export function countryLine(c: CountryOrigin, total: number, width: number): str
 async function load(ctx: ScreenContext): Promise<void> {
   const s = ctx.state();
   try {
-    const d = await ctx.backend.call<MapData | null>('map.origins', { timeSlot: s.window?.window.timeSlot, lang: s.lang });
+    const d = await ctx.backend.call('map.origins', { timeSlot: s.window?.window.timeSlot, lang: s.lang });
     ctx.setData(d ?? { empty: true });
   } catch (e) {
     ctx.setData({ error: stripControl((e as Error).message) });

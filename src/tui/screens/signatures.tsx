@@ -26,7 +26,7 @@ const placeOf = (ip: string) => (places ??= placeLookup()).place(ip);
 
 async function loadCatalogue(ctx: ScreenContext, day: string): Promise<void> {
   try {
-    const r = await ctx.backend.call<{ day: string | null; signatures: SignatureDay[] }>('hunt.catalogue', day ? { day } : {});
+    const r = await ctx.backend.call('hunt.catalogue', day ? { day } : {});
     const { rows } = catalogueLines(r.signatures, 200, ctx.state().lang);
     ctx.setData({ day: r.day, rows }, rows.map((s) => s.signature));
   } catch (e) {
@@ -44,7 +44,7 @@ async function openMembers(ctx: ScreenContext): Promise<void> {
   ctx.dispatch({ t: 'push', screen: 'signature' });
   ctx.dispatch({ t: 'screenData', id: 'signature', data: { day: data.day, sig }, rows: [] });
   try {
-    const r = await ctx.backend.call<{ members: MemberRow[]; maxActiveRules?: number | null }>('hunt.members', { day: data.day, signature: sig.signature, limit: 5000 });
+    const r = await ctx.backend.call('hunt.members', { day: data.day, signature: sig.signature, limit: 5000 });
     ctx.dispatch({ t: 'screenData', id: 'signature', data: { day: data.day, sig, members: r.members, maxActiveRules: r.maxActiveRules ?? null }, rows: r.members.map((m) => m.ip) });
   } catch (e) {
     ctx.dispatch({ t: 'screenData', id: 'signature', data: { day: data.day, sig, error: stripControl((e as Error).message) }, rows: [] });
@@ -62,7 +62,7 @@ async function blockMembers(ctx: ScreenContext): Promise<void> {
   if (!max) return ctx.flash(T(zh, 'FlowSpec is not enabled in the engine', '引擎未啟用 FlowSpec'), true);
   let active = 0;
   try {
-    const rows = await ctx.backend.call<{ status?: string }[]>('block.list');
+    const rows = await ctx.backend.call('block.list');
     active = rows.filter((r) => r.status === 'active').length;
   } catch (e) {
     return ctx.flash(stripControl((e as Error).message), true);
@@ -108,11 +108,11 @@ async function openSignature(ctx: ScreenContext, arg: string): Promise<void> {
   const [sigText, day] = arg.trim().split(/\s+/);
   if (!sigText) return;
   try {
-    const cat = await ctx.backend.call<{ day: string | null; signatures: SignatureDay[] }>('hunt.catalogue', day ? { day } : {});
+    const cat = await ctx.backend.call('hunt.catalogue', day ? { day } : {});
     const sig = cat.signatures.find((x) => x.signature === sigText);
     if (!cat.day || !sig) return ctx.setData({ error: `${stripControl(sigText)}: not in the catalogue of ${cat.day ?? 'any hunted day'}` }, []);
     ctx.setData({ day: cat.day, sig }, []);
-    const r = await ctx.backend.call<{ members: MemberRow[]; maxActiveRules?: number | null }>('hunt.members', { day: cat.day, signature: sig.signature, limit: 5000 });
+    const r = await ctx.backend.call('hunt.members', { day: cat.day, signature: sig.signature, limit: 5000 });
     ctx.setData({ day: cat.day, sig, members: r.members, maxActiveRules: r.maxActiveRules ?? null }, r.members.map((m) => m.ip));
   } catch (e) {
     ctx.setData({ error: stripControl((e as Error).message) }, []);

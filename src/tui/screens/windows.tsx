@@ -22,7 +22,7 @@ export function windowLine(w: WindowRow, width: number): string {
 
 async function load(ctx: ScreenContext): Promise<void> {
   try {
-    const rows = await ctx.backend.call<WindowRow[]>('windows.list', { limit: 288 });
+    const rows = await ctx.backend.call('windows.list', { limit: 288 });
     ctx.setData({ rows }, rows.map((r) => String(r.id)));
   } catch (e) {
     ctx.setData({ error: stripControl((e as Error).message) }, []);
@@ -44,7 +44,7 @@ export const windowsScreen: ScreenDef<Data> = {
     const l = s.lists.windows;
     const key = l?.keys[l.selected];
     if (key === undefined) return;
-    void ctx.backend.call<ViewWindow | null>('windows.get', { id: Number(key) }).then(
+    void ctx.backend.call('windows.get', { id: Number(key) }).then(
       (w) => {
         if (!w) return ctx.flash('that window is no longer stored', true);
         ctx.dispatch({ t: 'window', window: w, live: false });
