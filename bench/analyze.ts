@@ -3,8 +3,8 @@
  * - the 10 M-flow window (the generator's scale scenario, three exporters, uncompressed): `nocflow analyze` with the
  *   native reader, with `engine.reader=nfdump`, `nfdump -o null` (the decode floor) and nfdump's own
  *   `-s srcip/flows -s dstip/flows -s dstport -n 500`; targets native ≤ 0.2× `-s`, ≤ 12× `-o null`, peak RSS ≤ 1 GiB;
- * - the pipeline's choices on the same window, one at a time (destination worker off; flows read again instead of
- *   kept as columns), and nocflow's own stage timers (`analyze --timings`);
+ * - the pipeline's choices on the same window, one at a time (the destination side in a worker thread; flows read
+ *   again or kept as columns), and nocflow's own stage timers (`analyze --timings`);
  * - a backbone-scale window (48 M flows, ~15 M distinct IPs, LZ4 through nfcapd -y): target ≤ 60 s and ≤ 3 GiB.
  * Files are built once through a real nfcapd into .bench-data/. The load average is printed next to the numbers:
  * the machine is shared, compare ratios within one run.
@@ -91,8 +91,8 @@ export async function run(): Promise<void> {
   line('nfdump -s srcip -s dstip -s dstport -n 500', nfStats, flows, l2);
   const [native, l3] = await timed(() => nocflow(file, { reader: 'native' }))();
   line('nocflow analyze (native)', native, flows, l3);
-  const [noWorker, l4] = await timed(() => nocflow(file, { reader: 'native' }, ['--no-worker']))();
-  line('nocflow analyze (native, no worker)', noWorker, flows, l4);
+  const [withWorker, l4] = await timed(() => nocflow(file, { reader: 'native' }, ['--worker']))();
+  line('nocflow analyze (native, --worker)', withWorker, flows, l4);
   const [reread, l5] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'reread']))();
   line('nocflow analyze (native, flows read again)', reread, flows, l5);
   const [columns, l6] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'columns']))();
@@ -101,7 +101,7 @@ export async function run(): Promise<void> {
   line('nocflow analyze (engine.reader=nfdump)', viaNfdump, flows, l7);
 
   console.log(`\nstages (native): ${stages(native)}`);
-  console.log(`stages (no worker): ${stages(noWorker)}`);
+  console.log(`stages (--worker): ${stages(withWorker)}`);
   console.log(`stages (read again): ${stages(reread)}`);
   console.log(`stages (kept): ${stages(columns)}`);
   const rs = native.seconds / nfStats.seconds, rn = native.seconds / nfNull.seconds;
@@ -109,9 +109,9 @@ export async function run(): Promise<void> {
   console.log(`native = ${rn.toFixed(2)}× nfdump -o null (target ≤ 12×): ${verdict(rn <= 12)}`);
   console.log(`native peak RSS ${native.peakRssMiB.toFixed(0)} MiB (target ≤ 1024): ${verdict(native.peakRssMiB <= 1024)}`);
   console.log(`engine.reader=nfdump = ${(viaNfdump.seconds / native.seconds).toFixed(2)}× native`);
-  console.log(`worker: ${(noWorker.seconds / native.seconds).toFixed(2)}× faster with it (no worker ${noWorker.seconds.toFixed(2)} s, with ${native.seconds.toFixed(2)} s)`);
+  console.log(`destination worker: ${(native.seconds / withWorker.seconds).toFixed(2)}× faster with it (in-thread ${native.seconds.toFixed(2)} s, --worker ${withWorker.seconds.toFixed(2)} s)`);
   console.log(`flows read again vs kept: ${reread.seconds.toFixed(2)} s / ${reread.peakRssMiB.toFixed(0)} MiB vs ${columns.seconds.toFixed(2)} s / ${columns.peakRssMiB.toFixed(0)} MiB`);
-  for (const o of [native, noWorker, reread, columns, viaNfdump]) {
+  for (const o of [native, withWorker, reread, columns, viaNfdump]) {
     if (o.flows !== flows) console.log(`WARNING: nocflow counted ${o.flows} flows, nfdump ${flows}`);
   }
   console.log(`anomalies reported: ${native.anomalies} (nfdump reader: ${viaNfdump.anomalies})`);

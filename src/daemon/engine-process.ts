@@ -192,7 +192,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         flows: runner!.stats.flows,
         lagSeconds: runner!.lagSeconds() ?? null,
         rotation: { seconds: runner!.intervalMs() / 1000, inferred: !opts.intervalSeconds },
-        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}) } : null,
+        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}), ...(latest.partial ? { partial: latest.partial } : {}) } : null,
         recentErrors: store!.failures(5),
         skipped: runner!.stats.skipped,
         reading: runner!.reading(),

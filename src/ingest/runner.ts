@@ -8,7 +8,6 @@ import type { EngineConfig } from '../config/sections/engine.js';
 import type { LimitsConfig } from '../config/sections/limits.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { analyzeRead, type AnalyzeDeps, type ReadPass } from '../engine/analyze.js';
-import { workerDestinations } from './window-workers.js';
 import { FlowSourceError } from './errors.js';
 import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
 import type { FileReadInfo, FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
@@ -51,8 +50,8 @@ export interface RunnerDeps {
    */
   taps?: WindowTap[];
   /**
-   * Where the destination side of each window's aggregation runs (engine/aggregate.ts). Default: a worker thread
-   * for windows over 200 000 flows when the compiled worker exists (window-workers.ts), else in-thread.
+   * Where the destination side of each window's aggregation runs (engine/aggregate.ts). Default: in-thread — a
+   * worker (window-workers.ts) was measured slower on a busy 2-core host (README, Benchmarks).
    */
   destinations?: AnalyzeDeps['destinations'];
 }
@@ -134,7 +133,7 @@ export function createEngineRunner(
     }
   };
   const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
-  const destinations = deps.destinations ?? workerDestinations();
+  const destinations = deps.destinations;
   const reading = createReadCounters();
   const log = deps.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;

@@ -3,9 +3,12 @@
  * runs in a worker thread while the calling thread reads the files and does the source side. Small windows, and a
  * build without the compiled worker (tests run from the TypeScript sources), stay in-thread.
  *
- * Measured on the 10 M-flow window (README, "pipeline"): the aggregation is ~85-90 % of a window's CPU time and
- * reading (decode, decompression) the rest, so taking half the aggregation to the other core is the larger lever;
- * a decode worker alone would take at most the reading's share off the critical path.
+ * Measured on the 10 M-flow window (README, Benchmarks): the aggregation is most of a window's CPU time and the
+ * reading (decode, decompression) about a tenth, so a decode worker would take little off the critical path; but the
+ * destination side is the lighter half of the aggregation (one map and one record per flow against the source
+ * side's map, record and two pair sets), and on the busy 2-core host it ran slower with the worker than without it
+ * (the copies to the worker and the competition for the cores cost more than it saved). So it is opt-in
+ * (`analyze --worker`); the engine aggregates in-thread.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';

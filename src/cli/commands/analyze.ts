@@ -70,7 +70,7 @@ export function registerAnalyze(program: Command): void {
     .option('--threshold <key=value...>', 'override a threshold, e.g. --threshold scan.peers=500 (see src/engine/rules.ts)')
     .option('--arp', 'name senders to addresses the collected ARP tables hold as unused around the window (unused-probe)')
     .option('--keep-flows <mode>', 'flows for the passes after aggregation: columns (kept in memory), reread (the files read again), auto (default: columns up to 256 MiB)')
-    .option('--no-worker', 'aggregate on one thread (default: the destination side in a worker thread for windows over 200 000 flows)')
+    .option('--worker', 'the destination side of the aggregation in a worker thread (windows over 200 000 flows; measured slower on a busy 2-core host, see README)')
     .option('--timings', "print the pipeline's stage timers (seconds) on stderr as one line 'timings {json}'")
     .addHelpText(
       'after',
@@ -140,7 +140,7 @@ A missing or unreadable file exits non-zero with one line.`,
           ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
         };
         result = await analyzeRead((pass) => source.read(files, { onOpen: pass.onOpen, onFile: pass.onFile }), analysis, {
-          ...(o.worker !== false ? { destinations: workerDestinations() } : {}),
+          ...(o.worker ? { destinations: workerDestinations() } : {}),
           ...(o.timings ? { clock: () => performance.now(), timings } : {}),
         });
       } catch (err) {
