@@ -13,6 +13,8 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v make    >/dev/null 2>&1 || need_apt+=(make)
 command -v g++     >/dev/null 2>&1 || need_apt+=(g++)
 command -v ps      >/dev/null 2>&1 || need_apt+=(procps)
+# the alert tests make a STARTTLS certificate for their SMTP server with openssl
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""

@@ -8,7 +8,9 @@
 import type { AreaStatuses, DevicesStatus, EngineStatus } from '../daemon/methods.js';
 import type { WriterState } from '../es/types.js';
 import type { FlowspecStatus } from '../flowspec/area.js';
-import { degradedText } from '../i18n/limits-text.js';
+import type { AlertsStatus } from '../alerts/area.js';
+import { alertsStatusLines } from '../alerts/format.js';
+import { degradedText } from '../views/limits-text.js';
 import { stripControl } from '../util/sanitize.js';
 
 /** One value on one line: control characters gone, line breaks and tabs made spaces. */
@@ -21,7 +23,8 @@ const bytes = (b: number) => (b >= 1 << 30 ? `${(b / (1 << 30)).toFixed(1)} GiB`
 const base = (p: string) => clean(p).split('/').pop() ?? '';
 
 /** Formatters of the areas' status, by area name. */
-const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } = {
+const AREAS: { [K in 'flowspec' | 'devices' | 'elasticsearch']: (s: NonNullable<AreaStatuses[K]>, now: number) => string[] } & { alerts: (s: AlertsStatus) => string[] } = {
+  alerts: (s: AlertsStatus) => alertsStatusLines(s),
   flowspec(s: FlowspecStatus) {
     const sp = s.speaker;
     const speaker = sp.managed
@@ -63,6 +66,7 @@ export function formatStatus(s: EngineStatus, now: number): string {
     `nfcapd dir: ${clean(s.nfcapdDir)}`,
     `database:   ${clean(s.database)}`,
     `files: ${s.processed} processed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}; ${n(s.flows)} flows`,
+    `ledger: ${s.ledger.done} done, ${s.ledger.failed} failed, ${s.ledger.deferred} deferred, ${s.ledger.quarantined} quarantined`,
     `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}${s.rotation ? ` (rotation ${s.rotation.seconds} s, ${s.rotation.inferred ? 'inferred from the file names' : 'configured'})` : ''}`,
     s.latestWindow
       ? `latest window: ${when(s.latestWindow.start * 1000)} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies${s.latestWindow.degraded ? ` (degraded: ${degradedText(s.latestWindow.degraded)})` : ''}${s.latestWindow.partial ? `, PARTIAL (${s.latestWindow.partial.blocksRead}/${s.latestWindow.partial.blocksExpected} blocks)` : ''}`
@@ -100,5 +104,9 @@ export function formatStatus(s: EngineStatus, now: number): string {
     else lines.push(`${clean(name)}: ${clean(JSON.stringify(st))}`);
   }
   for (const e of s.recentErrors) lines.push(`failed: ${clean(e.path)}: ${clean(e.error)}`);
+  for (const h of s.held) {
+    const next = h.status === 'deferred' && h.retryAt !== null ? `, next try ${when(h.retryAt)} UTC` : '';
+    lines.push(`${h.status}: ${clean(h.path)}: ${clean(h.reason)}${h.status === 'deferred' ? ` (${h.deferrals} tr${h.deferrals === 1 ? 'y' : 'ies'}${next})` : ''}`);
+  }
   return lines.join('\n');
 }

@@ -10,6 +10,7 @@ import { flowspecDefaults, flowspecSchema, type FlowspecConfig } from './section
 import { limitsDefaults, limitsSchema, type LimitsConfig } from './sections/limits.js';
 import { huntDefaults, huntSchema, type HuntConfig } from './sections/hunt.js';
 import { iocDefaults, iocSchema, type IocConfig } from './sections/ioc.js';
+import { alertsDefaults, alertsSchema, type AlertsConfig } from './sections/alerts.js';
 
 export interface NocflowConfig {
   engine: EngineConfig;
@@ -20,6 +21,7 @@ export interface NocflowConfig {
   limits: LimitsConfig;
   hunt: HuntConfig;
   ioc: IocConfig;
+  alerts: AlertsConfig;
   /** Sections owned by later features (flowspec, devices, elasticsearch, tui) are added here. */
   [section: string]: unknown;
 }
@@ -33,6 +35,7 @@ export const configSchema = {
   limits: limitsSchema,
   hunt: huntSchema,
   ioc: iocSchema,
+  alerts: alertsSchema,
 } as const;
 
 export const configDefaults: NocflowConfig = {
@@ -44,4 +47,5 @@ export const configDefaults: NocflowConfig = {
   limits: limitsDefaults,
   hunt: huntDefaults,
   ioc: iocDefaults,
+  alerts: alertsDefaults,
 };

@@ -19,6 +19,8 @@ import { VERSION } from '../util/version.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
+import type { AreaContext, EngineArea } from './area.js';
+import { configProblems, PreflightError, readerProblem, storeProblem } from './preflight.js';
 import { acquirePidFile, prepareRuntimeDir, resolveGroup, startEngineServer, type EngineServer } from './server.js';
 
 export type { EngineStatus } from './methods.js';
@@ -66,37 +68,7 @@ export interface EngineProcessOptions {
   now?: () => number;
 }
 
-/** What an area gets when it starts: the engine's store, its event bus and its runner's events. */
-export interface AreaContext {
-  store: EngineStore;
-  db: Db;
-  /** Push an event to every connected client. */
-  publish(event: string, data: unknown): void;
-  /** Listen to the runner's events (windows, file errors, lag); returns the unsubscribe. */
-  onEngineEvent(listener: (e: EngineEvent) => void): () => void;
-  /** One log line (stderr, the journal). */
-  log(line: string): void;
-  now(): number;
-}
-
-/**
- * One area of the engine (FlowSpec, devices, Elasticsearch, alerts, ...): what it adds to the socket and the
- * runner, and its lifecycle. Areas start in order after the pid file is taken and the store is open, before the
- * socket listens; they stop in reverse after the runner and the socket.
- */
-export interface EngineArea {
-  name: string;
-  /** Socket methods, merged after the core ones. Read after start(), so an area may build them there. */
-  handlers?: () => HandlerTable;
-  /** Where windows go besides SQLite. */
-  sinks?: WindowSink[];
-  /** Other readers of each window's batches as the runner reads the file (the block effect meter). */
-  taps?: WindowTap[];
-  start?(ctx: AreaContext): Promise<void> | void;
-  stop?(): Promise<void> | void;
-  /** Counters for engine.status (`areas.<name>`). */
-  status?(): unknown;
-}
+export type { AreaContext, EngineArea } from './area.js';
 
 /** Dependencies: the areas, and the hooks the core reads. */
 export interface EngineProcessDeps {
@@ -190,6 +162,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         processed: runner!.stats.processed,
         failed: runner!.stats.failed,
         flows: runner!.stats.flows,
+        ledger: store!.ledgerCounts(),
+        held: store!.heldFiles(20).map((h) => ({ path: h.path, status: h.status as 'deferred' | 'quarantined', reason: h.error ?? '', attempts: h.attempts, deferrals: h.deferrals, retryAt: h.nextAttemptAt })),
         lagSeconds: runner!.lagSeconds() ?? null,
         rotation: { seconds: runner!.intervalMs() / 1000, inferred: !opts.intervalSeconds },
         latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}), ...(latest.partial ? { partial: latest.partial } : {}) } : null,
@@ -322,12 +296,21 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       prepareRuntimeDir(path.dirname(opts.socketPath), opts.group === undefined || opts.group === '' ? undefined : resolveGroup(opts.group));
       releasePid = acquirePidFile(pidFileFor(opts.socketPath));
       try {
+        // Preflight: a configuration the engine cannot use, or a reader that cannot run, refuses the start before the
+        // store is opened; then the store must take a write.
+        const readerInfo: string[] = [];
+        const refused = [...configProblems(config), ...[await readerProblem(source, config, readerInfo)].filter((p): p is string => p !== undefined)];
+        if (refused.length > 0) throw new PreflightError(refused);
         fs.mkdirSync(nfcapdDir, { recursive: true });
         db = openDb(resolveDbPath(config.store.path, dataDir()));
+        const unwritable = storeProblem(db);
+        if (unwritable) throw new PreflightError([unwritable]);
+        if (readerInfo.length > 0) log(`reader: ${readerInfo.join(', ')}`);
         store = new EngineStore(db);
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const taps = areas.flatMap((a) => a.taps ?? []);
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv() });
+        const commitHooks = areas.flatMap((a) => a.commitHooks ?? []);
+        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv(), commitHooks });
         runner = r;
         const ctx: AreaContext = {
           store,
@@ -352,8 +335,10 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           const data: WindowEvent = { file: e.file, timeSlot: e.result.window.timeSlot, start: e.result.window.start, flows: e.result.flows, anomalies: e.result.anomalies.length, seconds: e.seconds };
           server?.publish('window', data);
         } else if (e.kind === 'file-error') server?.publish('file-error', { file: e.file, reason: e.reason });
+        else if (e.kind === 'file-deferred') server?.publish('file-deferred', { file: e.file, reason: e.reason, retryAt: e.retryAt, deferrals: e.deferrals });
+        else if (e.kind === 'file-quarantined') server?.publish('file-quarantined', { file: e.file, reason: e.reason, attempts: e.attempts });
         else if (e.kind === 'lag') server?.publish('engine-lag', { seconds: e.seconds });
-        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${e.kind === 'file-error' ? stripControl(e.reason) : ''}`);
+        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${'reason' in e ? stripControl(e.reason) : ''}`);
       });
       runner.start();
     },

@@ -4,7 +4,9 @@
  * the store, starts the areas in order and opens the socket last; `stop()` undoes it in reverse. `checkEngine` is
  * `nocflow engine --check`: the same assembly, judged without starting anything.
  */
+import { createAlertsArea, type AlertsArea, type RaiseInput } from '../alerts/area.js';
 import type { NocflowConfig } from '../config/schema.js';
+import { checkAlertsConfig } from '../config/sections/alerts.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
 import { checkLimitsConfig } from '../config/sections/limits.js';
 import { checkHuntConfig } from '../config/sections/hunt.js';
@@ -17,6 +19,7 @@ import { auditDoc, blockDoc } from '../es/documents.js';
 import { createFlowspecArea } from '../flowspec/area.js';
 import { createEsClient } from '../es/client.js';
 import { createIocArea, type IocAreaDeps } from '../ioc/area.js';
+import type { InfectedHost } from '../ioc/job.js';
 import { createGeoArea } from '../geo/area.js';
 import { checkFlowspecTargeting } from '../flowspec/entry.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
@@ -32,6 +35,8 @@ export interface EngineAssembly {
   engine: EngineProcess;
   /** Area names in start order. */
   areas: string[];
+  /** The alerts area: other areas raise alerts with `alerts.raise(...)`. */
+  alerts: AlertsArea;
 }
 
 /** The Elasticsearch area (when `elasticsearch.node` is set): windows, ARP/MAC merges, blocks and the audit go to ES. */
@@ -176,6 +181,29 @@ function iocArea(config: NocflowConfig, es: ReturnType<typeof esArea>, nfcapdDir
   };
 }
 
+/**
+ * The alert for an inside host the IoC job newly found checking in with C&C relays (pure): keyed by host and last day,
+ * so a catch-up or a re-run of the day raises it once.
+ */
+export function infectedAlert(h: InfectedHost): RaiseInput {
+  const relays = h.relays.slice(0, 5).map((r) => `${r.ioc}:${r.port}`).join(', ') + (h.relays.length > 5 ? ` (+${h.relays.length - 5})` : '');
+  const unit = h.unit ? ` (${h.unit})` : '';
+  return {
+    source: 'ioc',
+    key: `infected:${h.ip}:${h.lastDay}`,
+    ip: h.ip,
+    type: 'relay-check-in',
+    severity: 'over',
+    role: 'internal',
+    title: { en: 'Infected host checks in with C&C relays', 'zh-TW': '疑似受感染主機定期連線 C&C 中繼站' },
+    text: {
+      en: `${h.ip}${unit} checked in with ${h.relays.length} IoC relay(s) on ${h.daysSeen} day(s) (${h.firstDay} to ${h.lastDay}): ${relays}. Score ${h.score}${h.categories.length ? `; ${h.categories.join(', ')}` : ''}.`,
+      'zh-TW': `${h.ip}${unit} 於 ${h.daysSeen} 天內（${h.firstDay} 至 ${h.lastDay}）連線 ${h.relays.length} 個 IoC 中繼站：${relays}。分數 ${h.score}${h.categories.length ? `；${h.categories.join('、')}` : ''}。`,
+    },
+    details: { score: h.score, iocs: h.iocs, relays: h.relays, categories: h.categories, firstDay: h.firstDay, lastDay: h.lastDay },
+  };
+}
+
 /** Wire the engine from configuration (inert until `engine.start()`). */
 export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -183,15 +211,19 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
   const flowspec = flowspecArea(config, es, opts.intervalSeconds);
   const dev = devicesArea(config, es, log);
   const hunt = huntArea(config, opts, es);
-  const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir);
-  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, ...(ioc ? [ioc] : []), createGeoArea()];
+  // Alerts before IoC: an area that raises alerts (`alerts.raise`, e.g. IoC's catch-up at its start) finds the
+  // alerts area started, and it stops only after them.
+  const alerts = createAlertsArea(config, { log });
+  // A host newly classed as checking in with a C&C relay is an alert to the NOC and to its unit (once per host and day).
+  const ioc = iocArea(config, es, opts.nfcapdDir ?? config.engine.nfcapdDir, (h) => void alerts.raise(infectedAlert(h)));
+  const areas = [...(es ? [es.area] : []), ...(flowspec ? [flowspec] : []), dev.area, hunt, alerts, ...(ioc ? [ioc] : []), createGeoArea()];
   const engine = createEngineProcess(config, opts, {
     areas,
     flowQuery: es?.es.flows,
     // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
     arpUnused: (slot) => dev.devices.unusedAddresses(slot),
   });
-  return { engine, areas: areas.map((a) => a.name) };
+  return { engine, areas: areas.map((a) => a.name), alerts };
 }
 
 /** What `engine --check` reports: problems (each one line with its path) and the plan. */
@@ -215,11 +247,14 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...((config.flowspec as FlowspecConfig | undefined)?.enabled ? ['flowspec'] : []),
     'devices',
     'hunt',
+    'alerts',
     ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
     'geo',
   ];
   problems.push(...checkHuntConfig(config));
   problems.push(...checkIocConfig(config.ioc));
   if (config.ioc.flowStore === 'elasticsearch' && !config.elasticsearch.node) problems.push('ioc.flowStore: elasticsearch needs elasticsearch.node');
-  return { problems, areas, reader: config.engine.reader, nfcapdDir };
+  problems.push(...checkAlertsConfig(config));
+  // A section's checker may also be in the configuration's registry (config/check.ts): each problem once.
+  return { problems: [...new Set(problems)], areas, reader: config.engine.reader, nfcapdDir };
 }

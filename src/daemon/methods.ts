@@ -2,7 +2,7 @@
  * The catalogue of the engine socket's request methods and pushed events: one place that says, for each method, what
  * its params and result are, and for each event what it carries. Clients (the TUI, CLI commands) code against these
  * types; the engine's handlers (src/daemon/engine-process.ts) implement the core ones, and feature areas register
- * theirs (block.* from src/flowspec, devices.* from src/devices) in the same handler table. A method the running engine
+ * theirs (block.* from src/flowspec, devices.* from src/devices, alerts.* from src/alerts) in the same handler table. A method the running engine
  * does not have answers the error code `NO_METHOD`, which clients treat as "feature absent".
  *
  * Wire format and error shape: src/daemon/protocol.ts. Times are epoch milliseconds unless a name says seconds.
@@ -10,7 +10,6 @@
 import type { Anomaly, WindowResult } from '../engine/types.js';
 import type { HistoryRow, Verdict, WindowRow } from '../store/engine-store.js';
 import type { InvestigateProgress, InvestigateSummary } from './investigate.js';
-import type { ClientInfo, ServerStats } from './server.js';
 import type { ReadCounters } from '../ingest/read-counters.js';
 import type { BlockAddParams, BlockChangedEvent, BlockProposal, BlockView, FlowspecStatus } from '../flowspec/area.js';
 import type { AuditEntry } from '../flowspec/service.js';
@@ -18,6 +17,37 @@ import type { DevicesAnomaliesAnswer, DevicesStatusAnswer, RunSummary } from '..
 import type { WhereAnswer } from '../devices/where.js';
 import type { CollectorCounters } from '../devices/collector.js';
 import type { WriterState } from '../es/types.js';
+
+/** One connected client as `engine.status` shows it. */
+export interface ClientInfo {
+  connection: number;
+  /** What the client said in hello (empty before it did). */
+  user: string;
+  pid?: number;
+  sshConnection?: string;
+  /** Epoch ms of the connection. */
+  since: number;
+  requests: number;
+  errors: number;
+  events: number;
+  /** Bytes written to the socket but not yet taken by the client. */
+  bufferedBytes: number;
+}
+
+/** Server counters (everything that moves gets a counter). */
+export interface ServerStats {
+  /** Requests answered, errors answered, bad lines (not JSON / wrong version). */
+  requests: number;
+  errors: number;
+  badLines: number;
+  /** Connections accepted since start. */
+  connections: number;
+  /** Clients dropped because they stopped reading (their buffer passed `maxClientBuffer`). */
+  dropped: number;
+  lastDropped?: { user: string; pid?: number; at: number; bufferedBytes: number };
+}
+import type { AlertsSummary } from '../alerts/area.js';
+import type { AlertView } from '../alerts/outbox.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -54,6 +84,13 @@ export interface EngineStatus {
   /** `partial` when the window holds only the intact blocks of a damaged file. */
   latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded']; partial?: WindowResult['partial'] } | null;
   recentErrors: { path: string; error: string; at: number }[];
+  /** The ledger by status (every file ever seen, this engine or another on the database). */
+  ledger: { started: number; done: number; failed: number; deferred: number; quarantined: number };
+  /**
+   * Files waiting for a fix (deferred: the reader or the configuration failed; `retryAt` epoch ms) or set aside
+   * (quarantined: the engine died reading them `attempts` times), newest first.
+   */
+  held: { path: string; status: 'deferred' | 'quarantined'; reason: string; attempts: number; deferrals: number; retryAt: number | null }[];
   /** Investigations running now. */
   investigations: number;
   /** Files that vanished before their turn (never in the ledger). */
@@ -187,6 +224,12 @@ export interface EngineMethods {
     params: { timeSlot?: number; lang?: string } | undefined;
     result: ({ timeSlot: number; start: number; data: import('../geo/geoip.js').GeoInfo } & import('../geo/origins.js').Origins) | null;
   };
+  /** Alerts (src/alerts): recent alerts newest first, each with its deliveries per channel and recipient. */
+  'alerts.list': { params: { limit?: number } | undefined; result: AlertView[] };
+  /** One alert by id, or null. */
+  'alerts.get': { params: { id: string }; result: AlertView | null };
+  /** Counts for the TUI header: open episodes, alerts of the last 24 h, pending and failed deliveries. */
+  'alerts.summary': { params: undefined; result: AlertsSummary };
 }
 
 /** A method name of the catalogue. */
@@ -215,6 +258,10 @@ export interface EngineEvents {
   'ioc.day': { day: string; iocs: number; remotes: number; candidates: number; alerts: string[] };
   /** A file nfdump could not read (recorded and skipped). */
   'file-error': { file: string; reason: string };
+  /** A file not read for a reason not its own: tried again at `retryAt` (epoch ms) and at the next start. */
+  'file-deferred': { file: string; reason: string; retryAt: number; deferrals: number };
+  /** A file the engine died reading `attempts` times, set aside. */
+  'file-quarantined': { file: string; reason: string; attempts: number };
   /** How far behind nfcapd the engine is, after every pass over the directory. */
   'engine-lag': { seconds: number };
   'investigate.progress': InvestigateProgress & { id: number };
@@ -235,6 +282,10 @@ export interface EngineEvents {
   'flowspec.speaker': { state: 'down' | 'up'; pid?: number; code?: number | null; signal?: string | null; restarts?: number };
   /** A day's hunt finished (src/hunt/area.ts). */
   'hunt.done': { day: string; signatures: number; members: number };
+  /** New alerts were written to the outbox (after a window, or raised by an area); screens re-read alerts.summary. */
+  'alerts.new': { ids: string[]; count: number };
+  /** A delivery pass sent, failed or gave up deliveries (counts of that pass). */
+  'alerts.delivered': { claimed: number; sent: number; failed: number; rejected: number; waiting: number; expired: number };
 }
 
 /** An event name of the catalogue. */

@@ -11,38 +11,15 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pidAlive } from '../util/process.js';
 import { pathChain } from '../util/paths.js';
 import { judgeRuntimeDir } from './trust.js';
+import type { ClientInfo, ServerStats } from './methods.js';
 import { lineSplitter, PROTOCOL_VERSION, RpcError, type EventBus, type HandlerTable, type Message, type RequestContext } from './protocol.js';
 
-/** One connected client as `engine.status` shows it. */
-export interface ClientInfo {
-  connection: number;
-  /** What the client said in hello (empty before it did). */
-  user: string;
-  pid?: number;
-  sshConnection?: string;
-  /** Epoch ms of the connection. */
-  since: number;
-  requests: number;
-  errors: number;
-  events: number;
-  /** Bytes written to the socket but not yet taken by the client. */
-  bufferedBytes: number;
-}
 
-/** Server counters (everything that moves gets a counter). */
-export interface ServerStats {
-  /** Requests answered, errors answered, bad lines (not JSON / wrong version). */
-  requests: number;
-  errors: number;
-  badLines: number;
-  /** Connections accepted since start. */
-  connections: number;
-  /** Clients dropped because they stopped reading (their buffer passed `maxClientBuffer`). */
-  dropped: number;
-  lastDropped?: { user: string; pid?: number; at: number; bufferedBytes: number };
-}
+
+export type { ClientInfo, ServerStats };
 
 /** A running server. */
 export interface EngineServer extends EventBus {
@@ -253,23 +230,7 @@ export function isAlive(socketPath: string): Promise<boolean> {
   });
 }
 
-/** True when a process with this pid exists (signal 0). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // A zombie (exited, not yet reaped by its parent — e.g. a detached engine under a PID 1 that does not reap)
-    // still answers signal 0: it is not alive.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust signal 0
-  }
-}
+export { pidAlive } from '../util/process.js';
 
 /**
  * True when a command line (argv, as /proc/<pid>/cmdline holds it, NUL-separated) is `… nocflow[.js] engine …`: the

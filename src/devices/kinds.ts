@@ -3,8 +3,10 @@
  * like. The collector and the test server both read this table; adding a kind is adding a row (and a parser).
  */
 
-/** The device families nocflow can collect from. */
-export type DeviceKind = 'ios' | 'iosxe' | 'iosxr' | 'nxos' | 'junos' | 'eos';
+import type { DeviceKind } from '../config/sections/devices.js';
+
+/** The device families nocflow can collect from (declared with the configuration that names them). */
+export type { DeviceKind };
 
 /** A table a device can be asked for. */
 export type TableName = 'arp' | 'mac';

@@ -4,9 +4,12 @@
  * Pure.
  */
 import { PORT_NAMES, PROTO_NAMES } from './features.js';
-import type { Anomaly, Evidence, Share, Tracking } from './types.js';
-import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
+import type { Anomaly, AnomalyType, Evidence, Role, Severity, Share, Tracking } from './types.js';
+import { roleLabels, severityLabels, typeLabel, typeLabels, type Lang } from '../i18n/labels.js';
 import { proberText } from '../i18n/devices-text.js';
+
+// Every anomaly type, role and severity has its words in i18n/labels.ts: one without them does not compile.
+void ([typeLabels, roleLabels, severityLabels] satisfies [Record<AnomalyType, unknown>, Record<Role, unknown>, Record<Severity, unknown>]);
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const num = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -66,7 +69,8 @@ const INDICATOR_ZH: Record<string, string> = {
   'distinct external peers': '對外連線對象數',
 };
 
-function evidenceText(e: Evidence, lang: Lang): string {
+/** One evidence line in words ("distinct destinations in 5 minutes: 61,812 (threshold 1,000, 61.8×)"). */
+export function evidenceText(e: Evidence, lang: Lang): string {
   const isShare = e.indicator.startsWith('share');
   const v = isShare ? pct(e.value) : num(e.value);
   const th = isShare ? pct(e.threshold) : num(e.threshold);

@@ -10,7 +10,7 @@ import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, t
 import { hash2, PairSet, SampledIdSet, topIds, U32Map } from './tables.js';
 import type { Anomaly, FileOpenInfo, FileReadInfo, FlowBatch, Role, UnusedProbe, WindowDegradation, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
-import { canonicalIp, compareIp, PrefixSet } from '../util/ip.js';
+import { canonicalIp, compareIp, IpError, parsePrefix, PrefixSet } from '../util/ip.js';
 import { proberText } from '../i18n/devices-text.js';
 
 /** Options of one analysis. */
@@ -54,8 +54,43 @@ export interface AnalyzeOptions {
   maxCampusCandidates?: number;
 }
 
-/** Analyze a stream of batches as one window (the flows are kept in memory for the later passes). */
+/**
+ * Options that cannot be analysed with (a bad prefix, an unknown threshold key): the configuration's fault, never
+ * a file's. The runner defers the file and retries it once the configuration is fixed.
+ */
+export class AnalysisConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`configuration: ${problems.join('; ')}`);
+    this.name = 'AnalysisConfigError';
+  }
+}
+
+/** What is wrong with analysis options, "option: reason" each (empty when they can be used). Pure. */
+export function analyzeOptionProblems(opts: AnalyzeOptions): string[] {
+  const out: string[] = [];
+  const prefixes = (what: string, list: string[] | undefined) =>
+    (list ?? []).forEach((p, i) => {
+      try {
+        parsePrefix(p, { loose: true });
+      } catch (err) {
+        out.push(`${what}[${i}]: ${err instanceof IpError ? err.message : String(err)}`);
+      }
+    });
+  prefixes('inside', opts.inside);
+  prefixes('units', opts.units?.map((u) => u.prefix));
+  prefixes('knownServers', opts.knownServers);
+  for (const k of resolveThresholds(opts.thresholds).unknown) out.push(`thresholds.${k}: unknown threshold key`);
+  for (const [k, v] of Object.entries(opts.thresholds ?? {})) if (typeof v !== 'number' || !Number.isFinite(v)) out.push(`thresholds.${k}: ${JSON.stringify(v)} is not a number`);
+  return out;
+}
+
+/**
+ * Analyze a stream of batches as one window (the flows are kept in memory for the later passes); refuses bad options
+ * (AnalysisConfigError) before reading a batch.
+ */
 export async function analyzeBatches(batches: AsyncIterable<FlowBatch> | Iterable<FlowBatch>, opts: AnalyzeOptions = {}): Promise<WindowResult> {
+  const problems = analyzeOptionProblems(opts);
+  if (problems.length > 0) throw new AnalysisConfigError(problems);
   const agg = new WindowAggregator();
   try {
     for await (const b of batches) {
@@ -85,9 +120,12 @@ export const DEFAULT_FLOW_MEMORY_BUDGET = 256 * 2 ** 20;
  * Analyze one window given a way to read its flows (the same files with the same options every time it is
  * called): the tables are sized from the files' stat records before the first batch, and the flows are kept as
  * columns or read again per later pass (AnalyzeOptions.keepFlows). What the readers said about the files of pass 0
- * (FileReadInfo) makes the window's `partial` and `exporters` ({@link readSummary}).
+ * (FileReadInfo) makes the window's `partial` and `exporters` ({@link readSummary}). Refuses bad options
+ * (AnalysisConfigError) before reading a batch.
  */
 export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBatch>, opts: AnalyzeOptions = {}, deps: AnalyzeDeps = {}): Promise<WindowResult> {
+  const problems = analyzeOptionProblems(opts);
+  if (problems.length > 0) throw new AnalysisConfigError(problems);
   const mode = opts.keepFlows ?? 'auto';
   const budget = opts.flowMemoryBudget ?? DEFAULT_FLOW_MEMORY_BUDGET;
   const agg = new WindowAggregator({ noColumns: mode === 'reread', destinations: deps.destinations });
@@ -186,8 +224,10 @@ export interface AnalyzeDeps {
 const SOURCE_INDICATORS = ['outPeers', 'outFlows', 'outPackets', 'outBytes', 'outPorts'] as const;
 const DEST_INDICATORS = ['inPeers', 'inFlows', 'inPackets', 'inBytes'] as const;
 
-/** Detection over a finished aggregate. */
+/** Detection over a finished aggregate (AnalysisConfigError for options it cannot use). */
 export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): Promise<WindowResult> {
+  const problems = analyzeOptionProblems(opts);
+  if (problems.length > 0) throw new AnalysisConfigError(problems);
   const { ips, hosts: h, flows, totals } = agg;
   const n = ips.size;
   const topN = opts.topN ?? 500;

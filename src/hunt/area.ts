@@ -6,10 +6,10 @@
  */
 import type { HuntConfig } from '../config/sections/hunt.js';
 import { minutesOf } from '../config/sections/hunt.js';
-import type { AreaContext, EngineArea } from '../daemon/engine-process.js';
+import type { AreaContext, EngineArea } from '../daemon/area.js';
 import { RpcError, type HandlerTable } from '../daemon/protocol.js';
 import type { FlowSource } from '../engine/types.js';
-import { signatureDocs } from '../es/documents.js';
+import { signatureDocs } from './es-docs.js';
 import type { FlowQueryBackend, ResultStore } from '../es/types.js';
 import { listCompleted } from '../ingest/watcher.js';
 import { stripControl } from '../util/sanitize.js';

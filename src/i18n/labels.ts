@@ -1,5 +1,8 @@
-/** Localized labels. Every AnomalyType has an English and a Traditional Chinese label (the seeds' wording). */
-import type { AnomalyType, Role, Severity } from '../engine/types.js';
+/**
+ * Localized labels. Every AnomalyType has an English and a Traditional Chinese label (the seeds' wording). Pure and
+ * below the engine: the keys are written here, and engine/alert-text.ts checks at compile time that every anomaly
+ * type, role and severity of engine/types.ts has its label (i18n never imports the engine).
+ */
 
 export type Lang = 'en' | 'zh-TW';
 
@@ -16,7 +19,7 @@ interface TypeLabel {
   zhSuper?: string;
 }
 
-export const typeLabels: Record<AnomalyType, TypeLabel> = {
+const TYPE_LABELS = {
   scan: { en: 'Scan or intrusion', zh: '疑似大範圍掃瞄或入侵' },
   'many-peers': { en: 'Too many peers', zh: '連線對象過多', enSuper: 'Far too many peers', zhSuper: '連線對象超級多' },
   'egress-high': { en: 'Upload too high', zh: '輸出流量過高' },
@@ -36,22 +39,29 @@ export const typeLabels: Record<AnomalyType, TypeLabel> = {
   'tcp-flood': { en: 'TCP flood on few inside hosts', zh: '疑似TCP flooding攻擊' },
   p2p: { en: 'P2P-like traffic', zh: '疑似P2P行為' },
   'cc-beacon': { en: 'C&C beacon', zh: '疑似C&C連線' },
-};
+} satisfies Record<string, TypeLabel>;
+
+/** The anomaly types that have labels (engine/types.ts AnomalyType; alert-text.ts checks they are the same). */
+export type LabelledType = keyof typeof TYPE_LABELS;
+/** Each anomaly type's labels. */
+export const typeLabels: Record<LabelledType, TypeLabel> = TYPE_LABELS;
 
 /** The label of a type at a severity in a language. */
-export function typeLabel(type: AnomalyType, severity: Severity, lang: Lang): string {
+export function typeLabel(type: LabelledType, severity: 'over' | 'super', lang: Lang): string {
   const l = typeLabels[type];
   if (lang === 'zh-TW') return severity === 'super' && l.zhSuper ? l.zhSuper : l.zh;
   return severity === 'super' && l.enSuper ? l.enSuper : l.en;
 }
 
-export const roleLabels: Record<Role, { en: string; zh: string }> = {
+/** Each role's label. */
+export const roleLabels: Record<'attacker' | 'victim' | 'internal', { en: string; zh: string }> = {
   attacker: { en: 'Attacker', zh: '攻擊者' },
   victim: { en: 'Victim', zh: '受害者' },
   internal: { en: 'Internal host', zh: '內部主機' },
 };
 
-export const severityLabels: Record<Severity, { en: string; zh: string }> = {
+/** Each severity's label. */
+export const severityLabels: Record<'over' | 'super', { en: string; zh: string }> = {
   over: { en: 'over', zh: '超標' },
   super: { en: 'SUPER', zh: '嚴重超標' },
 };

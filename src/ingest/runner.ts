@@ -1,13 +1,16 @@
 /**
  * The engine runner: watches the nfcapd directory, processes each completed file exactly once and in order
  * (ledger in SQLite, so also across restarts), analyses it, commits the result atomically, then hands it to the
- * sinks. A file nfdump cannot read is recorded as failed with its reason, reported, and skipped.
+ * sinks. A failure is classified: a file that cannot be read through its own fault is `failed` (retried only when
+ * it changes); one that could not be read for another reason (reader missing or killed, configuration, out of
+ * memory, a cancel) is `deferred` and tried again with back-off, and at the next start. An attempt is written
+ * before the file is read, so a file that kills the engine `maxAttempts` times is `quarantined`, not crash-looped.
  */
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { LimitsConfig } from '../config/sections/limits.js';
-import type { EngineStore } from '../store/engine-store.js';
-import { analyzeRead, type AnalyzeDeps, type ReadPass } from '../engine/analyze.js';
+import type { EngineStore, WindowCommitHook } from '../store/engine-store.js';
+import { AnalysisConfigError, analyzeRead, type AnalyzeDeps, type ReadPass } from '../engine/analyze.js';
 import { FlowSourceError } from './errors.js';
 import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
 import type { FileReadInfo, FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
@@ -19,8 +22,15 @@ import { createReadCounters, type ReadCounters } from './read-counters.js';
 export type EngineEvent =
   /** `read`: the reader's counters for the file (records, blocks, skipped, unknown elements, partial, exporters). */
   | { kind: 'window'; file: string; result: WindowResult; seconds: number; read?: FileReadInfo }
-  /** `read` when the reader got as far as counting (e.g. no flow decoded although the stat record counts some). */
+  /**
+   * A file that cannot be read through its own fault (not an nffile, damaged): failed, retried when it changes.
+   * `read` when the reader got as far as counting (e.g. no flow decoded although the stat record counts some).
+   */
   | { kind: 'file-error'; file: string; reason: string; read?: FileReadInfo }
+  /** A file not read for a reason not its own (reader, configuration, memory, cancel): tried again at `retryAt`. */
+  | { kind: 'file-deferred'; file: string; reason: string; retryAt: number; deferrals: number }
+  /** A file the engine died reading `attempts` times: set aside ("too large for this host"). */
+  | { kind: 'file-quarantined'; file: string; reason: string; attempts: number }
   /** A listed file that was gone when its turn came (nfexpire, an operator): not in the ledger, never retried. */
   | { kind: 'file-skipped'; file: string; reason: string }
   | { kind: 'sink-error'; sink: string; reason: string }
@@ -54,22 +64,56 @@ export interface RunnerDeps {
    * worker (window-workers.ts) was measured slower on a busy 2-core host (README, Benchmarks).
    */
   destinations?: AnalyzeDeps['destinations'];
+  /** Run inside each window's commit transaction (the alerts area's decision); see EngineStore.commitWindow. */
+  commitHooks?: WindowCommitHook[];
 }
 
 /** A running engine loop. */
 export interface EngineRunner {
   start(): void;
   stop(): Promise<void>;
-  /** Process every pending completed file now; resolves to the number processed (done or failed). */
+  /** Process every pending completed file now; resolves to the number attempted (done, failed, deferred or skipped). */
   processOnce(): Promise<number>;
   on(listener: (e: EngineEvent) => void): () => void;
   /** nfcapd's rotation in ms: configured, else inferred from the file names (60 000 for `nfcapd -t 60`). */
   intervalMs(): number;
   /** Seconds between now and the end of the newest completed file's interval (how far behind nfcapd we are). */
   lagSeconds(): number | undefined;
-  readonly stats: { processed: number; failed: number; skipped: number; flows: number; pruned: number };
+  readonly stats: { processed: number; failed: number; deferred: number; quarantined: number; skipped: number; flows: number; pruned: number };
   /** What the readers said about the files read (FileReadInfo), summed, with the newest files. */
   reading(): ReadCounters;
+}
+
+/** How a failed read is classified: whose fault it was, and the one-line reason. */
+export interface FailureClass {
+  status: 'failed' | 'deferred';
+  reason: string;
+}
+
+// What V8 throws when a typed array or buffer cannot be allocated (the heap limit itself kills the process instead).
+const OUT_OF_MEMORY = /allocation failed|invalid (typed )?array length|out of memory|Array buffer allocation/i;
+
+/**
+ * Whose fault a failure to read and analyse a file was (pure): the file's own (`failed`: not an nffile, a damaged
+ * header, or an analysis error on its data), or not (`deferred`: the reader missing, killed or cancelled, a
+ * configuration the analysis cannot use, memory).
+ */
+export function classifyFailure(err: unknown): FailureClass {
+  if (err instanceof FlowSourceError) return { status: err.fault === 'reader' ? 'deferred' : 'failed', reason: err.reason };
+  if (err instanceof AnalysisConfigError) return { status: 'deferred', reason: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError && OUT_OF_MEMORY.test(message)) return { status: 'deferred', reason: `out of memory: ${message}` };
+  return { status: 'failed', reason: `analysis failed: ${message}` };
+}
+
+/** The wait before the `n`-th try of a deferred file (n ≥ 1): `base` doubled each time, at most `max` (ms). Pure. */
+export function retryDelay(n: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, n - 1)));
+}
+
+/** The reason a quarantined file carries. */
+export function quarantineReason(attempts: number, maxAttempts: number): string {
+  return `too large for this host: the engine stopped ${attempts} times while reading it (engine.maxAttempts ${maxAttempts}); it is tried again when it changes or engine.maxAttempts is raised`;
 }
 
 /** Size and mtime of a file, or undefined when it is gone. */
@@ -132,7 +176,7 @@ export function createEngineRunner(
       }
     }
   };
-  const stats = { processed: 0, failed: 0, skipped: 0, flows: 0, pruned: 0 };
+  const stats = { processed: 0, failed: 0, deferred: 0, quarantined: 0, skipped: 0, flows: 0, pruned: 0 };
   const destinations = deps.destinations;
   const reading = createReadCounters();
   const log = deps.log ?? (() => undefined);
@@ -142,16 +186,20 @@ export function createEngineRunner(
   let newest: number | undefined;
   let interval = rotationInterval([], config.intervalSeconds);
   const scanner = new CompletedFileScanner(config.nfcapdDir);
-  let known: Set<string> | undefined;
+  let settled: Set<string> | undefined;
   const retry = new Set<string>();
 
-  async function processFile(file: string, fileTime: number): Promise<void> {
+  const maxAttempts = config.maxAttempts ?? 3;
+  const retryAt = (n: number) => now() + retryDelay(n, (config.retrySeconds ?? 60) * 1000, (config.retryMaxSeconds ?? 3600) * 1000);
+
+  /** Read, analyse and commit one file; resolves to what became of it. */
+  async function processFile(file: string, fileTime: number): Promise<'done' | 'failed' | 'deferred' | 'skipped'> {
     const t0 = now();
     if (!fs.existsSync(file)) {
       stats.skipped++;
       log(`skipped ${file}: removed before it was read`);
       emit({ kind: 'file-skipped', file, reason: 'removed before it was read' });
-      return;
+      return 'skipped';
     }
     const timeSlot = timeSlotOf(Math.floor(fileTime / 1000));
     let arpUnused: { addresses: string[]; slots: number[] } | undefined;
@@ -160,6 +208,8 @@ export function createEngineRunner(
     } catch (err) {
       log(`device tables unavailable for ${file}: ${(err as Error).message}`);
     }
+    // Written before reading: if the engine dies in this file (out of memory), the next start knows.
+    deps.store.beginAttempt(file, now());
     // Taps first: a tap that throws on open is reported and left out of this window.
     const consumers: { name: string; c: WindowTapConsumer }[] = [];
     for (const tap of deps.taps ?? []) {
@@ -197,16 +247,35 @@ export function createEngineRunner(
         ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
       }, { destinations });
     } catch (err) {
-      // Reading or analysing this one file failed: record, report, skip; the next file is processed.
-      const reason = err instanceof FlowSourceError ? err.reason : `analysis failed: ${(err as Error).message}`;
-      deps.store.recordFailure(file, reason, now(), stampOf(file));
+      const c = classifyFailure(err);
+      if (c.status === 'deferred') {
+        let due = 0;
+        const deferrals = deps.store.recordDeferral(file, c.reason, now(), (n) => (due = retryAt(n)));
+        stats.deferred++;
+        log(`deferred ${file}: ${c.reason} (try ${deferrals + 1} at ${new Date(due).toISOString()})`);
+        emit({ kind: 'file-deferred', file, reason: c.reason, retryAt: due, deferrals });
+        return 'deferred';
+      }
+      // This one file cannot be read: record, report, skip; the next file is processed.
+      deps.store.recordFailure(file, c.reason, now(), stampOf(file));
       stats.failed++;
-      log(`failed ${file}: ${reason}`);
-      emit({ kind: 'file-error', file, reason, ...(info ? { read: info } : {}) });
-      return;
+      log(`failed ${file}: ${c.reason}`);
+      emit({ kind: 'file-error', file, reason: c.reason, ...(info ? { read: info } : {}) });
+      return 'failed';
     }
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
-    const stored = deps.store.commitWindow(file, result, now(), deps.beforeCommit && (() => deps.beforeCommit!(file)));
+    let stored: WindowResult;
+    try {
+      stored = deps.store.commitWindow(file, result, now(), { hooks: deps.commitHooks, ...(deps.beforeCommit ? { beforeCommit: () => deps.beforeCommit!(file) } : {}) });
+    } catch (err) {
+      // Not a crash in this file: put the attempt back to a deferral (if the store still takes a write) and end the pass.
+      try {
+        deps.store.recordDeferral(file, `store: ${(err as Error).message}`, now(), () => now());
+      } catch {
+        // The store is gone; the attempt stays counted.
+      }
+      throw err;
+    }
     stats.processed++;
     stats.flows += result.flows;
     emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000, ...(info ? { read: info } : {}) });
@@ -224,36 +293,58 @@ export function createEngineRunner(
         emit({ kind: 'sink-error', sink: sink.name, reason: (err as Error).message });
       }
     }
+    return 'done';
   }
 
+  let firstPass = true;
+
   async function once(): Promise<number> {
-    // The ledger is read once; later passes ask it only about files this runner has not seen done (another engine
-    // on the same database may have processed them meanwhile).
-    known ??= deps.store.knownFiles();
+    // The ledger is read once; later passes ask it only about files this runner has not seen settled (another engine
+    // on the same database may have processed them meanwhile). Deferred files are not settled: they are asked
+    // about at every pass, and are due at once at a runner's first pass (a restart retries them).
+    settled ??= deps.store.settledFiles(maxAttempts);
     const files = scanner.list();
-    // A failed file that changed since it failed (re-copied, repaired) is tried again.
+    // A failed or quarantined file that changed since (re-copied, repaired) is tried again.
     for (const f of deps.store.failedStamps()) {
       const st = stampOf(f.path);
       if (st && f.size !== null && f.mtimeMs !== null && (st.size !== f.size || Math.trunc(st.mtimeMs) !== f.mtimeMs)) {
-        known.delete(f.path);
+        settled.delete(f.path);
         retry.add(f.path);
       }
     }
     if (files.length > 0) newest = files[files.length - 1].time;
     interval = rotationInterval(files.map((f) => f.time), config.intervalSeconds);
+    const first = firstPass;
+    firstPass = false;
     let n = 0;
     let newestSlot: number | undefined;
     for (const f of files) {
-      if (known.has(f.path)) continue;
+      if (settled.has(f.path)) continue;
       if (stopping) break;
-      if (!retry.delete(f.path) && deps.store.fileStatus(f.path) !== undefined) {
-        known.add(f.path);
-        continue;
+      const entry = retry.delete(f.path) ? undefined : deps.store.fileEntry(f.path);
+      if (entry) {
+        const released = entry.status === 'quarantined' && entry.attempts < maxAttempts; // engine.maxAttempts was raised
+        if ((entry.status === 'done' || entry.status === 'failed' || entry.status === 'quarantined') && !released) {
+          settled.add(f.path);
+          continue;
+        }
+        if (entry.status === 'deferred' && !first && (entry.nextAttemptAt ?? 0) > now()) continue;
+        if (entry.status === 'started' && entry.attempts >= maxAttempts) {
+          const reason = quarantineReason(entry.attempts, maxAttempts);
+          deps.store.quarantine(f.path, reason, now(), stampOf(f.path));
+          settled.add(f.path);
+          stats.quarantined++;
+          log(`quarantined ${f.path}: ${reason}`);
+          emit({ kind: 'file-quarantined', file: f.path, reason, attempts: entry.attempts });
+          continue;
+        }
       }
-      await processFile(f.path, f.time);
-      if (fs.existsSync(f.path)) known.add(f.path); // a skipped (vanished) file is not in the ledger
+      const outcome = await processFile(f.path, f.time);
+      if (outcome === 'done' || outcome === 'failed') settled.add(f.path); // a skipped (vanished) file is not in the ledger
       newestSlot = timeSlotOf(Math.floor(f.time / 1000));
       n++;
+      // The reader or the configuration is broken, not this file: the rest of the backlog waits for the next pass.
+      if (outcome === 'deferred') break;
     }
     // Retention: windows (and their anomalies) older than retentionDays before the newest processed file's slot.
     if (newestSlot !== undefined && config.retentionDays && config.retentionDays > 0) {

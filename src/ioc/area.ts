@@ -6,7 +6,7 @@
  * `onNewInfected` exactly once each (the alerts area's hook). Idle when no list is configured.
  */
 import type { NocflowConfig } from '../config/schema.js';
-import type { EngineArea } from '../daemon/engine-process.js';
+import type { EngineArea } from '../daemon/area.js';
 import type { Db } from '../store/db.js';
 import type { FlowSource } from '../engine/types.js';
 import type { ResultStore } from '../es/types.js';

@@ -10,6 +10,7 @@
  * - `analysed`  — everything else: its remotes are analysed (stage 4), as are those of `check-in`.
  */
 import type { Evidence } from '../engine/types.js';
+import { DEFAULT_IOC_THRESHOLDS } from '../config/sections/ioc.js';
 import type { IocFlow } from './match.js';
 
 /** An IoC's class for a day. */
@@ -21,47 +22,7 @@ export const IOC_CLASSES: readonly IocClass[] = ['no-flows', 'mass', 'wide-scan'
 /** Classes whose remotes go on to stage 4. */
 export const ANALYSED_CLASSES: ReadonlySet<IocClass> = new Set(['check-in', 'analysed']);
 
-/** Thresholds of stages 3 and 4 (config `ioc.thresholds` overrides by name). */
-export const DEFAULT_IOC_THRESHOLDS = {
-  /** More flows than this in a day: `mass` (the seeds: 10 000, the ES answer size). */
-  massFlows: 10_000,
-  /** Fewest remotes for `wide-scan` / `check-in`. */
-  minRemotes: 5,
-  /** "Once or twice": at most this many flows per remote. */
-  fewFlows: 2,
-  /** Share of remotes with at most `fewFlows` flows. */
-  fewFlowsShare: 0.8,
-  /** Share of flows in the class's direction (IoC → remotes for a scan, remotes → IoC for a check-in). */
-  directionShare: 0.8,
-  /** A small flow: at most this many packets ... */
-  smallPackets: 3,
-  /** ... and at most this many octets. */
-  smallOctets: 600,
-  /** Share of small flows. */
-  smallShare: 0.8,
-  /** `dos`: at most this many remotes take ... */
-  dosRemotes: 3,
-  /** ... at least this share of the flows ... */
-  dosShare: 0.9,
-  /** ... with at least this many flows in one 5-minute TimeSlot, ... */
-  dosSlotFlows: 200,
-  /** ... or at least this many packets in one TimeSlot. */
-  dosSlotPackets: 1_000_000,
-  /** Stage 4: a port is "converging" when it carries at least this share of a remote's flows with an IoC. */
-  convergeShare: 0.8,
-  /** Stage 4: a side is server-like when at least this share of flows has its port < 32768 and the other's ≥ 32768. */
-  serverShare: 0.8,
-  /** Stage 4: fewest flows (over the lookback) between a remote and an IoC before a direction is judged. */
-  minPairFlows: 3,
-  /** Stage 4: at most this many distinct patterns (over at least `minPairFlows` flows): `mechanical`. */
-  mechanicalPatterns: 3,
-  /** Family lookup: days in a row a family checked in before it is followed. */
-  familyDays: 3,
-  /** Family lookup: fewest members. */
-  familyMin: 3,
-  /** Family lookup: share of the members that must reach a new common peer. */
-  familyShare: 0.5,
-} as const;
+export { DEFAULT_IOC_THRESHOLDS };
 
 export type IocThresholds = { -readonly [K in keyof typeof DEFAULT_IOC_THRESHOLDS]: number };
 

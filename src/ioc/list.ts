@@ -30,15 +30,10 @@ export interface ParsedList {
 
 /** Canonical text of one list address (an IPv4-mapped IPv6 becomes IPv4), or undefined when it is not an address. */
 export function listAddress(text: string): { ip: string; mapped: boolean } | undefined {
+  // canonicalIp reads an IPv6 address carrying an IPv4 one (::ffff:a.b.c.d, ::a.b.c.d) as that IPv4 address.
   const ip = canonicalIp(text);
   if (ip === undefined) return undefined;
-  if (ip.includes(':')) {
-    const g = v6ToGroups(ip)!;
-    if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-      return { ip: `${g[6] >>> 8}.${g[6] & 255}.${g[7] >>> 8}.${g[7] & 255}`, mapped: true };
-    }
-  }
-  return { ip, mapped: false };
+  return { ip, mapped: text.includes(':') && !ip.includes(':') };
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;

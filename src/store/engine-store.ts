@@ -1,12 +1,59 @@
 /**
  * The engine's SQLite tables: the processed-file ledger, windows, anomalies, tracking and false-positive verdicts.
- * `commitWindow` writes a whole file's result in ONE transaction (window, anomalies, tracking, ledger), so a crash
- * mid-file leaves nothing behind and re-processing replaces rather than adds.
+ * `commitWindow` writes a whole file's result in ONE transaction (window, anomalies, tracking, ledger, and what its
+ * hooks write — the window's alerts), so a crash mid-file leaves nothing behind and re-processing replaces rather
+ * than adds.
  */
 import type { Db } from './db.js';
 import { advance, trackingOf, type TrackState } from '../engine/tracking.js';
 import type { Anomaly, AnomalyType, PartialRead, WindowResult } from '../engine/types.js';
 import { canonicalIp, parsePrefix, prefixContains } from '../util/ip.js';
+
+/**
+ * A file's state in the ledger: `started` (being read, or the engine died reading it), `done`, `failed` (its own
+ * fault), `deferred` (the reader's or the configuration's fault: tried again), `quarantined` (it killed the engine
+ * engine.maxAttempts times).
+ */
+export type FileStatus = 'started' | 'done' | 'failed' | 'deferred' | 'quarantined';
+
+/** One ledger row. */
+export interface LedgerEntry {
+  path: string;
+  status: FileStatus;
+  error: string | null;
+  /** Starts that never ended (the engine died with the file open). */
+  attempts: number;
+  /** Deferrals in a row (the back-off doubles with each). */
+  deferrals: number;
+  /** Epoch ms a deferred file is due again. */
+  nextAttemptAt: number | null;
+  size: number | null;
+  mtimeMs: number | null;
+  /** Epoch ms of the last change. */
+  at: number;
+}
+
+/** What a commit hook sees: the store's connection inside the open transaction, and the window as committed. */
+export interface WindowCommit {
+  db: Db;
+  file: string;
+  windowId: number;
+  /** The window with its anomalies as stored (tracking attached). */
+  result: WindowResult;
+  now: number;
+}
+
+/**
+ * Runs inside `commitWindow`'s transaction after the window, its anomalies, tracking and the ledger row are written.
+ * It must be synchronous; a throw rolls the whole file back (it stays pending and is tried again).
+ */
+export type WindowCommitHook = (c: WindowCommit) => void;
+
+/** Options of `commitWindow`. */
+export interface CommitOptions {
+  hooks?: WindowCommitHook[];
+  beforeCommit?: () => void;
+}
 
 /** A stored window (summary, without anomalies). */
 export interface WindowRow {
@@ -74,40 +121,112 @@ export class EngineStore {
   constructor(readonly db: Db) {}
 
   /** Status of a file in the ledger, or undefined when never seen. */
-  fileStatus(path: string): 'done' | 'failed' | undefined {
-    const r = this.db.prepare('SELECT status FROM processed_files WHERE path = ?').get(path) as { status: 'done' | 'failed' } | undefined;
+  fileStatus(path: string): FileStatus | undefined {
+    const r = this.db.prepare('SELECT status FROM processed_files WHERE path = ?').get(path) as { status: FileStatus } | undefined;
     return r?.status;
   }
 
-  /** Every path in the ledger (done or failed). */
+  /** A file's ledger entry, or undefined when never seen. */
+  fileEntry(path: string): LedgerEntry | undefined {
+    const r = this.db.prepare(`SELECT path, status, error, attempts, deferrals, next_attempt_at AS nextAttemptAt, file_size AS size, file_mtime AS mtimeMs, processed_at AS at
+                               FROM processed_files WHERE path = ?`).get(path) as LedgerEntry | undefined;
+    return r;
+  }
+
+  /** Every path in the ledger, whatever its status. */
   knownFiles(): Set<string> {
     return new Set((this.db.prepare('SELECT path FROM processed_files').all() as { path: string }[]).map((r) => r.path));
   }
 
-  /** Record a file nfdump could not read; `stamp` (size, mtime ms) lets a later change of the file retry it. */
+  /**
+   * Paths that are settled: done, failed (the file's fault) or quarantined; deferred and started ones are not. With
+   * `maxAttempts`, a file quarantined after fewer attempts than that (the limit was raised since) is not settled.
+   */
+  settledFiles(maxAttempts = 0): Set<string> {
+    const rows = this.db.prepare("SELECT path FROM processed_files WHERE status IN ('done', 'failed') OR (status = 'quarantined' AND attempts >= ?)").all(maxAttempts) as { path: string }[];
+    return new Set(rows.map((r) => r.path));
+  }
+
+  /**
+   * Written before a file is read: status `started` and one more attempt. An attempt that ends (done, failed,
+   * deferred) resets the count, so `attempts` is how many times the engine died with this file open. Returns it.
+   */
+  beginAttempt(path: string, now: number): number {
+    const r = this.db
+      .prepare(`INSERT INTO processed_files (path, status, processed_at, attempts) VALUES (?, 'started', ?, 1)
+                ON CONFLICT (path) DO UPDATE SET status = 'started', processed_at = excluded.processed_at, attempts = attempts + 1
+                RETURNING attempts`)
+      .get(path, now) as { attempts: number };
+    return r.attempts;
+  }
+
+  /** Record a file that cannot be read through its own fault; `stamp` (size, mtime ms) lets a later change of the file retry it. */
   recordFailure(path: string, error: string, now: number, stamp?: { size: number; mtimeMs: number }): void {
+    this.settle(path, 'failed', error, now, stamp);
+  }
+
+  /** Quarantine a file that killed the engine `attempts` times (kept; a change of the file, or a higher maxAttempts, retries it). */
+  quarantine(path: string, reason: string, now: number, stamp?: { size: number; mtimeMs: number }): void {
     this.db
-      .prepare(`INSERT INTO processed_files (path, status, error, processed_at, file_size, file_mtime) VALUES (?, 'failed', ?, ?, ?, ?)
-                ON CONFLICT (path) DO UPDATE SET status = 'failed', error = excluded.error, processed_at = excluded.processed_at,
-                  file_size = excluded.file_size, file_mtime = excluded.file_mtime`)
-      .run(path, error, now, stamp?.size ?? null, stamp === undefined ? null : Math.trunc(stamp.mtimeMs));
+      .prepare(`UPDATE processed_files SET status = 'quarantined', error = ?, processed_at = ?, file_size = ?, file_mtime = ? WHERE path = ?`)
+      .run(reason, now, stamp?.size ?? null, stamp === undefined ? null : Math.trunc(stamp.mtimeMs), path);
   }
 
-  /** Failed files with the size and mtime they had when they failed (null when not recorded). */
+  /** Defer a file that could not be read for a reason not its own; it is tried again at `retryAt` (epoch ms). Returns the deferrals so far. */
+  recordDeferral(path: string, reason: string, now: number, retryAt: (deferrals: number) => number): number {
+    return this.db.transaction(() => {
+      const prev = (this.db.prepare('SELECT deferrals FROM processed_files WHERE path = ?').get(path) as { deferrals: number } | undefined)?.deferrals ?? 0;
+      const n = prev + 1;
+      this.db
+        .prepare(`INSERT INTO processed_files (path, status, error, processed_at, attempts, deferrals, next_attempt_at) VALUES (?, 'deferred', ?, ?, 0, ?, ?)
+                  ON CONFLICT (path) DO UPDATE SET status = 'deferred', error = excluded.error, processed_at = excluded.processed_at, attempts = 0,
+                    deferrals = excluded.deferrals, next_attempt_at = excluded.next_attempt_at`)
+        .run(path, reason, now, n, retryAt(n));
+      return n;
+    })();
+  }
+
+  private settle(path: string, status: 'failed', error: string, now: number, stamp?: { size: number; mtimeMs: number }): void {
+    this.db
+      .prepare(`INSERT INTO processed_files (path, status, error, processed_at, file_size, file_mtime) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (path) DO UPDATE SET status = excluded.status, error = excluded.error, processed_at = excluded.processed_at,
+                  file_size = excluded.file_size, file_mtime = excluded.file_mtime, attempts = 0, deferrals = 0, next_attempt_at = NULL`)
+      .run(path, status, error, now, stamp?.size ?? null, stamp === undefined ? null : Math.trunc(stamp.mtimeMs));
+  }
+
+  /** Failed and quarantined files with the size and mtime they had then (null when not recorded): a change retries them. */
   failedStamps(): { path: string; size: number | null; mtimeMs: number | null }[] {
-    return this.db.prepare("SELECT path, file_size AS size, file_mtime AS mtimeMs FROM processed_files WHERE status = 'failed'").all() as { path: string; size: number | null; mtimeMs: number | null }[];
+    return this.db.prepare("SELECT path, file_size AS size, file_mtime AS mtimeMs FROM processed_files WHERE status IN ('failed', 'quarantined')").all() as { path: string; size: number | null; mtimeMs: number | null }[];
   }
 
-  /** Files that failed, newest first. */
+  /** Files that failed (their own fault), newest first. */
   failures(limit = 50): { path: string; error: string; at: number }[] {
     return (this.db.prepare("SELECT path, error, processed_at AS at FROM processed_files WHERE status = 'failed' ORDER BY processed_at DESC LIMIT ?").all(limit) as { path: string; error: string; at: number }[]);
   }
 
+  /** Deferred and quarantined files (waiting for a fix, or for more memory), newest first. */
+  heldFiles(limit = 50): LedgerEntry[] {
+    return this.db
+      .prepare(`SELECT path, status, error, attempts, deferrals, next_attempt_at AS nextAttemptAt, file_size AS size, file_mtime AS mtimeMs, processed_at AS at
+                FROM processed_files WHERE status IN ('deferred', 'quarantined') ORDER BY processed_at DESC LIMIT ?`)
+      .all(limit) as LedgerEntry[];
+  }
+
+  /** How many ledger entries have each status. */
+  ledgerCounts(): Record<FileStatus, number> {
+    const out: Record<FileStatus, number> = { started: 0, done: 0, failed: 0, deferred: 0, quarantined: 0 };
+    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM processed_files GROUP BY status').all() as { status: FileStatus; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
   /**
-   * Store one file's result atomically and attach tracking to its anomalies (returned). `beforeCommit` runs inside
-   * the transaction (tests use it to simulate a crash).
+   * Store one file's result atomically and attach tracking to its anomalies (returned). `hooks` run inside the
+   * transaction after everything else is written (the alerts area writes the window's alerts there, so a window and
+   * its alerts commit together); `beforeCommit` runs last (tests use it to simulate a crash). A function in place of
+   * the options is `beforeCommit`.
    */
-  commitWindow(file: string, result: WindowResult, now: number, beforeCommit?: () => void): WindowResult {
+  commitWindow(file: string, result: WindowResult, now: number, opts?: CommitOptions | (() => void)): WindowResult {
+    const { hooks = [], beforeCommit } = typeof opts === 'function' ? { beforeCommit: opts } : (opts ?? {});
     const slot = result.window.timeSlot;
     const tx = this.db.transaction(() => {
       // (ip, type) already counted in this slot (by another file of the slot, or by an earlier run of this file):
@@ -140,8 +259,10 @@ export class EngineStore {
       });
       this.db
         .prepare(`INSERT INTO processed_files (path, time_slot, status, error, flows, processed_at) VALUES (?, ?, 'done', NULL, ?, ?)
-                  ON CONFLICT (path) DO UPDATE SET time_slot = excluded.time_slot, status = 'done', error = NULL, flows = excluded.flows, processed_at = excluded.processed_at`)
+                  ON CONFLICT (path) DO UPDATE SET time_slot = excluded.time_slot, status = 'done', error = NULL, flows = excluded.flows, processed_at = excluded.processed_at,
+                    attempts = 0, deferrals = 0, next_attempt_at = NULL`)
         .run(file, slot, result.flows, now);
+      for (const hook of hooks) hook({ db: this.db, file, windowId, result: { ...result, anomalies, files: [file] }, now });
       beforeCommit?.();
       return anomalies;
     });

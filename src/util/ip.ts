@@ -64,34 +64,57 @@ export function v6FromGroups(g: number[]): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-/** Canonical text of an address, or undefined when it is not a valid IPv4/IPv6 address. */
+/**
+ * The IPv4 address an IPv6 address carries, or undefined: IPv4-mapped `::ffff:a.b.c.d` (RFC 4291 §2.5.5.2, what a
+ * dual-stack socket shows for an IPv4 peer) and the deprecated IPv4-compatible `::a.b.c.d` (§2.5.5.1; only with a
+ * non-zero first octet, so `::`, `::1` and other 0.x.y.z remain IPv6). Such an address names an IPv4 host: flows
+ * carry it as IPv4, and GoBGP encodes a mapped address in an IPv6 FlowSpec rule as `<nil>/128` (its peer then
+ * panics listing the RIB). So every parser here maps it to IPv4.
+ */
+export function embeddedV4(groups: readonly number[]): number | undefined {
+  for (let i = 0; i < 5; i++) if (groups[i] !== 0) return undefined;
+  const v4 = ((groups[6] << 16) >>> 0) + groups[7];
+  if (groups[5] === 0xffff) return v4;
+  if (groups[5] === 0 && groups[6] >>> 8 !== 0) return v4;
+  return undefined;
+}
+
+/**
+ * Canonical text of an address, or undefined when it is not a valid IPv4/IPv6 address. An IPv6 address carrying an
+ * IPv4 address (mapped or compatible: {@link embeddedV4}) comes back as that IPv4 address.
+ */
 export function canonicalIp(s: string): string | undefined {
   const t = s.trim();
   if (net.isIPv4(t)) return v4ToString(v4ToNumber(t));
   const g = v6ToGroups(t);
-  return g ? v6FromGroups(g) : undefined;
+  if (!g) return undefined;
+  const v4 = embeddedV4(g);
+  return v4 === undefined ? v6FromGroups(g) : v4ToString(v4);
 }
 
-/** Parse "a.b.c.d", "a.b.c.d/len", "v6" or "v6/len"; the host bits must be zero unless `loose`. */
+/**
+ * Parse "a.b.c.d", "a.b.c.d/len", "v6" or "v6/len"; the host bits must be zero unless `loose`. An IPv6 address or
+ * prefix (/96 or longer) that carries an IPv4 address ({@link embeddedV4}: `::ffff:1.2.3.4`, `::ffff:10.0.0.0/104`,
+ * `::1.2.3.4`) is that IPv4 address or prefix (`1.2.3.4/32`, `10.0.0.0/8`); one shorter than /96 would mix both
+ * families and is refused.
+ */
 export function parsePrefix(text: string, opts: { loose?: boolean } = {}): Prefix {
   const t = text.trim();
   const slash = t.indexOf('/');
   const addr = slash < 0 ? t : t.slice(0, slash);
   const lenText = slash < 0 ? undefined : t.slice(slash + 1);
   if (lenText !== undefined && !/^\d{1,3}$/.test(lenText)) throw new IpError(`bad prefix length in "${text}"`);
-  if (net.isIPv4(addr)) {
-    const length = lenText === undefined ? 32 : Number(lenText);
-    if (length > 32) throw new IpError(`IPv4 prefix length ${length} > 32 in "${text}"`);
-    const n = v4ToNumber(addr);
-    const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
-    const netw = (n & mask) >>> 0;
-    if (netw !== n && !opts.loose) throw new IpError(`"${text}" has host bits set (network is ${v4ToString(netw)}/${length})`);
-    return { family: 4, address: v4ToString(netw), length };
-  }
+  if (net.isIPv4(addr)) return v4Prefix(v4ToNumber(addr), lenText === undefined ? 32 : Number(lenText), text, opts);
   const g = v6ToGroups(addr);
   if (g) {
     const length = lenText === undefined ? 128 : Number(lenText);
     if (length > 128) throw new IpError(`IPv6 prefix length ${length} > 128 in "${text}"`);
+    const v4 = embeddedV4(g);
+    if (v4 !== undefined) {
+      const kind = g[5] === 0xffff ? 'IPv4-mapped' : 'IPv4-compatible';
+      if (length < 96) throw new IpError(`"${text}" is an ${kind} address with a prefix shorter than /96 (it would mix IPv4 and IPv6): write the IPv4 prefix`);
+      return v4Prefix(v4, length - 96, text, opts);
+    }
     const masked = g.map((x, i) => {
       const bits = Math.max(0, Math.min(16, length - i * 16));
       return bits === 0 ? 0 : x & ((0xffff << (16 - bits)) & 0xffff);
@@ -100,6 +123,14 @@ export function parsePrefix(text: string, opts: { loose?: boolean } = {}): Prefi
     return { family: 6, address: v6FromGroups(masked), length };
   }
   throw new IpError(`not an IP address or prefix: "${text}"`);
+}
+
+function v4Prefix(n: number, length: number, text: string, opts: { loose?: boolean }): Prefix {
+  if (length > 32) throw new IpError(`IPv4 prefix length ${length} > 32 in "${text}"`);
+  const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+  const netw = (n & mask) >>> 0;
+  if (netw !== n && !opts.loose) throw new IpError(`"${text}" has host bits set (network is ${v4ToString(netw)}/${length})`);
+  return { family: 4, address: v4ToString(netw), length };
 }
 
 /** "addr/len" text of a prefix. */

@@ -13,7 +13,7 @@ import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/al
 import { proberText } from '../i18n/devices-text.js';
 import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
 import type { Anomaly, WindowDegradation, WindowResult } from '../engine/types.js';
-import { degradedText, sampledSourcesText } from '../i18n/limits-text.js';
+import { degradedText, sampledSourcesText } from './limits-text.js';
 import { stripControl } from '../util/sanitize.js';
 
 const T = (lang: Lang, en: string, zh: string) => (lang === 'zh-TW' ? zh : en);

@@ -161,6 +161,16 @@ describe('runInvestigate on real nfcapd files', () => {
     expect(s.flows).toBe(3 * (await nfdumpCount(source, 'net 192.0.2.0/24')));
   });
 
+  it('an IPv4-mapped target investigates the IPv4 host (or prefix) it names', async () => {
+    const victim = truth.planted.find((p) => p.role === 'victim')!;
+    const host = await runInvestigate({ source: reader, dir, target: `::ffff:${victim.ip}`, from: T0, to: T0 + 3_600_000 });
+    expect(host.target).toBe(`${victim.ip}/32`);
+    expect(host.flows).toBe(3 * (await nfdumpCount(source, `host ${victim.ip}`)));
+    const net = await runInvestigate({ source: reader, dir, target: '::ffff:192.0.2.0/120', from: T0, to: T0 + 3_600_000 });
+    expect(net.target).toBe('192.0.2.0/24');
+    expect(net.flows).toBe(3 * (await nfdumpCount(source, 'net 192.0.2.0/24')));
+  }, 180_000);
+
   it('only files overlapping the range are read; an unreadable file is skipped with its reason', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-inv-'));
     fs.linkSync(source, path.join(d, 'nfcapd.202611221405'));

@@ -88,7 +88,7 @@ describe('devices config section', () => {
     expect(fs.statSync(c.path).mode & 0o777).toBe(0o600);
     expect(() => c.set('devices.list', [{ ...ok, kind: 'vyos' }])).toThrow(/kind|allowed/);
     expect(() => c.set('devices.list', [{ ...ok, port: 70000 }])).toThrow(/port|<=/);
-    expect(() => c.set('devices.list', [{ ...ok, community: 'public' }])).toThrow(/additional/);
+    expect(() => c.set('devices.list', [{ ...ok, community: 'public' }])).toThrow(/devices\.list\[0\]\.community: unknown key/);
     expect(() => c.set('devices.allowMacs', [{ mac: 'aa:bb:cc:dd:ee:ff', role: 'printer' }])).toThrow();
     expect(loadConfig({ dir }).config.devices.list).toEqual([ok]);
   });

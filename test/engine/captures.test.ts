@@ -2,14 +2,18 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { analyzeBatches } from '../../src/engine/analyze.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
-import { CAPTURES } from '../helpers/captures.js';
+import { CAPTURES, CAPTURES_SKIP, haveCaptures } from '../helpers/captures.js';
 
-/** Real public captures turned into nfcapd files by softflowd + nfcapd (see shared/captures/README.md). */
+/**
+ * Real public captures turned into nfcapd files by softflowd + nfcapd (see shared/captures/README.md): what the
+ * detectors say about real attacks. Skipped, with the reason, where the captures are absent (a fresh clone); the
+ * generated scenarios (test/engine/scenarios.test.ts) run the same detectors on files made by a real nfcapd.
+ */
 
 const analyze = (name: string, opts: Parameters<typeof analyzeBatches>[1] = {}) =>
   analyzeBatches(createNfdumpSource().read([path.join(CAPTURES, name)]), opts);
 
-describe('detection on real captures', () => {
+describe.skipIf(!haveCaptures)(`detection on real captures${haveCaptures ? '' : ` — skipped: ${CAPTURES_SKIP}`}`, () => {
   it('nmap SYN scan of 1000 ports of one host: a vertical scan by 172.16.0.8', async () => {
     const r = await analyze('synscan.ipfix.nfcapd');
     expect(r.anomalies).toHaveLength(1);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { huntSignature, parseSignature, signatureFilter } from '../../src/engine/hunt.js';
 import { batchFromRecords, flow } from '../../src/engine/batch.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
-import { capture } from '../helpers/captures.js';
+import { capture, CAPTURES_SKIP, haveCaptures } from '../helpers/captures.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 import { nfdumpFilterText } from '../../src/ingest/nfdump/filter-text.js';
 
 describe('signature hunting', () => {
@@ -31,7 +32,18 @@ describe('signature hunting', () => {
     expect(big).toHaveLength(2);
   });
 
-  it('hunts in a real nfcapd file through an nfdump filter', async () => {
+  it('hunts in a generated nfcapd file through the filter: the scanner, each SYN to its own destination', async () => {
+    const { file, truth } = await makeScenarioFile('syn-scan', { scale: 0.1 });
+    const planted = truth.planted[0];
+    const sig = parseSignature(planted.signature!);
+    const rows = await huntSignature(createNfdumpSource().read([file], { filter: signatureFilter(sig) }), sig);
+    expect(rows.map((r) => [r.ip, r.flows])).toEqual([[planted.ip, truth.flows]]);
+    expect(rows[0].destinations).toBeGreaterThan(truth.flows * 0.99);
+    // Another shape of the same port finds nobody.
+    expect(await huntSignature(createNfdumpSource().read([file], { filter: signatureFilter({ ...sig, bytes: 41 }) }), { ...sig, bytes: 41 })).toEqual([]);
+  }, 60_000);
+
+  it.skipIf(!haveCaptures)(`hunts in a real capture through an nfdump filter${haveCaptures ? '' : ` — skipped: ${CAPTURES_SKIP}`}`, async () => {
     const file = capture('pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd');
     const sig = parseSignature('30120-1-46');
     const rows = await huntSignature(createNfdumpSource().read([file], { filter: signatureFilter(sig) }), sig);

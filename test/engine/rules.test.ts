@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, evaluateAll, resolveThresholds, RULES, type HostView } from '../../src/engine/rules.js';
+import { AnalysisConfigError, analyzeBatches } from '../../src/engine/analyze.js';
+import { batchFromRecords } from '../../src/engine/batch.js';
 import type { Features } from '../../src/engine/types.js';
 import { typeLabels } from '../../src/i18n/labels.js';
 
@@ -71,9 +73,19 @@ describe('rules as data', () => {
     expect(evaluate(scan, view({ peers: 500, packetsPerFlow: 1, bytesPerPacket: 40, scale: 0.1 }), t)).toBeUndefined();
   });
 
-  it('reports unknown threshold keys', () => {
+  it('reports unknown threshold keys, and the analysis refuses them before reading a flow', async () => {
     const r = resolveThresholds({ 'scan.peers': 10, 'scan.pears': 3 });
     expect(r.thresholds['scan.peers']).toBe(10);
     expect(r.unknown).toEqual(['scan.pears']);
+    let read = 0;
+    const batches = (function* () {
+      read++;
+      yield batchFromRecords([]);
+    })();
+    const err = await analyzeBatches(batches, { thresholds: { 'scan.peers': 10, 'scan.pears': 3 }, inside: ['10.0.0.0/33'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AnalysisConfigError);
+    expect((err as AnalysisConfigError).problems).toEqual(['inside[0]: IPv4 prefix length 33 > 32 in "10.0.0.0/33"', 'thresholds.scan.pears: unknown threshold key']);
+    expect(read).toBe(0);
+    await expect(analyzeBatches([batchFromRecords([])], { thresholds: { 'scan.peers': 10 } })).resolves.toMatchObject({ flows: 0 });
   });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
@@ -17,13 +17,17 @@ import { createShipper } from '../../src/es/shipper.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import type { WindowResult } from '../../src/engine/types.js';
 import { signatureFilter } from '../../src/engine/hunt.js';
-import { capture } from '../helpers/captures.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 import { nfdumpFilterText } from '../../src/ingest/nfdump/filter-text.js';
 
 const URL = process.env.NOCFLOW_TEST_ES_URL;
-const SSH = capture('malicious-ssh-bruteforce.ipfix.nfcapd');
 
 describe.skipIf(!URL)('live Elasticsearch (NOCFLOW_TEST_ES_URL)', () => {
+  /** A generated SSH brute-force window (real nfcapd): one attacker reaching many hosts on port 22. */
+  let SSH: string;
+  beforeAll(async () => {
+    SSH = (await makeScenarioFile('ssh-attacker', { scale: 0.02 })).file;
+  }, 120_000);
   const prefix = `nocflow-test-${randomBytes(4).toString('hex')}`;
   const cfg = { ...elasticsearchDefaults, node: URL ?? '', indexPrefix: prefix, flowIndex: `${prefix}-netflow-{YYYY.MM.DD}` };
   const client = new Client({ node: URL ?? 'http://127.0.0.1:9200', maxRetries: 0 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
@@ -8,12 +8,20 @@ import { createShipper } from '../../src/es/shipper.js';
 import { createEsWriter } from '../../src/es/writer.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
 import { closedPort, esTestScope, startFakeEs, type FakeEs } from './es-server.js';
-import { capture } from '../helpers/captures.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nocflow.js');
-const SSH = capture('malicious-ssh-bruteforce.ipfix.nfcapd');
-const NMAP = capture('nmap_80_all.ipfix.nfcapd');
+/** Two small generated windows (real nfcapd) and their flow counts. */
+let SSH: string;
+let NMAP: string;
+let N_SSH: number;
+let N_NMAP: number;
+beforeAll(async () => {
+  const a = await makeScenarioFile('ssh-attacker', { scale: 0.02 });
+  const b = await makeScenarioFile('syn-scan', { scale: 0.004 });
+  [SSH, N_SSH, NMAP, N_NMAP] = [a.file, a.truth.flows, b.file, b.truth.flows];
+}, 120_000);
 
 let server: FakeEs | undefined;
 const { tmp, track } = esTestScope('nocflow-shipcli-');
@@ -26,8 +34,8 @@ describe('nocflow ship (built CLI)', () => {
     const r = await execa('node', [BIN, 'ship', SSH, NMAP, '--node', server.url, '--json'], { env, reject: false });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ files: 2, flows: 134 + 71, indexed: 205, spooled: 0, rejected: 0, failedFiles: [] });
-    expect(server.received).toHaveLength(205);
+    expect(JSON.parse(r.stdout)).toMatchObject({ files: 2, flows: N_SSH + N_NMAP, indexed: N_SSH + N_NMAP, spooled: 0, rejected: 0, failedFiles: [] });
+    expect(server.received).toHaveLength(N_SSH + N_NMAP);
     const none = await execa('node', [BIN, 'ship', SSH], { env, reject: false });
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toMatch(/elasticsearch\.node/);
@@ -41,13 +49,13 @@ describe('nocflow ship with ES down, then --replay', () => {
     const env = { NOCFLOW_CONFIG_DIR: path.join(home, 'cfg'), NOCFLOW_DATA_DIR: path.join(home, 'data') };
     const down = await execa('node', [BIN, 'ship', SSH, '--node', `http://127.0.0.1:${port}`, '--json'], { env, reject: false });
     expect(down.exitCode).toBe(3);
-    expect(JSON.parse(down.stdout)).toMatchObject({ flows: 134, indexed: 0, spooled: 134 });
+    expect(JSON.parse(down.stdout)).toMatchObject({ flows: N_SSH, indexed: 0, spooled: N_SSH });
     expect(down.stderr).toMatch(/unavailable, spooling/);
     server = track(await startFakeEs(port));
     const up = await execa('node', [BIN, 'ship', '--replay', '--node', server.url, '--json'], { env, reject: false });
     expect(up.exitCode).toBe(0);
-    expect(JSON.parse(up.stdout)).toEqual({ replayed: 134, left: 0 });
-    expect(server.received).toHaveLength(134);
+    expect(JSON.parse(up.stdout)).toEqual({ replayed: N_SSH, left: 0 });
+    expect(server.received).toHaveLength(N_SSH);
   });
 });
 
@@ -69,7 +77,7 @@ describe('shipper.watch', () => {
     } });
     await running;
     expect(shipped).toEqual(['nfcapd.202611221400', 'nfcapd.202611221405']);
-    expect(server.received).toHaveLength(134 + 71);
+    expect(server.received).toHaveLength(N_SSH + N_NMAP);
     expect(fs.readFileSync(ledger, 'utf8').trim().split('\n')).toHaveLength(2);
 
     const ac2 = new AbortController();
@@ -77,7 +85,7 @@ describe('shipper.watch', () => {
     setTimeout(() => ac2.abort(), 200);
     await shipper.watch(dir, { ledger, intervalMs: 20, signal: ac2.signal, onShipped: (f) => again.push(f) });
     expect(again).toEqual([]);
-    expect(server.received).toHaveLength(205);
+    expect(server.received).toHaveLength(N_SSH + N_NMAP);
     await client.close();
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { Client } from '@elastic/elasticsearch';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
@@ -11,11 +11,17 @@ import { flowDocId } from '../../src/es/documents.js';
 import { elasticsearchDefaults } from '../../src/config/sections/elasticsearch.js';
 import { Spool } from '../../src/es/spool.js';
 import { closedPort, esTestScope, startFakeEs, type FakeEs } from './es-server.js';
-import { CAPTURES } from '../helpers/captures.js';
+import { makeScenarioFile } from '../helpers/nfcapd.js';
 
-
-const AMP = path.join(CAPTURES, 'amp.TCP.reflection.SYNACK.ipfix.nfcapd');
-const SSH = path.join(CAPTURES, 'malicious-ssh-bruteforce.ipfix.nfcapd');
+/** Generated windows (real nfcapd): a big one (several bulks) and a small one, with their flow counts. */
+let BIG: string;
+let SSH: string;
+let SSH_FLOWS: number;
+beforeAll(async () => {
+  BIG = (await makeScenarioFile('syn-scan', { scale: 0.3 })).file;
+  const ssh = await makeScenarioFile('ssh-attacker', { scale: 0.02 });
+  [SSH, SSH_FLOWS] = [ssh.file, ssh.truth.flows];
+}, 120_000);
 
 /** nfdump's own view of the file, row by row, in its output order. */
 async function nfdumpRows(file: string) {
@@ -38,17 +44,17 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     const cfg = { ...elasticsearchDefaults, bulkBytes: 65536, flowIndex: 'netflow-{YYYY.MM.DD}' };
     const store = createEsWriter(cfg, { client, spoolDir: tmp() });
     const shipper = createShipper({ source: createNfdumpSource(), store, fieldMap: cfg.fieldMap });
-    const expected = await nfdumpRows(AMP);
+    const expected = await nfdumpRows(BIG);
     expect(expected.length).toBeGreaterThan(5000);
 
-    const stats = await shipper.ship([AMP]);
+    const stats = await shipper.ship([BIG]);
     expect(stats).toMatchObject({ files: 1, flows: expected.length, failedFiles: [] });
     expect(server.received).toHaveLength(expected.length);
     const bulks = server.requests.filter((r) => r.path === '/_bulk');
     expect(bulks.length).toBeGreaterThan(expected.length * 250 / 65536 - 1);
     for (const b of bulks) expect(Buffer.byteLength(b.body)).toBeLessThanOrEqual(65536);
 
-    const origin = fileOrigin(AMP);
+    const origin = fileOrigin(BIG);
     const all = new Map<string, Record<string, unknown>>();
     for (const [, m] of server.docs) for (const [id, d] of m) all.set(id, d as Record<string, unknown>);
     expected.forEach((e, i) => {
@@ -64,7 +70,7 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     expect(tpl.index_patterns).toEqual(['netflow-*']);
     expect(tpl.template.mappings.properties.sourceIPAddress.type).toBe('ip');
 
-    await shipper.ship([AMP]);
+    await shipper.ship([BIG]);
     expect(server.received).toHaveLength(expected.length * 2);
     expect([...server.docs.values()].reduce((n, m) => n + m.size, 0)).toBe(expected.length);
     await client.close();
@@ -77,13 +83,13 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     const cfg = { ...elasticsearchDefaults, bulkBytes: 65536 };
     const store = createEsWriter(cfg, { client, spoolDir, retryIntervalMs: 60_000 });
     const stats = await createShipper({ source: createNfdumpSource(), store, fieldMap: cfg.fieldMap }).ship([SSH]);
-    expect(stats.flows).toBe(134);
-    expect(new Spool(spoolDir).count()).toBe(134);
+    expect(stats.flows).toBe(SSH_FLOWS);
+    expect(new Spool(spoolDir).count()).toBe(SSH_FLOWS);
     await client.close();
     server = track(await startFakeEs(port));
     const client2 = new Client({ node: server.url, maxRetries: 0 });
-    expect(await createEsWriter(cfg, { client: client2, spoolDir }).replaySpool()).toBe(134);
-    expect(server.received.map((r) => r.id)).toEqual(Array.from({ length: 134 }, (_, i) => flowDocId(fileOrigin(SSH), i)));
+    expect(await createEsWriter(cfg, { client: client2, spoolDir }).replaySpool()).toBe(SSH_FLOWS);
+    expect(server.received.map((r) => r.id)).toEqual(Array.from({ length: SSH_FLOWS }, (_, i) => flowDocId(fileOrigin(SSH), i)));
     await client2.close();
   });
 
@@ -98,7 +104,7 @@ describe('shipper: real nfcapd file → nfdump → IPFIX documents → _bulk', (
     const store = createEsWriter(elasticsearchDefaults, { client, spoolDir: tmp() });
     const stats = await createShipper({ source: createNfdumpSource(), store, fieldMap: elasticsearchDefaults.fieldMap, now: () => Date.UTC(2026, 10, 22) }).ship([named, broken], { backfill: true });
     expect(stats, JSON.stringify(stats)).toMatchObject({ files: 1 });
-    expect(stats.flows).toBe(134);
+    expect(stats.flows).toBe(SSH_FLOWS);
     expect(stats.backfilledDays).toBe(1);
     expect(stats.failedFiles.map((f) => f.file)).toEqual([broken]);
     expect(stats.failedFiles[0].reason.length).toBeGreaterThan(0);

@@ -13,21 +13,42 @@ import { flowspecDefaults } from '../../src/config/sections/flowspec.js';
  * Every assertion reads the PEER's RIB: what a router would have received.
  */
 const base = 20000 + Math.floor(Math.random() * 20000);
-const ours: ManagedGobgpd = { routerId: '127.0.0.1', as: 65001, listenAddress: '127.0.0.1', listenPort: base, apiHost: '127.0.0.1', apiPort: base + 1, neighbors: [{ address: '127.0.0.2', as: 65002, port: base + 2 }] };
-const router: ManagedGobgpd = { routerId: '127.0.0.2', as: 65002, listenAddress: '127.0.0.2', listenPort: base + 2, apiHost: '127.0.0.1', apiPort: base + 3, neighbors: [{ address: '127.0.0.1', as: 65001, port: base }] };
+// The session is TCP-MD5 signed (auth-password), as production peerings are; the key has a quote and a backslash.
+const KEY = 'noc "md5" \\ key';
+const ours: ManagedGobgpd = { routerId: '127.0.0.1', as: 65001, listenAddress: '127.0.0.1', listenPort: base, apiHost: '127.0.0.1', apiPort: base + 1, neighbors: [{ address: '127.0.0.2', as: 65002, port: base + 2, password: KEY }] };
+const router: ManagedGobgpd = { routerId: '127.0.0.2', as: 65002, listenAddress: '127.0.0.2', listenPort: base + 2, apiHost: '127.0.0.1', apiPort: base + 3, neighbors: [{ address: '127.0.0.1', as: 65001, port: base, password: KEY }] };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-bgp-'));
 let oursProc: { stop(): Promise<void> };
 let routerProc: { stop(): Promise<void> };
 const peerRib = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort, learned: true });
 const speaker = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: ours.apiPort });
 
-async function established(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+/** Whether our session reaches Established within `ms`. */
+async function establishes(ms: number): Promise<boolean> {
+  for (let t0 = Date.now(); Date.now() - t0 < ms; ) {
     const r = await execa('gobgp', ['-p', String(ours.apiPort), 'neighbor'], { reject: false });
-    if (/Establ/.test(String(r.stdout))) return;
+    if (/Establ/.test(String(r.stdout))) return true;
     await new Promise((res) => setTimeout(res, 100));
   }
-  throw new Error('BGP session did not establish');
+  return false;
+}
+
+async function established(): Promise<void> {
+  if (!(await establishes(30_000))) throw new Error('BGP session did not establish');
+}
+
+/** The prefixes of the peer's RIB for a family, read from `gobgp -j` (source/destination components of each NLRI). */
+async function peerPrefixes(family: 4 | 6): Promise<{ source?: string; destination?: string }[]> {
+  const r = await execa('gobgp', ['-p', String(router.apiPort), '-j', 'global', 'rib', '-a', `ipv${family}-flowspec`]);
+  const rib = JSON.parse(r.stdout.trim() || '{}') as Record<string, { nlri: { value: { type: number; value: { prefix?: string } }[] } }[]> | null;
+  return Object.values(rib ?? {}).map((paths) => {
+    const out: { source?: string; destination?: string } = {};
+    for (const c of paths[0].nlri.value) {
+      if (c.type === 1) out.destination = c.value.prefix;
+      if (c.type === 2) out.source = c.value.prefix;
+    }
+    return out;
+  });
 }
 
 /** The peer's RIB, once it settles on `expected` (or after 3 s). */
@@ -103,6 +124,46 @@ describe('FlowSpec through a real gobgpd peer', () => {
     await svc.remove(one.id, alice);
     await peerHas({});
   });
+
+  it('every accepted kind of target reaches the router as the prefix it names (its RIB read back as JSON)', async () => {
+    const kinds: [string, 'source' | 'destination', 4 | 6, string][] = [
+      ['198.51.100.40', 'source', 4, '198.51.100.40/32'],
+      [' 198.51.100.41 ', 'destination', 4, '198.51.100.41/32'],
+      ['198.51.101.0/24', 'source', 4, '198.51.101.0/24'],
+      ['::ffff:198.51.100.42', 'source', 4, '198.51.100.42/32'],
+      ['::FFFF:c633:642b', 'destination', 4, '198.51.100.43/32'],
+      ['0:0:0:0:0:ffff:198.51.100.44/128', 'source', 4, '198.51.100.44/32'],
+      ['::ffff:198.51.102.0/120', 'source', 4, '198.51.102.0/24'],
+      ['::198.51.100.45', 'source', 4, '198.51.100.45/32'],
+      ['2001:db8:1::7', 'source', 6, '2001:db8:1::7/128'],
+      ['2001:DB8:0002:0000:0000:0000:0000:0001', 'destination', 6, '2001:db8:2::1/128'],
+      ['2001:db8:3::/48', 'source', 6, '2001:db8:3::/48'],
+      ['64:ff9b::198.51.100.46', 'source', 6, '64:ff9b::c633:642e/128'],
+    ];
+    const svc = createBlockService(openDb(':memory:'), speaker, { ...cfg, minPrefixV6: 32, maxChangesPerMinute: 100 });
+    // A destination-only discard is a victim's: confirmed, as the CLI's --yes does.
+    for (const [target, side] of kinds) await svc.add({ [side]: target }, alice, { ttlSeconds: 60, confirmedVictimDiscard: side === 'destination' });
+    const want = (f: 4 | 6) => kinds.filter((k) => k[2] === f).map(([, side, , p]) => ({ [side]: p })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const got = async (f: 4 | 6) => (await peerPrefixes(f)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    for (let i = 0; i < 60 && ((await got(4)).length < want(4).length || (await got(6)).length < want(6).length); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await got(4)).toEqual(want(4));
+    expect(await got(6)).toEqual(want(6));
+    // The peer's own listing works (an IPv4-mapped rule made gobgp panic here): every rule is printed.
+    const listed = await execa('gobgp', ['-p', String(router.apiPort), 'global', 'rib', '-a', 'ipv6-flowspec'], { reject: false });
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).not.toContain('<nil>');
+    await svc.panic(alice);
+    expect(await peerHas({})).toEqual({ 4: [], 6: [] });
+  });
+
+  it('the session is TCP-MD5 signed: a speaker with another key never establishes', async () => {
+    await oursProc.stop();
+    oursProc = await startGobgpd({ ...ours, neighbors: [{ ...ours.neighbors[0], password: 'not the key' }] }, path.join(dir, 'ours'));
+    expect(await establishes(8000)).toBe(false);
+    await oursProc.stop();
+    oursProc = await startGobgpd(ours, path.join(dir, 'ours'));
+    await established();
+  }, 60_000);
 
   it('malformed input never reaches the speaker', async () => {
     const calls: string[] = [];

@@ -23,6 +23,16 @@ describe('FlowSpec rule values', () => {
     expect(ruleText(v6)).toBe('ipv6 src 2001:db8:1::/48 len 152 → discard');
   });
 
+  it('an IPv6 address carrying an IPv4 one becomes an IPv4 rule (GoBGP would announce <nil>/128)', () => {
+    for (const source of ['::ffff:198.51.100.7', '::ffff:c633:6407', '::198.51.100.7']) {
+      const r = validateRule({ source, protocol: 'tcp', destinationPort: 22 });
+      expect(r).toEqual({ family: 4, source: '198.51.100.7/32', protocol: 6, destinationPort: 22, action: { kind: 'discard' } });
+      expect(gobgpRuleArgs(r, 'add').slice(0, 8)).toEqual(['global', 'rib', '-a', 'ipv4-flowspec', 'add', 'match', 'source', '198.51.100.7/32']);
+    }
+    expect(validateRule({ destination: '::ffff:198.51.100.0/120' }).destination).toBe('198.51.100.0/24');
+    expect(() => validateRule({ source: '::ffff:198.51.100.7', destination: '2001:db8::1' })).toThrow(/source is IPv4 but destination is IPv6/);
+  });
+
   it.each([
     [{ source: '10.0.0.1/8' }, /host bits/],
     [{ source: '0.0.0.0/0' }, /\/0 would match everything/],
@@ -44,6 +54,7 @@ describe('guards', () => {
   it.each([
     ['protected', r({ destination: '192.0.2.5' }), ctx(), /overlaps protected prefix 192\.0\.2\.0\/26/],
     ['protected v6', r({ source: '2001:db8:53:1::/64' }), ctx(), /overlaps protected/],
+    ['protected mapped', r({ destination: '::ffff:192.0.2.5' }), ctx({ protectedPrefixes: ['::ffff:192.0.2.0/122'] }), /overlaps protected prefix ::ffff:192\.0\.2\.0\/122/],
     ['prefix-length', r({ source: '198.51.0.0/16' }), ctx(), /\/16 is shorter than \/24/],
     ['spoofed-source', r({ source: '198.51.100.7' }), ctx({ spoofedShare: 0.97 }), /97% of the sources look spoofed/],
     ['victim-bare-discard', r({ destination: '198.51.100.10' }), ctx({ victimIp: '198.51.100.10' }), /bare discard of victim/],

@@ -17,7 +17,7 @@ import { HuntRecords } from '../../src/hunt/records.js';
 import { openDb } from '../../src/store/db.js';
 import { EngineStore } from '../../src/store/engine-store.js';
 import { docId } from '../../src/es/index-discipline.js';
-import { signatureDocs } from '../../src/es/documents.js';
+import { signatureDocs } from '../../src/hunt/es-docs.js';
 import type { Anomaly, WindowResult } from '../../src/engine/types.js';
 import { startFakeEs, type FakeEs } from '../es/es-server.js';
 

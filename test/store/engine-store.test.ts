@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openDb, migrate } from '../../src/store/db.js';
+import { allMigrations } from '../../src/store/migrations/index.js';
 import { EngineStore } from '../../src/store/engine-store.js';
 import type { Anomaly, WindowResult } from '../../src/engine/types.js';
 
@@ -17,8 +19,9 @@ describe('engine store', () => {
     const ids = (db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id);
     expect(ids).toContain('engine-001');
     expect(ids).toContain('engine-002');
+    expect(ids).toContain('engine-003');
     const cols = (db.prepare('PRAGMA table_info(processed_files)').all() as { name: string }[]).map((c) => c.name);
-    expect(cols).toEqual(expect.arrayContaining(['path', 'status', 'error', 'file_size', 'file_mtime']));
+    expect(cols).toEqual(expect.arrayContaining(['path', 'status', 'error', 'file_size', 'file_mtime', 'attempts', 'deferrals', 'next_attempt_at']));
   });
 
   it('windows by slot, by offset, history by IP and prefix, presence for sparklines', () => {
@@ -100,6 +103,46 @@ describe('engine store', () => {
     s.commitWindow('/d/nfcapd.1', win(100, []), 6);
     expect(s.fileStatus('/d/nfcapd.1')).toBe('done');
     expect(s.failures()).toEqual([]);
+  });
+
+  it('the ledger: an attempt is counted before reading, an ended attempt resets it; deferrals count up; quarantine keeps the count', () => {
+    const s = new EngineStore(openDb(':memory:'));
+    expect([s.beginAttempt('/d/a', 1), s.beginAttempt('/d/a', 2)]).toEqual([1, 2]);
+    expect(s.fileEntry('/d/a')).toMatchObject({ status: 'started', attempts: 2, deferrals: 0, at: 2 });
+    expect(s.settledFiles()).toEqual(new Set());
+    expect(s.recordDeferral('/d/a', 'nfdump was killed (SIGKILL)', 3, (n) => 3 + n * 1000)).toBe(1);
+    expect(s.recordDeferral('/d/a', 'nfdump was killed (SIGKILL)', 4, (n) => 4 + n * 1000)).toBe(2);
+    expect(s.fileEntry('/d/a')).toMatchObject({ status: 'deferred', attempts: 0, deferrals: 2, nextAttemptAt: 2004, error: 'nfdump was killed (SIGKILL)' });
+    s.beginAttempt('/d/a', 5);
+    s.commitWindow('/d/a', win(100, []), 6);
+    expect(s.fileEntry('/d/a')).toMatchObject({ status: 'done', attempts: 0, deferrals: 0, nextAttemptAt: null, error: null });
+    for (let i = 0; i < 3; i++) s.beginAttempt('/d/b', i);
+    s.quarantine('/d/b', 'too large for this host', 9, { size: 10, mtimeMs: 20 });
+    expect(s.settledFiles(4).has('/d/b')).toBe(false);
+    expect(s.fileEntry('/d/b')).toMatchObject({ status: 'quarantined', attempts: 3, error: 'too large for this host', size: 10, mtimeMs: 20 });
+    s.recordFailure('/d/c', 'bad magic', 10);
+    expect(s.settledFiles()).toEqual(new Set(['/d/a', '/d/b', '/d/c']));
+    expect(s.failedStamps().map((f) => f.path).sort()).toEqual(['/d/b', '/d/c']);
+    s.recordDeferral('/d/e', 'configuration: inside[0]: bad', 11, () => 99);
+    expect(s.heldFiles().map((f) => [f.path, f.status])).toEqual([['/d/e', 'deferred'], ['/d/b', 'quarantined']]);
+    expect(s.ledgerCounts()).toEqual({ started: 0, done: 1, failed: 1, deferred: 1, quarantined: 1 });
+    expect(s.failures().map((f) => f.path)).toEqual(['/d/c']);
+  });
+
+  it('engine-003 turns old failures that were never the file\'s into deferrals, keeps the rest', () => {
+    const db = new Database(':memory:');
+    migrate(db, allMigrations.filter((m) => m.id === 'engine-001' || m.id === 'engine-002'));
+    const put = db.prepare("INSERT INTO processed_files (path, status, error, processed_at, file_size) VALUES (?, ?, ?, 1, 7)");
+    put.run('/d/1', 'failed', 'analysis failed: IPv4 prefix length 33 > 32 in "10.0.0.0/33"');
+    put.run('/d/2', 'failed', 'cannot run nfdump (not found)');
+    put.run('/d/3', 'failed', 'nfdump was killed (SIGKILL)');
+    put.run('/d/4', 'failed', 'Open file /d/4: bad magic: 0x424D');
+    put.run('/d/5', 'done', null);
+    expect(migrate(db)).toContain('engine-003');
+    const s = new EngineStore(db);
+    expect(['/d/1', '/d/2', '/d/3', '/d/4', '/d/5'].map((p) => s.fileStatus(p))).toEqual(['deferred', 'deferred', 'deferred', 'failed', 'done']);
+    expect(s.fileEntry('/d/4')).toMatchObject({ size: 7, attempts: 0, deferrals: 0, nextAttemptAt: null });
+    expect(() => db.prepare("INSERT INTO processed_files (path, status, processed_at) VALUES ('/d/6', 'lost', 1)").run()).toThrow(/CHECK/);
   });
 
   it('prefix history spans many IPs (more than one query chunk), newest first, limited, IPv6 too', () => {

@@ -17,8 +17,9 @@ import { openDb, resolveDbPath } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { parseLang } from '../../i18n/labels.js';
 import { parsePrefix, IpError } from '../../util/ip.js';
+import { checkEngineConfig, thresholdProblems } from '../../config/sections/engine.js';
 import { CliError } from '../errors.js';
-import { degradedText } from '../../i18n/limits-text.js';
+import { degradedText } from '../../views/limits-text.js';
 
 /** The JSON document of `analyze --json` (the issue's shape, plus evidence and victim details). */
 export function analyzeJson(r: WindowResult): unknown {
@@ -100,12 +101,22 @@ A missing or unreadable file exits non-zero with one line.`,
       if (keepFlows !== 'auto' && keepFlows !== 'columns' && keepFlows !== 'reread') throw new CliError(`--keep-flows wants columns, reread or auto, got ${o.keepFlows}`, 2);
       const topN = o.top !== undefined ? Number(o.top) : cfg.topN;
       if (!Number.isInteger(topN) || topN < 1) throw new CliError(`--top must be a positive integer, got ${o.top}`, 2);
-      const thresholds: Record<string, number> = { ...cfg.thresholds };
+      const flagThresholds: Record<string, number> = {};
       for (const kv of o.threshold ?? []) {
         const m = /^([\w.-]+)=([\d.e+]+)$/.exec(kv);
         if (!m) throw new CliError(`--threshold wants key=number, got ${kv}`, 2);
-        thresholds[m[1]] = Number(m[2]);
+        flagThresholds[m[1]] = Number(m[2]);
       }
+      // An unknown key (a typo) would silently change nothing: refuse it, and a configuration that cannot be used.
+      const problems = [
+        ...checkEngineConfig({ engine: o.inside !== undefined ? { ...cfg, inside: [] } : cfg }),
+        ...thresholdProblems(flagThresholds, '--threshold').map((l) => l.replace(/^--threshold\./, '--threshold ')),
+      ];
+      if (problems.length > 0) {
+        for (const l of problems.slice(0, -1)) process.stderr.write(`nocflow: ${l}\n`);
+        throw new CliError(problems.at(-1)!, 2);
+      }
+      const thresholds: Record<string, number> = { ...cfg.thresholds, ...flagThresholds };
       // --arp: the window's TimeSlot from the first file's name (as the engine does), and the device history for it.
       const nameTime = parseNfcapdName(path.basename(files[0]));
       const timeSlot = nameTime === undefined ? undefined : timeSlotOf(Math.floor(nameTime / 1000));

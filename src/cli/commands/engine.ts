@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import type { AlertsStatus } from '../../alerts/area.js';
+import { alertsStatusLines } from '../../alerts/format.js';
 import { loadConfig } from '../../config/config.js';
+import { ConfigError } from '../../config/config.js';
+import { checkConfig } from '../../config/check.js';
+import { flowSourceFrom } from '../../ingest/flow-source.js';
+import { PreflightError, readerProblem, storePathProblem } from '../../daemon/preflight.js';
+import { resolveDbPath } from '../../store/db.js';
+import { stripControl } from '../../util/sanitize.js';
+import { loadUsableConfig, refuse } from '../config-gate.js';
 import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { buildEngine, checkEngine } from '../../daemon/main.js';
@@ -19,11 +28,13 @@ const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP 
 /** Run the engine in this process until SIGINT/SIGTERM/SIGHUP; exit code 2 when another engine is running. */
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
   const sock = socketPath();
-  const config = loadConfig().config;
+  // An invalid configuration stops here: nothing opened, the ledger untouched (exit 2).
+  const config = loadUsableConfig('engine').config;
   const { engine } = buildEngine(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) });
   try {
     await engine.start();
   } catch (err) {
+    if (err instanceof PreflightError) refuse('engine', err.problems, 'found before starting');
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
   process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
@@ -36,18 +47,33 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
   });
 }
 
-/** `engine --check`: the assembly judged without starting; exit 2 when something is wrong. */
-function runCheck(opts: { nfcapdDir?: string }): void {
-  const config = loadConfig().config;
+/**
+ * `engine --check`: the assembly judged without starting — the configuration (schema and semantics), the reader
+ * (`nfdump -V`), the store's path — and what would run; exit 2 when something is wrong.
+ */
+async function runCheck(opts: { nfcapdDir?: string }): Promise<void> {
+  let config;
+  try {
+    config = loadConfig().config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const v of err.violations) process.stdout.write(`problem: ${stripControl(v)}\n`);
+    throw new CliError(`${err.violations.length} problem(s) in the configuration`, 2);
+  }
   const c = checkEngine(config, opts);
+  const info: string[] = [];
+  const reader = await readerProblem(flowSourceFrom(config.engine), config, info);
+  const store = storePathProblem(resolveDbPath(config.store.path, dataDir()));
+  const problems = [...checkConfig(config), ...c.problems, ...(reader ? [reader] : []), ...(store ? [store] : [])];
   const lines = [
-    `reader: ${c.reader}`,
+    `reader: ${c.reader}${info.length > 0 ? ` (${info.join(', ')})` : ''}`,
     `nfcapd dir: ${c.nfcapdDir || '(not set)'}`,
+    `database: ${resolveDbPath(config.store.path, dataDir())}`,
     `areas: ${c.areas.join(', ')}`,
-    ...c.problems.map((p) => `problem: ${p}`),
+    ...problems.map((p) => `problem: ${stripControl(p)}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (c.problems.length > 0) throw new CliError(`${c.problems.length} problem(s) in the configuration`, 2);
+  if (problems.length > 0) throw new CliError(`${problems.length} problem${problems.length === 1 ? '' : 's'} found`, 2);
 }
 
 /**
@@ -106,7 +132,8 @@ export function registerEngine(program: Command): void {
       }
       const logFile = path.join(dataDir(), 'engine.log');
       const last = fs.readFileSync(logFile, 'utf8').trim().split('\n').pop()?.replace(/^nocflow: /, '') ?? '';
-      throw new CliError(`the engine did not start${last ? ` (${last})` : ''}; see ${logFile}`);
+      // A refusal (configuration, preflight, another engine) keeps its exit code 2.
+      throw new CliError(`the engine did not start${last ? ` (${last})` : ''}; see ${logFile}`, child.exitCode === 2 ? 2 : 1);
     });
   cmd
     .command('status')

@@ -19,13 +19,13 @@ import { listCompleted, listNfcapdFiles, parseNfcapdName } from '../../ingest/wa
 import { openDb, resolveDbPath, type Db } from '../../store/db.js';
 import { dataDir } from '../../util/paths.js';
 import { parseLang, type Lang } from '../../i18n/labels.js';
-import { huntReportText } from '../../i18n/hunt-text.js';
+import { huntReportText } from '../../hunt/text.js';
 import { HuntRecords } from '../../hunt/records.js';
 import { dayText, parseDay, reportJson } from '../../hunt/report.js';
 import { runEsHunt, runFilesHunt, type HuntProgress, type HuntRunOptions, type HuntRunResult } from '../../hunt/run.js';
 import { placeLookup } from '../../hunt/places.js';
 import { createElasticsearchArea } from '../../es/area.js';
-import { signatureDocs } from '../../es/documents.js';
+import { signatureDocs } from '../../hunt/es-docs.js';
 import { CliError } from '../errors.js';
 import { createProgress } from '../progress.js';
 

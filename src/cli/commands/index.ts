@@ -14,7 +14,8 @@ import { registerWhere } from './where.js';
 import { registerDevices } from './devices.js';
 import { registerShip } from './ship.js';
 import { registerIoc } from './ioc.js';
+import { registerAlerts } from './alerts.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock, registerIoc];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock, registerIoc, registerAlerts];

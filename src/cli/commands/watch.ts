@@ -1,12 +1,14 @@
 /** `nocflow watch <dir>`: run the engine loop in the foreground (one line or JSON line per window). */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
+import { readerProblem, storeProblem } from '../../daemon/preflight.js';
+import { loadUsableConfig, refuse } from '../config-gate.js';
 import { flowSourceFrom } from '../../ingest/flow-source.js';
 import { createEngineRunner, type EngineEvent } from '../../ingest/runner.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
 import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
+import { createAlertsArea } from '../../alerts/area.js';
 import { CliError } from '../errors.js';
 import type { FileReadInfo } from '../../engine/types.js';
 import fs from 'node:fs';
@@ -24,6 +26,10 @@ export function formatEvent(e: EngineEvent): string {
     }
     case 'file-error':
       return `failed ${e.file}: ${stripControl(e.reason)} (skipped)`;
+    case 'file-deferred':
+      return `deferred ${e.file}: ${stripControl(e.reason)} (tried again at ${new Date(e.retryAt).toISOString().slice(0, 19).replace('T', ' ')} UTC, and at the next start)`;
+    case 'file-quarantined':
+      return `quarantined ${e.file}: ${stripControl(e.reason)}`;
     case 'file-skipped':
       return `skipped ${e.file}: ${stripControl(e.reason)}`;
     case 'sink-error':
@@ -53,16 +59,29 @@ export function registerWatch(program: Command): void {
   program
     .command('watch [dir]')
     .description('process every new completed nfcapd file in a directory, once each and in order (foreground)')
-    .option('--once', 'process what is there now and exit')
+    .option('--once', 'process what is there now, deliver the alerts it raised (waiting at most alerts.onceWaitSeconds), and exit')
     .option('--json', 'print JSON lines (one per event)')
     .option('--db <file>', 'SQLite database (default: config store.path or <data dir>/nocflow.db)')
     .action(async (dirArg: string | undefined, o: { once?: boolean; json?: boolean; db?: string }) => {
-      const cfg = loadConfig().config;
+      // An invalid configuration, or a reader that cannot run, stops here before the ledger is opened (exit 2).
+      const cfg = loadUsableConfig('watch').config;
       const dir = dirArg ?? cfg.engine.nfcapdDir;
       if (!dir) throw new CliError('no directory given and engine.nfcapdDir is not set', 2);
       if (!fs.existsSync(dir)) throw new CliError(`no such directory: ${dir}`);
+      const source = flowSourceFrom(cfg.engine);
+      const reader = await readerProblem(source, cfg);
+      if (reader) refuse('watch', [reader]);
       const db = openDb(o.db ?? resolveDbPath(cfg.store.path, dataDir()));
-      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store: new EngineStore(db), source: flowSourceFrom(cfg.engine) });
+      const unwritable = storeProblem(db);
+      if (unwritable) {
+        db.close();
+        refuse('watch', [unwritable]);
+      }
+      const store = new EngineStore(db);
+      // The alerts area decides each window's alerts in its commit and delivers them, as in the engine.
+      const alerts = createAlertsArea(cfg, { log: (line) => process.stderr.write(`${line}\n`) });
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store, source, commitHooks: alerts.commitHooks });
+      await alerts.start?.({ store, db, publish: () => undefined, onEngineEvent: (l) => runner.on(l), log: (line) => process.stderr.write(`${line}\n`), now: Date.now });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {
@@ -85,13 +104,19 @@ export function registerWatch(program: Command): void {
       });
       if (o.once) {
         await runner.processOnce();
+        // Deliver what these files raised before exiting (bounded); the outbox keeps the rest for the engine.
+        const d = await alerts.drain(cfg.alerts.onceWaitSeconds * 1000);
+        await alerts.stop?.();
+        if (d.sent > 0 || d.pending > 0) {
+          process.stdout.write(o.json ? `${JSON.stringify({ kind: 'alerts', sent: d.sent, pending: d.pending })}\n` : `alerts: ${d.sent} delivered, ${d.pending} still pending in the outbox (retried by the engine or the next watch)\n`);
+        }
         db.close();
         return;
       }
       await new Promise<void>((resolve) => {
         // `on` and idempotent: conf's when-exit re-sends the signal after its own handler runs.
         let stopping: Promise<void> | undefined;
-        const stop = () => void (stopping ??= runner.stop().then(() => { db.close(); resolve(); }));
+        const stop = () => void (stopping ??= runner.stop().then(async () => { await alerts.stop?.(); db.close(); resolve(); }));
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
         runner.start();

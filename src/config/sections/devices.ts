@@ -1,5 +1,10 @@
 /** Config section `devices`: switches and routers whose ARP / MAC tables are collected over SSH. */
-import type { DeviceKind } from '../../devices/kinds.js';
+import { hostReason, macReason, portReason, Problems } from '../validate.js';
+
+/** The device families nocflow can collect from (devices/kinds.ts holds each one's commands). */
+export const DEVICE_KINDS = ['ios', 'iosxe', 'iosxr', 'nxos', 'junos', 'eos'] as const;
+/** One of {@link DEVICE_KINDS}. */
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** One device to collect from. The config file is written with mode 0600 because it may hold passwords. */
 export interface DeviceSpec {
@@ -44,7 +49,7 @@ export interface DevicesConfig {
   retentionDays: number;
 }
 
-const kindEnum = ['ios', 'iosxe', 'iosxr', 'nxos', 'junos', 'eos'] as const;
+const kindEnum = DEVICE_KINDS;
 
 /** JSON schema of the section (validated by conf on every write). */
 export const devicesSchema = {
@@ -102,3 +107,23 @@ export const devicesDefaults: DevicesConfig = {
   allowMacs: [],
   retentionDays: 90,
 };
+
+/** Semantic problems of the `devices` section, each "path: reason" (pure). */
+export function checkDevicesConfig(cfg: { devices?: Partial<DevicesConfig> }): string[] {
+  const d = cfg.devices ?? {};
+  const p = new Problems();
+  const names = new Map<string, number>();
+  (Array.isArray(d.list) ? d.list : []).forEach((dev, i) => {
+    const at = `devices.list[${i}]`;
+    p.add(`${at}.host`, hostReason(dev?.host));
+    if (dev?.port !== undefined) p.add(`${at}.port`, portReason(dev.port));
+    if (!dev?.keyFile && dev?.password === undefined) p.add(at, `${dev?.name ?? 'the device'} has neither keyFile nor password`);
+    if (typeof dev?.name === 'string') {
+      const first = names.get(dev.name);
+      if (first !== undefined) p.add(`${at}.name`, `"${dev.name}" is also devices.list[${first}]`);
+      else names.set(dev.name, i);
+    }
+  });
+  (Array.isArray(d.allowMacs) ? d.allowMacs : []).forEach((m, i) => p.add(`devices.allowMacs[${i}].mac`, macReason(m?.mac)));
+  return p.list;
+}

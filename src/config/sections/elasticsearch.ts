@@ -1,5 +1,20 @@
 /** Config section `elasticsearch`: where results are written and where the NOC's flows are read. */
-import type { FlowFieldMap } from '../../es/types.js';
+import { Problems, urlReason } from '../validate.js';
+
+/** Field names of the NOC's flow indices, per flow attribute (es/ reads and writes flow documents with them). */
+export interface FlowFieldMap {
+  src: string;
+  dst: string;
+  sport: string;
+  dport: string;
+  proto: string;
+  flags: string;
+  packets: string;
+  bytes: string;
+  inIf: string;
+  exporter: string;
+  start: string;
+}
 
 /** IPFIX field names, as the NOC's flow indices use them (the seeds' schema). */
 export const ipfixFieldMap: FlowFieldMap = {
@@ -71,3 +86,22 @@ export const elasticsearchDefaults: ElasticsearchConfig = {
   spoolDir: '',
   requestTimeoutMs: 30000,
 };
+
+// Elasticsearch index names: lower case, no \ / * ? " < > | space , # :, not starting with - _ +.
+const INDEX_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Semantic problems of the `elasticsearch` section, each "path: reason" (pure). */
+export function checkElasticsearchConfig(cfg: { elasticsearch?: Partial<ElasticsearchConfig> }): string[] {
+  const e = cfg.elasticsearch ?? {};
+  const p = new Problems();
+  if (e.node) p.add('elasticsearch.node', urlReason(e.node));
+  if (e.indexPrefix !== undefined && !INDEX_NAME.test(e.indexPrefix)) p.add('elasticsearch.indexPrefix', `${JSON.stringify(e.indexPrefix)} is not an index name (lower case letters, digits, . _ -)`);
+  if (e.flowIndex !== undefined) {
+    if (!e.flowIndex.includes('{YYYY.MM.DD}')) p.add('elasticsearch.flowIndex', `${JSON.stringify(e.flowIndex)} lacks {YYYY.MM.DD} (the UTC day of each daily index)`);
+    else if (!INDEX_NAME.test(e.flowIndex.replace('{YYYY.MM.DD}', '2026.01.01'))) p.add('elasticsearch.flowIndex', `${JSON.stringify(e.flowIndex)} is not an index name pattern (lower case letters, digits, . _ -)`);
+  }
+  for (const [k, v] of Object.entries(e.fieldMap ?? {})) {
+    if (typeof v !== 'string' || v.trim() === '') p.add(`elasticsearch.fieldMap.${k}`, 'must name a field');
+  }
+  return p.list;
+}

@@ -67,6 +67,15 @@ function copyRow(b: FlowBatch, from: number, to: number): void {
 export function createNfdumpSource(opts: NfdumpSourceOptions = {}): FlowSource {
   const bin = opts.bin ?? 'nfdump';
   return {
+    async check() {
+      // `nfdump -V` prints its version and exits 0; a missing or broken binary is the reader's fault.
+      const r = await execa(bin, ['-V'], { reject: false, stdin: 'ignore', timeout: 10_000, env: { TZ: 'UTC' } });
+      const code = r.code ?? (r.cause as { code?: string } | undefined)?.code;
+      const fail = (reason: string) => new FlowSourceError(`${reason} (engine.nfdumpBin: ${bin})`, '', reason, { cause: r, fault: 'reader' });
+      if (code === 'ENOENT' || code === 'EACCES') throw fail(`cannot run nfdump (${code === 'ENOENT' ? 'not found' : 'permission denied'})`);
+      if (r.failed || r.exitCode !== 0) throw fail(`nfdump -V failed: ${lastMeaningfulLine(String(r.stderr)) || r.shortMessage}`);
+      return `nfdump (${String(r.stdout).trim().split('\n')[0]})`;
+    },
     async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
       const filterText = nfdumpFilterText(readOpts.filter);
       for (const file of files) {

@@ -73,6 +73,39 @@ export const engineMigrations: Migration[] = [
     `,
   },
   {
+    // Failures classified (issue 14): `failed` is the file's own fault; `deferred` files (reader missing or killed,
+    // configuration, out of memory, cancelled) are retried with back-off (`deferrals`, `next_attempt_at`); `started`
+    // is written before a file is read and `attempts` counts the starts that never ended (the engine died), so a
+    // file that kills the engine `engine.maxAttempts` times becomes `quarantined`. SQLite cannot change a CHECK, so
+    // the ledger is rebuilt. Old `failed` rows whose reason was never the file's (configuration errors surfaced as
+    // "analysis failed: …", nfdump missing or killed, a cancel) become deferred and are tried again.
+    id: 'engine-003',
+    sql: `
+      CREATE TABLE processed_files_new (
+        path TEXT PRIMARY KEY,
+        time_slot INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('started', 'done', 'failed', 'deferred', 'quarantined')),
+        error TEXT,
+        flows INTEGER NOT NULL DEFAULT 0,
+        processed_at INTEGER NOT NULL,
+        file_size INTEGER,
+        file_mtime INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        deferrals INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER
+      );
+      INSERT INTO processed_files_new (path, time_slot, status, error, flows, processed_at, file_size, file_mtime)
+        SELECT path, time_slot,
+          CASE WHEN status = 'failed' AND (error LIKE 'analysis failed:%' OR error LIKE 'cannot run nfdump%'
+                 OR error LIKE 'nfdump was killed%' OR error = 'cancelled') THEN 'deferred' ELSE status END,
+          error, flows, processed_at, file_size, file_mtime
+        FROM processed_files;
+      DROP TABLE processed_files;
+      ALTER TABLE processed_files_new RENAME TO processed_files;
+      CREATE INDEX processed_files_status ON processed_files (status) WHERE status <> 'done';
+    `,
+  },
+  {
     // A window read from a damaged or cut-short file holds the intact blocks only (issue 10): why, and how many of
     // the announced blocks were read (columns of their own, so the partial windows can be listed and counted).
     id: 'engine-004',

@@ -6,6 +6,7 @@ import { limitsMigrations } from './limits.js';
 import { huntMigrations } from './hunt.js';
 import { iocMigrations } from './ioc.js';
 import { flowspecEffectMigrations } from './flowspec-effect.js';
+import { alertsMigrations } from './alerts.js';
 
 /** One schema change: a stable id (area-NNN) and its SQL. */
 export interface Migration {
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations, ...limitsMigrations];
+export const allMigrations: Migration[] = [...engineMigrations, ...devicesMigrations, ...flowspecMigrations, ...flowspecEffectMigrations, ...huntMigrations, ...iocMigrations, ...limitsMigrations, ...alertsMigrations];

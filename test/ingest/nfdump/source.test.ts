@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,11 +8,17 @@ import { FlowSourceError } from '../../../src/ingest/errors.js';
 import { dstText, readFlowRecords, srcText } from '../../../src/engine/batch.js';
 import { NfdumpPipeParser, parseExporterList } from '../../../src/ingest/nfdump/pipe-text.js';
 import type { FlowBatch, FlowFilter, FlowRecord } from '../../../src/engine/types.js';
-import { CAPTURES } from '../../helpers/captures.js';
+import { capture, CAPTURES_SKIP, haveCaptures } from '../../helpers/captures.js';
+import { makeScenarioFile } from '../../helpers/nfcapd.js';
 
-
-const SYNSCAN = path.join(CAPTURES, 'synscan.ipfix.nfcapd');
-const DOMINATE = path.join(CAPTURES, 'pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd');
+/** Generated windows through a real nfcapd: a SYN scan (one exporter), a spoofed DDoS (several exporters). */
+const GEN: Record<'scan' | 'ddos', { file: string; flows: number; ip: string; dport: number }> = {} as never;
+beforeAll(async () => {
+  for (const [k, name] of [['scan', 'syn-scan'], ['ddos', 'spoofed-ddos']] as const) {
+    const g = await makeScenarioFile(name, { scale: 0.1 });
+    GEN[k] = { file: g.file, flows: g.truth.flows, ip: g.truth.planted[0].ip, dport: g.truth.planted[0].dport! };
+  }
+}, 120_000);
 
 async function collect(files: string[], filter?: FlowFilter): Promise<FlowRecord[]> {
   const out: FlowRecord[] = [];
@@ -88,11 +94,11 @@ describe('nfdump source on real nfcapd files', () => {
     expect(nfdumpArgs('/x/f', 'host 1.2.3.4; rm -rf /', 3)).toEqual(['-r', '/x/f', '-q', '-o', 'pipe', '(host 1.2.3.4; rm -rf /) and sysid 3']);
   });
 
-  it('reads every flow of the synscan capture with the values nfdump prints (fmt output, independent of pipe)', async () => {
-    const rows = await collect([SYNSCAN]);
-    const ref = await fmtRows(SYNSCAN);
+  /** Every flow of `file` as nfdump's fmt: printer shows it (an independent oracle for the pipe parser). */
+  async function matchesFmt(file: string): Promise<FlowRecord[]> {
+    const rows = await collect([file]);
+    const ref = await fmtRows(file);
     expect(rows.length).toBe(ref.length);
-    expect(rows.length).toBeGreaterThan(1000);
     const key = (r: { src: string; dst: string; sport: number; dport: number; start: number }) => `${r.src}|${r.dst}|${r.sport}|${r.dport}|${r.start}`;
     const mine = new Map(rows.map((r) => [key(r), r]));
     for (const f of ref) {
@@ -106,6 +112,21 @@ describe('nfdump source on real nfcapd files', () => {
       expect(r!.exporter).toBe(f[9]);
       expect(r!.end - r!.start).toBe(Math.round(Number(f[10]) * 1000));
     }
+    return rows;
+  }
+
+  it('reads every flow of a generated window with the values nfdump prints, exporter by exporter (fmt output, independent of pipe)', async () => {
+    const scan = await matchesFmt(GEN.scan.file);
+    expect(scan.length).toBe(GEN.scan.flows);
+    expect(scan.filter((r) => r.src === GEN.scan.ip && r.flags === 2 && r.dport === GEN.scan.dport)).toHaveLength(GEN.scan.flows);
+    const ddos = await matchesFmt(GEN.ddos.file);
+    expect(ddos.length).toBe(GEN.ddos.flows);
+    expect(new Set(ddos.map((r) => r.exporter)).size).toBeGreaterThan(1);
+  });
+
+  it.skipIf(!haveCaptures)(`reads every flow of the synscan capture with the values nfdump prints${haveCaptures ? '' : ` — skipped: ${CAPTURES_SKIP}`}`, async () => {
+    const rows = await matchesFmt(capture('synscan.ipfix.nfcapd'));
+    expect(rows.length).toBeGreaterThan(1000);
     const syn = rows.filter((r) => r.src === '172.16.0.8' && r.flags === 2);
     expect(syn.length).toBeGreaterThan(900);
   });
@@ -119,9 +140,15 @@ describe('nfdump source on real nfcapd files', () => {
   });
 
   it('applies an nfdump filter', async () => {
-    const rows = await collect([DOMINATE], { dstPort: [30120] });
-    expect(rows.length).toBeGreaterThan(5000);
-    expect(rows.every((r) => r.dport === 30120)).toBe(true);
+    // The spoofed sources spread over the address space: a /8 of them and the victim's port select a part.
+    const all = await collect([GEN.ddos.file]);
+    const octet = all[0].src.split('.')[0];
+    const rows = await collect([GEN.ddos.file], { src: [`${octet}.0.0.0/8`], dstPort: [GEN.ddos.dport] });
+    const expected = all.filter((r) => r.src.startsWith(`${octet}.`) && r.dport === GEN.ddos.dport);
+    expect(rows.length).toBe(expected.length);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(all.length / 10);
+    expect(rows.every((r) => r.dport === GEN.ddos.dport && r.src.startsWith(`${octet}.`))).toBe(true);
   });
 
   it('reports a corrupt file with the file and the reason, and still reads the next', async () => {
@@ -142,7 +169,7 @@ describe('nfdump source on real nfcapd files', () => {
     expect((err as FlowSourceError).reason).toMatch(/bad magic/);
     const missing = path.join(dir, 'nfcapd.202611220005');
     await expect(collect([missing])).rejects.toThrow(/not a file/);
-    expect((await collect([SYNSCAN])).length).toBeGreaterThan(1000);
+    expect((await collect([GEN.scan.file])).length).toBe(GEN.scan.flows);
   });
 
   it('stops nfdump when cancelled', async () => {
@@ -151,7 +178,7 @@ describe('nfdump source on real nfcapd files', () => {
     let n = 0;
     await expect(
       (async () => {
-        for await (const b of src.read([DOMINATE], { signal: ac.signal, batchSize: 100 })) {
+        for await (const b of src.read([GEN.ddos.file], { signal: ac.signal, batchSize: 100 })) {
           n += b.size;
           ac.abort();
         }

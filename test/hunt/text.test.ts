@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressWithPlace, huntReportText, memberTable } from '../../src/i18n/hunt-text.js';
+import { addressWithPlace, huntReportText, memberTable } from '../../src/hunt/text.js';
 import type { HuntReport, HuntedSignature } from '../../src/hunt/report.js';
 
 const T = Date.UTC(2026, 10, 22, 8, 5);

@@ -4,10 +4,10 @@
  * destinations, flows, source ports, files, first and last seen). Places come from the caller (`place(ip)`), so
  * this module never touches the GeoIP files.
  */
-import type { HuntReport, HuntedSignature } from '../hunt/report.js';
-import { byPort } from '../hunt/report.js';
-import type { MemberRow } from '../hunt/day-hunt.js';
-import type { Lang } from './labels.js';
+import type { HuntReport, HuntedSignature } from './report.js';
+import { byPort } from './report.js';
+import type { MemberRow } from './day-hunt.js';
+import type { Lang } from '../i18n/labels.js';
 import { PORT_NAMES, PROTO_NAMES } from '../engine/features.js';
 
 /** Options of the text. */
