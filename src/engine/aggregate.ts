@@ -13,7 +13,7 @@
  * run will need (independent loads the CPU overlaps), then they do the dependent work on lines already on their way.
  * Tables far larger than the cache are otherwise a chain of misses, one flow at a time.
  *
- * The flows are kept for the passes after aggregation (features, campus, ARP) either as columns (47 B a flow), or
+ * The flows are kept for the passes after aggregation (features, campus, ARP) either as columns (49 B a flow), or
  * not at all when the caller can read the files again ({@link FlowStore}). Rows carry address keys, not ids: an
  * IPv4 address is its own key, an IPv6 address's key is its id.
  */

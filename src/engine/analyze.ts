@@ -38,12 +38,12 @@ export interface AnalyzeOptions {
   files?: string[];
   /**
    * How the window's flows are kept for the passes after aggregation (features, campus, ARP): 'columns' keeps every
-   * field (47 B a flow); 'reread' keeps nothing and reads the files again for each pass; 'auto' (default) keeps
+   * field (49 B a flow); 'reread' keeps nothing and reads the files again for each pass; 'auto' (default) keeps
    * columns until they would pass `flowMemoryBudget`, then drops them. Re-reading needs a read function
    * ({@link analyzeRead}); {@link analyzeBatches} always keeps columns.
    */
   keepFlows?: 'columns' | 'reread' | 'auto';
-  /** Bytes of flow columns 'auto' keeps before it drops them and re-reads (default 256 MiB, about 5.7 M flows). */
+  /** Bytes of flow columns 'auto' keeps before it drops them and re-reads (default 256 MiB, about 5.5 M flows). */
   flowMemoryBudget?: number;
   /**
    * Distinct sources kept per victim candidate (limits.victimSources, default 65 536): beyond it they are sampled
