@@ -10,7 +10,7 @@ echo "pack-check: packed $tgz"
 # Exactly what runs: compiled code, bin, README, LICENSE; no tests, benches or TypeScript sources.
 tar -tzf "$work/$tgz" > "$work/list"
 if grep -E '^package/(test|bench|src)/|\.ts$|\.map$' "$work/list"; then echo "pack-check: the package ships files the runtime does not need" >&2; exit 1; fi
-for need in package/bin/nocflow.js package/dist/src/cli/main.js package/LICENSE package/README.md; do
+for need in package/bin/nocflow.js package/dist/src/cli/main.js package/LICENSE package/README.md package/deploy/nocflow-engine.service package/deploy/nocflow.sysusers; do
   grep -qx "$need" "$work/list" || { echo "pack-check: $need missing from the package" >&2; exit 1; }
 done
 prefix="$work/prefix"
@@ -30,3 +30,8 @@ if (!(r.flows > 0) || !r.anomalies.some((a) => a.type === "scan")) { console.err
 console.log(`pack-check: installed nocflow ${process.argv[2]} analysed ${r.flows} flows, ${r.anomalies.length} anomalies`);
 ' "$work/result.json" "$version"
 "$bin" engine --help >/dev/null
+# The service files: the shipped unit is what the installed command renders from the defaults.
+"$bin" engine unit --defaults | cmp - "$prefix/lib/node_modules/nocflow/deploy/nocflow-engine.service" || { echo "pack-check: the shipped unit differs from \`nocflow engine unit --defaults\`" >&2; exit 1; }
+# The readiness addon (unix-dgram) built and loads from the installed package.
+(cd "$prefix/lib/node_modules/nocflow" && node -e 'require("unix-dgram").createSocket("unix_dgram").close()') || { echo "pack-check: the unix-dgram addon does not load from the installed package" >&2; exit 1; }
+echo "pack-check: service files shipped; unix-dgram loads"

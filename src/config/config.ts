@@ -1,10 +1,15 @@
 /**
  * Loading and editing the configuration file through `conf` (XDG config dir, mode 0600, schema-validated).
- * `NOCFLOW_CONFIG_DIR` (or the `dir` option) points at another directory, for tests and multi-instance hosts.
+ * `NOCFLOW_CONFIG_DIR` (or the `dir` option) points at another directory, for tests and multi-instance hosts; with
+ * neither, an operator without a file of their own reads the system-wide /etc/nocflow (src/config/location.ts), and
+ * a readable `secrets.json` next to the file is merged over it (src/config/secrets.ts).
  */
+import fs from 'node:fs';
 import Conf from 'conf';
 import { checkConfig } from './check.js';
 import { closest } from './validate.js';
+import { configLocation, describeFile, writeProblem, type ConfigSource } from './location.js';
+import { applySecrets } from './secrets.js';
 import { configDefaults, configSchema, type NocflowConfig } from './schema.js';
 
 /** Error raised for an invalid configuration; `violations` lists every problem with its path. */
@@ -30,6 +35,11 @@ export function mergeDeep<T>(base: T, over: unknown): T {
 export interface ConfigHandle {
   /** Absolute path of the config file. */
   path: string;
+  /** Why this file: NOCFLOW_CONFIG_DIR (explicit), the operator's own, or the system-wide one. */
+  source: ConfigSource;
+  /** secrets.json next to it: merged, absent, or there but not readable by this user (the engine's only). */
+  secrets: 'merged' | 'none' | 'unreadable';
+  secretsFile: string;
   /** The effective configuration: defaults merged with the file. */
   config: NocflowConfig;
   /** Read one value by dotted key from the effective configuration. */
@@ -43,21 +53,28 @@ export interface ConfigHandle {
   problems(): string[];
 }
 
-function confOptions(dir?: string) {
-  const cwd = dir ?? process.env.NOCFLOW_CONFIG_DIR ?? undefined;
+function confOptions(cwd: string) {
   return { projectName: 'nocflow', projectSuffix: '', configName: 'config', ...(cwd ? { cwd } : {}), configFileMode: 0o600, clearInvalidConfig: false };
 }
 
-function openConf(dir?: string): Conf<Record<string, unknown>> {
+function openConf(cwd: string): Conf<Record<string, unknown>> {
   try {
-    return new Conf<Record<string, unknown>>({ ...confOptions(dir), schema: configSchema as never });
+    fs.accessSync(`${cwd}/config.json`, fs.constants.R_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') {
+      const file = `${cwd}/config.json`;
+      throw new ConfigError(`cannot read ${file} (${describeFile(file) ?? 'permission denied'}): the shared configuration is for the operators' group (nocflow doctor says whether you are in it), or set NOCFLOW_CONFIG_DIR to a configuration of your own`, [`${file}: permission denied`], { cause: err });
+    }
+  }
+  try {
+    return new Conf<Record<string, unknown>>({ ...confOptions(cwd), schema: configSchema as never });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     let file = '';
     let raw: unknown;
     try {
       // The same file without the schema: its path for the message, its data to name unknown keys.
-      const plain = new Conf<Record<string, unknown>>(confOptions(dir));
+      const plain = new Conf<Record<string, unknown>>(confOptions(cwd));
       file = ` ${plain.path}`;
       raw = plain.store;
     } catch {
@@ -147,22 +164,67 @@ export function withValue(obj: unknown, key: string, value: unknown): Record<str
   return root;
 }
 
+/** secrets.json as JSON, or why not (absent, unreadable); a file that is not JSON is a ConfigError. */
+function readSecrets(file: string): { data?: unknown; state: ConfigHandle['secrets'] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { state: 'none' };
+    if (code === 'EACCES') return { state: 'unreadable' };
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, [`${file}: ${(err as Error).message}`], { cause: err });
+  }
+  try {
+    return { data: JSON.parse(text), state: 'merged' };
+  } catch (err) {
+    throw new ConfigError(`invalid secrets file ${file}: ${(err as Error).message}`, [`secrets.json: ${(err as Error).message}`], { cause: err });
+  }
+}
+
 /** Open the configuration (creating nothing until a value is set). */
 export function loadConfig(opts: { dir?: string } = {}): ConfigHandle {
-  const conf = openConf(opts.dir);
-  const effective = () => mergeDeep(configDefaults, conf.store) as NocflowConfig;
+  const where = configLocation(opts.dir);
+  const conf = openConf(where.dir);
+  const secrets = readSecrets(where.secretsFile);
+  const effective = () => {
+    const merged = applySecrets(mergeDeep(configDefaults, conf.store) as NocflowConfig, secrets.data);
+    if (merged.problems.length > 0) throw new ConfigError(`invalid secrets file ${where.secretsFile}: ${merged.problems.join('; ')}`, merged.problems);
+    return merged.config;
+  };
   const handle: ConfigHandle = {
     path: conf.path,
+    source: where.source,
+    secrets: secrets.state,
+    secretsFile: where.secretsFile,
     config: effective(),
     get: (key) => getPath(handle.config, key),
     problems: () => checkConfig(handle.config),
     set: (key, value) => {
       // Refuse what this value breaks (problems the file already had are not this value's fault).
-      const before = new Set(checkConfig(handle.config));
-      const added = checkConfig(mergeDeep(configDefaults, withValue(conf.store, key, value)) as NocflowConfig).filter((p) => !before.has(p));
+      const had = new Set(checkConfig(handle.config));
+      const added = checkConfig(applySecrets(mergeDeep(configDefaults, withValue(conf.store, key, value)) as NocflowConfig, secrets.data).config).filter((p) => !had.has(p));
       if (added.length > 0) throw new ConfigError(`cannot set ${key}: ${added.join('; ')}`, added);
+      // A shared file (/etc/nocflow, 0640 root:noc) is the admins': say so instead of a bare EACCES.
+      const why = writeProblem(conf.path);
+      if (why) {
+        const reason = `${why}${where.source === 'system' ? ' (the shared configuration: an admin changes it, e.g. sudo nocflow config set …, then sudo systemctl reload nocflow-engine; or keep a configuration of your own with NOCFLOW_CONFIG_DIR)' : ''}`;
+        throw new ConfigError(`cannot set ${key}: ${reason}`, [reason]);
+      }
+      // conf writes a new file (mode 0600, the writer's owner) and renames it over the old one: a shared file keeps
+      // its owner, group and mode (root:noc 0640), or the engine's user could no longer read it.
+      let before: fs.Stats | undefined;
+      try {
+        before = fs.statSync(conf.path);
+      } catch {
+        before = undefined;
+      }
       try {
         conf.set(key, value);
+        if (before) {
+          fs.chmodSync(conf.path, before.mode & 0o7777);
+          if (process.getuid?.() === 0) fs.chownSync(conf.path, before.uid, before.gid);
+        }
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         const violations = msg.startsWith('Config schema violation:') ? schemaViolations(msg, withValue(conf.store, key, value)) : [msg];

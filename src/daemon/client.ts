@@ -11,12 +11,42 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { lineSplitter, PROTOCOL_VERSION, type Message } from './protocol.js';
 import type { ConnectionEvent, EventName, MethodName, ParamsOf, ResultOf } from './methods.js';
-import { pathChain, runtimeDir } from '../util/paths.js';
+import { pathChain, runtimeDir, systemRuntimeDir } from '../util/paths.js';
 import { judgeSocket } from './trust.js';
 
-/** The default socket path. */
-export function defaultSocketPath(): string {
+/** Where this user's own engine listens (`nocflow engine`, `engine start`): `<runtime dir>/engine.sock`. */
+export function ownSocketPath(): string {
   return path.join(runtimeDir(), 'engine.sock');
+}
+
+/** The shared engine's socket (the systemd service): /run/nocflow/engine.sock. */
+export function sharedSocketPath(): string {
+  return path.join(systemRuntimeDir(), 'engine.sock');
+}
+
+/**
+ * The socket a client talks to without flags: `NOCFLOW_RUNTIME_DIR`'s when set; else this user's own engine while one
+ * runs (its pid file names a live process); else the shared service's when it is there (also when this user may not
+ * enter its directory, so that the error names it); else this user's own path (where autostart puts an engine).
+ */
+export function defaultSocketPath(): string {
+  const own = ownSocketPath();
+  if (process.env.NOCFLOW_RUNTIME_DIR) return own;
+  let ownPid: number | undefined;
+  try {
+    ownPid = Number(fs.readFileSync(`${own}.pid`, 'utf8').trim());
+  } catch {
+    ownPid = undefined;
+  }
+  if (ownPid && fs.existsSync(own) && pidRunning(ownPid)) return own;
+  const shared = sharedSocketPath();
+  try {
+    fs.lstatSync(shared);
+    return shared;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return shared;
+  }
+  return own;
 }
 
 /** The OS user's name; a uid without a passwd entry (containers, service users) is `$USER`, else `uid-<n>`. */
@@ -25,6 +55,16 @@ export function osUser(): string {
     return os.userInfo().username;
   } catch {
     return process.env.USER || process.env.LOGNAME || `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** Signal 0 (no /proc check: server.ts's pidAlive is the careful one; this only picks a default path). */
+function pidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

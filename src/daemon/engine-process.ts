@@ -16,11 +16,13 @@ import { dataDir } from '../util/paths.js';
 import { parsePrefix, prefixContains, prefixToString } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
 import { VERSION } from '../util/version.js';
+import { createLogger, type Logger } from '../util/log.js';
 import { runInvestigate, type InvestigateProgress, type InvestigateSummary } from './investigate.js';
 import { type EngineStatus, type HistoryParams, type WindowEvent, type WindowsGetParams } from './methods.js';
 import { RpcError, type HandlerTable } from './protocol.js';
 import type { AreaContext, EngineArea } from './area.js';
 import { configProblems, PreflightError, readerProblem, storeProblem } from './preflight.js';
+import { bySection, changedKeys, HOT_ENGINE_KEYS, restartReason, type PendingRestart, type ReloadResult } from './reload.js';
 import { acquirePidFile, prepareRuntimeDir, resolveGroup, startEngineServer, type EngineServer } from './server.js';
 
 export type { EngineStatus } from './methods.js';
@@ -29,6 +31,13 @@ export type { EngineStatus } from './methods.js';
 export interface EngineProcess {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Apply a new (already validated) configuration without a restart (src/daemon/reload.ts): the runner's analysis
+   * settings from the next file, each changed area as it decides; the rest is reported as waiting for a restart.
+   */
+  reload(next: NocflowConfig): Promise<ReloadResult>;
+  /** Record a reload that was refused (the new file is invalid): the running configuration stays; status shows why. */
+  refuseReload(reason: string): ReloadResult;
   readonly socketPath: string;
 }
 
@@ -68,7 +77,7 @@ export interface EngineProcessOptions {
   now?: () => number;
 }
 
-export type { AreaContext, EngineArea } from './area.js';
+export type { AreaContext, AreaReload, EngineArea } from './area.js';
 
 /** Dependencies: the areas, and the hooks the core reads. */
 export interface EngineProcessDeps {
@@ -83,6 +92,8 @@ export interface EngineProcessDeps {
   arpUnused?: RunnerDeps['arpUnused'];
   /** Inside each window's commit transaction (fault injection: see `commitPauseFromEnv`). */
   beforeCommit?: RunnerDeps['beforeCommit'];
+  /** The engine's logger (component `engine`); areas get children named after them. Default: stderr. */
+  logger?: Logger;
 }
 
 /**
@@ -116,7 +127,12 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
   const source = flowSourceFrom(config.engine);
   const areas = deps.areas ?? [];
   const started: EngineArea[] = [];
-  const log = (line: string) => process.stderr.write(`${new Date(now()).toISOString()} ${line}\n`);
+  const logger = deps.logger ?? createLogger('engine', { now });
+  const log = (line: string) => logger.info(line);
+  /** The running configuration; its `engine` analysis keys are the runner's (it reads them for every file). */
+  let running: NocflowConfig = structuredClone(config);
+  const runnerConfig = { ...structuredClone(config.engine), nfcapdDir, intervalSeconds: opts.intervalSeconds, limits };
+  const reloads = { count: 0, last: undefined as ReloadResult | undefined, pending: new Map<string, PendingRestart>() };
 
   const decorate = (w: WindowResult | undefined) => {
     if (!w || !store) return w ?? null;
@@ -186,6 +202,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
             }
           }),
         ),
+        analysis: { topN: runnerConfig.topN, peerCap: runnerConfig.peerCap, pollSeconds: runnerConfig.pollSeconds, inside: runnerConfig.inside, thresholds: runnerConfig.thresholds },
+        reload: { count: reloads.count, last: reloads.last ?? null, pendingRestart: [...reloads.pending.values()] },
       };
     },
     'windows.latest': async () => decorate(store!.latestWindow()),
@@ -276,7 +294,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
       try {
         await a.stop?.();
       } catch (err) {
-        log(`stopping ${a.name}: ${(err as Error).message}`);
+        logger.error(`stopping ${a.name}: ${(err as Error).message}`);
       }
     }
     db?.close();
@@ -310,7 +328,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const taps = areas.flatMap((a) => a.taps ?? []);
         const commitHooks = areas.flatMap((a) => a.commitHooks ?? []);
-        const r = createEngineRunner({ ...config.engine, nfcapdDir, intervalSeconds: opts.intervalSeconds, limits }, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv(), commitHooks });
+        const r = createEngineRunner(runnerConfig, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv(), commitHooks });
         runner = r;
         const ctx: AreaContext = {
           store,
@@ -318,11 +336,13 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
           publish: (event, data) => server?.publish(event, data),
           onEngineEvent: (l) => r.on(l),
           log,
+          logger,
           now,
         };
         for (const a of areas) {
           started.push(a);
-          await a.start?.(ctx);
+          const child = logger.child(a.name);
+          await a.start?.({ ...ctx, logger: child, log: (line) => child.info(line) });
         }
         server = await startEngineServer({ socketPath: opts.socketPath, handlers: handlers(), group: opts.group, maxClientBuffer: limits.clientBufferBytes, log, now });
       } catch (err) {
@@ -338,10 +358,69 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         else if (e.kind === 'file-deferred') server?.publish('file-deferred', { file: e.file, reason: e.reason, retryAt: e.retryAt, deferrals: e.deferrals });
         else if (e.kind === 'file-quarantined') server?.publish('file-quarantined', { file: e.file, reason: e.reason, attempts: e.attempts });
         else if (e.kind === 'lag') server?.publish('engine-lag', { seconds: e.seconds });
-        if (e.kind !== 'lag') log(`${e.kind} ${'file' in e ? path.basename(e.file) : ''} ${'reason' in e ? stripControl(e.reason) : ''}`);
+        if (e.kind === 'window') log(`window ${path.basename(e.file)}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies, ${e.seconds.toFixed(1)} s`);
+        else if (e.kind === 'file-error') logger.warn(`file-error ${path.basename(e.file)}: ${stripControl(e.reason)}`);
+        else if (e.kind !== 'lag') logger.warn(`${e.kind}${'file' in e ? ` ${path.basename(e.file)}` : ''}: ${'reason' in e ? stripControl(e.reason) : ''}`);
       });
       runner.start();
     },
     stop: stopAll,
+    async reload(next) {
+      const keys = changedKeys(running as Record<string, unknown>, next as Record<string, unknown>);
+      const result: ReloadResult = { at: now(), ok: true, applied: [], restart: [] };
+      for (const [section, sectionKeys] of bySection(keys)) {
+        if (section === 'engine') {
+          for (const k of sectionKeys) {
+            if (HOT_ENGINE_KEYS.includes(k)) {
+              (runnerConfig as Record<string, unknown>)[k] = structuredClone((next.engine as unknown as Record<string, unknown>)[k]);
+              result.applied.push(`engine.${k}`);
+            } else result.restart.push({ key: `engine.${k}`, why: restartReason('engine', k) });
+          }
+          continue;
+        }
+        const area = started.find((a) => (a.section ?? a.name) === section);
+        if (area?.reload) {
+          try {
+            const r = await area.reload(next, sectionKeys);
+            result.applied.push(...r.applied);
+            result.restart.push(...r.restart);
+          } catch (err) {
+            result.restart.push({ key: section, why: `reloading ${area.name} failed: ${(err as Error).message}` });
+            logger.error(`reload: ${area.name}: ${(err as Error).message}`);
+          }
+        } else {
+          const keysOrSection = sectionKeys.length > 0 ? sectionKeys.map((k) => `${section}.${k}`) : [section];
+          for (const key of keysOrSection) result.restart.push({ key, why: restartReason(section, key.split('.').slice(1).join('.')) });
+        }
+      }
+      // Applied keys no longer wait for a restart; the others do, until the engine restarts.
+      const nextRunning = structuredClone(next);
+      for (const p of result.restart) {
+        const [section, key] = p.key.split('.');
+        const live = running as Record<string, Record<string, unknown> | unknown>;
+        const target = nextRunning as Record<string, unknown>;
+        if (key === undefined) target[section] = structuredClone(live[section]);
+        else if (typeof target[section] === 'object' && target[section] !== null) (target[section] as Record<string, unknown>)[key] = structuredClone((live[section] as Record<string, unknown> | undefined)?.[key]);
+        reloads.pending.set(p.key, p);
+      }
+      for (const k of result.applied) reloads.pending.delete(k);
+      running = nextRunning;
+      reloads.count++;
+      reloads.last = result;
+      const rlog = logger.child('reload');
+      if (keys.length === 0) rlog.info('configuration reloaded: nothing changed');
+      else {
+        rlog.notice(`configuration reloaded: ${result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'nothing applied'}`);
+        for (const p of result.restart) rlog.warn(`${p.key} changed but waits for a restart (${p.why}): systemctl restart nocflow-engine`);
+      }
+      return result;
+    },
+    refuseReload(reason) {
+      const result: ReloadResult = { at: now(), ok: false, applied: [], restart: [], error: reason };
+      reloads.count++;
+      reloads.last = result;
+      logger.child('reload').error(`the new configuration was refused, the running one is kept: ${reason}`);
+      return result;
+    },
   };
 }

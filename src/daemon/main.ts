@@ -24,11 +24,24 @@ import { createGeoArea } from '../geo/area.js';
 import { checkFlowspecTargeting } from '../flowspec/entry.js';
 import type { AuditEntry, Block } from '../flowspec/service.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
+import type { HandlerTable } from './protocol.js';
 import { createHuntArea } from '../hunt/area.js';
 import { openDb, resolveDbPath, type Db } from '../store/db.js';
 import { EngineStore } from '../store/engine-store.js';
 import { dataDir } from '../util/paths.js';
+import { createLogger, type Logger } from '../util/log.js';
 import { createEngineProcess, type EngineArea, type EngineProcess, type EngineProcessOptions } from './engine-process.js';
+import { applyHotKeys } from './reload.js';
+
+/**
+ * FlowSpec keys a reload applies at once (the guards, TTLs, auto-block, reconciliation period: read for every
+ * request). The others describe the BGP speaker: restarting it would withdraw every route at the routers, so they
+ * wait for a restart of the engine.
+ */
+export const FLOWSPEC_HOT_KEYS: readonly string[] = [
+  'protectedPrefixes', 'minPrefixV4', 'minPrefixV6', 'maxActiveRules', 'maxChangesPerMinute', 'defaultTtlSeconds', 'maxTtlSeconds',
+  'repeatMultiplier', 'reconcileSeconds', 'victimRateBytesPerSecond', 'autoBlock', 'autoBlockTtlSeconds',
+];
 
 /** The assembled engine and what it is made of. */
 export interface EngineAssembly {
@@ -56,8 +69,9 @@ function esArea(config: NocflowConfig, log: (line: string) => void) {
 
 /** FlowSpec (when enabled): its own connection to the same SQLite file (WAL). */
 function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, intervalSeconds?: number): EngineArea | undefined {
-  const cfg = config.flowspec as FlowspecConfig | undefined;
-  if (!cfg?.enabled) return undefined;
+  if (!(config.flowspec as FlowspecConfig | undefined)?.enabled) return undefined;
+  // The area's own live copy: the service and handlers read it for every request, so a reload can update it in place.
+  const cfg = structuredClone(config.flowspec);
   let db: Db | undefined;
   let fs: ReturnType<typeof createFlowspecArea> | undefined;
   const onRecord = es
@@ -96,34 +110,49 @@ function flowspecArea(config: NocflowConfig, es: ReturnType<typeof esArea>, inte
       db?.close();
     },
     status: () => fs?.status(),
+    reload: (next, keys) =>
+      applyHotKeys('flowspec', cfg as unknown as Record<string, unknown>, next.flowspec as unknown as Record<string, unknown>, keys, FLOWSPEC_HOT_KEYS,
+        'the BGP speaker is not restarted by a reload (that would withdraw every route at the routers)'),
   };
 }
 
-/** ARP/MAC collection: its own connection to the same SQLite file, opened on first use. */
-function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, log: (line: string) => void) {
+/**
+ * ARP/MAC collection: its own connection to the same SQLite file, opened on first use. A reload with a changed
+ * `devices` section restarts it in-process (the new device list, credentials and schedule; history is in SQLite);
+ * its socket methods keep their names and reach the new instance.
+ */
+function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, logger: Logger) {
   let db: Db | undefined;
   const dbOf = () => (db ??= openDb(resolveDbPath(config.store.path, dataDir())));
-  const devices = createDevicesArea(config.devices, dbOf, {
-    ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
-    maxOutputBytes: config.limits.deviceOutputBytes,
-    // Store, sink and prune failures are counted by the collector and said here (they are not a device's fault).
-    onError: (err) => log(`devices: ${err.message}`),
-    // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
-    probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
-  });
+  const make = (cfg: NocflowConfig['devices']) =>
+    createDevicesArea(cfg, dbOf, {
+      ...(es ? { sinks: [createEsDeviceDocSink(es.es.store)] } : {}),
+      // devices.anomalies lists the engine's ARP-confirmed probers of a stored window.
+      probersAt: (slot) => probersFrom(new EngineStore(dbOf()))(slot),
+      maxOutputBytes: config.limits.deviceOutputBytes,
+      // Store, sink and prune failures are counted by the collector and said here (they are not a device's fault).
+      onError: (err: Error) => logger.warn(err.message),
+    });
+  const current = { devices: make(config.devices), list: config.devices.list.length };
+  const handlers = () => Object.fromEntries(Object.keys(current.devices.handlers).map((m) => [m, ((p, ctx) => current.devices.handlers[m](p, ctx)) as HandlerTable[string]]));
+  let running = false;
   const area: EngineArea = {
     name: 'devices',
-    handlers: () => devices.handlers,
-    start: () => devices.start(),
+    handlers,
+    start() {
+      running = true;
+      current.devices.start();
+    },
     async stop() {
-      await devices.stop();
+      running = false;
+      await current.devices.stop();
       db?.close();
     },
     status: () => {
-      const last = devices.collector.lastRun();
+      const last = current.devices.collector.lastRun();
       return {
-        ...devices.collector.counters(),
-        devices: config.devices.list.length,
+        ...current.devices.collector.counters(),
+        devices: current.list,
         ...(last
           ? {
               lastRun: {
@@ -135,8 +164,17 @@ function devicesArea(config: NocflowConfig, es: ReturnType<typeof esArea>, log: 
           : {}),
       };
     },
+    async reload(next) {
+      const fresh = make(next.devices);
+      const old = current.devices;
+      await old.stop();
+      current.devices = fresh;
+      current.list = next.devices.list.length;
+      if (running) fresh.start();
+      return { applied: ['devices'], restart: [] };
+    },
   };
-  return { devices, area };
+  return { devices: current, area };
 }
 
 /**
@@ -205,11 +243,13 @@ export function infectedAlert(h: InfectedHost): RaiseInput {
 }
 
 /** Wire the engine from configuration (inert until `engine.start()`). */
-export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { log?: (line: string) => void } = {}): EngineAssembly {
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const es = esArea(config, log);
+export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, deps: { logger?: Logger } = {}): EngineAssembly {
+  const logger = deps.logger ?? createLogger('engine', { now: opts.now });
+  const esLog = logger.child('elasticsearch');
+  const es = esArea(config, (line) => esLog.warn(line));
   const flowspec = flowspecArea(config, es, opts.intervalSeconds);
-  const dev = devicesArea(config, es, log);
+  const dev = devicesArea(config, es, logger.child('devices'));
+  const log = (line: string) => logger.info(line);
   const hunt = huntArea(config, opts, es);
   // Alerts before IoC: an area that raises alerts (`alerts.raise`, e.g. IoC's catch-up at its start) finds the
   // alerts area started, and it stops only after them.
@@ -221,7 +261,8 @@ export function buildEngine(config: NocflowConfig, opts: EngineProcessOptions, d
     areas,
     flowQuery: es?.es.flows,
     // The ARP tables' unused addresses: their outside senders become `unused-probe` attackers of the window.
-    arpUnused: (slot) => dev.devices.unusedAddresses(slot),
+    arpUnused: (slot) => dev.devices.devices.unusedAddresses(slot),
+    logger,
   });
   return { engine, areas: areas.map((a) => a.name), alerts };
 }

@@ -48,6 +48,7 @@ export interface ServerStats {
 }
 import type { AlertsSummary } from '../alerts/area.js';
 import type { AlertView } from '../alerts/outbox.js';
+import type { PendingRestart, ReloadResult } from './area.js';
 
 /** `hello` (sent first by every client): who the operator is. The engine trusts this text (see server.ts). */
 export interface HelloParams {
@@ -105,6 +106,10 @@ export interface EngineStatus {
   investigate?: { running: { id: number; user: string; target: string; since: number }[]; started: number; refusedBusy: number; refusedRange: number; limit: number; perClient: number };
   /** Each area's counters (flowspec, devices, elasticsearch, alerts, ...), by area name. */
   areas?: AreaStatuses;
+  /** The analysis settings the runner applies to the next file (a reload changes them in place). */
+  analysis?: { topN: number; peerCap: number; pollSeconds: number; inside: string[]; thresholds: Record<string, number> };
+  /** Configuration reloads (SIGHUP): how many, the last one's outcome, and changed keys still waiting for a restart. */
+  reload?: { count: number; last: ReloadResult | null; pendingRestart: PendingRestart[] };
 }
 
 /** The areas' counters as `engine.status` carries them; an area not named here reports its own shape. */

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { allMigrations, type Migration } from './migrations/index.js';
+import { VERSION } from '../util/version.js';
 
 export type Db = Database.Database;
 
@@ -18,10 +19,28 @@ export class StoreError extends Error {
   }
 }
 
-/** Apply the migrations not yet recorded in `schema_migrations`, each in its own transaction. Returns the ids applied. */
+/** A database migrated by a newer nocflow: it records migrations this build does not know (a downgrade). */
+export class DowngradeError extends Error {
+  constructor(readonly unknown: string[], options?: { cause?: unknown }) {
+    super(
+      `the database was migrated by a newer nocflow (migrations this version ${VERSION} does not know: ${unknown.join(', ')}); ` +
+        'a downgrade is refused, since this version would misread or damage what the newer one wrote: install the newer version again, or restore the copy of the database taken before the upgrade',
+      options,
+    );
+    this.name = 'DowngradeError';
+  }
+}
+
+/**
+ * Apply the migrations not yet recorded in `schema_migrations`, each in its own transaction. Returns the ids applied.
+ * Refuses (DowngradeError, nothing changed) a database that records a migration id not in `migrations`.
+ */
 export function migrate(db: Db, migrations: Migration[] = allMigrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`);
   const done = new Set((db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id));
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = [...done].filter((id) => !known.has(id)).sort();
+  if (unknown.length > 0) throw new DowngradeError(unknown);
   const applied: string[] = [];
   for (const m of migrations) {
     if (done.has(m.id)) continue;
@@ -39,11 +58,16 @@ export function openDb(file: string): Db {
   try {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    migrate(db);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return db;
   } catch (err) {
     throw new StoreError(`cannot open database ${file}: ${(err as Error).message}`, file, { cause: err });

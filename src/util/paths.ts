@@ -33,3 +33,8 @@ export function pathChain(p: string): { real: string; chain: { path: string; uid
   }
   return { real, chain };
 }
+
+/** The shared engine's runtime directory (systemd's RuntimeDirectory=nocflow); `NOCFLOW_SYSTEM_RUNTIME_DIR` elsewhere. */
+export function systemRuntimeDir(): string {
+  return process.env.NOCFLOW_SYSTEM_RUNTIME_DIR || '/run/nocflow';
+}

@@ -33,7 +33,7 @@ export const ALLOWED: Record<string, string[]> = {
   ingest: ['util', 'engine', 'config', 'store'],
   'daemon/protocol': ['util'],
   'daemon/investigate': ['util', 'engine', 'ingest'],
-  'daemon/area': ['engine', 'store', 'ingest', 'daemon/protocol'],
+  'daemon/area': ['util', 'engine', 'config', 'store', 'ingest', 'daemon/protocol'],
   devices: AREA_BASE,
   flowspec: AREA_BASE,
   es: [...AREA_BASE, 'daemon/investigate', 'devices', 'flowspec'],
@@ -42,11 +42,14 @@ export const ALLOWED: Record<string, string[]> = {
   hunt: [...AREA_BASE, 'es', 'geo'],
   ioc: [...AREA_BASE, 'es'],
   // The typed catalogue of every area's methods: above the areas, below the engine process and its clients.
-  'daemon/methods': ['engine', 'store', 'ingest', 'daemon/protocol', 'daemon/investigate', 'devices', 'flowspec', 'es', 'alerts', 'hunt', 'ioc', 'geo'],
+  'daemon/methods': ['daemon/area', 'engine', 'store', 'ingest', 'daemon/protocol', 'daemon/investigate', 'devices', 'flowspec', 'es', 'alerts', 'hunt', 'ioc', 'geo'],
   daemon: [...AREA_BASE, 'daemon/methods', 'daemon/investigate', 'devices', 'flowspec', 'es', 'alerts', 'hunt', 'ioc', 'geo'],
   views: ['util', 'i18n', 'engine', 'hunt'],
   tui: ['util', 'i18n', 'engine', 'store', 'views', 'daemon', 'daemon/protocol', 'daemon/methods', 'daemon/investigate', 'flowspec', 'hunt', 'geo', 'alerts'],
   gen: ['util', 'engine', 'config', 'ingest', 'devices', 'flowspec'],
+  deploy: ['util', 'config'],
+  // `nocflow doctor`: reads what the engine reads, asks the engine, and renders the unit it would run under.
+  doctor: ['util', 'engine', 'config', 'store', 'ingest', 'daemon', 'daemon/protocol', 'daemon/area', 'daemon/methods', 'deploy', 'devices', 'flowspec', 'es', 'alerts'],
   'cli/errors': [],
   cli: ['*'],
 };

@@ -69,7 +69,7 @@ describe('nocflow engine refuses to start on what it cannot use (built CLI)', ()
     const ok = await good.run('engine', '--check');
     expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
     // The native reader (the default) needs nothing outside the process; the nfdump reader is asked its version.
-    expect(ok.stdout).toMatch(/^reader: native\nnfcapd dir: .*\ndatabase: .*nocflow\.db\nareas: devices$/);
+    expect(ok.stdout).toMatch(/^reader: native\nnfcapd dir: .*\ndatabase: .*nocflow\.db\nareas: devices, hunt, alerts, geo$/);
     const nfdump = setup({ engine: { reader: 'nfdump' } });
     const withNfdump = await nfdump.run('engine', '--check');
     expect(withNfdump.exitCode, withNfdump.stdout + withNfdump.stderr).toBe(0);

@@ -5,15 +5,19 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import type { AlertsStatus } from '../../alerts/area.js';
 import { alertsStatusLines } from '../../alerts/format.js';
-import { loadConfig } from '../../config/config.js';
-import { ConfigError } from '../../config/config.js';
+import { ConfigError, loadConfig } from '../../config/config.js';
 import { checkConfig } from '../../config/check.js';
 import { flowSourceFrom } from '../../ingest/flow-source.js';
 import { PreflightError, readerProblem, storePathProblem } from '../../daemon/preflight.js';
 import { resolveDbPath } from '../../store/db.js';
 import { stripControl } from '../../util/sanitize.js';
 import { loadUsableConfig, refuse } from '../config-gate.js';
-import { callEngine, defaultSocketPath, nocflowBin } from '../../daemon/client.js';
+import { createNotifier } from '../../daemon/notify.js';
+import { configDefaults } from '../../config/schema.js';
+import { DEFAULT_LAYOUT, renderSysusers, renderUnit } from '../../deploy/unit.js';
+import { createLogger } from '../../util/log.js';
+import { VERSION } from '../../util/version.js';
+import { callEngine, defaultSocketPath, nocflowBin, ownSocketPath } from '../../daemon/client.js';
 import { pidFileFor, type EngineStatus } from '../../daemon/engine-process.js';
 import { buildEngine, checkEngine } from '../../daemon/main.js';
 import { EngineServerError, isAlive, isEngineProcess, pidAlive, readPidFile } from '../../daemon/server.js';
@@ -22,28 +26,88 @@ import { CliError } from '../errors.js';
 import { formatStatus } from '../status-text.js';
 
 const BIN = nocflowBin();
+/** The socket clients talk to (the shared service's when it runs, src/daemon/client.ts). */
 const socketPath = () => process.env.NOCFLOW_SOCKET ?? defaultSocketPath();
+/** Where an engine of this user listens. */
+const ownSocket = () => process.env.NOCFLOW_SOCKET ?? ownSocketPath();
 const socketGroup = (flag?: string) => flag ?? process.env.NOCFLOW_SOCKET_GROUP ?? undefined;
 
-/** Run the engine in this process until SIGINT/SIGTERM/SIGHUP; exit code 2 when another engine is running. */
+/**
+ * Run the engine in this process until SIGINT/SIGTERM; SIGHUP reloads the configuration (src/daemon/reload.ts).
+ * Exit code 2 when another engine is running. Under systemd (NOTIFY_SOCKET) it says READY=1 only once the store is
+ * open and the socket listens, and refuses to go on when it cannot say so (Type=notify would kill it later).
+ */
 export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSeconds?: number; group?: string } = {}): Promise<void> {
-  const sock = socketPath();
+  const sock = ownSocket();
+  const logger = createLogger('engine');
   // An invalid configuration stops here: nothing opened, the ledger untouched (exit 2).
-  const config = loadUsableConfig('engine').config;
-  const { engine } = buildEngine(config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) });
+  const handle = loadUsableConfig('engine');
+  const { engine } = buildEngine(handle.config, { socketPath: sock, nfcapdDir: opts.nfcapdDir, intervalSeconds: opts.intervalSeconds, group: socketGroup(opts.group) }, { logger });
+  const notifier = createNotifier({ logger: logger.child('notify') });
   try {
     await engine.start();
   } catch (err) {
     if (err instanceof PreflightError) refuse('engine', err.problems, 'found before starting');
     throw new CliError((err as Error).message, err instanceof EngineServerError && err.reason === 'ALREADY_RUNNING' ? 2 : 1, { cause: err });
   }
-  process.stderr.write(`engine ${process.pid} listening on ${sock}\n`);
+  logger.notice(`engine ${process.pid} (nocflow ${VERSION}) listening on ${sock}, configuration ${handle.path}`);
+  try {
+    await notifier.send({ READY: 1, STATUS: `listening on ${sock}` });
+  } catch (err) {
+    await engine.stop();
+    throw new CliError(`${(err as Error).message}; stopping, since systemd (Type=notify) would never see the engine ready`, 1, { cause: err });
+  }
+  const note = (fields: Record<string, string | number>) => notifier.send(fields).catch((err: Error) => logger.child('notify').warn(err.message));
+  // One reload at a time; a SIGHUP during a reload runs one more after it.
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    await note({ RELOADING: 1, STATUS: 'reloading the configuration' });
+    let outcome: string;
+    try {
+      const next = loadConfig();
+      // The semantic checker (config check), where this build has one, and the engine's own judgement.
+      const problems = [...((next as { problems?: () => string[] }).problems?.() ?? []), ...checkEngine(next.config, { nfcapdDir: opts.nfcapdDir }).problems];
+      if (problems.length > 0) {
+        engine.refuseReload(problems.join('; '));
+        outcome = `reload refused: ${problems.length} problem(s), running configuration kept`;
+      } else {
+        const r = await engine.reload(next.config);
+        outcome = `reloaded: ${r.applied.length} applied, ${r.restart.length} waiting for a restart`;
+      }
+    } catch (err) {
+      engine.refuseReload(err instanceof ConfigError ? err.violations.join('; ') || err.message : (err as Error).message);
+      outcome = 'reload refused: the configuration file is invalid, running configuration kept';
+    }
+    await note({ READY: 1, STATUS: `listening on ${sock}; ${outcome}` });
+  };
+  const onHup = () => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = reload().finally(() => {
+      reloading = undefined;
+      if (again) {
+        again = false;
+        onHup();
+      }
+    });
+  };
   await new Promise<void>((resolve) => {
     // `on`, not `once`, and idempotent: conf's when-exit re-sends the signal after its own handler; a second signal
     // with none of ours listening would end the process before the socket and pid file are removed.
     let stopping: Promise<void> | undefined;
-    const stop = () => void (stopping ??= engine.stop().finally(resolve));
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, stop);
+    const stop = () =>
+      void (stopping ??= note({ STOPPING: 1, STATUS: 'stopping' })
+        .then(() => logger.notice(`engine ${process.pid} stopping`))
+        .then(() => engine.stop())
+        .finally(resolve));
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, stop);
+    // SIGHUP is a reload here. when-exit (conf → atomically) treats it as an exit signal and re-sends it after its
+    // own clean-up, which would reload twice: its listener is removed for SIGHUP only.
+    process.removeAllListeners('SIGHUP');
+    process.on('SIGHUP', onHup);
   });
 }
 
@@ -111,11 +175,24 @@ export function registerEngine(program: Command): void {
     .action(async (_o: unknown, sub: Command) => {
       // --dir/--interval/--group belong to `engine` itself; commander hands them to the parent even after `start`.
       const o = sub.optsWithGlobals<{ dir?: string; interval?: string; group?: string }>();
-      const sock = socketPath();
-      if (await isAlive(sock)) {
-        process.stdout.write(`engine already running on ${sock}\n`);
+      const running = socketPath();
+      if (await isAlive(running)) {
+        process.stdout.write(`engine already running on ${running}\n`);
         return;
       }
+      // The shared configuration's engine is the service: a private one on it would be a second BGP speaker, a
+      // second device collector and a second writer of the same alerts.
+      const source = (() => {
+        try {
+          return loadConfig();
+        } catch (err) {
+          throw new CliError((err as Error).message, 2, { cause: err });
+        }
+      })();
+      if (source.source === 'system') {
+        throw new CliError(`no engine answers on ${running}, and ${source.path} is the shared configuration, whose engine is the service: ask an admin to start it (sudo systemctl start nocflow-engine); nocflow doctor says what is missing`, 3);
+      }
+      const sock = ownSocket();
       fs.mkdirSync(dataDir(), { recursive: true });
       const log = fs.openSync(path.join(dataDir(), 'engine.log'), 'a', 0o600);
       const args = [BIN, 'engine', ...(o.interval ? ['--interval', o.interval] : []), ...(o.dir ? ['--dir', o.dir] : []), ...(o.group ? ['--group', o.group] : [])];
@@ -134,6 +211,24 @@ export function registerEngine(program: Command): void {
       const last = fs.readFileSync(logFile, 'utf8').trim().split('\n').pop()?.replace(/^nocflow: /, '') ?? '';
       // A refusal (configuration, preflight, another engine) keeps its exit code 2.
       throw new CliError(`the engine did not start${last ? ` (${last})` : ''}; see ${logFile}`, child.exitCode === 2 ? 2 : 1);
+    });
+  cmd
+    .command('unit')
+    .description('print the systemd unit for this configuration (install: nocflow engine unit | sudo tee /etc/systemd/system/nocflow-engine.service)')
+    .option('--defaults', 'render the defaults (the unit shipped in the package) instead of the configuration')
+    .option('--sysusers', 'print the sysusers.d lines for the service user and the operators\' group instead')
+    .option('--bin <path>', 'the installed nocflow command', DEFAULT_LAYOUT.bin)
+    .option('--user <user>', 'the service user', DEFAULT_LAYOUT.user)
+    .option('--service-group <group>', 'the operators\' group (socket and configuration)', DEFAULT_LAYOUT.group)
+    .action((o: { defaults?: boolean; sysusers?: boolean; bin: string; user: string; serviceGroup: string }) => {
+      const layout = { ...DEFAULT_LAYOUT, bin: o.bin, user: o.user, group: o.serviceGroup };
+      if (o.sysusers) {
+        process.stdout.write(renderSysusers(layout));
+        return;
+      }
+      const config = o.defaults ? configDefaults : loadConfig().config;
+      if (!o.defaults && !config.engine.nfcapdDir) process.stderr.write('nocflow: engine.nfcapdDir is not set: the unit has no ReadOnlyPaths= for it (set it, then render again)\n');
+      process.stdout.write(renderUnit(config, { layout, version: o.defaults ? undefined : VERSION }));
     });
   cmd
     .command('status')
@@ -157,7 +252,12 @@ export function registerEngine(program: Command): void {
       const named = readPidFile(pidFile);
       if (named === undefined || !pidAlive(named)) throw new CliError('no engine is running', 3);
       const pid = await enginePid(sock, named, pidFile);
-      process.kill(pid, 'SIGTERM');
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+        throw new CliError(`engine ${pid} on ${sock} belongs to another user (the service): sudo systemctl stop nocflow-engine`, 1, { cause: err });
+      }
       // Wait for the process itself to end (it removes its socket and pid file on the way out).
       for (let i = 0; i < 200 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
       if (pidAlive(pid)) throw new CliError(`engine ${pid} did not stop within 10 s`, 1);

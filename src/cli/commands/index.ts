@@ -15,7 +15,8 @@ import { registerDevices } from './devices.js';
 import { registerShip } from './ship.js';
 import { registerIoc } from './ioc.js';
 import { registerAlerts } from './alerts.js';
+import { registerDoctor } from './doctor.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock, registerIoc, registerAlerts];
+export const commands: RegisterCommand[] = [registerConfig, registerAnalyze, registerHunt, registerGen, registerWatch, registerEngine, registerTui, registerDemo, registerCollect, registerWhere, registerDevices, registerShip, registerBlock, registerIoc, registerAlerts, registerDoctor];

@@ -12,6 +12,7 @@ import { createAlertsArea } from '../../alerts/area.js';
 import { CliError } from '../errors.js';
 import type { FileReadInfo } from '../../engine/types.js';
 import fs from 'node:fs';
+import { createLogger } from '../../util/log.js';
 
 /** One human line per event (pure). */
 export function formatEvent(e: EngineEvent): string {
@@ -81,7 +82,7 @@ export function registerWatch(program: Command): void {
       // The alerts area decides each window's alerts in its commit and delivers them, as in the engine.
       const alerts = createAlertsArea(cfg, { log: (line) => process.stderr.write(`${line}\n`) });
       const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store, source, commitHooks: alerts.commitHooks });
-      await alerts.start?.({ store, db, publish: () => undefined, onEngineEvent: (l) => runner.on(l), log: (line) => process.stderr.write(`${line}\n`), now: Date.now });
+      await alerts.start?.({ store, db, publish: () => undefined, onEngineEvent: (l) => runner.on(l), log: (line) => process.stderr.write(`${line}\n`), logger: createLogger('alerts'), now: Date.now });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {
