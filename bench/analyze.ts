@@ -1,56 +1,133 @@
 /**
- * Benchmark of the engine core: one window of ≥ 10 M flows between millions of distinct IPs, made by the generator
- * through a real nfcapd (built once, kept in .bench-data/). Prints nocflow's wall time, flows/s and peak RSS next to
- * nfdump printing the same fields and nfdump's own top-N statistics on the same file, as ratios, in one run.
+ * Benchmark of the engine core (issue 10), all in one run, ratios printed:
+ * - the 10 M-flow window (the generator's scale scenario, three exporters, uncompressed): `nocflow analyze` with the
+ *   native reader, with `engine.reader=nfdump`, `nfdump -o null` (the decode floor) and nfdump's own
+ *   `-s srcip/flows -s dstip/flows -s dstport -n 500`; targets native ≤ 0.2× `-s`, ≤ 12× `-o null`, peak RSS ≤ 1 GiB;
+ * - the pipeline's choices on the same window, one at a time (the destination side in a worker thread; flows read
+ *   again or kept as columns), and nocflow's own stage timers (`analyze --timings`);
+ * - a backbone-scale window (48 M flows, ~15 M distinct IPs, LZ4 through nfcapd -y): target ≤ 60 s and ≤ 3 GiB.
+ * Files are built once through a real nfcapd into .bench-data/. The load average is printed next to the numbers:
+ * the machine is shared, compare ratios within one run.
+ * NOCFLOW_BENCH_FLOWS / NOCFLOW_BENCH_BACKBONE_FLOWS change the sizes (0 skips the backbone window).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { writeScaleFile } from '../src/gen/index.js';
-import { measure, row } from './measure.js';
+import { scaleChunks, writeFlowsFile } from '../src/gen/index.js';
+import { measure, row, type Measured } from './measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FLOWS = Number(process.env.NOCFLOW_BENCH_FLOWS ?? 10_000_000);
-/** The fields nocflow reads from every flow, as an nfdump fmt: (the comparison the issue names). */
-const SAME_FIELDS = 'fmt:%tsr %ter %sa %da %sp %dp %pr %flg %pkt %byt %in %out %sas %das %ra';
+const BACKBONE_FLOWS = Number(process.env.NOCFLOW_BENCH_BACKBONE_FLOWS ?? 48_000_000);
+const NOCFLOW = path.join(ROOT, 'bin/nocflow.js');
 
-async function ensureFile(): Promise<string> {
-  const file = path.join(ROOT, '.bench-data', `scale-v2-${FLOWS}`, 'nfcapd.202611221405');
+/** The benchmark window of `count` flows (built once): uncompressed, or LZ4 written by nfcapd -y. */
+export async function ensureScaleFile(count: number, compression?: 'lz4'): Promise<string> {
+  const file = path.join(ROOT, '.bench-data', `scale-${compression ?? 'v2'}-${count}`, 'nfcapd.202611221405');
   if (fs.existsSync(file)) return file;
-  console.log(`building ${FLOWS.toLocaleString('en-US')} flows through nfcapd into ${path.relative(ROOT, file)} (once)...`);
+  console.log(`building ${count.toLocaleString('en-US')} flows through nfcapd${compression ? ` -y` : ''} into ${path.relative(ROOT, file)} (once)...`);
   const t0 = Date.now();
-  await writeScaleFile(file, FLOWS);
+  const tmp = `${file}.building`;
+  await writeFlowsFile(scaleChunks(count), tmp, { rate: 350_000, ...(compression ? { nfcapd: { compression } } : {}) });
+  fs.renameSync(tmp, file);
   console.log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return file;
 }
 
-/** Run the analyze benchmark and print the table. */
-export async function run(): Promise<void> {
-  const file = await ensureFile();
+/** Flows nfdump counts in a file (its stat record). */
+async function countFlows(file: string): Promise<number> {
   const stats = await execa('nfdump', ['-r', file, '-I'], { env: { TZ: 'UTC' } });
-  const flows = Number(/Flows:\s+(\d+)/.exec(stats.stdout)?.[1] ?? NaN);
-  console.log(`window: ${flows.toLocaleString('en-US')} flows, ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB (${path.relative(ROOT, file)})`);
+  return Number(/Flows:\s+(\d+)/.exec(stats.stdout)?.[1] ?? NaN);
+}
 
-  const nfPrint = await measure('nfdump', ['-r', file, '-q', '-N', '-o', SAME_FIELDS]);
-  const nfPipe = await measure('nfdump', ['-r', file, '-q', '-o', 'pipe']);
-  const nfStats = await measure('nfdump', ['-r', file, '-s', 'srcip/flows', '-s', 'dstip/flows', '-s', 'dstport', '-n', '500']);
-  const ours = await measure('node', [path.join(ROOT, 'bin/nocflow.js'), 'analyze', file, '--json'], { keepStdout: true, env: { NOCFLOW_CONFIG_DIR: path.join(ROOT, '.bench-data', 'cfg') } });
-  const doc = JSON.parse(ours.stdout) as { flows: number; anomalies: { ip: string; type: string }[] };
-  const distinct = doc.anomalies.length;
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
+interface Ours extends Measured {
+  flows: number;
+  anomalies: number;
+  timings?: Record<string, number>;
+}
 
-  const w = [46, 9, 12, 10, 16];
-  console.log(row(['command', 'wall s', 'flows/s', 'peak MiB', 'nocflow / this'], w));
-  const line = (name: string, m: { seconds: number; peakRssMiB: number }) =>
-    console.log(row([name, m.seconds, `${Math.round(flows / m.seconds).toLocaleString('en-US')}`, m.peakRssMiB, `${(ours.seconds / m.seconds).toFixed(2)}×`], w));
-  line('nocflow analyze --json', ours);
-  line('nfdump -q -o fmt:<same fields>', nfPrint);
-  line('nfdump -q -o pipe (what nocflow reads)', nfPipe);
-  line('nfdump -s srcip -s dstip -s dstport -n 500', nfStats);
-  const ratio = ours.seconds / nfPrint.seconds;
-  console.log(`\nnocflow analyze = ${ratio.toFixed(2)}× nfdump printing the same fields (target ≤ 1.5×): ${ratio <= 1.5 ? 'met' : 'NOT met'}`);
-  console.log(`peak RSS ${ours.peakRssMiB.toFixed(0)} MiB (target < 2048): ${ours.peakRssMiB < 2048 ? 'met' : 'NOT met'}`);
-  console.log(`anomalies reported: ${distinct} (${doc.anomalies.slice(0, 3).map((a) => `${a.ip} ${a.type}`).join(', ')})`);
-  if (doc.flows !== flows) console.log(`WARNING: nocflow counted ${doc.flows} flows, nfdump ${flows}`);
+/** `nocflow analyze FILE --json --timings` with a config of `engine` settings; the stage timers come on stderr. */
+async function nocflow(file: string, engine: Record<string, unknown>, extra: string[] = []): Promise<Ours> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-bench-'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ engine }), { mode: 0o600 });
+  try {
+    const m = await measure('node', [NOCFLOW, 'analyze', file, '--json', '--timings', ...extra], { keepStdout: true, keepStderr: true, env: { NOCFLOW_CONFIG_DIR: dir } });
+    const doc = JSON.parse(m.stdout) as { flows: number; anomalies: unknown[] };
+    const t = /timings (\{.*\})/.exec(m.stderr ?? '');
+    return { ...m, flows: doc.flows, anomalies: doc.anomalies.length, ...(t ? { timings: JSON.parse(t[1]) as Record<string, number> } : {}) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const W = [44, 8, 12, 9, 9];
+const header = () => console.log(row(['command', 'wall s', 'flows/s', 'peak MiB', 'load 1m'], W));
+function line(name: string, m: Measured, flows: number, loadAt: string): void {
+  console.log(row([name, m.seconds, Math.round(flows / m.seconds).toLocaleString('en-US'), m.peakRssMiB, loadAt], W));
+}
+function timed<T>(f: () => Promise<T>): () => Promise<[T, string]> {
+  return async () => {
+    const r = await f();
+    return [r, os.loadavg()[0].toFixed(2)];
+  };
+}
+const stages = (o: Ours) => (o.timings ? Object.entries(o.timings).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ') : 'no timings');
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+/** Run the analyze benchmark and print the tables. */
+export async function run(): Promise<void> {
+  console.log(`${new Date().toISOString()} on ${os.cpus().length} cores, load average ${load()}`);
+  const file = await ensureScaleFile(FLOWS);
+  const flows = await countFlows(file);
+  console.log(`window: ${flows.toLocaleString('en-US')} flows, ${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB uncompressed, three exporters (${path.relative(ROOT, file)})`);
+  header();
+  const [nfNull, l1] = await timed(() => measure('nfdump', ['-r', file, '-o', 'null']))();
+  line('nfdump -o null', nfNull, flows, l1);
+  const [nfStats, l2] = await timed(() => measure('nfdump', ['-r', file, '-s', 'srcip/flows', '-s', 'dstip/flows', '-s', 'dstport', '-n', '500']))();
+  line('nfdump -s srcip -s dstip -s dstport -n 500', nfStats, flows, l2);
+  const [native, l3] = await timed(() => nocflow(file, { reader: 'native' }))();
+  line('nocflow analyze (native)', native, flows, l3);
+  const [withWorker, l4] = await timed(() => nocflow(file, { reader: 'native' }, ['--worker']))();
+  line('nocflow analyze (native, --worker)', withWorker, flows, l4);
+  const [reread, l5] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'reread']))();
+  line('nocflow analyze (native, flows read again)', reread, flows, l5);
+  const [columns, l6] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'columns']))();
+  line('nocflow analyze (native, flows kept)', columns, flows, l6);
+  const [viaNfdump, l7] = await timed(() => nocflow(file, { reader: 'nfdump' }))();
+  line('nocflow analyze (engine.reader=nfdump)', viaNfdump, flows, l7);
+
+  console.log(`\nstages (native): ${stages(native)}`);
+  console.log(`stages (--worker): ${stages(withWorker)}`);
+  console.log(`stages (read again): ${stages(reread)}`);
+  console.log(`stages (kept): ${stages(columns)}`);
+  const rs = native.seconds / nfStats.seconds, rn = native.seconds / nfNull.seconds;
+  console.log(`\nnative = ${rs.toFixed(3)}× nfdump -s (target ≤ 0.2×): ${verdict(rs <= 0.2)}`);
+  console.log(`native = ${rn.toFixed(2)}× nfdump -o null (target ≤ 12×): ${verdict(rn <= 12)}`);
+  console.log(`native peak RSS ${native.peakRssMiB.toFixed(0)} MiB (target ≤ 1024): ${verdict(native.peakRssMiB <= 1024)}`);
+  console.log(`engine.reader=nfdump = ${(viaNfdump.seconds / native.seconds).toFixed(2)}× native`);
+  console.log(`destination worker: ${(native.seconds / withWorker.seconds).toFixed(2)}× faster with it (in-thread ${native.seconds.toFixed(2)} s, --worker ${withWorker.seconds.toFixed(2)} s)`);
+  console.log(`flows read again vs kept: ${reread.seconds.toFixed(2)} s / ${reread.peakRssMiB.toFixed(0)} MiB vs ${columns.seconds.toFixed(2)} s / ${columns.peakRssMiB.toFixed(0)} MiB`);
+  for (const o of [native, withWorker, reread, columns, viaNfdump]) {
+    if (o.flows !== flows) console.log(`WARNING: nocflow counted ${o.flows} flows, nfdump ${flows}`);
+  }
+  console.log(`anomalies reported: ${native.anomalies} (nfdump reader: ${viaNfdump.anomalies})`);
+
+  if (BACKBONE_FLOWS > 0) {
+    const big = await ensureScaleFile(BACKBONE_FLOWS, 'lz4');
+    const bigFlows = await countFlows(big);
+    console.log(`\nbackbone window: ${bigFlows.toLocaleString('en-US')} flows, ${(fs.statSync(big).size / 2 ** 20).toFixed(0)} MiB LZ4 (${path.relative(ROOT, big)})`);
+    header();
+    const [bNull, b1] = await timed(() => measure('nfdump', ['-r', big, '-o', 'null']))();
+    line('nfdump -o null', bNull, bigFlows, b1);
+    const [bOurs, b2] = await timed(() => nocflow(big, { reader: 'native' }))();
+    line('nocflow analyze (native)', bOurs, bigFlows, b2);
+    console.log(`stages: ${stages(bOurs)}`);
+    console.log(`backbone: ${bOurs.seconds.toFixed(1)} s (target ≤ 60): ${verdict(bOurs.seconds <= 60)}; peak RSS ${bOurs.peakRssMiB.toFixed(0)} MiB (target ≤ 3072): ${verdict(bOurs.peakRssMiB <= 3072)}; ${(bOurs.seconds / bNull.seconds).toFixed(1)}× nfdump -o null`);
+    if (bOurs.flows !== bigFlows) console.log(`WARNING: nocflow counted ${bOurs.flows} flows, nfdump ${bigFlows}`);
+  }
+  console.log(`\nload average at the end: ${load()}`);
 }

@@ -7,13 +7,15 @@ export interface Measured {
   /** Peak resident set of the measured process in MiB (GNU time's %M). */
   peakRssMiB: number;
   stdout: string;
+  /** The command's own stderr (GNU time's line removed), when asked for. */
+  stderr?: string;
 }
 
 /**
  * Run `cmd args` under /usr/bin/time (GNU time, -f "%e %M") with stdout discarded unless `keepStdout`, and return
  * its wall time and peak RSS. Uses argument arrays; TZ=UTC for nfdump (FIELD-NOTES).
  */
-export async function measure(cmd: string, args: string[], opts: { keepStdout?: boolean; env?: Record<string, string> } = {}): Promise<Measured> {
+export async function measure(cmd: string, args: string[], opts: { keepStdout?: boolean; keepStderr?: boolean; env?: Record<string, string> } = {}): Promise<Measured> {
   const r = await execa('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...args], {
     env: { TZ: 'UTC', ...opts.env },
     stdout: opts.keepStdout ? 'pipe' : 'ignore',
@@ -23,7 +25,10 @@ export async function measure(cmd: string, args: string[], opts: { keepStdout?: 
   });
   const m = /__TIME__ ([\d.]+) (\d+)/.exec(String(r.stderr));
   if (!m || r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.exitCode}): ${String(r.stderr).slice(-500)}`);
-  return { seconds: Number(m[1]), peakRssMiB: Number(m[2]) / 1024, stdout: opts.keepStdout ? String(r.stdout) : '' };
+  return {
+    seconds: Number(m[1]), peakRssMiB: Number(m[2]) / 1024, stdout: opts.keepStdout ? String(r.stdout) : '',
+    ...(opts.keepStderr ? { stderr: String(r.stderr).replace(/__TIME__ [\d.]+ \d+\n?/, '') } : {}),
+  };
 }
 
 /** Median of numbers. */

@@ -87,7 +87,7 @@ export function formatStatus(s: EngineStatus, now: number): string {
     `ledger: ${s.ledger.done} done, ${s.ledger.failed} failed, ${s.ledger.deferred} deferred, ${s.ledger.quarantined} quarantined`,
     `lag: ${s.lagSeconds === null ? 'no files yet' : `${Math.round(s.lagSeconds)} s behind nfcapd`}${s.rotation ? ` (rotation ${s.rotation.seconds} s, ${s.rotation.inferred ? 'inferred from the file names' : 'configured'})` : ''}`,
     s.latestWindow
-      ? `latest window: ${when(s.latestWindow.start * 1000)} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies${s.latestWindow.degraded ? ` (degraded: ${degradedText(s.latestWindow.degraded)})` : ''}`
+      ? `latest window: ${when(s.latestWindow.start * 1000)} UTC, ${s.latestWindow.flows} flows, ${s.latestWindow.anomalies} anomalies${s.latestWindow.degraded ? ` (degraded: ${degradedText(s.latestWindow.degraded)})` : ''}${s.latestWindow.partial ? `, PARTIAL (${s.latestWindow.partial.blocksRead}/${s.latestWindow.partial.blocksExpected} blocks)` : ''}`
       : 'latest window: none',
   ];
   const rd = s.reading;
@@ -99,7 +99,7 @@ export function formatStatus(s: EngineStatus, now: number): string {
       lines.push(`  exporters: ${ex}${rd.exporters.length > 8 ? `, … ${rd.exporters.length - 8} more` : ''}`);
     }
     for (const f of rd.recent.slice(0, 3)) {
-      lines.push(`  ${base(f.file)}: ${clean(f.reader)}, ${n(f.records)} records, ${n(f.skippedRecords)} skipped${f.partial ? `, PARTIAL (${f.partial.blocksRead}/${f.partial.blocksExpected} blocks: ${clean(f.partial.reason)})` : ''}${f.fallback ? `, via nfdump (${clean(f.fallback)})` : ''}`);
+      lines.push(`  ${base(f.file)}: ${clean(f.reader)}, ${n(f.records)} records, ${n(f.skippedRecords)} skipped${f.blocks !== undefined ? `, ${f.blocks}/${f.blocksExpected} blocks` : ''}${f.partial ? `, PARTIAL (${f.partial.blocksRead}/${f.partial.blocksExpected} blocks: ${clean(f.partial.reason)})` : ''}${f.fallback ? `, via nfdump (${clean(f.fallback)})` : ''}`);
     }
   }
   if (s.server) {

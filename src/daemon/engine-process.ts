@@ -182,7 +182,7 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         held: store!.heldFiles(20).map((h) => ({ path: h.path, status: h.status as 'deferred' | 'quarantined', reason: h.error ?? '', attempts: h.attempts, deferrals: h.deferrals, retryAt: h.nextAttemptAt })),
         lagSeconds: runner!.lagSeconds() ?? null,
         rotation: { seconds: runner!.intervalMs() / 1000, inferred: !opts.intervalSeconds },
-        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}) } : null,
+        latestWindow: latest ? { timeSlot: latest.timeSlot, start: latest.start, flows: latest.flows, anomalies: latest.anomalyCount, ...(latest.degraded ? { degraded: latest.degraded } : {}), ...(latest.partial ? { partial: latest.partial } : {}) } : null,
         recentErrors: store!.failures(5),
         skipped: runner!.stats.skipped,
         reading: runner!.reading(),

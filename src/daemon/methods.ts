@@ -82,7 +82,8 @@ export interface EngineStatus {
   lagSeconds: number | null;
   /** nfcapd's rotation in seconds, and whether it was configured (--interval) or inferred from the file names. */
   rotation?: { seconds: number; inferred: boolean };
-  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded'] } | null;
+  /** `partial` when the window holds only the intact blocks of a damaged file. */
+  latestWindow: { timeSlot: number; start: number; flows: number; anomalies: number; degraded?: WindowResult['degraded']; partial?: WindowResult['partial'] } | null;
   recentErrors: { path: string; error: string; at: number }[];
   /** The ledger by status (every file ever seen, this engine or another on the database). */
   ledger: { started: number; done: number; failed: number; deferred: number; quarantined: number };

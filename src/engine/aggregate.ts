@@ -1,74 +1,127 @@
 /**
  * Window aggregation (pure, single pass over FlowBatches): every IP in both roles — as source: distinct
  * destinations, distinct destination ports, flows, packets, bytes; as destination: distinct sources, flows,
- * packets, bytes. Flows are also kept in compact columns so that the few hundred candidates can be broken down
- * into features afterwards without reading the file again.
+ * packets, bytes.
+ *
+ * The work is split by role so that it can use two cores. The source side ({@link WindowAggregator}, on the caller's
+ * thread) interns sources, keeps their counters and the pair sets, and notes which rows open a new (source,
+ * destination) pair. The destination side ({@link DestinationSide}, in a worker when the shell gives one, else
+ * in-thread) counts flows, packets, bytes and new pairs per destination address. At the end the destinations are
+ * merged into the one id space detect uses.
+ *
+ * The hot loops work in runs of {@link RUN} rows and in stages: first they touch every hash-table slot and record the
+ * run will need (independent loads the CPU overlaps), then they do the dependent work on lines already on their way.
+ * Tables far larger than the cache are otherwise a chain of misses, one flow at a time.
+ *
+ * The flows are kept for the passes after aggregation (features, campus, ARP) either as columns (49 B a flow), or
+ * not at all when the caller can read the files again ({@link FlowStore}). Rows carry address keys, not ids: an
+ * IPv4 address is its own key, an IPv6 address's key is its id.
  */
-import { IpTable, PairSet, topIdsStrided } from './tables.js';
+import { IpTable, PairSet, U32Map, V6Map, hash2, topIdsStrided } from './tables.js';
 import type { FlowBatch } from './types.js';
 import { TcpFlag } from './types.js';
 
-const CHUNK = 1 << 20;
+/** Rows per chunk of the flow columns. */
+export const FLOW_CHUNK_BITS = 20;
+export const FLOW_CHUNK = 1 << FLOW_CHUNK_BITS;
+/** Rows per stage of the hot loops: the lines they touch (~4 a row) stay within L2. */
+const RUN = 1024;
+/** Bytes a flow costs in {@link FlowColumns} (for memory budgets). */
+export const FLOW_COLUMN_BYTES = 1 + 4 + 4 + 2 + 2 + 1 + 1 + 4 + 8 + 4 + 2 + 8 + 4 + 4;
 
-/** Compact columns of the window's flows, in chunks of 1 Mi rows. */
+/**
+ * Compact columns of the window's flows, in chunks of 1 Mi rows: family, the two address keys (IPv4: the address;
+ * IPv6: its id), the fields detect reads, the window-wide exporter index and the full 32-bit input interface, each
+ * its own column.
+ */
 export class FlowColumns {
+  family: Uint8Array[] = [];
   src: Uint32Array[] = [];
   dst: Uint32Array[] = [];
   sport: Uint16Array[] = [];
   dport: Uint16Array[] = [];
   proto: Uint8Array[] = [];
   flags: Uint8Array[] = [];
+  /** Packets, saturating at 2^32 - 1 (thresholds and features never need more per flow). */
   packets: Uint32Array[] = [];
   bytes: Float64Array[] = [];
-  entry: Uint32Array[] = []; // (exporter index << 20) | (input interface & 0xfffff)
+  inIf: Uint32Array[] = [];
+  exporter: Uint16Array[] = [];
   start: Float64Array[] = [];
   srcAs: Uint32Array[] = [];
   dstAs: Uint32Array[] = [];
   size = 0;
 
-  /** Append a row; returns nothing (hot path). */
-  push(src: number, dst: number, sport: number, dport: number, proto: number, flags: number, packets: number, bytes: number, entry: number, start: number, srcAs: number, dstAs: number): void {
-    const c = this.size >>> 20;
-    const i = this.size & (CHUNK - 1);
-    if (i === 0) {
-      this.src.push(new Uint32Array(CHUNK));
-      this.dst.push(new Uint32Array(CHUNK));
-      this.sport.push(new Uint16Array(CHUNK));
-      this.dport.push(new Uint16Array(CHUNK));
-      this.proto.push(new Uint8Array(CHUNK));
-      this.flags.push(new Uint8Array(CHUNK));
-      this.packets.push(new Uint32Array(CHUNK));
-      this.bytes.push(new Float64Array(CHUNK));
-      this.entry.push(new Uint32Array(CHUNK));
-      this.start.push(new Float64Array(CHUNK));
-      this.srcAs.push(new Uint32Array(CHUNK));
-      this.dstAs.push(new Uint32Array(CHUNK));
+  private addChunk(): void {
+    this.family.push(new Uint8Array(FLOW_CHUNK));
+    this.src.push(new Uint32Array(FLOW_CHUNK));
+    this.dst.push(new Uint32Array(FLOW_CHUNK));
+    this.sport.push(new Uint16Array(FLOW_CHUNK));
+    this.dport.push(new Uint16Array(FLOW_CHUNK));
+    this.proto.push(new Uint8Array(FLOW_CHUNK));
+    this.flags.push(new Uint8Array(FLOW_CHUNK));
+    this.packets.push(new Uint32Array(FLOW_CHUNK));
+    this.bytes.push(new Float64Array(FLOW_CHUNK));
+    this.inIf.push(new Uint32Array(FLOW_CHUNK));
+    this.exporter.push(new Uint16Array(FLOW_CHUNK));
+    this.start.push(new Float64Array(FLOW_CHUNK));
+    this.srcAs.push(new Uint32Array(FLOW_CHUNK));
+    this.dstAs.push(new Uint32Array(FLOW_CHUNK));
+  }
+
+  /**
+   * Append every row of `b`, whose address keys are `sk`/`dk` [0, size), with `exMap` mapping the batch's exporter
+   * indices to the window's. Columns copied as they are go through TypedArray.set.
+   */
+  append(b: FlowBatch, sk: Uint32Array, dk: Uint32Array, exMap: Uint16Array): void {
+    let i = 0;
+    while (i < b.size) {
+      const c = this.size >>> FLOW_CHUNK_BITS;
+      const o = this.size & (FLOW_CHUNK - 1);
+      if (c === this.src.length) this.addChunk();
+      const n = Math.min(b.size - i, FLOW_CHUNK - o);
+      this.family[c].set(b.family.subarray(i, i + n), o);
+      this.src[c].set(sk.subarray(i, i + n), o);
+      this.dst[c].set(dk.subarray(i, i + n), o);
+      this.sport[c].set(b.sport.subarray(i, i + n), o);
+      this.dport[c].set(b.dport.subarray(i, i + n), o);
+      this.proto[c].set(b.proto.subarray(i, i + n), o);
+      this.flags[c].set(b.flags.subarray(i, i + n), o);
+      this.bytes[c].set(b.bytes.subarray(i, i + n), o);
+      this.inIf[c].set(b.inIf.subarray(i, i + n), o);
+      this.start[c].set(b.start.subarray(i, i + n), o);
+      this.srcAs[c].set(b.srcAs.subarray(i, i + n), o);
+      this.dstAs[c].set(b.dstAs.subarray(i, i + n), o);
+      const PK = this.packets[c], EX = this.exporter[c], bp = b.packets, be = b.exporterIdx;
+      for (let j = 0; j < n; j++) {
+        const pk = bp[i + j];
+        PK[o + j] = pk > 0xffffffff ? 0xffffffff : pk;
+        EX[o + j] = exMap[be[i + j]];
+      }
+      this.size += n;
+      i += n;
     }
-    this.src[c][i] = src;
-    this.dst[c][i] = dst;
-    this.sport[c][i] = sport;
-    this.dport[c][i] = dport;
-    this.proto[c][i] = proto;
-    this.flags[c][i] = flags;
-    this.packets[c][i] = packets > 0xffffffff ? 0xffffffff : packets;
-    this.bytes[c][i] = bytes;
-    this.entry[c][i] = entry;
-    this.start[c][i] = start;
-    this.srcAs[c][i] = srcAs;
-    this.dstAs[c][i] = dstAs;
-    this.size++;
+  }
+
+  /** Bytes held. */
+  get memoryBytes(): number {
+    return this.src.length * FLOW_CHUNK * FLOW_COLUMN_BYTES;
   }
 }
 
 /** Field offsets of a host record (32-bit words). Packets and bytes are float32, the rest uint32. */
-const F = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4, inFlows: 5, inPackets: 6, inBytes: 7, inPeers: 8, firstDst: 9, firstPort: 10 } as const;
+export const F = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4, inFlows: 5, inPackets: 6, inBytes: 7, inPeers: 8, firstDst: 9, firstPort: 10 } as const;
 const FLOAT_FIELDS = new Set<number>([F.outPackets, F.outBytes, F.inPackets, F.inBytes]);
 /** Words per host record: 44 bytes, so one host's counters share one or two cache lines. */
 export const HOST_STRIDE = 11;
-const HOST_CHUNK_BITS = 18;
+/** Hosts per chunk of records: 2^18. */
+export const HOST_CHUNK_BITS = 18;
 const HOST_CHUNK = 1 << HOST_CHUNK_BITS;
 const HOST_MASK = HOST_CHUNK - 1;
 export type HostField = keyof typeof F;
+// The hot loops' offsets, named from F (one declaration of the layout).
+const OUT_FLOWS = F.outFlows, OUT_PACKETS = F.outPackets, OUT_BYTES = F.outBytes, OUT_PEERS = F.outPeers, OUT_PORTS = F.outPorts;
+const IN_FLOWS = F.inFlows, IN_PACKETS = F.inPackets, IN_BYTES = F.inBytes, IN_PEERS = F.inPeers, FIRST_DST = F.firstDst, FIRST_PORT = F.firstPort;
 
 /** Read access to one field of every host. */
 export interface HostColumn {
@@ -79,7 +132,8 @@ export interface HostColumn {
  * Per-IP counters in both roles, indexed by IpTable id: one interleaved record per host (random access touches one
  * or two cache lines instead of eleven arrays), in chunks of 256 Ki hosts. Packets and bytes are float32: they rank
  * hosts and meet thresholds (relative error 6e-8); reported values come exact from the feature pass.
- * `firstDst`/`firstPort` keep a source's first flow so single-flow sources stay out of the pair sets.
+ * `firstDst`/`firstPort` keep a source's first flow (the destination's key) so single-flow sources stay out of the
+ * pair sets.
  */
 export class HostCounters {
   readonly u: Uint32Array[] = [];
@@ -102,7 +156,9 @@ export class HostCounters {
 
   /** A read-only column view of one field. */
   column(field: HostField): HostColumn {
-    return { get: (id) => this.value(field, id) };
+    const off = F[field];
+    const arrs = FLOAT_FIELDS.has(off) ? this.f : this.u;
+    return { get: (id) => arrs[id >>> HOST_CHUNK_BITS][(id & HOST_MASK) * HOST_STRIDE + off] };
   }
 
   outFlows = this.column('outFlows');
@@ -122,110 +178,566 @@ export class HostCounters {
     const arrs = FLOAT_FIELDS.has(off) ? this.f : this.u;
     return topIdsStrided(arrs, HOST_CHUNK_BITS, HOST_STRIDE, off, count, n);
   }
+
+  /** Bytes held. */
+  get memoryBytes(): number {
+    return this.u.length * HOST_CHUNK * HOST_STRIDE * 4;
+  }
+}
+
+/**
+ * What the destination side needs of one batch: each row's family and destination (IPv4 address, or the IPv6
+ * words of IPv6 rows only), its packets and bytes, and the rows that opened a new (source, destination) pair.
+ * Plain typed arrays (transferable to a worker).
+ */
+export interface DestinationPart {
+  size: number;
+  family: Uint8Array;
+  dstV4: Uint32Array;
+  /** Four words per row, present when the batch has IPv6 rows. */
+  dst6?: Uint32Array;
+  packets: Float32Array;
+  bytes: Float32Array;
+  /** Row numbers of the new pairs, [0, newPairs). */
+  newPairRows: Uint32Array;
+  newPairs: number;
+}
+
+/** Words per destination record: inFlows, inPackets (f32), inBytes (f32), inPeers. */
+const DEST_STRIDE = 4;
+
+/** The destination side's result: every destination address with its counters (plain, transferable). */
+export interface DestinationTables {
+  count: number;
+  /** Per destination: 4 or 6. */
+  family: Uint8Array;
+  /** Per destination: the IPv4 address, or the IPv6 address's ordinal in `v6Words`. */
+  key: Uint32Array;
+  v6Words: Uint32Array;
+  /** Per destination, DEST_STRIDE words: inFlows, inPackets (float32 bits), inBytes (float32 bits), inPeers. */
+  records: Uint32Array;
+}
+
+/**
+ * Counts, per destination address, the flows, packets and bytes it received and the distinct sources (new pairs, as
+ * the source side found them). Pure; runs in a worker or in-thread, fed {@link DestinationPart}s in batch order.
+ */
+export class DestinationSide {
+  private readonly v4 = new U32Map(1 << 16);
+  private readonly v6 = new V6Map(1 << 10);
+  private family = new Uint8Array(1 << 16);
+  private key = new Uint32Array(1 << 16);
+  private v6Words = new Uint32Array(4 * 256);
+  private v6Count = 0;
+  private rec = new Uint32Array(DEST_STRIDE << 16);
+  private recF = new Float32Array(this.rec.buffer);
+  private count = 0;
+  private ids = new Uint32Array(RUN);
+  private touched = 0;
+
+  /** Size the tables once for about `n` destinations. */
+  reserve(n: number): void {
+    this.v4.reserve(n);
+    this.grow(n);
+  }
+
+  private grow(n: number): void {
+    if (n <= this.key.length) return;
+    let cap = this.key.length;
+    while (cap < n) cap *= 2;
+    const fam = new Uint8Array(cap);
+    fam.set(this.family);
+    this.family = fam;
+    const key = new Uint32Array(cap);
+    key.set(this.key);
+    this.key = key;
+    const rec = new Uint32Array(cap * DEST_STRIDE);
+    rec.set(this.rec);
+    this.rec = rec;
+    this.recF = new Float32Array(rec.buffer);
+  }
+
+  private idV4(a: number): number {
+    const id = this.v4.getOrInsert(a, this.count);
+    if (id === this.count) {
+      if (id >= this.key.length) this.grow(id + 1);
+      this.family[id] = 4;
+      this.key[id] = a;
+      this.count++;
+    }
+    return id;
+  }
+
+  private idV6(w: Uint32Array, o: number): number {
+    const id = this.v6.getOrInsert(w, o, this.count);
+    if (id === this.count) {
+      if (id >= this.key.length) this.grow(id + 1);
+      if (4 * this.v6Count + 4 > this.v6Words.length) {
+        const grown = new Uint32Array(this.v6Words.length * 2);
+        grown.set(this.v6Words);
+        this.v6Words = grown;
+      }
+      this.v6Words.set(w.subarray(o, o + 4), 4 * this.v6Count);
+      this.family[id] = 6;
+      this.key[id] = this.v6Count++;
+      this.count++;
+    }
+    return id;
+  }
+
+  /** Fold one batch's destinations in. */
+  add(p: DestinationPart): void {
+    if (this.ids.length < p.size) this.ids = new Uint32Array(p.size);
+    const ids = this.ids, fam = p.family, D4 = p.dstV4, PK = p.packets, BY = p.bytes;
+    let touched = 0;
+    for (let i0 = 0; i0 < p.size; i0 += RUN) {
+      const i1 = Math.min(p.size, i0 + RUN);
+      for (let i = i0; i < i1; i++) if (fam[i] === 4) touched += this.v4.touch(D4[i]);
+      for (let i = i0; i < i1; i++) ids[i] = fam[i] === 4 ? this.idV4(D4[i]) : this.idV6(p.dst6!, 4 * i);
+      const R = this.rec;
+      for (let i = i0; i < i1; i++) touched += R[ids[i] * DEST_STRIDE];
+      const RF = this.recF;
+      for (let i = i0; i < i1; i++) {
+        const r = ids[i] * DEST_STRIDE;
+        R[r]++;
+        RF[r + 1] += PK[i];
+        RF[r + 2] += BY[i];
+      }
+    }
+    const R = this.rec, rows = p.newPairRows;
+    for (let k = 0; k < p.newPairs; k++) R[ids[rows[k]] * DEST_STRIDE + 3]++;
+    this.touched = (this.touched + touched) | 0;
+  }
+
+  /** The tables (their buffers may be transferred; the side is done). */
+  finish(): DestinationTables {
+    return {
+      count: this.count,
+      family: this.family.subarray(0, this.count),
+      key: this.key.subarray(0, this.count),
+      v6Words: this.v6Words.subarray(0, 4 * this.v6Count),
+      records: this.rec.subarray(0, this.count * DEST_STRIDE),
+    };
+  }
+}
+
+/**
+ * Where the destination side runs: in-thread ({@link localDestinations}) or in a worker (the shell's). `push` hands
+ * over a part (its buffers may be transferred, the caller does not touch them again); `ready` resolves when the side
+ * has room for more; `finish` resolves to its tables; `close` releases it (also after a failure).
+ */
+export interface DestinationRunner {
+  push(part: DestinationPart): void;
+  ready(): Promise<void>;
+  finish(): Promise<DestinationTables>;
+  close(): void;
+}
+
+/** The destination side in this thread. */
+export function localDestinations(expectedDestinations = 0): DestinationRunner {
+  const side = new DestinationSide();
+  if (expectedDestinations > 0) side.reserve(expectedDestinations);
+  return {
+    push: (p) => side.add(p),
+    ready: () => Promise.resolve(),
+    finish: () => Promise.resolve(side.finish()),
+    close: () => undefined,
+  };
+}
+
+/**
+ * One run of the window's flows for the passes after aggregation, rows [0, size): family, the two address keys
+ * (IPv4: the address; IPv6: its id), the fields detect reads, and `exporterOf` mapping `exporter[i]` to the
+ * window-wide exporter index.
+ */
+export interface FlowChunk {
+  size: number;
+  family: Uint8Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  proto: Uint8Array;
+  flags: Uint8Array;
+  packets: Uint32Array | Float64Array;
+  bytes: Float64Array;
+  inIf: Uint32Array;
+  exporter: Uint16Array;
+  exporterOf: ArrayLike<number>;
+  start: Float64Array;
+  srcAs: Uint32Array;
+  dstAs: Uint32Array;
+}
+
+/**
+ * The window's flows for the passes after aggregation (features, campus, ARP): from the kept columns, or — when the
+ * columns were not kept — from the files read again, in the same order.
+ */
+export interface FlowStore {
+  readonly size: number;
+  /** 'columns': every field kept in memory; 'reread': nothing kept, the files are read again for each pass. */
+  readonly mode: 'columns' | 'reread';
+  /** Visit every flow in chunks, in the order they were aggregated. */
+  eachChunk(visit: (c: FlowChunk) => void): Promise<void>;
 }
 
 /** Everything one window's single pass produces. */
 export interface WindowAggregate {
   ips: IpTable;
   hosts: HostCounters;
-  flows: FlowColumns;
-  /** True when `x` sent at least one flow to `y` in the window. */
+  flows: FlowStore;
+  /** True when `x` sent at least one flow to `y` in the window (ids). */
   hasPair(x: number, y: number): boolean;
+  /** The id of the address with key `key` in a flow row of family `family` (see FlowChunk), or -1. */
+  idOf(family: number, key: number): number;
   exporters: string[];
   totals: { flows: number; packets: number; bytes: number; firstStart: number; lastStart: number };
 }
 
-/** Streaming aggregator: `add` every batch, then `result()`. */
+/** Options of an aggregator. */
+export interface AggregatorOptions {
+  /** Keep no flow columns: the caller reads the files again for the later passes. */
+  noColumns?: boolean;
+  /**
+   * Where the destination side runs, made at the first batch with the expected number of flows (0 when unknown).
+   * Default: in-thread.
+   */
+  destinations?: (expectedFlows: number) => DestinationRunner;
+}
+
+/** Every 4096th row of a pass read again is checked against a fingerprint of the first read. */
+const CHECK_BITS = 12;
+
+/** Streaming aggregator: `add` every batch (awaiting `ready()` between them), then `result()`. */
 export class WindowAggregator {
   readonly ips = new IpTable();
   readonly hosts = new HostCounters();
-  readonly flows = new FlowColumns();
-  /** (src id, dst id) pairs seen: distinct peers in both directions. */
+  /** The kept flows (undefined when they are read again instead). */
+  flows: FlowColumns | undefined;
+  /** (src id, dst key) pairs seen: distinct peers in both directions. */
   readonly pairs = new PairSet(1 << 18);
   /** (src id, dst port) pairs seen: distinct destination ports per source. */
   private readonly srcPorts = new PairSet(1 << 16);
   private readonly exporterIds = new Map<string, number>();
   readonly exporters: string[] = [];
   readonly totals = { flows: 0, packets: 0, bytes: 0, firstStart: Infinity, lastStart: -Infinity };
+  private expected = 0;
+  private dest: DestinationRunner | undefined;
+  private readonly makeDest: (expectedFlows: number) => DestinationRunner;
+  /** Keys of the batch being added (grown to the largest batch). */
+  private sk = new Uint32Array(RUN);
+  private dk = new Uint32Array(RUN);
+  private sid = new Uint32Array(RUN);
+  /** One fingerprint per 4096 rows, to check that a file read again is the one aggregated. */
+  private prints = new Uint32Array(256);
+  private touched = 0;
+  private merged = false;
 
-  /** Fold one batch into the window. */
-  add(b: FlowBatch): void {
-    // Map the batch's exporter indices to window-wide ones once per batch.
-    const exMap = new Uint32Array(b.exporters.length);
+  constructor(opts: AggregatorOptions = {}) {
+    this.flows = opts.noColumns ? undefined : new FlowColumns();
+    this.makeDest = opts.destinations ?? ((n) => localDestinations(Math.ceil(n * 0.4)));
+  }
+
+  /**
+   * Size the tables once for a window of about `flows` flows (the stat records' count), instead of regrowing them
+   * step by step. Estimates: distinct IPs about half the flows, distinct pairs three quarters.
+   */
+  reserve(flows: number): void {
+    if (!(flows > 0)) return;
+    const f = Math.min(flows, 1 << 28);
+    this.expected = Math.max(this.expected, f);
+    this.ips.reserve(Math.ceil(f * 0.5));
+    this.pairs.reserve(Math.ceil(f * 0.75));
+    this.srcPorts.reserve(Math.ceil(f * 0.5));
+  }
+
+  /** Stop keeping flow columns (the later passes will read the files again). */
+  dropColumns(): void {
+    this.flows = undefined;
+  }
+
+  /** Map the batch's exporter indices to window-wide ones. */
+  private exporterMap(b: FlowBatch): Uint16Array {
+    const exMap = new Uint16Array(Math.max(1, b.exporters.length));
     for (let k = 0; k < b.exporters.length; k++) {
       let id = this.exporterIds.get(b.exporters[k]);
       if (id === undefined) {
-        id = this.exporters.length;
-        this.exporters.push(b.exporters[k]);
+        id = Math.min(this.exporters.length, 0xffff);
+        if (id === this.exporters.length) this.exporters.push(b.exporters[k]);
         this.exporterIds.set(b.exporters[k], id);
       }
       exMap[k] = id;
     }
-    const ips = this.ips;
-    const h = this.hosts;
+    return exMap;
+  }
+
+  /** Resolves when the destination side has room for another batch (await it between batches). */
+  ready(): Promise<void> {
+    return this.dest ? this.dest.ready() : Promise.resolve();
+  }
+
+  /** Fold one batch into the window. */
+  add(b: FlowBatch): void {
+    if (this.merged) throw new Error('WindowAggregator: add after result()');
+    this.dest ??= this.makeDest(this.expected);
+    const n = b.size;
+    if (this.sk.length < n) {
+      this.sk = new Uint32Array(n);
+      this.dk = new Uint32Array(n);
+      this.sid = new Uint32Array(n);
+    }
+    const part: DestinationPart = {
+      size: n, family: b.family.slice(0, n), dstV4: b.dstV4.slice(0, n), packets: new Float32Array(n), bytes: new Float32Array(n),
+      newPairRows: new Uint32Array(n), newPairs: 0,
+    };
+    part.packets.set(b.packets.subarray(0, n));
+    part.bytes.set(b.bytes.subarray(0, n));
+    let v6 = false;
+    for (let i = 0; i < n; i++) if (b.family[i] !== 4) { v6 = true; break; }
+    if (v6) part.dst6 = b.dst6.slice(0, 4 * n);
+    for (let i0 = 0; i0 < n; i0 += RUN) this.addRun(b, i0, Math.min(n, i0 + RUN), part);
+    // Fingerprints of every 4096th row, for a later read of the same file.
     const t = this.totals;
-    for (let i = 0; i < b.size; i++) {
-      let s: number, d: number;
-      if (b.family[i] === 4) {
-        s = ips.internV4(b.srcV4[i]);
-        d = ips.internV4(b.dstV4[i]);
-      } else {
-        s = ips.internV6(b.src6, 4 * i);
-        d = ips.internV6(b.dst6, 4 * i);
+    for (let r = (t.flows + (1 << CHECK_BITS) - 1) >>> CHECK_BITS << CHECK_BITS; r < t.flows + n; r += 1 << CHECK_BITS) {
+      const k = r >>> CHECK_BITS;
+      if (k >= this.prints.length) {
+        const grown = new Uint32Array(this.prints.length * 2);
+        grown.set(this.prints);
+        this.prints = grown;
       }
-      h.ensure(s > d ? s : d);
-      const pk = b.packets[i];
-      const by = b.bytes[i];
-      const dp = b.dport[i];
-      const us = h.u[s >>> 18], fs = h.f[s >>> 18], ps = (s & 0x3ffff) * 11;
-      const ud = h.u[d >>> 18], fd = h.f[d >>> 18], pd = (d & 0x3ffff) * 11;
+      this.prints[k] = fingerprint(this.sk[r - t.flows], this.dk[r - t.flows], b.dport[r - t.flows]);
+    }
+    t.flows += n;
+    this.flows?.append(b, this.sk, this.dk, this.exporterMap(b));
+    this.dest.push(part);
+  }
+
+  /** Rows [i0, i1) of `b`: source ids and out counters; keys to sk/dk, new pairs to the part. */
+  private addRun(b: FlowBatch, i0: number, i1: number, part: DestinationPart): void {
+    const ips = this.ips, h = this.hosts, t = this.totals, pairs = this.pairs, srcPorts = this.srcPorts;
+    const sk = this.sk, dk = this.dk, sid = this.sid, rows = part.newPairRows;
+    const fam = b.family, S4 = b.srcV4, D4 = b.dstV4, DP = b.dport, PK = b.packets, BY = b.bytes, ST = b.start;
+    let touched = 0;
+    // Stage 1: touch the source slots of the address map (independent loads).
+    for (let i = i0; i < i1; i++) if (fam[i] === 4) touched += ips.touchV4(S4[i]);
+    // Stage 2: source ids, and the keys (an IPv6 destination is interned too: its key is its id).
+    for (let i = i0; i < i1; i++) {
+      if (fam[i] === 4) {
+        sid[i] = ips.internV4(S4[i]);
+        sk[i] = S4[i];
+        dk[i] = D4[i];
+      } else {
+        sid[i] = sk[i] = ips.internV6(b.src6, 4 * i);
+        dk[i] = ips.internV6(b.dst6, 4 * i);
+      }
+    }
+    if (ips.size > 0) h.ensure(ips.size - 1);
+    const U = h.u, Fl = h.f;
+    // Stage 3: touch the source records and the pair-set slots the run will update.
+    for (let i = i0; i < i1; i++) {
+      const s = sid[i];
+      const us = U[s >>> HOST_CHUNK_BITS], ps = (s & HOST_MASK) * HOST_STRIDE;
       const before = us[ps];
+      touched += before;
+      if (before !== 0) touched += pairs.touch(s, dk[i]) + srcPorts.touch(s, DP[i]);
+    }
+    // Stage 4: the counters.
+    let np = part.newPairs;
+    let packets = 0, bytes = 0, first = t.firstStart, last = t.lastStart;
+    for (let i = i0; i < i1; i++) {
+      const s = sid[i], d = dk[i];
+      const pk = PK[i];
+      const by = BY[i];
+      const dp = DP[i];
+      const cs = s >>> HOST_CHUNK_BITS;
+      const us = U[cs], fs = Fl[cs], ps = (s & HOST_MASK) * HOST_STRIDE;
+      const before = us[ps + OUT_FLOWS];
       if (before === 0) {
         // First flow of this source: its pair and port are new by definition.
-        us[ps + 9] = d;
-        us[ps + 10] = dp;
-        us[ps + 3] = 1;
-        us[ps + 4] = 1;
-        ud[pd + 8]++;
+        us[ps + FIRST_DST] = d;
+        us[ps + FIRST_PORT] = dp;
+        us[ps + OUT_PEERS] = 1;
+        us[ps + OUT_PORTS] = 1;
+        rows[np++] = i;
       } else {
         if (before === 1) {
           // Second flow: the first pair and port enter the sets now.
-          this.pairs.add(s, us[ps + 9]);
-          this.srcPorts.add(s, us[ps + 10]);
+          pairs.add(s, us[ps + FIRST_DST]);
+          srcPorts.add(s, us[ps + FIRST_PORT]);
         }
-        if (this.pairs.add(s, d)) {
-          us[ps + 3]++;
-          ud[pd + 8]++;
+        if (pairs.add(s, d)) {
+          us[ps + OUT_PEERS]++;
+          rows[np++] = i;
         }
-        if (this.srcPorts.add(s, dp)) us[ps + 4]++;
+        if (srcPorts.add(s, dp)) us[ps + OUT_PORTS]++;
       }
-      us[ps] = before + 1;
-      fs[ps + 1] += pk;
-      fs[ps + 2] += by;
-      ud[pd + 5]++;
-      fd[pd + 6] += pk;
-      fd[pd + 7] += by;
-      const st = b.start[i];
-      if (st < t.firstStart) t.firstStart = st;
-      if (st > t.lastStart) t.lastStart = st;
-      t.flows++;
-      t.packets += pk;
-      t.bytes += by;
-      this.flows.push(s, d, b.sport[i], dp, b.proto[i], b.flags[i], pk, by, (exMap[b.exporterIdx[i]] << 20) | (b.inIf[i] & 0xfffff), st, b.srcAs[i], b.dstAs[i]);
+      us[ps + OUT_FLOWS] = before + 1;
+      fs[ps + OUT_PACKETS] += pk;
+      fs[ps + OUT_BYTES] += by;
+      const st = ST[i];
+      if (st < first) first = st;
+      if (st > last) last = st;
+      packets += pk;
+      bytes += by;
+    }
+    part.newPairs = np;
+    t.packets += packets;
+    t.bytes += bytes;
+    t.firstStart = first;
+    t.lastStart = last;
+    this.touched = (this.touched + touched) | 0;
+  }
+
+  /** Fold the destination side's tables into the hosts: every destination gets an id and its in-counters. */
+  private merge(d: DestinationTables): void {
+    const ips = this.ips, h = this.hosts;
+    ips.reserve(ips.size + d.count);
+    const ids = new Uint32Array(Math.min(RUN, d.count));
+    const R = d.records, RF = new Float32Array(R.buffer, R.byteOffset, R.length);
+    for (let k0 = 0; k0 < d.count; k0 += RUN) {
+      const k1 = Math.min(d.count, k0 + RUN);
+      let touched = 0;
+      for (let k = k0; k < k1; k++) if (d.family[k] === 4) touched += ips.touchV4(d.key[k]);
+      for (let k = k0; k < k1; k++) ids[k - k0] = d.family[k] === 4 ? ips.internV4(d.key[k]) : ips.internV6(d.v6Words, 4 * d.key[k]);
+      h.ensure(ips.size - 1);
+      const U = h.u, Fl = h.f;
+      for (let k = k0; k < k1; k++) {
+        const id = ids[k - k0];
+        const c = id >>> HOST_CHUNK_BITS, p = (id & HOST_MASK) * HOST_STRIDE, r = k * DEST_STRIDE;
+        U[c][p + IN_FLOWS] = R[r];
+        Fl[c][p + IN_PACKETS] = RF[r + 1];
+        Fl[c][p + IN_BYTES] = RF[r + 2];
+        U[c][p + IN_PEERS] = R[r + 3];
+      }
+      this.touched = (this.touched + touched) | 0;
     }
   }
 
-  /** The aggregate so far. */
-  result(): WindowAggregate {
-    const h = this.hosts;
-    const hasPair = (x: number, y: number) => {
-      const n = h.outFlows.get(x);
-      if (n === 0) return false;
-      if (n === 1) return h.firstDst.get(x) === y;
-      return this.pairs.has(x, y);
-    };
-    return { ips: this.ips, hosts: this.hosts, flows: this.flows, hasPair, exporters: this.exporters, totals: this.totals };
+  /** True when `x` sent at least one flow to `y` in the window (ids). */
+  hasPair(x: number, y: number): boolean {
+    if (x < 0 || y < 0 || x >= this.ips.size || y >= this.ips.size) return false;
+    const n = this.hosts.outFlows.get(x);
+    if (n === 0) return false;
+    const fx = this.ips.familyOf.get(x), fy = this.ips.familyOf.get(y);
+    if (fx !== fy) return false;
+    const key = fy === 4 ? this.ips.v4Of.get(y) : y;
+    if (n === 1) return this.hosts.firstDst.get(x) === key;
+    return this.pairs.has(x, key);
   }
+
+  /** The id of a row's address from its key (see FlowChunk), or -1. */
+  idOf(family: number, key: number): number {
+    if (family === 4) return this.ips.idV4(key);
+    return key < this.ips.size ? key : -1;
+  }
+
+  /** Bytes held by the tables and the flow columns (an estimate of the window's memory). */
+  get memoryBytes(): number {
+    return this.ips.mapBytes + this.hosts.memoryBytes + this.pairs.memoryBytes + this.srcPorts.memoryBytes + (this.flows?.memoryBytes ?? 0);
+  }
+
+  /**
+   * The aggregate: waits for the destination side and merges it. With columns the later passes read them;
+   * otherwise `reread` must give the same flows again, in the same order (the same files with the same options).
+   */
+  async result(reread?: () => AsyncIterable<FlowBatch>): Promise<WindowAggregate> {
+    if (!this.merged) {
+      const dest = this.dest ?? this.makeDest(0);
+      this.dest = dest;
+      try {
+        this.merge(await dest.finish());
+      } finally {
+        dest.close();
+      }
+      this.merged = true;
+    }
+    const flows = this.flows ? columnStore(this.flows, this.exporters.length) : rereadStore(this, reread);
+    return {
+      ips: this.ips, hosts: this.hosts, flows, hasPair: (x, y) => this.hasPair(x, y), idOf: (f, k) => this.idOf(f, k),
+      exporters: this.exporters, totals: this.totals,
+    };
+  }
+
+  /** Release the destination side without a result (the read failed). */
+  close(): void {
+    this.dest?.close();
+  }
+
+  /** Map a batch's exporters to the window's (for passes over flows read again). */
+  windowExporters(b: FlowBatch): Uint16Array {
+    return this.exporterMap(b);
+  }
+
+  /** The keys of a batch read again (IPv6: looked up), and whether its fingerprints match the first read. */
+  rereadKeys(b: FlowBatch, row: number, sk: Uint32Array, dk: Uint32Array): boolean {
+    for (let i = 0; i < b.size; i++) {
+      if (b.family[i] === 4) {
+        sk[i] = b.srcV4[i];
+        dk[i] = b.dstV4[i];
+      } else {
+        sk[i] = this.ips.idV6(b.src6, 4 * i);
+        dk[i] = this.ips.idV6(b.dst6, 4 * i);
+      }
+    }
+    for (let r = (row + (1 << CHECK_BITS) - 1) >>> CHECK_BITS << CHECK_BITS; r < row + b.size; r += 1 << CHECK_BITS) {
+      if (this.prints[r >>> CHECK_BITS] !== fingerprint(sk[r - row], dk[r - row], b.dport[r - row])) return false;
+    }
+    return true;
+  }
+}
+
+function fingerprint(s: number, d: number, port: number): number {
+  return hash2(hash2(s, d), port);
+}
+
+/** The kept columns as a FlowStore. */
+function columnStore(cols: FlowColumns, exporters: number): FlowStore {
+  const identity = Uint16Array.from({ length: Math.max(1, exporters) }, (_, k) => k);
+  return {
+    size: cols.size,
+    mode: 'columns',
+    async eachChunk(visit) {
+      for (let c = 0; c < cols.src.length; c++) {
+        const size = Math.min(FLOW_CHUNK, cols.size - c * FLOW_CHUNK);
+        visit({
+          size, family: cols.family[c], src: cols.src[c], dst: cols.dst[c], sport: cols.sport[c], dport: cols.dport[c], proto: cols.proto[c], flags: cols.flags[c],
+          packets: cols.packets[c], bytes: cols.bytes[c], inIf: cols.inIf[c], exporter: cols.exporter[c], exporterOf: identity, start: cols.start[c],
+          srcAs: cols.srcAs[c], dstAs: cols.dstAs[c],
+        });
+      }
+    },
+  };
+}
+
+/** Thrown when the flows read again differ from the ones aggregated (the file changed under the analysis). */
+export class RereadMismatchError extends Error {}
+
+/** The files read again, as a FlowStore. */
+function rereadStore(agg: WindowAggregator, reread: (() => AsyncIterable<FlowBatch>) | undefined): FlowStore {
+  const size = agg.totals.flows;
+  return {
+    size,
+    mode: 'reread',
+    async eachChunk(visit) {
+      if (!reread) throw new Error('the flows were not kept and no way to read them again was given');
+      let row = 0;
+      let sk = new Uint32Array(0), dk = new Uint32Array(0);
+      for await (const b of reread()) {
+        if (row + b.size > size) throw new RereadMismatchError(`the flows read again are more than the ${size} aggregated (the file changed during the analysis)`);
+        if (sk.length < b.size) {
+          sk = new Uint32Array(b.size);
+          dk = new Uint32Array(b.size);
+        }
+        if (!agg.rereadKeys(b, row, sk, dk)) throw new RereadMismatchError(`the flows read again from row ${row} are not the ones aggregated (the file changed during the analysis)`);
+        visit({
+          size: b.size, family: b.family, src: sk, dst: dk, sport: b.sport, dport: b.dport, proto: b.proto, flags: b.flags, packets: b.packets, bytes: b.bytes, inIf: b.inIf,
+          exporter: b.exporterIdx, exporterOf: agg.windowExporters(b), start: b.start, srcAs: b.srcAs, dstAs: b.dstAs,
+        });
+        row += b.size;
+      }
+      if (row !== size) throw new RereadMismatchError(`${row} flows read again, ${size} aggregated (the file changed during the analysis)`);
+    },
+  };
 }
 
 /** True for a TCP flow that has SYN and no ACK (a bare connection attempt). */

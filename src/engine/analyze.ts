@@ -4,11 +4,11 @@
  * and — when inside prefixes are configured — apply the seeds' per-campus method (internal hosts, their external
  * peers, and the suspect list C).
  */
-import { WindowAggregator, type WindowAggregate } from './aggregate.js';
+import { FLOW_COLUMN_BYTES, WindowAggregator, type AggregatorOptions, type FlowChunk, type WindowAggregate } from './aggregate.js';
 import { FeatureAccumulator } from './features.js';
 import { CAMPUS_RULES, evaluateAll, resolveThresholds, RULES, type CampusView, type HostView, type RuleHit, type Thresholds } from './rules.js';
-import { PairSet, SampledIdSet, topIds } from './tables.js';
-import type { Anomaly, FlowBatch, Role, UnusedProbe, WindowDegradation, WindowResult } from './types.js';
+import { hash2, PairSet, SampledIdSet, topIds, U32Map } from './tables.js';
+import type { Anomaly, FileOpenInfo, FileReadInfo, FlowBatch, Role, UnusedProbe, WindowDegradation, WindowResult } from './types.js';
 import { timeSlotOf, timeSlotStart } from './types.js';
 import { canonicalIp, compareIp, IpError, parsePrefix, PrefixSet } from '../util/ip.js';
 import { proberText } from '../i18n/devices-text.js';
@@ -36,6 +36,15 @@ export interface AnalyzeOptions {
    */
   arpUnused?: { addresses: Iterable<string>; slots: number[] };
   files?: string[];
+  /**
+   * How the window's flows are kept for the passes after aggregation (features, campus, ARP): 'columns' keeps every
+   * field (49 B a flow); 'reread' keeps nothing and reads the files again for each pass; 'auto' (default) keeps
+   * columns until they would pass `flowMemoryBudget`, then drops them. Re-reading needs a read function
+   * ({@link analyzeRead}); {@link analyzeBatches} always keeps columns.
+   */
+  keepFlows?: 'columns' | 'reread' | 'auto';
+  /** Bytes of flow columns 'auto' keeps before it drops them and re-reads (default 256 MiB, about 5.5 M flows). */
+  flowMemoryBudget?: number;
   /**
    * Distinct sources kept per victim candidate (limits.victimSources, default 65 536): beyond it they are sampled
    * uniformly, and the spoofed / answered shares come from the sample. The window says so in `degraded`.
@@ -75,20 +84,148 @@ export function analyzeOptionProblems(opts: AnalyzeOptions): string[] {
   return out;
 }
 
-/** Analyze a stream of batches as one window; refuses bad options (AnalysisConfigError) before reading a batch. */
+/**
+ * Analyze a stream of batches as one window (the flows are kept in memory for the later passes); refuses bad options
+ * (AnalysisConfigError) before reading a batch.
+ */
 export async function analyzeBatches(batches: AsyncIterable<FlowBatch> | Iterable<FlowBatch>, opts: AnalyzeOptions = {}): Promise<WindowResult> {
   const problems = analyzeOptionProblems(opts);
   if (problems.length > 0) throw new AnalysisConfigError(problems);
   const agg = new WindowAggregator();
-  for await (const b of batches) agg.add(b);
-  return detect(agg.result(), opts);
+  try {
+    for await (const b of batches) {
+      agg.add(b);
+      await agg.ready();
+    }
+  } catch (err) {
+    agg.close();
+    throw err;
+  }
+  return detect(await agg.result(), opts);
+}
+
+/** What a read pass of {@link analyzeRead} is: 0 the aggregation, then one per later pass over the flows. */
+export interface ReadPass {
+  pass: number;
+  /** Pass 0: the source calls it when a file is opened, before its first batch (FlowReadOptions.onOpen). */
+  onOpen?: (info: FileOpenInfo) => void;
+  /** Pass 0: the source calls it after each file with the reader's counters (FlowReadOptions.onFile). */
+  onFile?: (info: FileReadInfo) => void;
+}
+
+/** Default of AnalyzeOptions.flowMemoryBudget. */
+export const DEFAULT_FLOW_MEMORY_BUDGET = 256 * 2 ** 20;
+
+/**
+ * Analyze one window given a way to read its flows (the same files with the same options every time it is
+ * called): the tables are sized from the files' stat records before the first batch, and the flows are kept as
+ * columns or read again per later pass (AnalyzeOptions.keepFlows). What the readers said about the files of pass 0
+ * (FileReadInfo) makes the window's `partial` and `exporters` ({@link readSummary}). Refuses bad options
+ * (AnalysisConfigError) before reading a batch.
+ */
+export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBatch>, opts: AnalyzeOptions = {}, deps: AnalyzeDeps = {}): Promise<WindowResult> {
+  const problems = analyzeOptionProblems(opts);
+  if (problems.length > 0) throw new AnalysisConfigError(problems);
+  const mode = opts.keepFlows ?? 'auto';
+  const budget = opts.flowMemoryBudget ?? DEFAULT_FLOW_MEMORY_BUDGET;
+  const agg = new WindowAggregator({ noColumns: mode === 'reread', destinations: deps.destinations });
+  const maxColumnRows = Math.floor(budget / FLOW_COLUMN_BYTES);
+  const clock = deps.clock;
+  const t = deps.timings;
+  let expected = 0;
+  const infos: FileReadInfo[] = [];
+  const onOpen = (info: FileOpenInfo) => {
+    const flows = info.stat?.flows ?? 0;
+    if (flows > 0) {
+      expected += flows;
+      agg.reserve(expected);
+    }
+    if (mode === 'auto' && expected > maxColumnRows) agg.dropColumns();
+  };
+  const onFile = (info: FileReadInfo) => {
+    infos.push(info);
+  };
+  const t0 = clock?.() ?? 0;
+  let adding = 0, waiting = 0;
+  try {
+    for await (const b of read({ pass: 0, onOpen, onFile })) {
+      const a0 = clock?.() ?? 0;
+      agg.add(b);
+      if (mode === 'auto' && agg.flows && agg.flows.size > maxColumnRows) agg.dropColumns();
+      const a1 = clock?.() ?? 0;
+      await agg.ready();
+      const a2 = clock?.() ?? 0;
+      adding += a1 - a0;
+      waiting += a2 - a1;
+    }
+  } catch (err) {
+    agg.close();
+    throw err;
+  }
+  const t1 = clock?.() ?? 0;
+  let pass = 0;
+  const aggregate = await agg.result(() => read({ pass: ++pass }));
+  const t2 = clock?.() ?? 0;
+  const result = await detect(aggregate, opts);
+  const t3 = clock?.() ?? 0;
+  if (t && clock) {
+    // Seconds: reading (decode, decompression, the source's own work), the source side of the aggregation, waiting
+    // for the destination side (flow control), the merge of the destinations, detection (with the later passes).
+    t.read = (t1 - t0 - adding - waiting) / 1000;
+    t.aggregate = adding / 1000;
+    t.waitDestinations = waiting / 1000;
+    t.merge = (t2 - t1) / 1000;
+    t.detect = (t3 - t2) / 1000;
+    t.laterPasses = pass;
+    t.keptColumns = aggregate.flows.mode === 'columns' ? 1 : 0;
+  }
+  return { ...result, ...readSummary(infos) };
+}
+
+/**
+ * What the readers said about a window's files, as the window carries it: `partial` when a file could be read only
+ * up to damage (the blocks of every file summed, the reason of the first partial file, named when there are
+ * several files), and every exporter with its sampling rate (the largest any file gave). Pure.
+ */
+export function readSummary(infos: FileReadInfo[]): Pick<WindowResult, 'partial' | 'exporters'> {
+  const out: Pick<WindowResult, 'partial' | 'exporters'> = {};
+  const partials = infos.filter((i) => i.partial);
+  if (partials.length > 0) {
+    let blocksRead = 0, blocksExpected = 0;
+    for (const i of infos) {
+      blocksRead += i.partial?.blocksRead ?? i.blocks ?? 0;
+      blocksExpected += i.partial?.blocksExpected ?? i.blocksExpected ?? i.blocks ?? 0;
+    }
+    const first = partials[0];
+    const name = first.file.slice(first.file.lastIndexOf('/') + 1);
+    out.partial = { reason: infos.length > 1 ? `${name}: ${first.partial!.reason}` : first.partial!.reason, blocksRead, blocksExpected };
+  }
+  const exporters = new Map<string, number | undefined>();
+  for (const i of infos) {
+    for (const e of i.exporters ?? []) {
+      const was = exporters.get(e.ip);
+      exporters.set(e.ip, e.samplingRate === undefined ? was : Math.max(was ?? 0, e.samplingRate));
+    }
+  }
+  if (exporters.size > 0) out.exporters = [...exporters].map(([ip, samplingRate]) => ({ ip, ...(samplingRate !== undefined ? { samplingRate } : {}) }));
+  return out;
+}
+
+/** What {@link analyzeRead} runs on besides its input. */
+export interface AnalyzeDeps {
+  /** Where the destination side of the aggregation runs (default: in-thread). */
+  destinations?: AggregatorOptions['destinations'];
+  /** A clock in ms (the shell's performance.now) for the stage timers; without it nothing is timed. */
+  clock?: () => number;
+  /** Filled with the stages' seconds when a clock is given (read, aggregate, waitDestinations, merge, detect). */
+  timings?: Record<string, number>;
 }
 
 const SOURCE_INDICATORS = ['outPeers', 'outFlows', 'outPackets', 'outBytes', 'outPorts'] as const;
 const DEST_INDICATORS = ['inPeers', 'inFlows', 'inPackets', 'inBytes'] as const;
 
 /** Detection over a finished aggregate (AnalysisConfigError for options it cannot use). */
-export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowResult {
+export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): Promise<WindowResult> {
   const problems = analyzeOptionProblems(opts);
   if (problems.length > 0) throw new AnalysisConfigError(problems);
   const { ips, hosts: h, flows, totals } = agg;
@@ -107,13 +244,11 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const degraded: WindowDegradation = {};
 
   // 1. Candidates: the top N of each indicator, in each role.
-  // Candidate index by id: a byte flag per IP (cheap to test per flow) and a map for the few flagged.
+  // A byte flag per IP keeps each list free of repeats.
   const outFlag = new Uint8Array(n);
   const inFlag = new Uint8Array(n);
-  const outIndex = new Map<number, number>();
-  const inIndex = new Map<number, number>();
-  const candOut = { has: (id: number) => outFlag[id] === 1, add: (id: number) => { outFlag[id] = 1; outIndex.set(id, outIds.length); outIds.push(id); } };
-  const candIn = { has: (id: number) => inFlag[id] === 1, add: (id: number) => { inFlag[id] = 1; inIndex.set(id, inIds.length); inIds.push(id); } };
+  const candOut = { has: (id: number) => outFlag[id] === 1, add: (id: number) => { outFlag[id] = 1; outIds.push(id); } };
+  const candIn = { has: (id: number) => inFlag[id] === 1, add: (id: number) => { inFlag[id] = 1; inIds.push(id); } };
   const outIds: number[] = [];
   const inIds: number[] = [];
   for (const k of SOURCE_INDICATORS) {
@@ -126,13 +261,13 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.
   let campus: CampusState | undefined;
   if (campusMode) {
-    campus = campusPass(agg, inside, t, opts.maxCampusCandidates ?? 20_000);
+    campus = await campusPass(agg, inside, t, opts.maxCampusCandidates ?? 20_000);
     if (campus.cut) degraded.campusCandidates = campus.cut;
     for (const id of campus.externalIds) if (!candOut.has(id)) candOut.add(id);
     for (const id of campus.insideIds) if (!candOut.has(id)) candOut.add(id);
   }
   // 2b. Senders to ARP-confirmed unused addresses (outside senders only, in campus mode).
-  const arp = opts.arpUnused ? arpUnusedPass(agg, opts.arpUnused.addresses, campus?.inside, t, topN) : undefined;
+  const arp = opts.arpUnused ? await arpUnusedPass(agg, opts.arpUnused.addresses, campus?.inside, t, topN) : undefined;
   if (arp) for (const id of arp.senders.keys()) if (!candOut.has(id)) candOut.add(id);
 
   // 3. Feature pass over the stored flows, for candidates only.
@@ -142,27 +277,31 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   const peersIn = inIds.map(() => new Map<number, number>());
   // A victim's distinct sources, bounded: under a spoofed flood a uniform sample of them (tables.ts SampledIdSet).
   const sourcesIn = inIds.map(() => new SampledIdSet(maxVictimSources));
-  for (let c = 0; c < flows.src.length; c++) {
-    const len = Math.min(1 << 20, flows.size - c * (1 << 20));
-    const S = flows.src[c], D = flows.dst[c], SP = flows.sport[c], DP = flows.dport[c], PR = flows.proto[c];
-    const FL = flows.flags[c], PK = flows.packets[c], BY = flows.bytes[c], EN = flows.entry[c], SA = flows.srcAs[c], DA = flows.dstAs[c];
-    for (let i = 0; i < len; i++) {
-      const s = S[i], d = D[i];
-      if (outFlag[s] === 1) {
-        const ko = outIndex.get(s)!;
+  // Rows carry address keys (FlowChunk): the candidates are found by key, and only their flows pay an id lookup.
+  const outKeys = new KeyIndex(ips, outIds);
+  const inKeys = new KeyIndex(ips, inIds);
+  await flows.eachChunk((c: FlowChunk) => {
+    const FA = c.family, S = c.src, D = c.dst, SP = c.sport, DP = c.dport, PR = c.proto;
+    const FL = c.flags, PK = c.packets, BY = c.bytes, IF = c.inIf, EX = c.exporter, EXOF = c.exporterOf, SA = c.srcAs, DA = c.dstAs;
+    for (let i = 0; i < c.size; i++) {
+      const f = FA[i];
+      const ko = outKeys.get(f, S[i]);
+      if (ko >= 0) {
         accOut[ko].add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], SA[i]);
-        capBump(peersOut[ko], d, peerCap);
+        capBump(peersOut[ko], agg.idOf(f, D[i]), peerCap);
       }
-      if (inFlag[d] === 1) {
-        const ki = inIndex.get(d)!;
+      const ki = inKeys.get(f, D[i]);
+      if (ki >= 0) {
+        const d = inIds[ki];
+        const s = agg.idOf(f, S[i]);
         const a = accIn[ki];
         a.add(SP[i], DP[i], PR[i], FL[i], PK[i], BY[i], DA[i]);
-        a.entries.set(EN[i], (a.entries.get(EN[i]) ?? 0) + 1);
+        a.addEntry(EXOF[EX[i]], IF[i]);
         capBump(peersIn[ki], s, peerCap);
         sourcesIn[ki].add(s);
       }
     }
-  }
+  });
 
   // 4. Rules.
   const anomalies: Anomaly[] = [];
@@ -314,6 +453,32 @@ export function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): WindowR
   };
 }
 
+/**
+ * Candidate ids found by a flow row's address key (IPv4: the address; IPv6: the id, see FlowChunk): a bitmap of key
+ * hashes rejects most rows with one load, a small map answers the rest. `get` gives the candidate's index or -1.
+ */
+class KeyIndex {
+  private readonly bits = new Uint32Array(1 << 15);
+  private readonly v4 = new U32Map(64);
+  private readonly v6 = new U32Map(64);
+
+  constructor(ips: WindowAggregate['ips'], ids: number[]) {
+    ids.forEach((id, k) => {
+      const v4 = ips.familyOf.get(id) === 4;
+      const key = v4 ? ips.v4Of.get(id) : id;
+      (v4 ? this.v4 : this.v6).getOrInsert(key, k);
+      const h = hash2(key, 0) >>> 12;
+      this.bits[h >>> 5] |= 1 << (h & 31);
+    });
+  }
+
+  get(family: number, key: number): number {
+    const h = hash2(key, 0) >>> 12;
+    if ((this.bits[h >>> 5] & (1 << (h & 31))) === 0) return -1;
+    return (family === 4 ? this.v4 : this.v6).get(key);
+  }
+}
+
 /** Count a peer's flows, adding new peers only while under the cap (the seeds cap per-host peer arrays). */
 function capBump(m: Map<number, number>, peer: number, cap: number): void {
   const v = m.get(peer);
@@ -348,7 +513,7 @@ interface ArpUnusedState {
  * Keeps the `topN` senders with the most targets that reach `unused-probe.arpTargets`. Undefined when none of the
  * addresses appears in the window.
  */
-function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, inside: Uint8Array | undefined, t: Thresholds, topN: number): ArpUnusedState | undefined {
+async function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, inside: Uint8Array | undefined, t: Thresholds, topN: number): Promise<ArpUnusedState | undefined> {
   const { ips, flows } = agg;
   const flag = new Uint8Array(ips.size);
   let any = false;
@@ -361,29 +526,28 @@ function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, inside
     }
   }
   if (!any) return undefined;
-  const CH = 1 << 20;
-  // Every flow from a counted sender to an unused address.
-  const eachProbeFlow = (fn: (s: number, d: number) => void) => {
-    for (let c = 0; c < flows.src.length; c++) {
-      const len = Math.min(CH, flows.size - c * CH);
-      const S = flows.src[c], D = flows.dst[c];
-      for (let i = 0; i < len; i++) {
-        const s = S[i], d = D[i];
-        if (flag[d] === 1 && flag[s] === 0 && (inside === undefined || inside[s] === 0)) fn(s, d);
+  // Every flow from a counted sender to an unused address (found by key; ids looked up for those flows only).
+  const unused = new KeyIndex(ips, [...Array(ips.size).keys()].filter((id) => flag[id] === 1));
+  const eachProbeFlow = (fn: (s: number, d: number) => void) =>
+    flows.eachChunk((c) => {
+      const FA = c.family, S = c.src, D = c.dst;
+      for (let i = 0; i < c.size; i++) {
+        if (unused.get(FA[i], D[i]) < 0) continue;
+        const s = agg.idOf(FA[i], S[i]), d = agg.idOf(FA[i], D[i]);
+        if (flag[s] === 0 && (inside === undefined || inside[s] === 0)) fn(s, d);
       }
-    }
-  };
+    });
   // Pass 1: distinct senders per unused address.
   const seen = new PairSet(1 << 12);
   const sendersOf = new Map<number, number>();
-  eachProbeFlow((s, d) => {
+  await eachProbeFlow((s, d) => {
     if (seen.add(s, d)) sendersOf.set(d, (sendersOf.get(d) ?? 0) + 1);
   });
   const maxSources = t['unused-probe.arpMaxSources'];
   // Pass 2: per sender, its probe targets and flows to them.
   const per = new Map<number, { targets: number[]; flows: number }>();
   const distinct = new PairSet(1 << 12);
-  eachProbeFlow((s, d) => {
+  await eachProbeFlow((s, d) => {
     if (sendersOf.get(d)! > maxSources) return;
     let r = per.get(s);
     if (!r) per.set(s, (r = { targets: [], flows: 0 }));
@@ -424,7 +588,7 @@ interface CampusState {
 }
 
 /** The seeds' per-campus pass: arrays A (inside hosts), B (their external peers) and C (suspects). */
-function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds, maxCandidates: number): CampusState {
+async function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds, maxCandidates: number): Promise<CampusState> {
   const { ips, hosts: h, flows } = agg;
   const n = ips.size;
   const inside = new Uint8Array(n);
@@ -446,30 +610,28 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds, m
   const inTcp = new Float64Array(n);
   const beacons = new Map<string, { src: number; dst: number; port: number; starts: number[]; bytes: number[] }>();
   const BEACON_KEYS_MAX = 200_000;
-  const CH = 1 << 20;
-  const forEach = (fn: (s: number, d: number, c: number, i: number) => void) => {
-    for (let c = 0; c < flows.src.length; c++) {
-      const len = Math.min(CH, flows.size - c * CH);
-      const S = flows.src[c], D = flows.dst[c];
-      for (let i = 0; i < len; i++) fn(S[i], D[i], c, i);
-    }
-  };
-  forEach((s, d) => {
+  // Every flow with its two ids (an id lookup per address: the campus pass needs them all).
+  const forEach = (fn: (s: number, d: number, c: FlowChunk, i: number) => void) =>
+    flows.eachChunk((c) => {
+      const FA = c.family, S = c.src, D = c.dst;
+      for (let i = 0; i < c.size; i++) fn(agg.idOf(FA[i], S[i]), agg.idOf(FA[i], D[i]), c, i);
+    });
+  await forEach((s, d) => {
     if (inside[s] === 1 && inside[d] === 0 && active[s] === 0) { active[s] = 1; activeCount++; }
   });
-  forEach((s, d, c, i) => {
+  await forEach((s, d, c, i) => {
     if (inside[s] === 0 && inside[d] === 1) {
       inFlows[s]++;
-      inPackets[s] += flows.packets[c][i];
-      inBytes[s] += flows.bytes[c][i];
-      if (flows.proto[c][i] === 6) inTcp[s]++;
+      inPackets[s] += c.packets[i];
+      inBytes[s] += c.bytes[i];
+      if (c.proto[i] === 6) inTcp[s]++;
       if (extTargets.add(s, d)) {
         insideTargets[s]++;
         if (active[d] === 0) unusedTargets[s]++;
         else activeTargets[s]++;
       }
-    } else if (inside[s] === 1 && inside[d] === 0 && flows.packets[c][i] <= 50) {
-      const port = flows.dport[c][i];
+    } else if (inside[s] === 1 && inside[d] === 0 && c.packets[i] <= 50) {
+      const port = c.dport[i];
       const key = `${s}/${d}/${port}`;
       let e = beacons.get(key);
       if (!e) {
@@ -477,8 +639,8 @@ function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresholds, m
         e = { src: s, dst: d, port, starts: [], bytes: [] };
         beacons.set(key, e);
       }
-      e.starts.push(flows.start[c][i]);
-      e.bytes.push(flows.bytes[c][i]);
+      e.starts.push(c.start[i]);
+      e.bytes.push(c.bytes[i]);
     }
   });
   // Best beacon per inside host: regular intervals and near-constant sizes.

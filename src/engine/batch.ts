@@ -28,6 +28,87 @@ export function createBatch(capacity: number): FlowBatch {
   };
 }
 
+/** The column properties of a FlowBatch, in createBatch's order. */
+const BATCH_KEYS = ['size', 'family', 'srcV4', 'dstV4', 'src6', 'dst6', 'sport', 'dport', 'proto', 'flags', 'packets', 'bytes', 'start', 'end', 'inIf', 'outIf', 'exporterIdx', 'exporters', 'srcAs', 'dstAs'] as const;
+
+/**
+ * Thrown when a batch is used after the consumer asked its source for the next one. Sources reuse their batch
+ * buffers (see FlowSource): keep a batch across iterations only as a copy ({@link cloneBatch}).
+ */
+export class BatchReusedError extends Error {
+  constructor(what: string) {
+    super(`FlowBatch.${what} read after the next batch was asked for: a batch is valid until then (its buffers are reused); keep a copy with cloneBatch()`);
+    this.name = 'BatchReusedError';
+  }
+}
+
+/** A new batch object over the same column arrays (what a source lends to its consumer). */
+export function batchView(b: FlowBatch): FlowBatch {
+  return {
+    size: b.size, family: b.family, srcV4: b.srcV4, dstV4: b.dstV4, src6: b.src6, dst6: b.dst6, sport: b.sport, dport: b.dport, proto: b.proto, flags: b.flags,
+    packets: b.packets, bytes: b.bytes, start: b.start, end: b.end, inIf: b.inIf, outIf: b.outIf, exporterIdx: b.exporterIdx, exporters: b.exporters, srcAs: b.srcAs, dstAs: b.dstAs,
+  };
+}
+
+/** Make a lent batch unusable: every property now throws {@link BatchReusedError}. */
+export function retireBatch(b: FlowBatch): void {
+  for (const k of BATCH_KEYS) {
+    Object.defineProperty(b, k, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        throw new BatchReusedError(k);
+      },
+      set() {
+        throw new BatchReusedError(k);
+      },
+    });
+  }
+}
+
+/**
+ * Lend each batch of `batches` under the FlowSource contract: the consumer gets a view that is valid until it asks
+ * for the next batch (or stops); then the view is retired and `release` gets the batch back for reuse.
+ */
+export async function* lendBatches(batches: AsyncIterable<FlowBatch> | Iterable<FlowBatch>, release?: (b: FlowBatch) => void): AsyncGenerator<FlowBatch> {
+  for await (const b of batches) {
+    const view = batchView(b);
+    try {
+      yield view;
+    } finally {
+      retireBatch(view);
+      release?.(b);
+    }
+  }
+}
+
+/** A copy of rows [0, size) of a batch, with its own buffers (to keep past the next iteration). */
+export function cloneBatch(b: FlowBatch): FlowBatch {
+  const n = b.size;
+  const c = createBatch(Math.max(1, n));
+  c.size = n;
+  c.family.set(b.family.subarray(0, n));
+  c.srcV4.set(b.srcV4.subarray(0, n));
+  c.dstV4.set(b.dstV4.subarray(0, n));
+  c.src6.set(b.src6.subarray(0, 4 * n));
+  c.dst6.set(b.dst6.subarray(0, 4 * n));
+  c.sport.set(b.sport.subarray(0, n));
+  c.dport.set(b.dport.subarray(0, n));
+  c.proto.set(b.proto.subarray(0, n));
+  c.flags.set(b.flags.subarray(0, n));
+  c.packets.set(b.packets.subarray(0, n));
+  c.bytes.set(b.bytes.subarray(0, n));
+  c.start.set(b.start.subarray(0, n));
+  c.end.set(b.end.subarray(0, n));
+  c.inIf.set(b.inIf.subarray(0, n));
+  c.outIf.set(b.outIf.subarray(0, n));
+  c.exporterIdx.set(b.exporterIdx.subarray(0, n));
+  c.exporters = b.exporters.slice();
+  c.srcAs.set(b.srcAs.subarray(0, n));
+  c.dstAs.set(b.dstAs.subarray(0, n));
+  return c;
+}
+
 /** Source address of row `i` as canonical text. */
 export function srcText(b: FlowBatch, i: number): string {
   return b.family[i] === 6 ? v6FromWords(b.src6, 4 * i) : v4ToString(b.srcV4[i]);

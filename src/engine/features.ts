@@ -8,6 +8,7 @@ import { isSynOnly } from './aggregate.js';
 import type { EntryPoint, Features, Share } from './types.js';
 
 const TOP = 10;
+const TWO32 = 4294967296;
 
 /** nfdump's 8-letter flag text (CEUAPRSF, '.' when unset) for a flag mask. */
 export function flagText(flags: number): string {
@@ -48,7 +49,7 @@ export class FeatureAccumulator {
    * bits (port 16, packets 12, bytes 25), as text otherwise. */
   readonly combos = new Map<number, number>();
   readonly bigCombos = new Map<string, number>();
-  /** Victims only: entry (exporter index << 20 | interface) → flows. */
+  /** Victims only: entry point (window exporter index × 2^32 + the full 32-bit input interface) → flows. */
   readonly entries = new Map<number, number>();
 
   /** Add one flow as seen from this IP's role. */
@@ -121,13 +122,19 @@ export class FeatureAccumulator {
     return bestN > 0 ? best : undefined;
   }
 
+  /** Count one flow entering through input interface `inIf` (any 32-bit value) of window exporter `exporter`. */
+  addEntry(exporter: number, inIf: number): void {
+    const k = exporter * TWO32 + inIf;
+    this.entries.set(k, (this.entries.get(k) ?? 0) + 1);
+  }
+
   /** Entry points ranked by flows (victims). */
   entryPoints(exporters: string[], n = TOP): EntryPoint[] {
     const total = this.flows;
     return [...this.entries.entries()]
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, n)
-      .map(([k, flows]) => ({ exporter: exporters[k >>> 20] ?? '', interface: k & 0xfffff, flows, share: total > 0 ? flows / total : 0 }));
+      .map(([k, flows]) => ({ exporter: exporters[Math.floor(k / TWO32)] ?? '', interface: k % TWO32, flows, share: total > 0 ? flows / total : 0 }));
   }
 
   /** Average packets per flow and bytes per packet. */

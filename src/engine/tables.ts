@@ -12,129 +12,179 @@ export function hash2(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** uint32 key → non-negative int value, open addressing with linear probing. */
+/**
+ * uint32 key → non-negative int value, open addressing with linear probing. Key and value share one 8-byte slot
+ * (`[key, value + 1]`, 0 = empty) so a probe touches one cache line. Any uint32 is a key (0 and 0xffffffff too).
+ */
 export class U32Map {
-  private keys: Uint32Array;
-  private vals: Int32Array; // value + 1; 0 = empty
+  private slots: Uint32Array; // [key, value + 1] per slot; value word 0 = empty
   private mask: number;
   size = 0;
 
   constructor(initialCapacity = 1 << 16) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.keys = new Uint32Array(cap);
-    this.vals = new Int32Array(cap);
+    this.slots = new Uint32Array(cap * 2);
     this.mask = cap - 1;
+  }
+
+  /** Slots in the table (a power of two). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** Bytes held by the table. */
+  get memoryBytes(): number {
+    return this.slots.byteLength;
+  }
+
+  /** Grow once so that `n` keys fit without regrowth (pre-sizing from a file's stat record). */
+  reserve(n: number): void {
+    const want = nextPow2(Math.ceil((n * 4) / 3) + 1);
+    if (want > this.mask + 1) this.rehash(want);
   }
 
   /** Value for `key`, or -1. */
   get(key: number): number {
-    const mask = this.mask;
+    const s = this.slots, mask = this.mask;
     let i = hash2(key, 0) & mask;
     for (;;) {
-      const v = this.vals[i];
+      const v = s[2 * i + 1];
       if (v === 0) return -1;
-      if (this.keys[i] === key) return v - 1;
+      if (s[2 * i] === key) return v - 1;
       i = (i + 1) & mask;
     }
   }
 
-  /** Value for `key`, inserting `make()` when absent. */
+  /** Value for `key`, inserting `value` when absent. */
   getOrInsert(key: number, value: number): number {
-    const mask = this.mask;
+    const s = this.slots, mask = this.mask;
     let i = hash2(key, 0) & mask;
     for (;;) {
-      const v = this.vals[i];
+      const p = 2 * i;
+      const v = s[p + 1];
       if (v === 0) {
-        this.keys[i] = key;
-        this.vals[i] = value + 1;
-        if (++this.size * 4 > mask * 3) this.grow();
+        s[p] = key;
+        s[p + 1] = value + 1;
+        if (++this.size * 4 > mask * 3) this.rehash((mask + 1) * 2);
         return value;
       }
-      if (this.keys[i] === key) return v - 1;
+      if (s[p] === key) return v - 1;
       i = (i + 1) & mask;
     }
   }
 
-  private grow(): void {
-    const oldK = this.keys;
-    const oldV = this.vals;
-    const cap = oldK.length * 2;
-    this.keys = new Uint32Array(cap);
-    this.vals = new Int32Array(cap);
-    this.mask = cap - 1;
-    for (let j = 0; j < oldK.length; j++) {
-      if (oldV[j] === 0) continue;
-      let i = hash2(oldK[j], 0) & this.mask;
-      while (this.vals[i] !== 0) i = (i + 1) & this.mask;
-      this.keys[i] = oldK[j];
-      this.vals[i] = oldV[j];
+  /** Touch the slot `key` hashes to (a load the CPU can overlap with others: call ahead of `getOrInsert`). */
+  touch(key: number): number {
+    return this.slots[2 * (hash2(key, 0) & this.mask) + 1];
+  }
+
+  private rehash(cap: number): void {
+    const old = this.slots;
+    const s = new Uint32Array(cap * 2);
+    const mask = cap - 1;
+    for (let p = 0; p < old.length; p += 2) {
+      if (old[p + 1] === 0) continue;
+      let i = hash2(old[p], 0) & mask;
+      while (s[2 * i + 1] !== 0) i = (i + 1) & mask;
+      s[2 * i] = old[p];
+      s[2 * i + 1] = old[p + 1];
     }
+    this.slots = s;
+    this.mask = mask;
   }
 }
 
-/** A set of (uint32, uint32) pairs: `add` tells whether the pair is new. */
+/**
+ * A set of (uint32, uint32) pairs: `add` tells whether the pair is new. Both members share one 8-byte slot, so a
+ * probe touches one cache line. A slot stores `(~x, y)` and the all-zero slot is empty: the one pair that would
+ * store as zeros, (0xffffffff, 0), is kept in a flag of its own.
+ */
 export class PairSet {
-  private a: Uint32Array;
-  private b: Uint32Array;
-  private used: Uint8Array;
+  private slots: Uint32Array; // [~x, y] per slot; [0, 0] = empty
   private mask: number;
+  private special = false;
   size = 0;
 
   constructor(initialCapacity = 1 << 16) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.a = new Uint32Array(cap);
-    this.b = new Uint32Array(cap);
-    this.used = new Uint8Array(cap);
+    this.slots = new Uint32Array(cap * 2);
     this.mask = cap - 1;
+  }
+
+  /** Slots in the table (a power of two). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** Grow once so that `n` pairs fit without regrowth. */
+  reserve(n: number): void {
+    const want = nextPow2(Math.ceil((n * 4) / 3) + 1);
+    if (want > this.mask + 1) this.rehash(want);
   }
 
   /** Insert; true when the pair was not there before. */
   add(x: number, y: number): boolean {
-    const mask = this.mask;
+    const a = ~x >>> 0;
+    if (a === 0 && y === 0) {
+      if (this.special) return false;
+      this.special = true;
+      this.size++;
+      return true;
+    }
+    const s = this.slots, mask = this.mask;
     let i = hash2(x, y) & mask;
     for (;;) {
-      if (this.used[i] === 0) {
-        this.a[i] = x;
-        this.b[i] = y;
-        this.used[i] = 1;
-        if (++this.size * 4 > mask * 3) this.grow();
+      const p = 2 * i;
+      const sa = s[p], sb = s[p + 1];
+      if (sa === 0 && sb === 0) {
+        s[p] = a;
+        s[p + 1] = y;
+        if (++this.size * 4 > mask * 3) this.rehash((mask + 1) * 2);
         return true;
       }
-      if (this.a[i] === x && this.b[i] === y) return false;
+      if (sa === a && sb === y) return false;
       i = (i + 1) & mask;
     }
   }
 
   has(x: number, y: number): boolean {
-    const mask = this.mask;
+    const a = ~x >>> 0;
+    if (a === 0 && y === 0) return this.special;
+    const s = this.slots, mask = this.mask;
     let i = hash2(x, y) & mask;
     for (;;) {
-      if (this.used[i] === 0) return false;
-      if (this.a[i] === x && this.b[i] === y) return true;
+      const p = 2 * i;
+      const sa = s[p], sb = s[p + 1];
+      if (sa === 0 && sb === 0) return false;
+      if (sa === a && sb === y) return true;
       i = (i + 1) & mask;
     }
   }
 
-  /** Bytes held by the table. */
-  get memoryBytes(): number {
-    return this.a.byteLength * 2 + this.used.byteLength;
+  /** Touch the slot (x, y) hashes to (see U32Map.touch). */
+  touch(x: number, y: number): number {
+    return this.slots[2 * (hash2(x, y) & this.mask)];
   }
 
-  private grow(): void {
-    const oa = this.a, ob = this.b, ou = this.used;
-    const cap = oa.length * 2;
-    this.a = new Uint32Array(cap);
-    this.b = new Uint32Array(cap);
-    this.used = new Uint8Array(cap);
-    this.mask = cap - 1;
-    for (let j = 0; j < oa.length; j++) {
-      if (ou[j] === 0) continue;
-      let i = hash2(oa[j], ob[j]) & this.mask;
-      while (this.used[i] !== 0) i = (i + 1) & this.mask;
-      this.a[i] = oa[j];
-      this.b[i] = ob[j];
-      this.used[i] = 1;
+  /** Bytes held by the table. */
+  get memoryBytes(): number {
+    return this.slots.byteLength;
+  }
+
+  private rehash(cap: number): void {
+    const old = this.slots;
+    const s = new Uint32Array(cap * 2);
+    const mask = cap - 1;
+    for (let p = 0; p < old.length; p += 2) {
+      const a = old[p], b = old[p + 1];
+      if (a === 0 && b === 0) continue;
+      let i = hash2(~a >>> 0, b) & mask;
+      while (s[2 * i] !== 0 || s[2 * i + 1] !== 0) i = (i + 1) & mask;
+      s[2 * i] = a;
+      s[2 * i + 1] = b;
     }
+    this.slots = s;
+    this.mask = mask;
   }
 }
 
@@ -256,6 +306,21 @@ export class IpTable {
   private v6Count = 0;
   size = 0;
 
+  /** Grow the IPv4 map once for about `n` addresses (pre-sizing from a file's stat record). */
+  reserve(n: number): void {
+    this.v4.reserve(n);
+  }
+
+  /** Touch the IPv4 map slot of `n` ahead of {@link internV4} (see U32Map.touch). */
+  touchV4(n: number): number {
+    return this.v4.touch(n);
+  }
+
+  /** Bytes held by the address maps (not the id columns). */
+  get mapBytes(): number {
+    return this.v4.memoryBytes;
+  }
+
   /** Id of an IPv4 address (uint32), creating it. */
   internV4(n: number): number {
     const id = this.v4.getOrInsert(n, this.size);
@@ -286,6 +351,16 @@ export class IpTable {
       this.size++;
     }
     return id;
+  }
+
+  /** Id of an IPv4 address (uint32), or -1 when unknown. */
+  idV4(n: number): number {
+    return this.v4.get(n);
+  }
+
+  /** Id of an IPv6 address given as four words at `words[o..o+3]`, or -1 when unknown. */
+  idV6(words: ArrayLike<number>, o: number): number {
+    return this.v6.get(words, o);
   }
 
   /** Id of an address in text form, or -1 when unknown. */

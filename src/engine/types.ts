@@ -117,6 +117,21 @@ export interface FlowReadOptions {
   timeWindow?: { from: number; to: number };
   /** Called once per file after it was read (also for a partial file), with the reader's counters. */
   onFile?: (info: FileReadInfo) => void;
+  /**
+   * Called when a file is opened, before its first batch, with what the file says about itself (the stat record's
+   * totals when the reader knows them): a consumer sizes its tables from it. Not every source knows a stat record.
+   */
+  onOpen?: (info: FileOpenInfo) => void;
+}
+
+/** What a file says about itself when it is opened (before any flow is read). */
+export interface FileOpenInfo {
+  file: string;
+  reader: 'native' | 'nfdump';
+  /** The stat record's totals (native reader), as nfcapd counted them. */
+  stat?: { flows: number; packets: number; bytes: number; firstSeen: number; lastSeen: number };
+  compression?: FileReadInfo['compression'];
+  blocksExpected?: number;
 }
 
 /** What a source learnt reading one file: counters and what the file says about itself. */
@@ -156,7 +171,13 @@ export interface PartialRead {
   blocksExpected: number;
 }
 
-/** Where flows come from: the native nffile reader (default) or the nfdump text driver (fallback, test oracle). */
+/**
+ * Where flows come from: the native nffile reader (default) or the nfdump text driver (fallback, test oracle).
+ *
+ * The batch contract: a batch is valid until the consumer asks for the next one (or stops iterating). Sources
+ * reuse the buffers behind it, and a batch kept past that point throws BatchReusedError (engine/batch.ts) on any
+ * property read. A consumer that needs rows later copies them (`cloneBatch`, `batchRow`) or what it needs of them.
+ */
 export interface FlowSource {
   /** Stream the flows of one or more nfcapd files as batches. Rejects with a FlowSourceError on unreadable input. */
   read(files: string[], opts?: FlowReadOptions): AsyncIterable<FlowBatch>;

@@ -289,12 +289,16 @@ function poolIp(pool: number, k: number): string {
 /**
  * The scale window for the benchmark: `count` flows between millions of distinct IPs — sources from a pool of 2 Mi
  * addresses, destinations from 4 Mi (about 5.5 M distinct IPs for 10 M flows, most seen a few times, as on a
- * backbone) — plus one planted scanner. Yields chunks so ten million flows never sit in memory as objects at once.
+ * backbone) — plus one planted scanner. Above 10 M flows both pools grow by √(count / 10 M), so a backbone window of
+ * 48 M flows has about 15 M distinct IPs (below 10 M the flows are exactly as before). Yields chunks so ten million
+ * flows never sit in memory as objects at once.
  */
 export function* scaleChunks(count: number, opts: { seed?: number; base?: number; chunk?: number } = {}): Generator<FlowRecord[]> {
   const c: Ctx = { r: rng(opts.seed ?? 7), base: opts.base ?? Date.UTC(2026, 10, 22, 14, 5, 0), scale: 1 };
   const chunk = opts.chunk ?? 50_000;
   const exporters = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
+  const grow = count > 10_000_000 ? Math.sqrt(count / 10_000_000) : 1;
+  const srcPool = Math.round(2 ** 21 * grow), dstPool = Math.round(2 ** 22 * grow);
   for (let done = 0; done < count; ) {
     const m = Math.min(chunk, count - done);
     const out: FlowRecord[] = new Array(m);
@@ -306,7 +310,7 @@ export function* scaleChunks(count: number, opts: { seed?: number; base?: number
       } else {
         const pk = 1 + Math.floor(c.r() * 30);
         out[i] = f({
-          src: poolIp(1, Math.floor(c.r() * 2 ** 21)), dst: poolIp(2, Math.floor(c.r() * 2 ** 22)), sport: 1024 + Math.floor(c.r() * 64000), dport: [443, 80, 53, 22, 8080][k % 5], proto: k % 7 === 0 ? 17 : 6,
+          src: poolIp(1, Math.floor(c.r() * srcPool)), dst: poolIp(2, Math.floor(c.r() * dstPool)), sport: 1024 + Math.floor(c.r() * 64000), dport: [443, 80, 53, 22, 8080][k % 5], proto: k % 7 === 0 ? 17 : 6,
           flags: 0x1b, packets: pk, bytes: pk * (60 + Math.floor(c.r() * 1400)), start, end: start + 500, exporter: exporters[k % 3], inIf: 1 + (k % 8),
         });
       }

@@ -11,6 +11,9 @@ export interface FileReadSummary {
   reader: FileReadInfo['reader'];
   records: number;
   skippedRecords: number;
+  /** Native reader: data blocks read and announced in the header. */
+  blocks?: number;
+  blocksExpected?: number;
   partial?: FileReadInfo['partial'];
   fallback?: string;
   decompressErrors?: number;
@@ -62,6 +65,7 @@ export function createReadCounters(keep = 10): { onFile(info: FileReadInfo): voi
         reader: info.reader,
         records: info.records,
         skippedRecords: info.skippedRecords,
+        ...(info.blocks !== undefined ? { blocks: info.blocks, blocksExpected: info.blocksExpected ?? info.blocks } : {}),
         ...(info.partial ? { partial: info.partial } : {}),
         ...(info.fallback ? { fallback: info.fallback } : {}),
         ...(info.decompressErrors ? { decompressErrors: info.decompressErrors } : {}),

@@ -10,19 +10,23 @@ import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { LimitsConfig } from '../config/sections/limits.js';
 import type { EngineStore, WindowCommitHook } from '../store/engine-store.js';
-import { AnalysisConfigError, analyzeBatches } from '../engine/analyze.js';
+import { AnalysisConfigError, analyzeRead, type AnalyzeDeps, type ReadPass } from '../engine/analyze.js';
 import { FlowSourceError } from './errors.js';
 import type { WindowSink, WindowTap, WindowTapConsumer } from '../engine/sink.js';
-import type { FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
+import type { FileReadInfo, FlowBatch, FlowSource, WindowResult } from '../engine/types.js';
 import { timeSlotOf } from '../engine/types.js';
 import { CompletedFileScanner } from './watcher.js';
 import { createReadCounters, type ReadCounters } from './read-counters.js';
 
 /** What the runner tells its listeners. */
 export type EngineEvent =
-  | { kind: 'window'; file: string; result: WindowResult; seconds: number }
-  /** A file that cannot be read through its own fault (not an nffile, damaged): failed, retried when it changes. */
-  | { kind: 'file-error'; file: string; reason: string }
+  /** `read`: the reader's counters for the file (records, blocks, skipped, unknown elements, partial, exporters). */
+  | { kind: 'window'; file: string; result: WindowResult; seconds: number; read?: FileReadInfo }
+  /**
+   * A file that cannot be read through its own fault (not an nffile, damaged): failed, retried when it changes.
+   * `read` when the reader got as far as counting (e.g. no flow decoded although the stat record counts some).
+   */
+  | { kind: 'file-error'; file: string; reason: string; read?: FileReadInfo }
   /** A file not read for a reason not its own (reader, configuration, memory, cancel): tried again at `retryAt`. */
   | { kind: 'file-deferred'; file: string; reason: string; retryAt: number; deferrals: number }
   /** A file the engine died reading `attempts` times: set aside ("too large for this host"). */
@@ -55,6 +59,11 @@ export interface RunnerDeps {
    * analysis and to every consumer a tap opened for the file. A tap that opens nothing costs nothing.
    */
   taps?: WindowTap[];
+  /**
+   * Where the destination side of each window's aggregation runs (engine/aggregate.ts). Default: in-thread — a
+   * worker (window-workers.ts) was measured slower on a busy 2-core host (README, Benchmarks).
+   */
+  destinations?: AnalyzeDeps['destinations'];
   /** Run inside each window's commit transaction (the alerts area's decision); see EngineStore.commitWindow. */
   commitHooks?: WindowCommitHook[];
 }
@@ -168,6 +177,7 @@ export function createEngineRunner(
     }
   };
   const stats = { processed: 0, failed: 0, deferred: 0, quarantined: 0, skipped: 0, flows: 0, pruned: 0 };
+  const destinations = deps.destinations;
   const reading = createReadCounters();
   const log = deps.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
@@ -210,11 +220,21 @@ export function createEngineRunner(
         emit({ kind: 'sink-error', sink: tap.name, reason: (err as Error).message });
       }
     }
-    const read = deps.source.read([file], { onFile: reading.onFile });
-    const batches = consumers.length ? teeBatches(read, consumers, (name, err) => emit({ kind: 'sink-error', sink: name, reason: err.message })) : read;
+    // Pass 0 is the aggregation (the taps see its batches); a window too big to keep its flows reads the file again
+    // for the later passes. What the reader said (partial, exporters and their sampling) comes with the result.
+    let info: FileReadInfo | undefined;
+    const onFile = (pass: ReadPass) => (i: FileReadInfo) => {
+      info = i;
+      reading.onFile(i);
+      pass.onFile?.(i);
+    };
+    const read = (pass: ReadPass) => {
+      const batches = deps.source.read([file], { onOpen: pass.onOpen, ...(pass.pass === 0 ? { onFile: onFile(pass) } : {}) });
+      return pass.pass === 0 && consumers.length ? teeBatches(batches, consumers, (name, err) => emit({ kind: 'sink-error', sink: name, reason: err.message })) : batches;
+    };
     let result: WindowResult;
     try {
-      result = await analyzeBatches(batches, {
+      result = await analyzeRead(read, {
         topN: config.topN,
         inside: config.inside,
         units: config.units,
@@ -225,7 +245,7 @@ export function createEngineRunner(
         files: [file],
         ...(config.limits ? { maxVictimSources: config.limits.victimSources, maxCampusCandidates: config.limits.campusCandidates } : {}),
         ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
-      });
+      }, { destinations });
     } catch (err) {
       const c = classifyFailure(err);
       if (c.status === 'deferred') {
@@ -240,7 +260,7 @@ export function createEngineRunner(
       deps.store.recordFailure(file, c.reason, now(), stampOf(file));
       stats.failed++;
       log(`failed ${file}: ${c.reason}`);
-      emit({ kind: 'file-error', file, reason: c.reason });
+      emit({ kind: 'file-error', file, reason: c.reason, ...(info ? { read: info } : {}) });
       return 'failed';
     }
     // A store error (disk full, locked too long) is not the file's fault: it ends the pass, the file stays pending.
@@ -258,7 +278,7 @@ export function createEngineRunner(
     }
     stats.processed++;
     stats.flows += result.flows;
-    emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000 });
+    emit({ kind: 'window', file, result: stored, seconds: (now() - t0) / 1000, ...(info ? { read: info } : {}) });
     for (const { name, c } of consumers) {
       try {
         await c.done(stored);

@@ -6,7 +6,7 @@
  */
 import type { Db } from './db.js';
 import { advance, trackingOf, type TrackState } from '../engine/tracking.js';
-import type { Anomaly, AnomalyType, WindowResult } from '../engine/types.js';
+import type { Anomaly, AnomalyType, PartialRead, WindowResult } from '../engine/types.js';
 import { canonicalIp, parsePrefix, prefixContains } from '../util/ip.js';
 
 /**
@@ -68,6 +68,8 @@ export interface WindowRow {
   distinctIps: number;
   anomalyCount: number;
   createdAt: number;
+  /** Set when the window holds only the intact blocks of a damaged file. */
+  partial?: PartialRead;
   /** What the analysis left out to stay within its memory budget, when it did. */
   degraded?: WindowResult['degraded'];
 }
@@ -91,18 +93,27 @@ export interface HistoryRow {
 interface WindowDbRow {
   id: number; file: string; time_slot: number; start: number; end: number; flows: number; packets: number; bytes: number;
   distinct_ips: number; anomaly_count: number; created_at: number; extra?: string | null;
+  partial_reason?: string | null; blocks_read?: number | null; blocks_expected?: number | null;
 }
 
-/** The window's fields beyond the summary columns, as JSON (null when there are none). */
+/**
+ * The window's fields beyond the summary columns, as JSON (null when there are none): degraded and exporters. A
+ * partial read has its own columns (engine-004), so windows can be listed by it.
+ */
 const extraOf = (r: WindowResult): string | null => {
-  const extra = { ...(r.degraded ? { degraded: r.degraded } : {}), ...(r.partial ? { partial: r.partial } : {}), ...(r.exporters ? { exporters: r.exporters } : {}) };
+  const extra = { ...(r.degraded ? { degraded: r.degraded } : {}), ...(r.exporters ? { exporters: r.exporters } : {}) };
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 };
+
+/** The partial-read columns of a window row (engine-004), or nothing. */
+const partialOf = (r: WindowDbRow): { partial?: PartialRead } =>
+  r.partial_reason ? { partial: { reason: r.partial_reason, blocksRead: r.blocks_read ?? 0, blocksExpected: r.blocks_expected ?? 0 } } : {};
 
 const toWindow = (r: WindowDbRow): WindowRow => ({
   id: r.id, file: r.file, timeSlot: r.time_slot, start: r.start, end: r.end, flows: r.flows, packets: r.packets, bytes: r.bytes,
   distinctIps: r.distinct_ips, anomalyCount: r.anomaly_count, createdAt: r.created_at,
   ...(r.extra && r.extra.includes('"degraded"') ? { degraded: (JSON.parse(r.extra) as Pick<WindowResult, 'degraded'>).degraded } : {}),
+  ...partialOf(r),
 });
 
 /** Typed access to the engine tables. */
@@ -229,6 +240,10 @@ export class EngineStore {
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(file, slot, result.window.start, result.window.end, result.flows, result.packets, result.bytes, result.distinctIps, result.anomalies.length, now, extraOf(result));
       const windowId = Number(w.lastInsertRowid);
+      if (result.partial) {
+        const p = result.partial;
+        this.db.prepare('UPDATE windows SET partial_reason = ?, blocks_read = ?, blocks_expected = ? WHERE id = ?').run(p.reason, p.blocksRead, p.blocksExpected, windowId);
+      }
       const getT = this.db.prepare('SELECT first_slot, last_slot, windows_seen, streak FROM tracking WHERE ip = ? AND type = ?');
       const putT = this.db.prepare(`INSERT INTO tracking (ip, type, first_slot, last_slot, windows_seen, streak) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (ip, type) DO UPDATE SET first_slot = excluded.first_slot, last_slot = excluded.last_slot, windows_seen = excluded.windows_seen, streak = excluded.streak`);
@@ -267,8 +282,8 @@ export class EngineStore {
     const w = this.db.prepare('SELECT * FROM windows WHERE id = ?').get(id) as WindowDbRow | undefined;
     if (!w) return undefined;
     const anomalies = (this.db.prepare('SELECT doc FROM anomalies WHERE window_id = ? ORDER BY score DESC, ip').all(id) as { doc: string }[]).map((r) => JSON.parse(r.doc) as Anomaly);
-    const extra = w.extra ? (JSON.parse(w.extra) as Pick<WindowResult, 'degraded' | 'partial' | 'exporters'>) : {};
-    return { window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file], ...extra };
+    const extra = w.extra ? (JSON.parse(w.extra) as Pick<WindowResult, 'degraded' | 'exporters'>) : {};
+    return { window: { timeSlot: w.time_slot, start: w.start, end: w.end }, flows: w.flows, packets: w.packets, bytes: w.bytes, distinctIps: w.distinct_ips, anomalies, files: [w.file], ...extra, ...partialOf(w) };
   }
 
   /** The newest window (by TimeSlot, then insertion). */

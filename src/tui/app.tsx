@@ -63,7 +63,9 @@ function Header({ s, width }: { s: State; width: number }) {
   const byType = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}:${n}`).join(' ');
   const lag = s.lagSeconds === undefined ? '' : ` lag ${shortDuration(s.lagSeconds / 60)}`;
   const state = s.connection !== 'connected' ? ` [${s.connection}]` : '';
-  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}${w?.degraded ? ` ${T(s.lang, 'DEGRADED', '降級')}` : ''}`;
+  // A window read from a damaged file holds its intact blocks only: said in the header of every screen.
+  const partial = w?.partial ? ` ${T(s.lang, `PARTIAL ${w.partial.blocksRead}/${w.partial.blocksExpected} blocks`, `不完整 ${w.partial.blocksRead}/${w.partial.blocksExpected} 區塊`)}` : '';
+  const flags = `${s.paused ? ` ${T(s.lang, 'PAUSED', '已暫停')}` : ''}${s.travelled ? ` ${T(s.lang, 'HISTORY', '歷史')}` : ''}${w?.degraded ? ` ${T(s.lang, 'DEGRADED', '降級')}` : ''}${partial}`;
   const badges = SCREENS.map((d) => d.badge?.(s)).filter((b): b is string => !!b).map((b) => `  ${stripControl(b)}`).join('');
   return (
     <Box flexDirection="column">
@@ -89,7 +91,7 @@ function Detail({ s, width, height }: { s: State; width: number; height: number 
   if (!a) return <Text>{T(s.lang, 'nothing selected', '未選取')}</Text>;
   // The chart of this anomaly (for an older window while the new one's loads).
   const ds = s.detailSeries?.key.startsWith(`${a.ip}|`) ? s.detailSeries : undefined;
-  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} degraded={s.window?.degraded} />;
+  return <DetailScreen a={a} lang={s.lang} width={width} slot={s.window?.window.timeSlot} window={s.window} rows={height < 30 && width < 100 ? 3 : 5} series={ds} metric={s.chart} chartHeight={width >= 150 ? 12 : 8} degraded={s.window?.degraded} />;
 }
 
 /** The detail chart's key: the anomaly and the window it is shown for. */

@@ -12,7 +12,7 @@ import { theme } from './theme.js';
 import { alertText, portLabel, protoLabel, trackingSentence } from '../engine/alert-text.js';
 import { proberText } from '../i18n/devices-text.js';
 import { roleLabels, typeLabel, type Lang } from '../i18n/labels.js';
-import type { Anomaly, WindowDegradation } from '../engine/types.js';
+import type { Anomaly, WindowDegradation, WindowResult } from '../engine/types.js';
 import { degradedText, sampledSourcesText } from './limits-text.js';
 import { stripControl } from '../util/sanitize.js';
 
@@ -53,8 +53,34 @@ function DetailChart({ d, lang, width, metric, height }: { d?: DetailSeries; lan
   return <Text dimColor>{fit(d.error ? `${T(lang, 'no chart', '無圖表')}: ${stripControl(d.error)}` : T(lang, 'no flows of this address in the last hour', '最近一小時沒有此位址的 flow'), width)}</Text>;
 }
 
+/**
+ * What the reader said about the anomaly's window, for the detail view (pure): that the window is partial (a file
+ * read up to damage: the counts are lower bounds), and each exporter's sampling rate (volumes of a sampled exporter
+ * are nfcapd's estimates). Empty when the window says nothing of either.
+ */
+export function windowReadLines(w: Pick<WindowResult, 'partial' | 'exporters'> | undefined, lang: Lang): string[] {
+  const out: string[] = [];
+  if (w?.partial) {
+    const p = w.partial;
+    out.push(
+      T(
+        lang,
+        `PARTIAL window: ${p.blocksRead} of ${p.blocksExpected} blocks read (${stripControl(p.reason)}); the counts are lower bounds`,
+        `不完整時段：已讀 ${p.blocksRead}/${p.blocksExpected} 個區塊（${stripControl(p.reason)}）；數量為下限`,
+      ),
+    );
+  }
+  if (w?.exporters?.length) {
+    const rate = (r: number | undefined) => (r === undefined ? T(lang, 'rate unknown', '取樣率未知') : r > 1 ? `1:${r}` : T(lang, 'unsampled', '未取樣'));
+    const list = w.exporters.map((e) => `${stripControl(e.ip)} ${rate(e.samplingRate)}`).join(', ');
+    const sampled = w.exporters.some((e) => (e.samplingRate ?? 1) > 1);
+    out.push(T(lang, `Exporters: ${list}${sampled ? ' (sampled volumes are estimates)' : ''}`, `匯出器：${list}${sampled ? '（取樣的流量為估計值）' : ''}`));
+  }
+  return out;
+}
+
 /** The detail of one anomaly at a width; `slot` is the window's TimeSlot (for the tracking sentence). */
-export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flows', chartHeight = 8, degraded }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number; series?: DetailSeries; metric?: Metric; chartHeight?: number; degraded?: WindowDegradation }) {
+export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flows', chartHeight = 8, window: win, degraded }: { a: Anomaly; lang: Lang; width: number; slot?: number; rows: number; series?: DetailSeries; metric?: Metric; chartHeight?: number; window?: Pick<WindowResult, 'partial' | 'exporters'>; degraded?: WindowDegradation }) {
   const f = a.features;
   const wide = width >= 100;
   const half = wide ? Math.floor(width / 2) - 1 : width;
@@ -73,6 +99,11 @@ export function DetailScreen({ a, lang, width, slot, rows, series, metric = 'flo
       <Text dimColor>
         {fit(`${human(a.metrics.flows)} flows  ${human(a.metrics.packets)} pkts  ${human(a.metrics.bytes)}B  ${human(a.metrics.distinctPeers)} ${T(lang, 'peers', '對象')}  SYN-only ${pct(f.synOnlyShare)}  1pkt/40B ${pct(f.onePacket40Share)}${f.serverLike === null ? '' : f.serverLike ? '  server-like' : '  client-like'}`, width)}
       </Text>
+      {windowReadLines(win, lang).map((l, i) => (
+        <Text key={`read${i}`} wrap="wrap" color={i === 0 && win?.partial ? theme.color('yellow') : undefined}>
+          {l}
+        </Text>
+      ))}
       {a.tracking && slot !== undefined ? <Text wrap="wrap">{trackingSentence(a.tracking, slot, lang)}</Text> : null}
       {sampledSourcesText(a, lang) ? <Text wrap="wrap" color={theme.color('yellow')}>{sampledSourcesText(a, lang)}</Text> : null}
       {degraded ? <Text wrap="wrap" color={theme.color('yellow')}>{`${T(lang, 'window analysed within its memory budget: ', '此時段在記憶體預算內分析：')}${degradedText(degraded, lang)}`}</Text> : null}

@@ -50,7 +50,11 @@ describe('nocflow analyze (built CLI)', () => {
     const r = await nocflow('analyze', SCAN.file, '--json');
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['anomalies', 'flows', 'window']);
+    // The native reader names the file's exporters with their sampling rates (1: unsampled); a whole file is not partial.
+    expect(Object.keys(doc).sort()).toEqual(['anomalies', 'exporters', 'flows', 'window']);
+    expect(doc.exporters.length).toBeGreaterThan(0);
+    for (const e of doc.exporters) expect(e.samplingRate).toBeGreaterThanOrEqual(1);
+    expect(doc.window.partial).toBeUndefined();
     expect(doc.window.timeSlot).toBe(Math.floor((doc.window.start + 150) / 300));
     expect(doc.window.end - doc.window.start).toBe(300);
     expect(doc.flows).toBe(SCAN.truth.flows);
@@ -101,7 +105,11 @@ describe.skipIf(!haveCaptures)(`nocflow analyze on real captures${haveCaptures ?
     const r = await nocflow('analyze', path.join(CAPTURES, 'pkt.TCP.DOMINATE.syn.ecn.cwr.ipfix.nfcapd'), '--json');
     expect(r.exitCode).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc).sort()).toEqual(['anomalies', 'flows', 'window']);
+    // The native reader names the file's exporters with their sampling rates (1: unsampled); a whole file is not partial.
+    expect(Object.keys(doc).sort()).toEqual(['anomalies', 'exporters', 'flows', 'window']);
+    expect(doc.exporters.length).toBeGreaterThan(0);
+    for (const e of doc.exporters) expect(e.samplingRate).toBeGreaterThanOrEqual(1);
+    expect(doc.window.partial).toBeUndefined();
     expect(doc.window.timeSlot).toBe(Math.floor((doc.window.start + 150) / 300));
     expect(doc.window.end - doc.window.start).toBe(300);
     expect(doc.flows).toBeGreaterThan(9000);

@@ -242,7 +242,10 @@ describe('failures, classified', () => {
     };
     const { runner, store, events } = setup(dir, ':memory:', { source });
     expect(await runner.processOnce()).toBe(2);
-    expect(events.filter((e) => e.kind === 'file-error')).toEqual([{ kind: 'file-error', file: path.join(dir, 'nfcapd.202611221400'), reason: 'analysis failed: decoder bug' }]);
+    // The reader had counted the file before the failure: the event carries its counters.
+    expect(events.filter((e) => e.kind === 'file-error')).toEqual([
+      { kind: 'file-error', file: path.join(dir, 'nfcapd.202611221400'), reason: 'analysis failed: decoder bug', read: expect.objectContaining({ reader: 'nfdump', records: expect.any(Number) }) },
+    ]);
     expect(store.listWindows().map((w) => path.basename(w.file))).toEqual(['nfcapd.202611221405']);
   });
 
@@ -284,7 +287,7 @@ describe('failures, classified', () => {
     expect(await a.runner.processOnce()).toBe(1);
     expect(a.events.filter((e) => e.kind !== 'lag')).toEqual([expect.objectContaining({ kind: 'file-deferred', reason: 'configuration: inside[0]: IPv4 prefix length 33 > 32 in "10.0.0.0/33"' })]);
     expect(a.store.fileStatus(path.join(dir, 'nfcapd.202611221400'))).toBe('deferred');
-    expect(reads).toBe(1); // the source was asked, but no batch was read: the options are refused first
+    expect(reads).toBe(0); // no batch was read: the options are refused before the file is even opened
     const b = setup(dir, dbFile, { config: { inside: ['10.0.0.0/8'] } });
     expect(await b.runner.processOnce()).toBe(2);
     expect(b.store.listWindows().map((w) => w.flows)).toEqual([SCAN_FLOWS, SCAN_FLOWS]);

@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { analyzeBatches } from '../../engine/analyze.js';
+import { performance } from 'node:perf_hooks';
+import { analyzeRead, type AnalyzeOptions } from '../../engine/analyze.js';
+import { workerDestinations } from '../../ingest/window-workers.js';
 import { alertText } from '../../engine/alert-text.js';
 import { flowSourceFrom } from '../../ingest/flow-source.js';
 import { FlowSourceError } from '../../ingest/errors.js';
@@ -22,8 +24,9 @@ import { degradedText } from '../../views/limits-text.js';
 /** The JSON document of `analyze --json` (the issue's shape, plus evidence and victim details). */
 export function analyzeJson(r: WindowResult): unknown {
   return {
-    window: r.window,
+    window: { ...r.window, ...(r.partial ? { partial: r.partial } : {}) },
     flows: r.flows,
+    ...(r.exporters ? { exporters: r.exporters } : {}),
     anomalies: r.anomalies.map((a: Anomaly) => ({
       ip: a.ip,
       role: a.role,
@@ -67,14 +70,20 @@ export function registerAnalyze(program: Command): void {
     .option('--window-seconds <s>', 'window length for volume thresholds (default: the flows\' time span, 30..300)')
     .option('--threshold <key=value...>', 'override a threshold, e.g. --threshold scan.peers=500 (see src/engine/rules.ts)')
     .option('--arp', 'name senders to addresses the collected ARP tables hold as unused around the window (unused-probe)')
+    .option('--keep-flows <mode>', 'flows for the passes after aggregation: columns (kept in memory), reread (the files read again), auto (default: columns up to 256 MiB)')
+    .option('--worker', 'the destination side of the aggregation in a worker thread (windows over 200 000 flows; measured slower on a busy 2-core host, see README)')
+    .option('--timings', "print the pipeline's stage timers (seconds) on stderr as one line 'timings {json}'")
     .addHelpText(
       'after',
       `
 Output: without --json, one alert text per anomaly (English, or Traditional Chinese with --lang zh-TW).
-With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","role","type","severity","score",
-"metrics","features","signature","entryPoints",...}]}. A missing or unreadable file exits non-zero with one line.`,
+With --json: {"window":{"timeSlot","start","end","partial"?},"flows","exporters"?,"anomalies":[{"ip","role","type",
+"severity","score","metrics","features","signature","entryPoints",...}]}. window.partial = {reason, blocksRead,
+blocksExpected} when a damaged or cut-short file was read up to the damage (the window holds every intact block);
+exporters = [{ip, samplingRate}] as the files name them (volumes of a sampled exporter are estimates).
+A missing or unreadable file exits non-zero with one line.`,
     )
-    .action(async (target: string, o: { inside?: string; top?: string; json?: boolean; windowSeconds?: string; threshold?: string[]; arp?: boolean }, cmd: Command) => {
+    .action(async (target: string, o: { inside?: string; top?: string; json?: boolean; windowSeconds?: string; threshold?: string[]; arp?: boolean; keepFlows?: string; worker?: boolean; timings?: boolean }, cmd: Command) => {
       const lang = parseLang(cmd.optsWithGlobals().lang);
       if (!fs.existsSync(target)) throw new CliError(`no such file or directory: ${target}`);
       const files = fs.statSync(target).isDirectory() ? listNfcapdFiles(target) : [target];
@@ -88,6 +97,8 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
           throw new CliError(`--inside: ${(err as IpError).message}`, 2);
         }
       }
+      const keepFlows = o.keepFlows ?? 'auto';
+      if (keepFlows !== 'auto' && keepFlows !== 'columns' && keepFlows !== 'reread') throw new CliError(`--keep-flows wants columns, reread or auto, got ${o.keepFlows}`, 2);
       const topN = o.top !== undefined ? Number(o.top) : cfg.topN;
       if (!Number.isInteger(topN) || topN < 1) throw new CliError(`--top must be a positive integer, got ${o.top}`, 2);
       const flagThresholds: Record<string, number> = {};
@@ -122,8 +133,9 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
       }
       const source = flowSourceFrom(cfg);
       let result: WindowResult;
+      const timings: Record<string, number> = {};
       try {
-        result = await analyzeBatches(source.read(files), {
+        const analysis: AnalyzeOptions = {
           topN,
           inside,
           units: cfg.units,
@@ -134,19 +146,32 @@ With --json: {"window":{"timeSlot","start","end"},"flows","anomalies":[{"ip","ro
           maxCampusCandidates: limits.campusCandidates,
           windowSeconds: o.windowSeconds ? Number(o.windowSeconds) : undefined,
           files,
+          keepFlows,
           ...(o.arp && timeSlot !== undefined ? { timeSlot } : {}),
           ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
+        };
+        result = await analyzeRead((pass) => source.read(files, { onOpen: pass.onOpen, onFile: pass.onFile }), analysis, {
+          ...(o.worker ? { destinations: workerDestinations() } : {}),
+          ...(o.timings ? { clock: () => performance.now(), timings } : {}),
         });
       } catch (err) {
         if (err instanceof FlowSourceError) throw new CliError(err.message, 1, { cause: err });
         throw err;
+      }
+      if (o.timings) process.stderr.write(`timings ${JSON.stringify(timings)}\n`);
+      if (result.partial) {
+        const p = result.partial;
+        process.stderr.write(`nocflow: partial window: ${p.reason} (${p.blocksRead} of ${p.blocksExpected} blocks read; every intact block is in the window)\n`);
       }
       if (o.json) {
         process.stdout.write(`${JSON.stringify(analyzeJson(result))}\n`);
         return;
       }
       const when = new Date(result.window.start * 1000).toISOString().replace('T', ' ').slice(0, 16);
-      process.stdout.write(`# window ${result.window.timeSlot} (${when} UTC), ${result.flows.toLocaleString('en-US')} flows, ${result.anomalies.length} anomalies\n`);
+      const partial = result.partial ? `, PARTIAL (${result.partial.blocksRead} of ${result.partial.blocksExpected} blocks: ${result.partial.reason})` : '';
+      const sampled = (result.exporters ?? []).filter((e) => (e.samplingRate ?? 1) > 1);
+      const sampling = sampled.length > 0 ? `, sampled 1:${sampled.map((e) => `${e.samplingRate} at ${e.ip}`).join(', 1:')} (volumes are estimates)` : '';
+      process.stdout.write(`# window ${result.window.timeSlot} (${when} UTC), ${result.flows.toLocaleString('en-US')} flows, ${result.anomalies.length} anomalies${partial}${sampling}\n`);
       if (result.degraded) process.stdout.write(`# ${lang === 'zh-TW' ? '降級' : 'degraded'}: ${degradedText(result.degraded, lang)}\n`);
       process.stdout.write('\n');
       for (const a of result.anomalies) process.stdout.write(`${alertText(a, lang, result.window.timeSlot)}\n\n`);

@@ -10,6 +10,7 @@ import { dataDir } from '../../util/paths.js';
 import { stripControl } from '../../util/sanitize.js';
 import { createAlertsArea } from '../../alerts/area.js';
 import { CliError } from '../errors.js';
+import type { FileReadInfo } from '../../engine/types.js';
 import fs from 'node:fs';
 import { createLogger } from '../../util/log.js';
 
@@ -20,7 +21,9 @@ export function formatEvent(e: EngineEvent): string {
       // A TimeSlot is centred on slot*300 (the seeds' convention): name the window by that minute.
       const when = new Date(e.result.window.timeSlot * 300 * 1000).toISOString().slice(0, 16).replace('T', ' ');
       const top = e.result.anomalies.slice(0, 3).map((a) => `${a.ip} ${a.type}`).join(', ');
-      return `window ${e.result.window.timeSlot} ${when} ${e.file}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies${top ? ` (${top})` : ''} in ${e.seconds.toFixed(1)} s`;
+      const p = e.result.partial;
+      const partial = p ? `, PARTIAL ${p.blocksRead}/${p.blocksExpected} blocks (${stripControl(p.reason)})` : '';
+      return `window ${e.result.window.timeSlot} ${when} ${e.file}: ${e.result.flows} flows, ${e.result.anomalies.length} anomalies${top ? ` (${top})` : ''}${partial} in ${e.seconds.toFixed(1)} s`;
     }
     case 'file-error':
       return `failed ${e.file}: ${stripControl(e.reason)} (skipped)`;
@@ -37,6 +40,20 @@ export function formatEvent(e: EngineEvent): string {
     case 'lag':
       return `lag ${e.seconds.toFixed(0)} s behind nfcapd`;
   }
+}
+
+/** The reader's counters of one file as `watch --json` prints them (pure). */
+export function readCounters(i: FileReadInfo): Record<string, unknown> {
+  return {
+    reader: i.reader, records: i.records, skippedRecords: i.skippedRecords,
+    ...(i.blocks !== undefined ? { blocks: i.blocks, blocksExpected: i.blocksExpected } : {}),
+    ...(i.unknownElements !== undefined ? { unknownElements: i.unknownElements } : {}),
+    ...(i.decompressErrors !== undefined ? { decompressErrors: i.decompressErrors } : {}),
+    ...(i.compression ? { compression: i.compression } : {}),
+    ...(i.partial ? { partial: i.partial } : {}),
+    ...(i.fallback ? { fallback: i.fallback } : {}),
+    ...(i.exporters ? { exporters: i.exporters.map((e) => ({ ip: e.ip, samplingRate: e.samplingRate ?? 1 })) } : {}),
+  };
 }
 
 export function registerWatch(program: Command): void {
@@ -70,7 +87,19 @@ export function registerWatch(program: Command): void {
         if (e.kind === 'lag' && !o.json) return;
         if (o.json) {
           const { kind } = e;
-          const data = e.kind === 'window' ? { kind, file: e.file, timeSlot: e.result.window.timeSlot, flows: e.result.flows, anomalies: e.result.anomalies.map((a) => ({ ip: a.ip, role: a.role, type: a.type, severity: a.severity, tracking: a.tracking })) } : e;
+          // A window carries the reader's counters for its file (`read`), and `partial` when it holds only the intact blocks.
+          const data =
+            e.kind === 'window'
+              ? {
+                  kind, file: e.file, timeSlot: e.result.window.timeSlot, flows: e.result.flows,
+                  ...(e.result.partial ? { partial: e.result.partial } : {}),
+                  ...(e.result.exporters ? { exporters: e.result.exporters } : {}),
+                  ...(e.read ? { read: readCounters(e.read) } : {}),
+                  anomalies: e.result.anomalies.map((a) => ({ ip: a.ip, role: a.role, type: a.type, severity: a.severity, tracking: a.tracking })),
+                }
+              : e.kind === 'file-error' && e.read
+                ? { ...e, read: readCounters(e.read) }
+                : e;
           process.stdout.write(`${JSON.stringify(data)}\n`);
         } else process.stdout.write(`${formatEvent(e)}\n`);
       });

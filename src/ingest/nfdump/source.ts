@@ -12,6 +12,7 @@ import { FlowSourceError } from '../errors.js';
 import { nfdumpFilterText } from './filter-text.js';
 import { NfdumpPipeParser, parseExporterList, type ExporterInfo, type ParseStats } from './pipe-text.js';
 import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
+import { lendBatches } from '../../engine/batch.js';
 
 export interface NfdumpSourceOptions {
   /** nfdump binary (default 'nfdump'). */
@@ -87,7 +88,9 @@ export function createNfdumpSource(opts: NfdumpSourceOptions = {}): FlowSource {
           for await (const batch of pass.batches) {
             const b = readOpts.timeWindow ? keepTimeWindow(batch, readOpts.timeWindow) : batch;
             records += b.size;
-            if (b.size > 0) yield b;
+            // The same contract as the native reader (a batch is valid until the next is asked for), so a consumer
+            // that keeps one fails the same way whichever reader is configured.
+            if (b.size > 0) yield* lendBatches([b]);
           }
           stats.rows += pass.stats.rows;
           stats.badLines += pass.stats.badLines;

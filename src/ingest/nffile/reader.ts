@@ -83,6 +83,8 @@ export interface NffileReaderOptions {
   /** Row predicate applied as rows are decoded. */
   keep?: RowPredicate;
   buffers?: BlockBuffers;
+  /** Released batches to refill (shared by the readers of one source, like `buffers`). */
+  pool?: FlowBatch[];
 }
 
 /**
@@ -96,6 +98,8 @@ export class NffileReader {
   private readonly table: ExporterTable = createExporterTable();
   private readonly counters = createCounters();
   private batch: FlowBatch | undefined;
+  /** Batches given back by the consumer (see release), refilled before new ones are allocated. */
+  private readonly free: FlowBatch[];
   private pos = FILE_HEADER_SIZE;
   private dataEnd = 0;
   private finished = false;
@@ -108,6 +112,7 @@ export class NffileReader {
     private readonly opts: NffileReaderOptions = {},
   ) {
     this.buffers = opts.buffers ?? createBlockBuffers();
+    this.free = opts.pool ?? [];
     this.batchSize = Math.max(1, opts.batchSize ?? 65536);
   }
 
@@ -203,7 +208,7 @@ export class NffileReader {
         if (this.batch.size > 0) emitted = this.seal(this.batch);
         this.batch = undefined;
       }
-      this.batch ??= createBatch(Math.max(this.batchSize, s.flows));
+      this.batch ??= this.freshBatch(Math.max(this.batchSize, s.flows));
       decodeBlockInto(blk.data, blk.length, blk.numRecords, this.table, this.batch, this.counters, this.opts.keep);
     } else this.state.blocksSkipped++;
     this.state.blocksRead++;
@@ -217,6 +222,28 @@ export class NffileReader {
       this.batch = undefined;
     }
     return emitted;
+  }
+
+  /** A batch to fill: a released one when it is big enough, else a new one. */
+  private freshBatch(capacity: number): FlowBatch {
+    const free = this.free;
+    for (let k = free.length - 1; k >= 0; k--) {
+      if (free[k].family.length >= capacity) {
+        const b = free.splice(k, 1)[0];
+        b.size = 0;
+        b.exporters = [];
+        return b;
+      }
+    }
+    return createBatch(capacity);
+  }
+
+  /**
+   * Give back a batch this reader returned, once its consumer is done with it: its buffers are filled again (the
+   * FlowSource contract). Keeps at most two.
+   */
+  release(b: FlowBatch): void {
+    if (this.free.length < 2 && !this.free.includes(b)) this.free.push(b);
   }
 
   private stop(reason: string): FlowBatch | undefined {

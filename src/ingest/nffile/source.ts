@@ -4,6 +4,9 @@
  * {@link NffileReader}. A file is never read into memory whole. Between blocks it yields to the event loop and
  * honours the AbortSignal.
  *
+ * Batches follow the FlowSource contract: each is lent until the consumer asks for the next, then its buffers are
+ * refilled (two batches circulate per file instead of one allocation per 65 536 rows).
+ *
  * The structured filter is compiled once and applied per row as rows are decoded; `timeWindow` skips a whole file
  * whose stat record lies outside it (without decoding) and filters the rows of the others. A file that cannot be
  * read at all (not an nffile, damaged header, encrypted, ...) rejects with FlowSourceError (file, one-line reason);
@@ -14,7 +17,8 @@
 import fs from 'node:fs';
 import { FlowSourceError } from '../errors.js';
 import { compileFilter, isEmptyFilter } from '../../engine/filter.js';
-import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
+import { lendBatches } from '../../engine/batch.js';
+import type { FileOpenInfo, FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
 import { fileProblem, NffileReader, outsideWindow, createBlockBuffers, type BlockBuffers, type ByteSource, type NffileInfo } from './reader.js';
 import { NffileFormatError } from './format.js';
 import type { RowPredicate } from './block.js';
@@ -32,6 +36,8 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
   // Shared by every read of this source: safe, since a block is read, decompressed and decoded in one synchronous
   // step (NffileReader.next), so no read leaves bytes in them across an await.
   let buffers: BlockBuffers | undefined;
+  // Batches the consumers are done with, refilled by the next reader (the FlowSource contract).
+  const pool: FlowBatch[] = [];
   return {
     async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
       buffers ??= createBlockBuffers();
@@ -39,7 +45,7 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
       for (const file of files) {
         if (readOpts.signal?.aborted) throw cancelled(file);
         const fd = openFile(file);
-        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, buffers });
+        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, buffers, pool });
         try {
           try {
             reader.open();
@@ -56,15 +62,16 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
             readOpts.onFile?.({ ...fileReadInfo(file, reader.info()), skipped: true });
             continue;
           }
+          readOpts.onOpen?.(fileOpenInfo(file, reader.info()));
           while (!reader.done) {
             if (readOpts.signal?.aborted) throw cancelled(file);
             const b = reader.next();
-            if (b) yield b;
+            if (b) yield* lendBatches([b], (x) => reader.release(x));
             // Let timers, I/O and the AbortSignal run between blocks.
             await new Promise<void>((r) => setImmediate(r));
           }
           const last = reader.flush();
-          if (last) yield last;
+          if (last) yield* lendBatches([last], (x) => reader.release(x));
         } finally {
           closeQuietly(fd);
         }
@@ -86,6 +93,17 @@ export function rowPredicate(o: FlowReadOptions): RowPredicate | undefined {
   const { from, to } = w;
   if (!filter) return (b, i) => b.start[i] >= from && b.start[i] < to;
   return (b, i) => b.start[i] >= from && b.start[i] < to && filter(b, i);
+}
+
+/** What the header and the appendix say, as the seam's FileOpenInfo (before the first block). */
+export function fileOpenInfo(file: string, i: NffileInfo): FileOpenInfo {
+  return {
+    file,
+    reader: 'native',
+    compression: i.compression as FileOpenInfo['compression'],
+    blocksExpected: i.blocksExpected,
+    ...(i.stat ? { stat: { flows: i.stat.numflows, packets: i.stat.numpackets, bytes: i.stat.numbytes, firstSeen: i.stat.firstseen, lastSeen: i.stat.lastseen } } : {}),
+  };
 }
 
 /** The reader's counters as the seam's FileReadInfo. */

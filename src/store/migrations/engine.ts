@@ -105,4 +105,14 @@ export const engineMigrations: Migration[] = [
       CREATE INDEX processed_files_status ON processed_files (status) WHERE status <> 'done';
     `,
   },
+  {
+    // A window read from a damaged or cut-short file holds the intact blocks only (issue 10): why, and how many of
+    // the announced blocks were read (columns of their own, so the partial windows can be listed and counted).
+    id: 'engine-004',
+    sql: `
+      ALTER TABLE windows ADD COLUMN partial_reason TEXT;
+      ALTER TABLE windows ADD COLUMN blocks_read INTEGER;
+      ALTER TABLE windows ADD COLUMN blocks_expected INTEGER;
+    `,
+  },
 ];

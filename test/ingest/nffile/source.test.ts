@@ -7,6 +7,7 @@ import { createNfdumpSource } from '../../../src/ingest/nfdump/source.js';
 import { flowSourceFrom } from '../../../src/ingest/flow-source.js';
 import { FlowSourceError } from '../../../src/ingest/errors.js';
 import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../../src/engine/types.js';
+import { cloneBatch } from '../../../src/engine/batch.js';
 import { batchLines, nfdumpRows } from '../../helpers/nfdump-oracle.js';
 import { block, genericFlow, ipv4Flow, nffile, appendixBlock, v3Record, element } from './build.js';
 import { generated } from './generated.js';
@@ -23,7 +24,8 @@ async function collect(source: FlowSource, files: string[], opts: FlowReadOption
   const batches: FlowBatch[] = [];
   let error: unknown;
   try {
-    for await (const b of source.read(files, { ...opts, onFile: (i) => infos.push(i) })) batches.push(b);
+    // A batch is valid until the next is asked for (the FlowSource contract): keep copies.
+    for await (const b of source.read(files, { ...opts, onFile: (i) => infos.push(i) })) batches.push(cloneBatch(b));
   } catch (e) {
     error = e;
   }
