@@ -1,7 +1,8 @@
 /**
  * The runner with the native reader on generated files: a file cut short becomes a window marked partial (in the
  * event, with the reader's counters, and in the store, read back after a restart); a file whose stat record counts
- * flows but whose blocks hold none is a failed file with the reason, never an empty window.
+ * flows but whose blocks hold none, or with too many inconsistent records, is a failed file with the reason, never an
+ * empty or silently thinned window.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -89,5 +90,37 @@ describe('engine runner, native reader: partial and empty files', () => {
     expect(a.store.fileStatus(path.join(dir, 'nfcapd.202611221400'))).toBe('failed');
     expect(a.store.listWindows()).toEqual([]);
     expect(a.runner.stats).toMatchObject({ processed: 0, failed: 1 });
+  });
+
+  it('fails a file with more than a tenth of its records inconsistent, naming how many; a few are counted and the window kept', async () => {
+    const full = await floodFile();
+    const damaged = (every: number) => {
+      const bytes = Buffer.from(fs.readFileSync(full));
+      let k = 0;
+      for (const b of blockMap(bytes)) {
+        for (let off = b.start + 12, i = 0; i < b.numRecords; i++) {
+          const size = bytes.readUInt16LE(off + 2);
+          // A flow record claiming more elements than it holds: its elements do not add up.
+          if (bytes.readUInt16LE(off) === 11 && k++ % every === 0) bytes.writeUInt16LE(0xffff, off + 4);
+          off += size;
+        }
+      }
+      return bytes;
+    };
+    const total = BACKGROUND_FLOWS + 1500;
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'nfcapd.202611221400'), damaged(4)); // 25 %
+    fs.writeFileSync(path.join(dir, 'nfcapd.202611221405'), damaged(100)); // 1 %
+    const a = setup(dir, path.join(tmp(), 'nocflow.db'));
+    expect(await a.runner.processOnce()).toBe(2);
+    const err = a.events.find((e): e is Extract<EngineEvent, { kind: 'file-error' }> => e.kind === 'file-error');
+    expect(path.basename(err!.file)).toBe('nfcapd.202611221400');
+    expect(err!.reason).toBe(`${total / 4} of ${total} records skipped as inconsistent`);
+    expect(err!.read).toMatchObject({ skippedRecords: total / 4, records: total - total / 4 });
+    const win = a.events.find((e): e is Extract<EngineEvent, { kind: 'window' }> => e.kind === 'window');
+    expect(path.basename(win!.file)).toBe('nfcapd.202611221405');
+    expect(win!.read?.skippedRecords).toBe(total / 100);
+    expect(win!.result.flows).toBe(total - total / 100);
+    expect(a.store.fileStatus(path.join(dir, 'nfcapd.202611221400'))).toBe('failed');
   });
 });
