@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { FlowExporter } from './exporter.js';
 import type { ExportProtocol } from './ipfix.js';
 import { startNfcapd, type NfcapdWriteOptions } from './nfcapd.js';
@@ -21,9 +22,9 @@ export { startNfcapd, freeUdpPort, nfcapdWriteArgs, type NfcapdWriteOptions } fr
  * Send flows (an array or chunks) through a real nfcapd into one closed nfcapd file, moved to `outFile`.
  * Resolves to the path. The collector is stopped with SIGTERM, which closes and names the file.
  */
-export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: string, opts: { protocol?: ExportProtocol; rate?: number; nfcapd?: NfcapdWriteOptions } = {}): Promise<string> {
+export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: string, opts: { protocol?: ExportProtocol; rate?: number; nfcapd?: NfcapdWriteOptions; intervalSeconds?: number } = {}): Promise<string> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-gen-'));
-  const nfcapd = await startNfcapd({ dir: work, interval: 3600, ...opts.nfcapd });
+  const nfcapd = await startNfcapd({ dir: work, interval: opts.intervalSeconds ?? 3600, ...opts.nfcapd });
   const exporter = new FlowExporter({ port: nfcapd.port, protocol: opts.protocol, rate: opts.rate });
   let sent = 0;
   try {
@@ -39,9 +40,16 @@ export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: st
   }
   const files = listCompleted(work).map((f) => f.path);
   if (files.length === 0) throw new Error(`nfcapd wrote no file in ${work}`);
-  if (files.length > 1) throw new Error(`nfcapd rotated during generation (${files.length} files in ${work})`);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.copyFileSync(files[0], outFile);
+  if (files.length === 1) fs.copyFileSync(files[0], outFile);
+  else {
+    // The write crossed nfcapd's rotation (a full hour of the clock): nfdump joins the files, in order, into one,
+    // with the same compression (the flows and the exporters are kept; the appendix's ident is not).
+    const compression = opts.nfcapd?.compression;
+    const flag = compression === 'lzo' ? ['-z'] : compression === 'lz4' ? ['-y'] : compression === 'bz2' ? ['-j'] : [];
+    const r = await execa('nfdump', ['-R', `${files[0]}:${path.basename(files.at(-1)!)}`, ...flag, '-w', outFile], { reject: false, env: { TZ: 'UTC' } });
+    if (r.exitCode !== 0) throw new Error(`nfcapd rotated during generation (${files.length} files in ${work}) and nfdump could not join them: ${String(r.stderr).trim()}`);
+  }
   fs.rmSync(work, { recursive: true, force: true });
   return outFile;
 }

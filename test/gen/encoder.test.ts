@@ -75,3 +75,15 @@ describe('IPFIX / NetFlow v9 export through a real nfcapd', () => {
     expect(a.truth.planted[0]).toMatchObject({ ip: '140.110.26.68', types: ['scan'], signature: '2375-1-40' });
   });
 });
+
+describe('writeFlowsFile across a rotation', () => {
+  it('a write that crosses nfcapd\'s rotation is joined into one file with every flow (nfdump -R … -w)', async () => {
+    const many: FlowRecord[] = Array.from({ length: 900 }, (_, i) => ({ ...flows[0], sport: 10_000 + i, start: T + i, end: T + i }));
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-rot-')), 'nfcapd.202611221405');
+    // 300 flows/s for 3 s against 2-second files: two or three files before the join.
+    await writeFlowsFile([many.slice(0, 300), many.slice(300, 600), many.slice(600)], out, { rate: 300, intervalSeconds: 2 });
+    const { stdout } = await execa('nfdump', ['-r', out, '-q', '-o', 'fmt:%sp'], { env: { TZ: 'UTC' } });
+    const ports = stdout.split('\n').filter(Boolean).map((l) => Number(l.trim())).sort((a, b) => a - b);
+    expect(ports).toEqual(many.map((f) => f.sport));
+  }, 60_000);
+});
