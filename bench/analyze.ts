@@ -4,7 +4,7 @@
  *   native reader, with `engine.reader=nfdump`, `nfdump -o null` (the decode floor) and nfdump's own
  *   `-s srcip/flows -s dstip/flows -s dstport -n 500`; targets native ≤ 0.2× `-s`, ≤ 12× `-o null`, peak RSS ≤ 1 GiB;
  * - the pipeline's choices on the same window, one at a time (the destination side in a worker thread; flows read
- *   again or kept as columns), and nocflow's own stage timers (`analyze --timings`);
+ *   again or kept as columns; huge pages for malloc), and nocflow's own stage timers (`analyze --timings`);
  * - a backbone-scale window (48 M flows, ~15 M distinct IPs, LZ4 through nfcapd -y): target ≤ 60 s and ≤ 3 GiB.
  * Files are built once through a real nfcapd into .bench-data/. The load average is printed next to the numbers:
  * the machine is shared, compare ratios within one run.
@@ -50,12 +50,15 @@ interface Ours extends Measured {
   timings?: Record<string, number>;
 }
 
-/** `nocflow analyze FILE --json --timings` with a config of `engine` settings; the stage timers come on stderr. */
-async function nocflow(file: string, engine: Record<string, unknown>, extra: string[] = []): Promise<Ours> {
+/**
+ * `nocflow analyze FILE --json --timings` with a config of `engine` settings (and `env` added to the environment);
+ * the stage timers come on stderr.
+ */
+async function nocflow(file: string, engine: Record<string, unknown>, extra: string[] = [], env: Record<string, string> = {}): Promise<Ours> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-bench-'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ engine }), { mode: 0o600 });
   try {
-    const m = await measure('node', [NOCFLOW, 'analyze', file, '--json', '--timings', ...extra], { keepStdout: true, keepStderr: true, env: { NOCFLOW_CONFIG_DIR: dir } });
+    const m = await measure('node', [NOCFLOW, 'analyze', file, '--json', '--timings', ...extra], { keepStdout: true, keepStderr: true, env: { ...env, NOCFLOW_CONFIG_DIR: dir } });
     const doc = JSON.parse(m.stdout) as { flows: number; anomalies: unknown[] };
     const t = /timings (\{.*\})/.exec(m.stderr ?? '');
     return { ...m, flows: doc.flows, anomalies: doc.anomalies.length, ...(t ? { timings: JSON.parse(t[1]) as Record<string, number> } : {}) };
@@ -91,6 +94,10 @@ export async function run(): Promise<void> {
   line('nfdump -s srcip -s dstip -s dstport -n 500', nfStats, flows, l2);
   const [native, l3] = await timed(() => nocflow(file, { reader: 'native' }))();
   line('nocflow analyze (native)', native, flows, l3);
+  // Transparent huge pages for malloc's memory (glibc ≥ 2.35; THP is "madvise" here): the tables' first touches
+  // cost a page fault per 4 KiB otherwise, and their random accesses a TLB miss each.
+  const [thp, l3b] = await timed(() => nocflow(file, { reader: 'native' }, [], { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }))();
+  line('nocflow analyze (native, huge pages)', thp, flows, l3b);
   const [withWorker, l4] = await timed(() => nocflow(file, { reader: 'native' }, ['--worker']))();
   line('nocflow analyze (native, --worker)', withWorker, flows, l4);
   const [reread, l5] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'reread']))();
@@ -101,6 +108,7 @@ export async function run(): Promise<void> {
   line('nocflow analyze (engine.reader=nfdump)', viaNfdump, flows, l7);
 
   console.log(`\nstages (native): ${stages(native)}`);
+  console.log(`stages (huge pages): ${stages(thp)}`);
   console.log(`stages (--worker): ${stages(withWorker)}`);
   console.log(`stages (read again): ${stages(reread)}`);
   console.log(`stages (kept): ${stages(columns)}`);
@@ -109,9 +117,10 @@ export async function run(): Promise<void> {
   console.log(`native = ${rn.toFixed(2)}× nfdump -o null (target ≤ 12×): ${verdict(rn <= 12)}`);
   console.log(`native peak RSS ${native.peakRssMiB.toFixed(0)} MiB (target ≤ 1024): ${verdict(native.peakRssMiB <= 1024)}`);
   console.log(`engine.reader=nfdump = ${(viaNfdump.seconds / native.seconds).toFixed(2)}× native`);
+  console.log(`huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): ${(native.seconds / thp.seconds).toFixed(2)}× faster (${thp.seconds.toFixed(2)} s, ${thp.peakRssMiB.toFixed(0)} MiB)`);
   console.log(`destination worker: ${(native.seconds / withWorker.seconds).toFixed(2)}× faster with it (in-thread ${native.seconds.toFixed(2)} s, --worker ${withWorker.seconds.toFixed(2)} s)`);
   console.log(`flows read again vs kept: ${reread.seconds.toFixed(2)} s / ${reread.peakRssMiB.toFixed(0)} MiB vs ${columns.seconds.toFixed(2)} s / ${columns.peakRssMiB.toFixed(0)} MiB`);
-  for (const o of [native, withWorker, reread, columns, viaNfdump]) {
+  for (const o of [native, thp, withWorker, reread, columns, viaNfdump]) {
     if (o.flows !== flows) console.log(`WARNING: nocflow counted ${o.flows} flows, nfdump ${flows}`);
   }
   console.log(`anomalies reported: ${native.anomalies} (nfdump reader: ${viaNfdump.anomalies})`);
