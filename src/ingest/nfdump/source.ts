@@ -170,7 +170,11 @@ function readPass(bin: string, file: string, readOpts: FlowReadOptions, filterTe
         }
       }
       parser.flush();
-      while (queue.length > 0) yield queue.shift()!;
+      // The output may all have arrived before the consumer cancelled: the rest is not handed out either.
+      while (queue.length > 0) {
+        if (readOpts.signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+        yield queue.shift()!;
+      }
     } finally {
       if (proc.exitCode === null && !proc.killed) proc.kill();
     }
