@@ -49,9 +49,9 @@ async function doctor(config: Record<string, unknown>, extraEnv: Record<string, 
     fs.chownSync(path.join(dir, 'config.json'), execOpts.uid, execOpts.gid ?? 0);
   }
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: base, NOCFLOW_CONFIG_DIR: dir, NOCFLOW_DATA_DIR: path.join(base, 'data'), NOCFLOW_RUNTIME_DIR: runDir, ...extraEnv };
-  const json = await execa('node', [BIN, 'doctor', '--json', '--timeout', '3'], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 90_000, ...execOpts });
-  const text = await execa('node', [BIN, 'doctor', '--timeout', '3'], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 90_000, ...execOpts });
-  expect(text.exitCode).toBe(json.exitCode);
+  const json = await execa('node', [BIN, 'doctor', '--json', '--timeout', '10'], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 90_000, ...execOpts });
+  const text = await execa('node', [BIN, 'doctor', '--timeout', '10'], { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 90_000, ...execOpts });
+  expect(text.exitCode, text.stdout).toBe(json.exitCode);
   return { code: json.exitCode, r: JSON.parse(json.stdout) as DoctorReport, text: text.stdout };
 }
 
@@ -120,7 +120,9 @@ beforeAll(async () => {
     if (s && s.processed >= 1) {
       if (!hasGobgpd) break;
       const n = await execa('gobgp', ['-u', '127.0.0.1', '-p', String((good.flowspec as { apiPort: number }).apiPort), 'neighbor', '-j'], { reject: false });
-      if (/"session_state":6/.test(n.stdout)) break;
+      // Every router of the demo's set (127.0.0.2-4) established, not only the first.
+      const states = [...n.stdout.matchAll(/"session_state":(\d+)/g)].map((m) => m[1]);
+      if (states.length > 0 && states.every((x) => x === '6')) break;
     }
     if (Date.now() > end) throw new Error('the demo-like setup did not come up');
     await new Promise((r) => setTimeout(r, 500));
