@@ -4,6 +4,7 @@
  * `saveDay` writes a whole day in ONE transaction and recomputes the masters for what that day touches, so running a
  * day again replaces it and never adds twice.
  */
+import type { CatalogueEntry } from './catalogue.js';
 import type { Db } from '../store/db.js';
 import type { Anomaly } from '../engine/types.js';
 import { timeSlotOf } from '../engine/types.js';
@@ -53,17 +54,10 @@ export interface IpMaster {
 }
 
 /** One day's signature as stored. */
-export interface SignatureDay {
+export interface SignatureDay extends CatalogueEntry {
   day: string;
-  signature: string;
-  port: number;
-  packets: number;
-  bytes: number;
-  proto: number;
-  strength: number;
-  weak: boolean;
   hunted: boolean;
-  attackers: string[];
+  /** How many members the day's hunt found (the rows are in the member table). */
   members: number;
   flows: number;
 }

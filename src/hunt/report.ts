@@ -7,17 +7,9 @@ import type { Catalogue, CatalogueEntry } from './catalogue.js';
 import type { DayHuntResult, MemberRow, NearRow, SignatureHunt } from './day-hunt.js';
 
 /** One catalogue signature with its members. */
-export interface HuntedSignature {
-  signature: string;
-  port: number;
-  packets: number;
-  bytes: number;
-  proto: number;
-  strength: number;
-  weak: boolean;
+export interface HuntedSignature extends CatalogueEntry {
   /** false for a weak shape left out (hunt weak shapes to include them). */
   hunted: boolean;
-  attackers: string[];
   /** Exact members, most destinations first. */
   members: MemberRow[];
   /** Near-shape members (only when a near search ran). */

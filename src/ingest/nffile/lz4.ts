@@ -3,7 +3,7 @@
  * writes into an nffile block). Written from the LZ4 block format description. Pure and safe on hostile input:
  * every read and write is bounds-checked, and the output never grows past `dstLimit`.
  */
-import { DecompressError } from './codec-error.js';
+import { copyMatch, DecompressError } from './codec-error.js';
 
 /**
  * Decode `src[srcStart..srcEnd)` into `dst` from offset 0, writing at most `dstLimit` bytes.
@@ -51,14 +51,7 @@ export function lz4DecodeBlock(src: Uint8Array, srcStart: number, srcEnd: number
     }
     len += 4;
     if (len > dstLimit - op) throw new DecompressError('lz4', 'output exceeds the bound');
-    let from = op - dist;
-    if (dist >= len && len > 32) {
-      dst.copyWithin(op, from, from + len);
-      op += len;
-    } else {
-      const end = op + len;
-      while (op < end) dst[op++] = dst[from++];
-    }
+    op = copyMatch(dst, op, dist, len);
     if (ip >= srcEnd) throw new DecompressError('lz4', 'input ends after a match (no final literals)');
   }
 }

@@ -12,7 +12,7 @@
  *   64..255 (M2): distance 1 + ((t>>2)&7) + (next<<3), length (t>>5)+1
  * Each match's low two bits (of t, or of the first distance byte) give 0..3 literals that follow it.
  */
-import { DecompressError } from './codec-error.js';
+import { copyMatch, DecompressError } from './codec-error.js';
 
 const TOP = 0;
 const AFTER_RUN = 1;
@@ -109,14 +109,7 @@ export function lzoDecode(src: Uint8Array, srcStart: number, srcEnd: number, dst
     }
     if (dist > op) throw new DecompressError('lzo', `match distance ${dist} before the start of the output`);
     if (len > dstLimit - op) throw new DecompressError('lzo', 'output exceeds the bound');
-    let from = op - dist;
-    if (dist >= len && len > 32) {
-      dst.copyWithin(op, from, from + len);
-      op += len;
-    } else {
-      const end = op + len;
-      while (op < end) dst[op++] = dst[from++];
-    }
+    op = copyMatch(dst, op, dist, len);
     if (trailing === 0) mode = TOP;
     else {
       if (trailing > srcEnd - ip) throw new DecompressError('lzo', 'literals run past the input');
