@@ -6,11 +6,7 @@
  */
 import { createAlertsArea, type AlertsArea, type RaiseInput } from '../alerts/area.js';
 import type { NocflowConfig } from '../config/schema.js';
-import { checkAlertsConfig } from '../config/sections/alerts.js';
 import type { FlowspecConfig } from '../config/sections/flowspec.js';
-import { checkLimitsConfig } from '../config/sections/limits.js';
-import { checkHuntConfig } from '../config/sections/hunt.js';
-import { checkIocConfig } from '../config/sections/ioc.js';
 import { createDevicesArea } from '../devices/area.js';
 import { probersFrom } from '../devices/handlers.js';
 import { createElasticsearchArea } from '../es/area.js';
@@ -275,12 +271,14 @@ export interface EngineCheck {
   nfcapdDir: string;
 }
 
-/** Judge a configuration for the engine without starting anything. Pure over the config. */
+/**
+ * What the engine itself needs of a configuration, beyond each section's own check (config/check.ts, which every caller
+ * runs too): the nfcapd directory, the FlowSpec targeting, IoC over Elasticsearch; and what would run. Pure.
+ */
 export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } = {}): EngineCheck {
   const problems: string[] = [];
   const nfcapdDir = opts.nfcapdDir ?? config.engine.nfcapdDir;
   if (!nfcapdDir) problems.push('engine.nfcapdDir: not set (nocflow config set engine.nfcapdDir /path/to/nfcapd)');
-  problems.push(...checkLimitsConfig(config.limits));
   const fsCfg = config.flowspec as FlowspecConfig | undefined;
   if (fsCfg?.enabled) problems.push(...checkFlowspecTargeting(fsCfg));
   const areas = [
@@ -292,10 +290,6 @@ export function checkEngine(config: NocflowConfig, opts: { nfcapdDir?: string } 
     ...(config.ioc.sources.length > 0 ? ['ioc'] : []),
     'geo',
   ];
-  problems.push(...checkHuntConfig(config));
-  problems.push(...checkIocConfig(config.ioc));
   if (config.ioc.flowStore === 'elasticsearch' && !config.elasticsearch.node) problems.push('ioc.flowStore: elasticsearch needs elasticsearch.node');
-  problems.push(...checkAlertsConfig(config));
-  // A section's checker may also be in the configuration's registry (config/check.ts): each problem once.
-  return { problems: [...new Set(problems)], areas, reader: config.engine.reader, nfcapdDir };
+  return { problems, areas, reader: config.engine.reader, nfcapdDir };
 }

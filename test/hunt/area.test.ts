@@ -17,7 +17,8 @@ import type { FlowSource } from '../../src/engine/types.js';
 import type { HuntDayTruth } from '../../src/gen/index.js';
 import type { HuntAreaStatus } from '../../src/hunt/area.js';
 import type { HuntRun } from '../../src/hunt/records.js';
-import { buildEngine, checkEngine } from '../../src/daemon/main.js';
+import { buildEngine } from '../../src/daemon/main.js';
+import { checkConfig } from '../../src/config/check.js';
 
 const BIN = path.resolve('bin/nocflow.js');
 let d1: { files: string[]; truth: HuntDayTruth };
@@ -162,8 +163,8 @@ describe('the daily hunt in the engine (in-process, controlled clock)', () => {
       expect(st).toMatchObject({ enabled: false, runs: 0, nextDueAt: null });
       expect((await call<{ day: string }>('hunt.catalogue')).day).toBe('2026-11-24');
     });
-    expect(checkEngine({ ...config, hunt: { ...config.hunt, at: '25:00' } }).problems).toContain('hunt.at: "25:00" is not a UTC time HH:MM');
-    expect(checkEngine({ ...config, hunt: { ...config.hunt, source: 'elasticsearch' } }).problems).toContain('hunt.source: "elasticsearch" needs elasticsearch.node');
+    expect(checkConfig({ ...config, hunt: { ...config.hunt, at: '25:00' } })).toContain('hunt.at: "25:00" is not a UTC time HH:MM');
+    expect(checkConfig({ ...config, hunt: { ...config.hunt, source: 'elasticsearch' } })).toContain('hunt.source: "elasticsearch" needs elasticsearch.node');
   }, 120_000);
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIocConfig, iocDefaults, type IocConfig } from '../../src/config/sections/ioc.js';
 import { configDefaults } from '../../src/config/schema.js';
 import { checkEngine } from '../../src/daemon/main.js';
+import { checkConfig } from '../../src/config/check.js';
 import { fetchDayLists } from '../../src/ioc/daily-lists.js';
 import { fetchHttps, IocFetchError } from '../../src/ioc/fetch.js';
 import { IocStore } from '../../src/ioc/store.js';
@@ -163,8 +164,10 @@ describe('checkIocConfig', () => {
   it('engine --check names the ioc area and its problems', () => {
     const base = { ...configDefaults, engine: { ...configDefaults.engine, nfcapdDir: '/var/cache/nfdump' } };
     expect(checkEngine(base).areas).not.toContain('ioc');
-    const c = checkEngine({ ...base, ioc: { ...iocDefaults, flowStore: 'elasticsearch', sources: [{ name: 'nics', url: 'http://x/list' }] } });
+    const cfg = { ...base, ioc: { ...iocDefaults, flowStore: 'elasticsearch' as const, sources: [{ name: 'nics', url: 'http://x/list' }] } };
+    const c = checkEngine(cfg);
     expect(c.areas).toContain('ioc');
-    expect(c.problems).toEqual(['ioc.sources[0].url: only https:// is fetched (got http:)', 'ioc.flowStore: elasticsearch needs elasticsearch.node']);
+    // The section's own problem from the configuration's registry, the engine's from checkEngine: each once.
+    expect([...checkConfig(cfg), ...c.problems]).toEqual(['ioc.sources[0].url: only https:// is fetched (got http:)', 'ioc.flowStore: elasticsearch needs elasticsearch.node']);
   });
 });

@@ -60,8 +60,8 @@ export async function runEngineForeground(opts: { nfcapdDir?: string; intervalSe
     let outcome: string;
     try {
       const next = loadConfig();
-      // The semantic checker (config check), where this build has one, and the engine's own judgement.
-      const problems = [...((next as { problems?: () => string[] }).problems?.() ?? []), ...checkEngine(next.config, { nfcapdDir: opts.nfcapdDir }).problems];
+      // The configuration's semantic check (config check) and the engine's own judgement.
+      const problems = [...next.problems(), ...checkEngine(next.config, { nfcapdDir: opts.nfcapdDir }).problems];
       if (problems.length > 0) {
         engine.refuseReload(problems.join('; '));
         outcome = `reload refused: ${problems.length} problem(s), running configuration kept`;
