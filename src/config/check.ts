@@ -43,6 +43,5 @@ export function checkConfig(cfg: NocflowConfig, checkers = SECTION_CHECKERS): st
       out.push(`${c.section}: cannot be checked (${(err as Error).message})`);
     }
   }
-  // Two sections may check one value (alerts reads engine.units too): each problem once.
-  return [...new Set(out)];
+  return out;
 }
