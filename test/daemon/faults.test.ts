@@ -26,8 +26,13 @@ const env = { NOCFLOW_CONFIG_DIR: path.join(work, 'config'), NOCFLOW_DATA_DIR: d
 const base = 43000 + Math.floor(Math.random() * 8000);
 const router: ManagedGobgpd = { routerId: '127.0.0.2', as: 65002, listenAddress: '127.0.0.2', listenPort: base + 2, apiHost: '127.0.0.1', apiPort: base + 3, neighbors: [{ address: '127.0.0.1', as: 65001, port: base }] };
 const routerRib = createGobgpSpeaker({ apiHost: '127.0.0.1', apiPort: router.apiPort, learned: true });
-/** Files the test lands, each its own window (5-minute names, one TimeSlot each). */
-const NAMES = Array.from({ length: 10 }, (_, i) => `nfcapd.20261122${String(13 + Math.floor((i * 5) / 60)).padStart(2, '0')}${String((i * 5) % 60).padStart(2, '0')}`);
+/**
+ * Files the test lands, each its own window (5-minute names, one TimeSlot each). A window of the mixed scenario gives
+ * ~5.5 KB of ES documents: the seven before the last restart leave ~40 KB in the spool and the last engine alone
+ * writes ten more, so its 64 KiB spool (the smallest limits.esSpoolBytes allows) must drop, even if the earlier
+ * engines' documents were fewer.
+ */
+const NAMES = Array.from({ length: 16 }, (_, i) => `nfcapd.20261122${String(13 + Math.floor((i * 5) / 60)).padStart(2, '0')}${String((i * 5) % 60).padStart(2, '0')}`);
 let routerProc: { stop(): Promise<void> };
 let engine: ResultPromise | undefined;
 let esPort: number;
@@ -198,7 +203,11 @@ describe('fault injection (real engine, gobgpd peer, ES refusing)', () => {
     expect(checkWindows()).toBe(NAMES.length);
 
     // ES refused throughout: the spool stayed within its limit, dropped its oldest documents, counted and alarmed.
-    const esState = (await status())!.areas!.elasticsearch!;
+    // The documents of the last window are written after its commit: wait for the alarm rather than read once.
+    const esState = await waitFor('the spool-full alarm', 60_000, async () => {
+      const e = (await status())?.areas?.elasticsearch;
+      return e?.alarm ? e : undefined;
+    });
     expect(esState.down).toBe(true);
     expect(esState.spool.bytes).toBeLessThanOrEqual(65536);
     expect(esState.dropped).toBeGreaterThan(0);
