@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lz4DecodeBlock } from '../../../src/ingest/nffile/lz4.js';
 import { DecompressError } from '../../../src/ingest/nffile/codec-error.js';
-import { codecCases, prng, type CodecCase } from './codec-cases.js';
+import { codecCases, flipBits, type CodecCase } from './codec-cases.js';
 
 const OUT = new Uint8Array(5 << 20);
 const decode = (src: Uint8Array, limit = OUT.length) => Buffer.from(OUT.subarray(0, lz4DecodeBlock(src, 0, src.length, OUT, limit)));
@@ -79,20 +79,19 @@ describe('LZ4 block decoder', () => {
   });
 
   it('bit flips: a DecompressError or a bounded result, never another error (300 seeded flips)', () => {
-    const r = prng(42);
     const limit = 2 << 20;
-    let refused = 0;
-    for (let k = 0; k < 300; k++) {
-      const c = cases[k % cases.length];
-      const src = Buffer.from(c.stored);
-      src[Math.floor(r() * src.length)] ^= 1 << Math.floor(r() * 8);
-      let n = -1;
-      const e = errorOf(() => (n = lz4DecodeBlock(src, 0, src.length, OUT, limit)));
-      if (e) {
-        expect(e).toBeInstanceOf(DecompressError);
-        refused++;
-      } else expect(n).toBeLessThanOrEqual(limit);
+    const o = flipBits(cases, 300, OUT, (src) => {
+      const n = lz4DecodeBlock(src, 0, src.length, OUT, limit);
+      expect(n).toBeLessThanOrEqual(limit);
+      return n;
+    });
+    // No checksum: a flip decodes to other bytes far more often than it breaks the stream (~1.7 % of the flips are refused on these blocks); a few
+    // decode to the same bytes (a flipped distance that copies equal bytes: ~0.2 %).
+    expect(o.refused + o.changed).toBeGreaterThan(270);
+    // A refusal made certain: each block without its last byte (the final literal run cut short).
+    for (const c of cases) {
+      const src = c.stored.subarray(0, c.stored.length - 1);
+      expect(errorOf(() => lz4DecodeBlock(src, 0, src.length, OUT, limit))).toBeInstanceOf(DecompressError);
     }
-    expect(refused).toBeGreaterThan(0);
   });
 });
