@@ -17,7 +17,7 @@
  * not at all when the caller can read the files again ({@link FlowStore}). Rows carry address keys, not ids: an
  * IPv4 address is its own key, an IPv6 address's key is its id.
  */
-import { IpTable, PairSet, U32Map, V6Map, hash2, topIdsStrided } from './tables.js';
+import { IpTable, PairSet, U32Map, V6Map, hash2, topIdsStridedEach } from './tables.js';
 import type { FlowBatch } from './types.js';
 import { TcpFlag } from './types.js';
 
@@ -114,19 +114,35 @@ export class FlowColumns {
   }
 }
 
-/** Field offsets of a host record (32-bit words). Packets and bytes are float32, the rest uint32. */
-export const F = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4, inFlows: 5, inPackets: 6, inBytes: 7, inPeers: 8, firstDst: 9, firstPort: 10 } as const;
-const FLOAT_FIELDS = new Set<number>([F.outPackets, F.outBytes, F.inPackets, F.inBytes]);
-/** Words per host record: 44 bytes, so one host's counters share one or two cache lines. */
-export const HOST_STRIDE = 11;
+/**
+ * Field offsets of a host's two records (32-bit words): the out record (its flows as a source, and its first flow's
+ * destination key and port), written per flow by the source side, and the in record (as a destination), written once
+ * per host by the merge. Packets and bytes are float32, the rest uint32.
+ */
+const OUT_FIELDS = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4, firstDst: 5 } as const;
+const IN_FIELDS = { inFlows: 0, inPackets: 1, inBytes: 2, inPeers: 3 } as const;
+const FLOAT_FIELDS = new Set<HostField>(['outPackets', 'outBytes', 'inPackets', 'inBytes']);
+/**
+ * Words per out record: 64 bytes. Besides the counters it holds a source's first {@link INLINE_PEERS} distinct
+ * destination keys (from `firstDst` on) and first {@link INLINE_PORTS} distinct destination ports (16 bits each, from
+ * word {@link PORTS_AT}): most sources have few, and their flows then touch no pair set at all. A source passing
+ * either count moves that list into its pair set, which holds it from then on.
+ */
+const OUT_STRIDE = 16;
+const INLINE_PEERS = 8;
+const PORTS_AT = 13;
+const INLINE_PORTS = 6;
+/** Words per in record: 16 bytes. */
+const IN_STRIDE = 4;
 /** Hosts per chunk of records: 2^18. */
 export const HOST_CHUNK_BITS = 18;
 const HOST_CHUNK = 1 << HOST_CHUNK_BITS;
 const HOST_MASK = HOST_CHUNK - 1;
-export type HostField = keyof typeof F;
-// The hot loops' offsets, named from F (one declaration of the layout).
-const OUT_FLOWS = F.outFlows, OUT_PACKETS = F.outPackets, OUT_BYTES = F.outBytes, OUT_PEERS = F.outPeers, OUT_PORTS = F.outPorts;
-const IN_FLOWS = F.inFlows, IN_PACKETS = F.inPackets, IN_BYTES = F.inBytes, IN_PEERS = F.inPeers, FIRST_DST = F.firstDst, FIRST_PORT = F.firstPort;
+export type HostField = keyof typeof OUT_FIELDS | keyof typeof IN_FIELDS;
+// The hot loops' offsets, named from the layouts (one declaration of each).
+const OUT_FLOWS = OUT_FIELDS.outFlows, OUT_PACKETS = OUT_FIELDS.outPackets, OUT_BYTES = OUT_FIELDS.outBytes, OUT_PEERS = OUT_FIELDS.outPeers, OUT_PORTS = OUT_FIELDS.outPorts;
+const FIRST_DST = OUT_FIELDS.firstDst;
+const IN_FLOWS = IN_FIELDS.inFlows, IN_PACKETS = IN_FIELDS.inPackets, IN_BYTES = IN_FIELDS.inBytes, IN_PEERS = IN_FIELDS.inPeers;
 
 /** Read access to one field of every host. */
 export interface HostColumn {
@@ -134,36 +150,48 @@ export interface HostColumn {
 }
 
 /**
- * Per-IP counters in both roles, indexed by IpTable id: one interleaved record per host (random access touches one
- * or two cache lines instead of eleven arrays), in chunks of 256 Ki hosts. Packets and bytes are float32: they rank
- * hosts and meet thresholds (relative error 6e-8); reported values come exact from the feature pass.
- * `firstDst`/`firstPort` keep a source's first flow (the destination's key) so single-flow sources stay out of the
+ * Per-IP counters in both roles, indexed by IpTable id: for each role one interleaved record per host (random access
+ * touches one cache line instead of one per field), in chunks of 256 Ki hosts. Packets and bytes are float32: they
+ * rank hosts and meet thresholds (relative error 6e-8); reported values come exact from the feature pass.
+ * The out record keeps a source's first few destinations and ports (OUT_STRIDE), so small sources stay out of the
  * pair sets.
  */
 export class HostCounters {
+  /** Out records (OUT_STRIDE words per host), as uint32 and float32 views of the same chunks. */
   readonly u: Uint32Array[] = [];
   readonly f: Float32Array[] = [];
+  /** In records (IN_STRIDE words per host). */
+  readonly inU: Uint32Array[] = [];
+  readonly inF: Float32Array[] = [];
 
   ensure(id: number): void {
     while (this.u.length <= id >>> HOST_CHUNK_BITS) {
-      const buf = new ArrayBuffer(HOST_CHUNK * HOST_STRIDE * 4);
-      this.u.push(new Uint32Array(buf));
-      this.f.push(new Float32Array(buf));
+      const out = new ArrayBuffer(HOST_CHUNK * OUT_STRIDE * 4);
+      this.u.push(new Uint32Array(out));
+      this.f.push(new Float32Array(out));
+      const inn = new ArrayBuffer(HOST_CHUNK * IN_STRIDE * 4);
+      this.inU.push(new Uint32Array(inn));
+      this.inF.push(new Float32Array(inn));
     }
+  }
+
+  /** The chunks, stride and offset of one field. */
+  private layout(field: HostField): { arrs: ArrayLike<number>[]; stride: number; off: number } {
+    const float = FLOAT_FIELDS.has(field);
+    if (field in OUT_FIELDS) return { arrs: float ? this.f : this.u, stride: OUT_STRIDE, off: OUT_FIELDS[field as keyof typeof OUT_FIELDS] };
+    return { arrs: float ? this.inF : this.inU, stride: IN_STRIDE, off: IN_FIELDS[field as keyof typeof IN_FIELDS] };
   }
 
   /** One field's value for a host. */
   value(field: HostField, id: number): number {
-    const off = F[field];
-    const arr = FLOAT_FIELDS.has(off) ? this.f : this.u;
-    return arr[id >>> HOST_CHUNK_BITS][(id & HOST_MASK) * HOST_STRIDE + off];
+    const { arrs, stride, off } = this.layout(field);
+    return arrs[id >>> HOST_CHUNK_BITS][(id & HOST_MASK) * stride + off];
   }
 
   /** A read-only column view of one field. */
   column(field: HostField): HostColumn {
-    const off = F[field];
-    const arrs = FLOAT_FIELDS.has(off) ? this.f : this.u;
-    return { get: (id) => arrs[id >>> HOST_CHUNK_BITS][(id & HOST_MASK) * HOST_STRIDE + off] };
+    const { arrs, stride, off } = this.layout(field);
+    return { get: (id) => arrs[id >>> HOST_CHUNK_BITS][(id & HOST_MASK) * stride + off] };
   }
 
   outFlows = this.column('outFlows');
@@ -177,16 +205,37 @@ export class HostCounters {
   inPeers = this.column('inPeers');
   firstDst = this.column('firstDst');
 
+  /**
+   * Hosts below this id may have out counters; the ones the merge added after them (destinations only) have none, so
+   * the rankings of out fields never read their records.
+   */
+  sources = Infinity;
+
   /** Ids of the `n` hosts with the largest value of `field` among ids [0, count), largest first. */
   top(field: HostField, count: number, n: number): number[] {
-    const off = F[field];
-    const arrs = FLOAT_FIELDS.has(off) ? this.f : this.u;
-    return topIdsStrided(arrs, HOST_CHUNK_BITS, HOST_STRIDE, off, count, n);
+    return this.topEach([field], count, n)[0];
+  }
+
+  /**
+   * For each field, the ids of the `n` hosts with its largest values among ids [0, count), largest first (ties: the
+   * lower id): one pass over each role's records for all its fields.
+   */
+  topEach(fields: readonly HostField[], count: number, n: number): number[][] {
+    const out = new Map<HostField, number[]>();
+    for (const role of [OUT_FIELDS, IN_FIELDS]) {
+      const mine = fields.filter((f) => f in role);
+      if (mine.length === 0) continue;
+      const layouts = mine.map((f) => this.layout(f));
+      const upTo = role === OUT_FIELDS ? Math.min(count, this.sources) : count;
+      const lists = topIdsStridedEach(layouts.map((l) => ({ chunks: l.arrs, offset: l.off })), HOST_CHUNK_BITS, layouts[0].stride, upTo, n);
+      mine.forEach((f, k) => out.set(f, lists[k]));
+    }
+    return fields.map((f) => out.get(f)!);
   }
 
   /** Bytes held. */
   get memoryBytes(): number {
-    return this.u.length * HOST_CHUNK * HOST_STRIDE * 4;
+    return this.u.length * HOST_CHUNK * (OUT_STRIDE + IN_STRIDE) * 4;
   }
 }
 
@@ -445,15 +494,17 @@ export class WindowAggregator {
 
   /**
    * Size the tables once for a window of about `flows` flows (the stat records' count), instead of regrowing them
-   * step by step. Estimates: distinct IPs about half the flows, distinct pairs three quarters.
+   * step by step. Estimates: distinct IPs about half the flows; the pair sets hold only the pairs of sources past
+   * the inline lists (an eighth and a thirty-second of the flows to start with).
    */
   reserve(flows: number): void {
     if (!(flows > 0)) return;
     const f = Math.min(flows, 1 << 28);
     this.expected = Math.max(this.expected, f);
     this.ips.reserve(Math.ceil(f * 0.5));
-    this.pairs.reserve(Math.ceil(f * 0.75));
-    this.srcPorts.reserve(Math.ceil(f * 0.5));
+    // Only sources past the inline lists use the pair sets (a few of the flows' pairs; they grow when it is more).
+    this.pairs.reserve(Math.ceil(f / 8));
+    this.srcPorts.reserve(Math.ceil(f / 32));
   }
 
   /** Stop keeping flow columns (the later passes will read the files again). */
@@ -538,13 +589,17 @@ export class WindowAggregator {
     }
     if (ips.size > 0) h.ensure(ips.size - 1);
     const U = h.u, Fl = h.f;
-    // Stage 3: touch the source records and the pair-set slots the run will update.
+    // Stage 3: touch the source records (no branch on what they hold: a mispredicted branch on a load still on its
+    // way would discard the loads issued after it), then the pair-set slots the run will update.
     for (let i = i0; i < i1; i++) {
       const s = sid[i];
-      const us = U[s >>> HOST_CHUNK_BITS], ps = (s & HOST_MASK) * HOST_STRIDE;
-      const before = us[ps];
-      touched += before;
-      if (before !== 0) touched += pairs.touch(s, dk[i]) + srcPorts.touch(s, DP[i]);
+      touched += U[s >>> HOST_CHUNK_BITS][(s & HOST_MASK) * OUT_STRIDE];
+    }
+    for (let i = i0; i < i1; i++) {
+      const s = sid[i];
+      const us = U[s >>> HOST_CHUNK_BITS], ps = (s & HOST_MASK) * OUT_STRIDE;
+      if (us[ps + OUT_PEERS] > INLINE_PEERS) touched += pairs.touch(s, dk[i]);
+      if (us[ps + OUT_PORTS] > INLINE_PORTS) touched += srcPorts.touch(s, DP[i]);
     }
     // Stage 4: the counters.
     let np = part.newPairs;
@@ -555,27 +610,40 @@ export class WindowAggregator {
       const by = BY[i];
       const dp = DP[i];
       const cs = s >>> HOST_CHUNK_BITS;
-      const us = U[cs], fs = Fl[cs], ps = (s & HOST_MASK) * HOST_STRIDE;
-      const before = us[ps + OUT_FLOWS];
-      if (before === 0) {
-        // First flow of this source: its pair and port are new by definition.
-        us[ps + FIRST_DST] = d;
-        us[ps + FIRST_PORT] = dp;
-        us[ps + OUT_PEERS] = 1;
-        us[ps + OUT_PORTS] = 1;
-        rows[np++] = i;
-      } else {
-        if (before === 1) {
-          // Second flow: the first pair and port enter the sets now.
-          pairs.add(s, us[ps + FIRST_DST]);
-          srcPorts.add(s, us[ps + FIRST_PORT]);
-        }
-        if (pairs.add(s, d)) {
-          us[ps + OUT_PEERS]++;
+      const us = U[cs], fs = Fl[cs], ps = (s & HOST_MASK) * OUT_STRIDE;
+      // Distinct destinations: inline while few, else the pair set (moved there when the ninth arrives).
+      const peers = us[ps + OUT_PEERS];
+      if (peers <= INLINE_PEERS) {
+        let k = 0;
+        while (k < peers && us[ps + FIRST_DST + k] !== d) k++;
+        if (k === peers) {
+          if (peers < INLINE_PEERS) us[ps + FIRST_DST + peers] = d;
+          else {
+            for (let j = 0; j < INLINE_PEERS; j++) pairs.add(s, us[ps + FIRST_DST + j]);
+            pairs.add(s, d);
+          }
+          us[ps + OUT_PEERS] = peers + 1;
           rows[np++] = i;
         }
-        if (srcPorts.add(s, dp)) us[ps + OUT_PORTS]++;
+      } else if (pairs.add(s, d)) {
+        us[ps + OUT_PEERS] = peers + 1;
+        rows[np++] = i;
       }
+      // Distinct destination ports, the same way (two 16-bit ports a word).
+      const ports = us[ps + OUT_PORTS];
+      if (ports <= INLINE_PORTS) {
+        let k = 0;
+        while (k < ports && ((us[ps + PORTS_AT + (k >>> 1)] >>> ((k & 1) << 4)) & 0xffff) !== dp) k++;
+        if (k === ports) {
+          if (ports < INLINE_PORTS) us[ps + PORTS_AT + (ports >>> 1)] |= dp << ((ports & 1) << 4);
+          else {
+            for (let j = 0; j < INLINE_PORTS; j++) srcPorts.add(s, (us[ps + PORTS_AT + (j >>> 1)] >>> ((j & 1) << 4)) & 0xffff);
+            srcPorts.add(s, dp);
+          }
+          us[ps + OUT_PORTS] = ports + 1;
+        }
+      } else if (srcPorts.add(s, dp)) us[ps + OUT_PORTS] = ports + 1;
+      const before = us[ps + OUT_FLOWS];
       us[ps + OUT_FLOWS] = before + 1;
       fs[ps + OUT_PACKETS] += pk;
       fs[ps + OUT_BYTES] += by;
@@ -596,6 +664,7 @@ export class WindowAggregator {
   /** Fold the destination side's tables into the hosts: every destination gets an id and its in-counters. */
   private merge(d: DestinationTables): void {
     const ips = this.ips, h = this.hosts;
+    h.sources = ips.size;
     ips.reserve(ips.size + d.count);
     const ids = new Uint32Array(Math.min(RUN, d.count));
     const R = d.records, RF = new Float32Array(R.buffer, R.byteOffset, R.length);
@@ -605,10 +674,10 @@ export class WindowAggregator {
       for (let k = k0; k < k1; k++) if (d.family[k] === 4) touched += ips.touchV4(d.key[k]);
       for (let k = k0; k < k1; k++) ids[k - k0] = d.family[k] === 4 ? ips.internV4(d.key[k]) : ips.internV6(d.v6Words, 4 * d.key[k]);
       h.ensure(ips.size - 1);
-      const U = h.u, Fl = h.f;
+      const U = h.inU, Fl = h.inF;
       for (let k = k0; k < k1; k++) {
         const id = ids[k - k0];
-        const c = id >>> HOST_CHUNK_BITS, p = (id & HOST_MASK) * HOST_STRIDE, r = k * DEST_STRIDE;
+        const c = id >>> HOST_CHUNK_BITS, p = (id & HOST_MASK) * IN_STRIDE, r = k * DEST_STRIDE;
         U[c][p + IN_FLOWS] = R[r];
         Fl[c][p + IN_PACKETS] = RF[r + 1];
         Fl[c][p + IN_BYTES] = RF[r + 2];
@@ -626,8 +695,11 @@ export class WindowAggregator {
     const fx = this.ips.familyOf.get(x), fy = this.ips.familyOf.get(y);
     if (fx !== fy) return false;
     const key = fy === 4 ? this.ips.v4Of.get(y) : y;
-    if (n === 1) return this.hosts.firstDst.get(x) === key;
-    return this.pairs.has(x, key);
+    const peers = this.hosts.outPeers.get(x);
+    if (peers > INLINE_PEERS) return this.pairs.has(x, key);
+    const c = this.hosts.u[x >>> HOST_CHUNK_BITS], p = (x & HOST_MASK) * OUT_STRIDE + FIRST_DST;
+    for (let k = 0; k < peers; k++) if (c[p + k] === key) return true;
+    return false;
   }
 
   /** The id of a row's address from its key (see FlowChunk), or -1. */

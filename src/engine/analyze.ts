@@ -251,11 +251,11 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
   const candIn = { has: (id: number) => inFlag[id] === 1, add: (id: number) => { inFlag[id] = 1; inIds.push(id); } };
   const outIds: number[] = [];
   const inIds: number[] = [];
-  for (const k of SOURCE_INDICATORS) {
-    for (const id of h.top(k, n, topN)) if (!candOut.has(id)) candOut.add(id);
+  for (const ids of h.topEach(SOURCE_INDICATORS, n, topN)) {
+    for (const id of ids) if (!candOut.has(id)) candOut.add(id);
   }
-  for (const k of DEST_INDICATORS) {
-    for (const id of h.top(k, n, topN)) if (!candIn.has(id)) candIn.add(id);
+  for (const ids of h.topEach(DEST_INDICATORS, n, topN)) {
+    for (const id of ids) if (!candIn.has(id)) candIn.add(id);
   }
 
   // 2. Campus pass: inside flags, active inside hosts, per-external-source stats, beacon candidates.

@@ -388,35 +388,29 @@ function nextPow2(n: number): number {
   return c;
 }
 
-/** Ids of the `n` largest values of a chunked column over ids [0, count), largest first (ties: lower id). */
-export function topIdsChunked(col: ChunkedColumn<Float64Array | Float32Array | Uint32Array | Uint8Array>, count: number, n: number): number[] {
-  const heap = new TopHeap(n);
-  for (let c = 0; c < col.chunks.length; c++) {
-    const arr = col.chunks[c];
-    const base = c << CHUNK_BITS;
-    const len = Math.min(arr.length, count - base);
-    for (let i = 0; i < len; i++) {
-      const v = arr[i];
-      if (v > 0) heap.offer(base + i, v);
-    }
-  }
-  return heap.sorted();
-}
-
-/** Ids of the `n` largest values of one field of strided records in chunks (see HostCounters), largest first. */
-export function topIdsStrided(chunks: ArrayLike<number>[], chunkBits: number, stride: number, offset: number, count: number, n: number): number[] {
-  const heap = new TopHeap(n);
+/**
+ * For each of several fields of the same strided records in chunks (each field its view of the chunks and its word
+ * offset), the ids of its `n` largest values among ids [0, count), largest first (ties: the lower id), in one pass
+ * over the records for all the fields.
+ */
+export function topIdsStridedEach(fields: { chunks: ArrayLike<number>[]; offset: number }[], chunkBits: number, stride: number, count: number, n: number): number[][] {
+  const heaps = fields.map(() => new TopHeap(n));
   const per = 1 << chunkBits;
-  for (let c = 0; c < chunks.length; c++) {
-    const arr = chunks[c];
+  const m = fields.length;
+  const nChunks = Math.min(...fields.map((f) => f.chunks.length));
+  for (let c = 0; c < nChunks; c++) {
+    const arrs = fields.map((f) => f.chunks[c]);
+    const offs = fields.map((f) => f.offset);
     const base = c * per;
     const len = Math.min(per, count - base);
-    for (let i = 0, p = offset; i < len; i++, p += stride) {
-      const v = arr[p];
-      if (v > 0) heap.offer(base + i, v);
+    for (let i = 0, p = 0; i < len; i++, p += stride) {
+      for (let k = 0; k < m; k++) {
+        const v = arrs[k][p + offs[k]];
+        if (v > 0) heaps[k].offer(base + i, v);
+      }
     }
   }
-  return heap.sorted();
+  return heaps.map((h) => h.sorted());
 }
 
 /** Ids of the `n` largest values of `score[0..count)` (ties: lower id first), largest first. Skips zeros. */

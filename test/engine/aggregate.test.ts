@@ -58,3 +58,62 @@ describe('window aggregation across its chunk boundaries', () => {
     expect(v.entryPoints![0]).toMatchObject({ exporter: '127.0.0.1', interface: 3, share: 1 });
   }, 120_000);
 });
+
+describe('distinct destinations and ports, inline and in the pair sets', () => {
+  it('for sources on both sides of the inline lists (1–20 peers, 1–12 ports, repeats interleaved): exact counts and hasPair', async () => {
+    const { WindowAggregator } = await import('../../src/engine/aggregate.js');
+    const SOURCES = 20;
+    const src = (i: number) => v4ToNumber('203.0.113.0') + i;
+    const dst = (j: number) => v4ToNumber('192.0.2.0') + j; // a shared pool: destinations have several sources
+    const rows: [number, number, number][] = [];
+    // Source i: i + 1 distinct destinations (from a window of the pool shifted by i), (i % 12) + 1 distinct ports,
+    // each pair repeated 1–3 times; the rows of all sources interleaved, repeats far apart.
+    for (let rep = 0; rep < 3; rep++) {
+      for (let j = 0; j < 20; j++) {
+        for (let i = 0; i < SOURCES; i++) {
+          if (j > i || rep > i % 3) continue;
+          rows.push([src(i), dst(i + j), 1000 + ((j * 7 + rep) % ((i % 12) + 1))]);
+        }
+      }
+    }
+    const b = createBatch(rows.length);
+    b.exporters = ['127.0.0.1'];
+    rows.forEach(([s, d, p], k) => {
+      b.family[k] = 4;
+      b.srcV4[k] = s;
+      b.dstV4[k] = d;
+      b.dport[k] = p;
+      b.proto[k] = 6;
+      b.packets[k] = 1;
+      b.bytes[k] = 40;
+      b.start[k] = T0 + k;
+    });
+    b.size = rows.length;
+    const agg = new WindowAggregator();
+    agg.add(b);
+    const w = await agg.result();
+    const peers = new Map<number, Set<number>>(), ports = new Map<number, Set<number>>(), sourcesOf = new Map<number, Set<number>>();
+    for (const [s, d, p] of rows) {
+      if (!peers.has(s)) peers.set(s, new Set());
+      if (!ports.has(s)) ports.set(s, new Set());
+      if (!sourcesOf.has(d)) sourcesOf.set(d, new Set());
+      peers.get(s)!.add(d);
+      ports.get(s)!.add(p);
+      sourcesOf.get(d)!.add(s);
+    }
+    // The test itself spans the lists' limits (8 destinations, 6 ports) on both sides.
+    expect(Math.min(...[...peers.values()].map((x) => x.size))).toBe(1);
+    expect(Math.max(...[...peers.values()].map((x) => x.size))).toBe(20);
+    expect(Math.max(...[...ports.values()].map((x) => x.size))).toBe(12);
+    for (let i = 0; i < SOURCES; i++) {
+      const id = w.ips.idV4(src(i));
+      expect(w.hosts.value('outPeers', id)).toBe(peers.get(src(i))!.size);
+      expect(w.hosts.value('outPorts', id)).toBe(ports.get(src(i))!.size);
+      for (let j = 0; j < 40; j++) {
+        const d = w.ips.idV4(dst(j));
+        if (d >= 0) expect(w.hasPair(id, d)).toBe(peers.get(src(i))!.has(dst(j)));
+      }
+    }
+    for (const [d, s] of sourcesOf) expect(w.hosts.value('inPeers', w.ips.idV4(d))).toBe(s.size);
+  });
+});
