@@ -203,7 +203,6 @@ export class HostCounters {
   inPackets = this.column('inPackets');
   inBytes = this.column('inBytes');
   inPeers = this.column('inPeers');
-  firstDst = this.column('firstDst');
 
   /**
    * Hosts below this id may have out counters; the ones the merge added after them (destinations only) have none, so
@@ -242,7 +241,8 @@ export class HostCounters {
 /**
  * What the destination side needs of one batch: each row's family and destination (IPv4 address, or the IPv6
  * words of IPv6 rows only), its packets and bytes, and the rows that opened a new (source, destination) pair.
- * Plain typed arrays (transferable to a worker).
+ * Plain typed arrays: copies, transferable to a worker, or — for a side that folds a part in as it is pushed
+ * ({@link DestinationRunner.foldsAtOnce}) — the batch's own columns.
  */
 export interface DestinationPart {
   size: number;
@@ -250,8 +250,9 @@ export interface DestinationPart {
   dstV4: Uint32Array;
   /** Four words per row, present when the batch has IPv6 rows. */
   dst6?: Uint32Array;
-  packets: Float32Array;
-  bytes: Float32Array;
+  /** Summed as float32 (each value rounded to float32 first, whichever array holds it). */
+  packets: Float32Array | Float64Array;
+  bytes: Float32Array | Float64Array;
   /** Row numbers of the new pairs, [0, newPairs). */
   newPairRows: Uint32Array;
   newPairs: number;
@@ -354,8 +355,8 @@ export class DestinationSide {
       for (let i = i0; i < i1; i++) {
         const r = ids[i] * DEST_STRIDE;
         R[r]++;
-        RF[r + 1] += PK[i];
-        RF[r + 2] += BY[i];
+        RF[r + 1] += Math.fround(PK[i]);
+        RF[r + 2] += Math.fround(BY[i]);
       }
     }
     const R = this.rec, rows = p.newPairRows;
@@ -381,6 +382,8 @@ export class DestinationSide {
  * has room for more; `finish` resolves to its tables; `close` releases it (also after a failure).
  */
 export interface DestinationRunner {
+  /** True when `push` folds the part in before it returns: the part may then borrow the batch's arrays. */
+  readonly foldsAtOnce?: boolean;
   push(part: DestinationPart): void;
   ready(): Promise<void>;
   finish(): Promise<DestinationTables>;
@@ -392,6 +395,7 @@ export function localDestinations(expectedDestinations = 0): DestinationRunner {
   const side = new DestinationSide();
   if (expectedDestinations > 0) side.reserve(expectedDestinations);
   return {
+    foldsAtOnce: true,
     push: (p) => side.add(p),
     ready: () => Promise.resolve(),
     finish: () => Promise.resolve(side.finish()),
@@ -482,6 +486,8 @@ export class WindowAggregator {
   private sk = new Uint32Array(RUN);
   private dk = new Uint32Array(RUN);
   private sid = new Uint32Array(RUN);
+  /** New-pair rows of the batch being added, for an in-thread destination side (which does not keep them). */
+  private pairRows = new Uint32Array(RUN);
   /** One fingerprint per 4096 rows, to check that a file read again is the one aggregated. */
   private prints = new Uint32Array(256);
   private touched = 0;
@@ -542,15 +548,21 @@ export class WindowAggregator {
       this.dk = new Uint32Array(n);
       this.sid = new Uint32Array(n);
     }
-    const part: DestinationPart = {
-      size: n, family: b.family.slice(0, n), dstV4: b.dstV4.slice(0, n), packets: new Float32Array(n), bytes: new Float32Array(n),
-      newPairRows: new Uint32Array(n), newPairs: 0,
-    };
-    part.packets.set(b.packets.subarray(0, n));
-    part.bytes.set(b.bytes.subarray(0, n));
     let v6 = false;
     for (let i = 0; i < n; i++) if (b.family[i] !== 4) { v6 = true; break; }
-    if (v6) part.dst6 = b.dst6.slice(0, 4 * n);
+    let part: DestinationPart;
+    if (this.dest.foldsAtOnce) {
+      // In-thread: the side reads the batch itself before this returns; only the new-pair rows are its own.
+      if (this.pairRows.length < n) this.pairRows = new Uint32Array(n);
+      part = { size: n, family: b.family, dstV4: b.dstV4, packets: b.packets, bytes: b.bytes, newPairRows: this.pairRows, newPairs: 0 };
+      if (v6) part.dst6 = b.dst6;
+    } else {
+      part = {
+        size: n, family: b.family.slice(0, n), dstV4: b.dstV4.slice(0, n), packets: new Float32Array(b.packets.subarray(0, n)), bytes: new Float32Array(b.bytes.subarray(0, n)),
+        newPairRows: new Uint32Array(n), newPairs: 0,
+      };
+      if (v6) part.dst6 = b.dst6.slice(0, 4 * n);
+    }
     for (let i0 = 0; i0 < n; i0 += RUN) this.addRun(b, i0, Math.min(n, i0 + RUN), part);
     // Fingerprints of every 4096th row, for a later read of the same file.
     const t = this.totals;
