@@ -1,13 +1,16 @@
 /** The `nocflow` command line: builds the commander program from the command registry and runs it. */
 import { Command, CommanderError } from 'commander';
-import { commands } from './commands/index.js';
+import { modulesFor } from './commands/index.js';
 import { CliError } from './errors.js';
 import { VERSION } from '../util/version.js';
 
 export { CliError } from './errors.js';
 
-/** Build the program (exported for tests of --help output). */
-export function buildProgram(): Command {
+/**
+ * Build the program (exported for tests of --help output): with `argv`, only the command it runs is loaded (every
+ * command for help, an unknown command or none); without, every command.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name('nocflow')
@@ -15,13 +18,13 @@ export function buildProgram(): Command {
     .version(VERSION)
     .option('--lang <lang>', 'label language: en or zh-TW', 'en')
     .showHelpAfterError();
-  for (const register of commands) register(program);
+  for (const register of await Promise.all(modulesFor(argv).map((m) => m.load()))) register(program);
   return program;
 }
 
 /** Run the CLI with `argv` (process.argv shape). Resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.exitOverride();
   try {
     await program.parseAsync(argv);
