@@ -390,10 +390,18 @@ function nextPow2(n: number): number {
 
 /**
  * For each of several fields of the same strided records in chunks (each field its view of the chunks and its word
- * offset), the ids of its `n` largest values among ids [0, count), largest first (ties: the lower id), in one pass
- * over the records for all the fields.
+ * offset), the ids of its `n` largest values among records [0, count), largest first (ties: the lower id), in one
+ * pass over the records for all the fields. The result does not depend on the records' order.
  */
-export function topIdsStridedEach(fields: { chunks: ArrayLike<number>[]; offset: number }[], chunkBits: number, stride: number, count: number, n: number): number[][] {
+export function topIdsStridedEach(
+  fields: { chunks: ArrayLike<number>[]; offset: number }[],
+  chunkBits: number,
+  stride: number,
+  count: number,
+  n: number,
+  /** Records that are not in id order: record i is host `ids[i]`, and only hosts below `below` are ranked. */
+  mapped?: { ids: ArrayLike<number>; below: number },
+): number[][] {
   const heaps = fields.map(() => new TopHeap(n));
   const per = 1 << chunkBits;
   const m = fields.length;
@@ -406,7 +414,9 @@ export function topIdsStridedEach(fields: { chunks: ArrayLike<number>[]; offset:
     for (let i = 0, p = 0; i < len; i++, p += stride) {
       for (let k = 0; k < m; k++) {
         const v = arrs[k][p + offs[k]];
-        if (v > 0) heaps[k].offer(base + i, v);
+        if (v <= 0) continue;
+        if (!mapped) heaps[k].offer(base + i, v);
+        else if (mapped.ids[base + i] < mapped.below) heaps[k].offer(mapped.ids[base + i], v);
       }
     }
   }

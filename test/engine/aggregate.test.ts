@@ -114,6 +114,16 @@ describe('distinct destinations and ports, inline and in the pair sets', () => {
         if (d >= 0) expect(w.hasPair(id, d)).toBe(peers.get(src(i))!.has(dst(j)));
       }
     }
-    for (const [d, s] of sourcesOf) expect(w.hosts.value('inPeers', w.ips.idV4(d))).toBe(s.size);
+    for (const [d, s] of sourcesOf) {
+      expect(w.hosts.value('inPeers', w.ips.idV4(d))).toBe(s.size);
+      expect(w.hosts.value('inFlows', w.ips.idV4(d))).toBe(rows.filter((r) => r[1] === d).length);
+      expect(w.hosts.value('outFlows', w.ips.idV4(d))).toBe(0);
+    }
+    // A source that received nothing has no in counters; the rankings agree with the values.
+    expect(w.hosts.value('inFlows', w.ips.idV4(src(3)))).toBe(0);
+    const [byFlows] = w.hosts.topEach(['inFlows'], w.ips.size, 3);
+    const want = [...sourcesOf.keys()].map((d) => ({ id: w.ips.idV4(d), n: rows.filter((r) => r[1] === d).length }));
+    want.sort((a, b) => b.n - a.n || a.id - b.id);
+    expect(byFlows).toEqual(want.slice(0, 3).map((x) => x.id));
   });
 });
