@@ -11,6 +11,7 @@ import { copyMatch, DecompressError } from './codec-error.js';
  */
 export function lz4DecodeBlock(src: Uint8Array, srcStart: number, srcEnd: number, dst: Uint8Array, dstLimit = dst.length): number {
   if (dstLimit > dst.length) dstLimit = dst.length;
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   let ip = srcStart;
   let op = 0;
   if (srcEnd <= srcStart) throw new DecompressError('lz4', 'empty input');
@@ -51,7 +52,7 @@ export function lz4DecodeBlock(src: Uint8Array, srcStart: number, srcEnd: number
     }
     len += 4;
     if (len > dstLimit - op) throw new DecompressError('lz4', 'output exceeds the bound');
-    op = copyMatch(dst, op, dist, len);
+    op = copyMatch(dst, view, op, dist, len);
     if (ip >= srcEnd) throw new DecompressError('lz4', 'input ends after a match (no final literals)');
   }
 }

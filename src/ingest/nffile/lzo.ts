@@ -24,6 +24,7 @@ const AFTER_MATCH = 2;
  */
 export function lzoDecode(src: Uint8Array, srcStart: number, srcEnd: number, dst: Uint8Array, dstLimit = dst.length): number {
   if (dstLimit > dst.length) dstLimit = dst.length;
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
   let ip = srcStart;
   let op = 0;
   let mode = TOP;
@@ -109,7 +110,7 @@ export function lzoDecode(src: Uint8Array, srcStart: number, srcEnd: number, dst
     }
     if (dist > op) throw new DecompressError('lzo', `match distance ${dist} before the start of the output`);
     if (len > dstLimit - op) throw new DecompressError('lzo', 'output exceeds the bound');
-    op = copyMatch(dst, op, dist, len);
+    op = copyMatch(dst, view, op, dist, len);
     if (trailing === 0) mode = TOP;
     else {
       if (trailing > srcEnd - ip) throw new DecompressError('lzo', 'literals run past the input');
