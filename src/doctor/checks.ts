@@ -146,7 +146,7 @@ function configFindings(): { handle?: ConfigHandle; findings: Finding[] } {
     findings.push({ part: 'config', status: 'ok', text: `secrets: ${handle.secretsFile} is there, readable by the engine only (${describeFile(handle.secretsFile) ?? 'not yours'})` });
   }
   const problems = [...handle.problems(), ...checkEngine(handle.config).problems];
-  for (const p of [...new Set(problems)]) findings.push({ part: 'config', status: 'fail', text: stripControl(p) });
+  for (const p of problems) findings.push({ part: 'config', status: 'fail', text: stripControl(p) });
   return { handle, findings };
 }
 

@@ -115,25 +115,28 @@ export class FlowColumns {
 }
 
 /**
- * Field offsets of a host's two records (32-bit words): the out record (its flows as a source, and its first flow's
- * destination key and port), written per flow by the source side, and the in record (as a destination), written once
- * per host by the merge. Packets and bytes are float32, the rest uint32.
+ * Field offsets of a host's two records (32-bit words): the out record (its flows as a source), written per flow by
+ * the source side, and the in record (as a destination), made by the destination side. Packets and bytes are float32,
+ * the rest uint32.
  */
-const OUT_FIELDS = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4, firstDst: 5 } as const;
+const OUT_FIELDS = { outFlows: 0, outPackets: 1, outBytes: 2, outPeers: 3, outPorts: 4 } as const;
 const IN_FIELDS = { inFlows: 0, inPackets: 1, inBytes: 2, inPeers: 3 } as const;
 const FLOAT_FIELDS = new Set<HostField>(['outPackets', 'outBytes', 'inPackets', 'inBytes']);
 /**
  * Words per out record: 64 bytes. Besides the counters it holds a source's first {@link INLINE_PEERS} distinct
- * destination keys (from `firstDst` on) and first {@link INLINE_PORTS} distinct destination ports (16 bits each, from
- * word {@link PORTS_AT}): most sources have few, and their flows then touch no pair set at all. A source passing
- * either count moves that list into its pair set, which holds it from then on.
+ * destination keys (from word {@link FIRST_DST}) and first {@link INLINE_PORTS} distinct destination ports (16 bits
+ * each, from word {@link PORTS_AT}): most sources have few, and their flows then touch no pair set at all. A source
+ * passing either count moves that list into its pair set, which holds it from then on.
  */
 const OUT_STRIDE = 16;
+const FIRST_DST = 5;
 const INLINE_PEERS = 8;
 const PORTS_AT = 13;
 const INLINE_PORTS = 6;
 /** Words per in record: 16 bytes. */
 const IN_STRIDE = 4;
+/** Chunk bits that make one array a single chunk (the in records: at most 2^28 of them). */
+const ONE_CHUNK_BITS = 30;
 /** Hosts per chunk of records: 2^18. */
 export const HOST_CHUNK_BITS = 18;
 const HOST_CHUNK = 1 << HOST_CHUNK_BITS;
@@ -141,7 +144,6 @@ const HOST_MASK = HOST_CHUNK - 1;
 export type HostField = keyof typeof OUT_FIELDS | keyof typeof IN_FIELDS;
 // The hot loops' offsets, named from the layouts (one declaration of each).
 const OUT_FLOWS = OUT_FIELDS.outFlows, OUT_PACKETS = OUT_FIELDS.outPackets, OUT_BYTES = OUT_FIELDS.outBytes, OUT_PEERS = OUT_FIELDS.outPeers, OUT_PORTS = OUT_FIELDS.outPorts;
-const FIRST_DST = OUT_FIELDS.firstDst;
 
 /** Read access to one field of every host. */
 export interface HostColumn {
@@ -149,11 +151,11 @@ export interface HostColumn {
 }
 
 /**
- * Per-IP counters in both roles, indexed by IpTable id: for each role one interleaved record per host (random access
- * touches one cache line instead of one per field), in chunks of 256 Ki hosts. Packets and bytes are float32: they
- * rank hosts and meet thresholds (relative error 6e-8); reported values come exact from the feature pass.
- * The out record keeps a source's first few destinations and ports (OUT_STRIDE), so small sources stay out of the
- * pair sets.
+ * Per-IP counters in both roles, by IpTable id: for each role one interleaved record per host (random access touches
+ * one cache line instead of one per field) — out records in chunks of 256 Ki hosts, in records as the destination
+ * side made them, found through `inOf`. Packets and bytes are float32: they rank hosts and meet thresholds (relative
+ * error 6e-8); reported values come exact from the feature pass. The out record keeps a source's first few
+ * destinations and ports (OUT_STRIDE), so small sources stay out of the pair sets.
  */
 export class HostCounters {
   /** Out records (OUT_STRIDE words per host), as uint32 and float32 views of the same chunks. */
@@ -188,13 +190,21 @@ export class HostCounters {
     this.inOf = inOf;
   }
 
+  private readonly columns = new Map<HostField, HostColumn>();
+
   /** One field's value for a host. */
   value(field: HostField, id: number): number {
     return this.column(field).get(id);
   }
 
-  /** A read-only column view of one field. */
+  /** A read-only column view of one field (one per field, made once). */
   column(field: HostField): HostColumn {
+    let c = this.columns.get(field);
+    if (!c) this.columns.set(field, (c = this.makeColumn(field)));
+    return c;
+  }
+
+  private makeColumn(field: HostField): HostColumn {
     const float = FLOAT_FIELDS.has(field);
     if (field in OUT_FIELDS) {
       const arrs = float ? this.f : this.u, off = OUT_FIELDS[field as keyof typeof OUT_FIELDS];
@@ -225,11 +235,6 @@ export class HostCounters {
    */
   sources = Infinity;
 
-  /** Ids of the `n` hosts with the largest value of `field` among ids [0, count), largest first. */
-  top(field: HostField, count: number, n: number): number[] {
-    return this.topEach([field], count, n)[0];
-  }
-
   /**
    * For each field, the ids of the `n` hosts with its largest values among ids [0, count), largest first (ties: the
    * lower id): one pass over each role's records for all its fields.
@@ -244,7 +249,7 @@ export class HostCounters {
     const ins = fields.filter((f) => f in IN_FIELDS);
     if (ins.length > 0) {
       // The in records in their own order, each offered with its host's id (the result does not depend on the order).
-      const lists = topIdsStridedEach(ins.map((f) => ({ chunks: [FLOAT_FIELDS.has(f) ? this.inF : this.inU], offset: IN_FIELDS[f as keyof typeof IN_FIELDS] })), 30, IN_STRIDE, this.idOfIn.length, n, { ids: this.idOfIn, below: count });
+      const lists = topIdsStridedEach(ins.map((f) => ({ chunks: [FLOAT_FIELDS.has(f) ? this.inF : this.inU], offset: IN_FIELDS[f as keyof typeof IN_FIELDS] })), ONE_CHUNK_BITS, IN_STRIDE, this.idOfIn.length, n, { ids: this.idOfIn, below: count });
       ins.forEach((f, k) => out.set(f, lists[k]));
     }
     return fields.map((f) => out.get(f)!);

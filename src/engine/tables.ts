@@ -415,8 +415,8 @@ export function topIdsStridedEach(
       for (let k = 0; k < m; k++) {
         const v = arrs[k][p + offs[k]];
         if (v <= 0) continue;
-        if (!mapped) heaps[k].offer(base + i, v);
-        else if (mapped.ids[base + i] < mapped.below) heaps[k].offer(mapped.ids[base + i], v);
+        const id = mapped ? mapped.ids[base + i] : base + i;
+        if (!mapped || id < mapped.below) heaps[k].offer(id, v);
       }
     }
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { FlowExporter } from './exporter.js';
 import type { ExportProtocol } from './ipfix.js';
-import { startNfcapd, type NfcapdWriteOptions } from './nfcapd.js';
+import { COMPRESSION_FLAG, startNfcapd, type NfcapdWriteOptions } from './nfcapd.js';
 import { generateScenario, scaleChunks, type ScenarioName, type Truth } from './scenarios.js';
 import type { FlowRecord } from '../engine/types.js';
 import { listCompleted } from '../ingest/watcher.js';
@@ -46,7 +46,7 @@ export async function writeFlowsFile(chunks: Iterable<FlowRecord[]>, outFile: st
     // The write crossed nfcapd's rotation (a full hour of the clock): nfdump joins the files, in order, into one,
     // with the same compression (the flows and the exporters are kept; the appendix's ident is not).
     const compression = opts.nfcapd?.compression;
-    const flag = compression === 'lzo' ? ['-z'] : compression === 'lz4' ? ['-y'] : compression === 'bz2' ? ['-j'] : [];
+    const flag = compression ? [COMPRESSION_FLAG[compression]] : [];
     const r = await execa('nfdump', ['-R', `${files[0]}:${path.basename(files.at(-1)!)}`, ...flag, '-w', outFile], { reject: false, env: { TZ: 'UTC' } });
     if (r.exitCode !== 0) throw new Error(`nfcapd rotated during generation (${files.length} files in ${work}) and nfdump could not join them: ${String(r.stderr).trim()}`);
   }

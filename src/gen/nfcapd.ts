@@ -35,7 +35,8 @@ export interface NfcapdWriteOptions {
   ident?: string;
 }
 
-const COMPRESSION_FLAG = { lzo: '-z', lz4: '-y', bz2: '-j' } as const;
+/** The compression flags, the same for nfcapd and nfdump (`-w` with `-z`, `-y`, `-j`). */
+export const COMPRESSION_FLAG = { lzo: '-z', lz4: '-y', bz2: '-j' } as const;
 
 /** nfcapd's arguments for the write options (pure; argument-exact tests). */
 export function nfcapdWriteArgs(w: NfcapdWriteOptions = {}): string[] {
