@@ -11,6 +11,7 @@ import { listCompleted } from '../ingest/watcher.js';
 import { FlowSourceError } from '../ingest/errors.js';
 import { dstText, srcText } from '../engine/batch.js';
 import { inPrefixes, numericPrefix, type NumericPrefix } from '../engine/filter.js';
+import { U32Map } from '../engine/tables.js';
 import type { FlowBatch, FlowFilter, FlowSource } from '../engine/types.js';
 import { parsePrefix, prefixToString, v4ToNumber, v4ToString, type Prefix } from '../util/ip.js';
 
@@ -59,10 +60,21 @@ export function bucketFor(from: number, to: number): number {
 
 /** Accumulates batches into a summary (pure). */
 export class InvestigateAccumulator {
-  private readonly peers = new Map<string | number, { flows: number; bytes: number }>();
+  /** IPv4 peer → its slot in peerFlows / peerBytes / peerV4; IPv6 peers (text) have theirs in peers6. */
+  private readonly peers4 = new U32Map(1024);
+  private readonly peers6 = new Map<string, number>();
+  /** Slot → IPv6 peer text (IPv4 slots have none). */
+  private readonly texts6 = new Map<number, string>();
+  private peerCount = 0;
+  private peerFlows = new Float64Array(1024);
+  private peerBytes = new Float64Array(1024);
+  private peerV4 = new Uint32Array(1024);
   private readonly ports = new Map<number, number>();
-  private readonly protos = new Map<number, number>();
-  private readonly buckets = new Map<number, { flows: number; packets: number; bytes: number }>();
+  private readonly protos = new Float64Array(256);
+  /** Per series bucket (index from `from`): flows, packets, bytes. */
+  private readonly bucketFlows: Float64Array;
+  private readonly bucketPackets: Float64Array;
+  private readonly bucketBytes: Float64Array;
   private readonly v4lo: number;
   private readonly v4hi: number;
   readonly bucketMs: number;
@@ -88,14 +100,18 @@ export class InvestigateAccumulator {
       this.v4hi = 0; // empty range: no IPv4 address matches an IPv6 target
     }
     this.bucketMs = bucketFor(from, to);
+    const n = Math.min(SERIES_MAX, Math.max(1, Math.ceil((to - from) / this.bucketMs)));
+    this.bucketFlows = new Float64Array(n);
+    this.bucketPackets = new Float64Array(n);
+    this.bucketBytes = new Float64Array(n);
   }
 
   /** Add the flows of a batch that start inside [from, to) and touch the target. */
   add(b: FlowBatch): void {
-    const { v4lo, v4hi } = this;
+    const { v4lo, v4hi, from, to, bucketMs } = this;
     for (let i = 0; i < b.size; i++) {
       const start = b.start[i];
-      if (start < this.from || start >= this.to) continue;
+      if (start < from || start >= to) continue;
       let isSrc: boolean;
       let peer: string | number;
       if (b.family[i] === 4) {
@@ -114,38 +130,91 @@ export class InvestigateAccumulator {
       }
       if (isSrc) this.asSource++;
       else this.asDestination++;
+      const packets = b.packets[i];
+      const bytes = b.bytes[i];
       this.flows++;
-      this.packets += b.packets[i];
-      this.bytes += b.bytes[i];
-      const p = this.peers.get(peer);
-      if (p) {
-        p.flows++;
-        p.bytes += b.bytes[i];
-      } else if (this.peers.size < this.maxPeers) this.peers.set(peer, { flows: 1, bytes: b.bytes[i] });
-      else {
+      this.packets += packets;
+      this.bytes += bytes;
+      const slot = this.peerSlot(peer);
+      if (slot >= 0) {
+        this.peerFlows[slot]++;
+        this.peerBytes[slot] += bytes;
+      } else {
         this.other.flows++;
-        this.other.bytes += b.bytes[i];
+        this.other.bytes += bytes;
       }
       // The service port: the far end's destination port when the target is the client; when the target is the
       // destination, its own (lower) port.
       const port = isSrc ? b.dport[i] : Math.min(b.sport[i], b.dport[i]);
       const pk = b.proto[i] * 65536 + port;
       this.ports.set(pk, (this.ports.get(pk) ?? 0) + 1);
-      this.protos.set(b.proto[i], (this.protos.get(b.proto[i]) ?? 0) + 1);
-      const t = this.from + Math.floor((start - this.from) / this.bucketMs) * this.bucketMs;
-      const bk = this.buckets.get(t);
-      if (bk) {
-        bk.flows++;
-        bk.packets += b.packets[i];
-        bk.bytes += b.bytes[i];
-      } else this.buckets.set(t, { flows: 1, packets: b.packets[i], bytes: b.bytes[i] });
+      this.protos[b.proto[i]]++;
+      const k = Math.floor((start - from) / bucketMs);
+      if (k < this.bucketFlows.length) {
+        this.bucketFlows[k]++;
+        this.bucketPackets[k] += packets;
+        this.bucketBytes[k] += bytes;
+      }
     }
+  }
+
+  /** The slot of a peer (a new one while fewer than maxPeers are kept), or -1 when it is one too many. */
+  private peerSlot(peer: string | number): number {
+    const slot = typeof peer === 'number' ? this.peers4.get(peer) : (this.peers6.get(peer) ?? -1);
+    if (slot >= 0) return slot;
+    const n = this.peerCount;
+    if (n >= this.maxPeers) return -1;
+    if (n === this.peerFlows.length) {
+      const f = new Float64Array(2 * n), by = new Float64Array(2 * n), v4 = new Uint32Array(2 * n);
+      f.set(this.peerFlows);
+      by.set(this.peerBytes);
+      v4.set(this.peerV4);
+      this.peerFlows = f;
+      this.peerBytes = by;
+      this.peerV4 = v4;
+    }
+    if (typeof peer === 'number') {
+      this.peers4.getOrInsert(peer, n);
+      this.peerV4[n] = peer;
+    } else {
+      this.peers6.set(peer, n);
+      this.texts6.set(n, peer);
+    }
+    this.peerCount = n + 1;
+    return n;
+  }
+
+  /**
+   * The `n` peers with the most flows (then bytes, then address text), best first, in one pass: the address text
+   * is made only for a peer that ties with the last of those kept.
+   */
+  private topPeers(n: number): { ip: string; flows: number; bytes: number }[] {
+    const { peerFlows: flows, peerBytes: bytes } = this;
+    const text = (s: number) => this.texts6.get(s) ?? v4ToString(this.peerV4[s]);
+    // > 0 when slot a ranks before slot b.
+    const before = (a: number, b: number) => flows[a] - flows[b] || bytes[a] - bytes[b] || text(b).localeCompare(text(a));
+    const best: number[] = [];
+    for (let s = 0; s < this.peerCount; s++) {
+      if (best.length === n) {
+        const last = best[n - 1];
+        if (flows[s] < flows[last] || before(s, last) <= 0) continue;
+        best.pop();
+      }
+      let k = best.length;
+      while (k > 0 && before(s, best[k - 1]) > 0) k--;
+      best.splice(k, 0, s);
+    }
+    return best.map((s) => ({ ip: text(s), flows: flows[s], bytes: bytes[s] }));
   }
 
   /** The summary so far (`files` read). */
   summary(files: number, skipped: { file: string; reason: string }[] = []): InvestigateSummary {
     const series: { t: number; flows: number; packets: number; bytes: number }[] = [];
-    for (let t = this.from; t < this.to && series.length < 10_000; t += this.bucketMs) series.push({ t, flows: 0, packets: 0, bytes: 0, ...this.buckets.get(t) });
+    for (let k = 0; k < this.bucketFlows.length; k++) {
+      series.push({ t: this.from + k * this.bucketMs, flows: this.bucketFlows[k], packets: this.bucketPackets[k], bytes: this.bucketBytes[k] });
+    }
+    const protocols: { proto: number; flows: number }[] = [];
+    for (let p = 0; p < 256; p++) if (this.protos[p] > 0) protocols.push({ proto: p, flows: this.protos[p] });
     return {
       target: prefixToString(this.target),
       source: 'nfcapd',
@@ -157,15 +226,12 @@ export class InvestigateAccumulator {
       bytes: this.bytes,
       asSource: this.asSource,
       asDestination: this.asDestination,
-      topPeers: [...this.peers.entries()]
-        .map(([k, v]) => ({ ip: typeof k === 'number' ? v4ToString(k) : k, ...v }))
-        .sort((a, b) => b.flows - a.flows || b.bytes - a.bytes || a.ip.localeCompare(b.ip))
-        .slice(0, 20),
+      topPeers: this.topPeers(20),
       topPorts: [...this.ports.entries()]
         .sort((a, b) => b[1] - a[1] || a[0] - b[0])
         .slice(0, 20)
         .map(([k, flows]) => ({ proto: Math.floor(k / 65536), port: k % 65536, flows })),
-      protocols: [...this.protos.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([proto, flows]) => ({ proto, flows })),
+      protocols: protocols.sort((a, b) => b.flows - a.flows || a.proto - b.proto),
       series,
       bucketMs: this.bucketMs,
       skipped,
@@ -173,6 +239,9 @@ export class InvestigateAccumulator {
     };
   }
 }
+
+/** Most series buckets a summary holds. */
+const SERIES_MAX = 10_000;
 
 /** Progress of a running investigation. */
 export interface InvestigateProgress {

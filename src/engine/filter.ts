@@ -110,6 +110,66 @@ function setOf(values: number[]): (v: number) => boolean {
   return (v) => s.has(v);
 }
 
+/** Most needles a read searches each block for; a filter with more (an IoC list) is decoded row by row. */
+export const MAX_NEEDLES = 16;
+
+/**
+ * The bytes every address of a prefix has in common as nfcapd stores it (nffile V3 records: an IPv4 address is a
+ * little-endian u32, an IPv6 address two little-endian u64, high half first), or undefined when they are too few to be
+ * worth a search: the top whole bytes of the address, which come last (IPv4: 2–4 bytes, /16 or longer; IPv6: the
+ * top 4–8 bytes, /32 or longer, all 16 for an address). Pure.
+ */
+export function prefixNeedle(p: NumericPrefix): Uint8Array | undefined {
+  if (p.family === 4) {
+    const k = Math.floor(bitCount(p.mask) / 8);
+    if (k < 2) return undefined;
+    const le = [p.net & 255, (p.net >>> 8) & 255, (p.net >>> 16) & 255, p.net >>> 24];
+    return Uint8Array.from(le.slice(4 - k));
+  }
+  const len = bitCount(p.mask[0]) + bitCount(p.mask[1]) + bitCount(p.mask[2]) + bitCount(p.mask[3]);
+  const stored = new Uint8Array(16);
+  const v = new DataView(stored.buffer);
+  v.setUint32(0, p.net[1], true);
+  v.setUint32(4, p.net[0], true);
+  v.setUint32(8, p.net[3], true);
+  v.setUint32(12, p.net[2], true);
+  if (len === 128) return stored;
+  const k = Math.min(8, Math.floor(len / 8));
+  return k < 4 ? undefined : stored.slice(8 - k, 8);
+}
+
+function bitCount(x: number): number {
+  let n = 0;
+  for (let w = x >>> 0; w !== 0; w = (w & (w - 1)) >>> 0) n++;
+  return n;
+}
+
+/**
+ * Byte patterns one of which the stored record of every flow a filter keeps must contain — the common bytes of the
+ * addresses it requires (`host`, `src` or `dst`, or one of each `anyOf` alternative) — so a reader may skip the
+ * records (and blocks) that hold none without decoding them; undefined when the filter requires no address, or too
+ * short or too many ones (see {@link prefixNeedle}, {@link MAX_NEEDLES}). A hint only: the rows found are still
+ * matched in full. Pure.
+ */
+export function filterNeedles(f: FlowFilter | undefined): Uint8Array[] | undefined {
+  if (!f || isEmptyFilter(f)) return undefined;
+  const options: Uint8Array[][] = [];
+  for (const key of ['host', 'src', 'dst'] as const) {
+    const list = f[key];
+    if (!list?.length) continue;
+    const ns = list.map((p) => prefixNeedle(numericPrefix(p)));
+    if (ns.every((n): n is Uint8Array => n !== undefined)) options.push(ns);
+  }
+  if (f.anyOf?.length) {
+    const alts = f.anyOf.map(filterNeedles);
+    if (alts.every((a): a is Uint8Array[] => a !== undefined)) options.push(alts.flat());
+  }
+  // The list that is cheapest to search: fewest needles, then the longest shortest one.
+  const score = (ns: Uint8Array[]) => ns.length * 100 - Math.min(...ns.map((n) => n.length));
+  const best = options.filter((ns) => ns.length <= MAX_NEEDLES).sort((a, b) => score(a) - score(b))[0];
+  return best;
+}
+
 /** Compile a filter (validated first) into a row matcher. An empty filter matches everything. */
 export function compileFilter(f: FlowFilter | undefined): RowMatcher {
   if (!f || isEmptyFilter(f)) return () => true;

@@ -150,6 +150,11 @@ export interface FileReadInfo {
   /** Native reader: records of a type it did not know (skipped by their size). */
   unknownRecordTypes?: number;
   decompressErrors?: number;
+  /**
+   * Native reader, filtered reads: flow records passed over undecoded because their bytes hold none of the
+   * addresses the filter requires (filter.ts `filterNeedles`).
+   */
+  undecodedRecords?: number;
   compression?: 'none' | 'lzo' | 'bz2' | 'lz4' | 'zstd';
   ident?: string;
   /** The file's stat record (native reader), totals as nfcapd counted them. */

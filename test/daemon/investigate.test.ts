@@ -115,6 +115,56 @@ describe('InvestigateAccumulator peer limit', () => {
   });
 });
 
+describe('InvestigateAccumulator top peers', () => {
+  it('are the 20 a full sort ranks first (flows, bytes, then address text), ties included, IPv4 and IPv6', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const n = 3000;
+    const b = createBatch(n);
+    const peers: string[] = [];
+    for (let i = 0; i < n; i++) {
+      // 400 distinct peers, flows and bytes drawn from few values so that most ranks are ties; a few IPv6 peers.
+      const p = rnd(400);
+      b.start[i] = T0 + i;
+      b.proto[i] = 6;
+      b.packets[i] = 1;
+      b.bytes[i] = 40 * (1 + rnd(2));
+      if (p < 30) {
+        b.family[i] = 6;
+        b.src6.set([0x20010db8, 0, 0, 1], 4 * i);
+        b.dst6.set([0x20010db8, 0, 1, p], 4 * i);
+        peers.push(`2001:db8::1:0:${p.toString(16)}`);
+      } else {
+        b.family[i] = 4;
+        b.srcV4[i] = v4ToNumber(`10.${p % 3}.${p & 255}.9`);
+        b.dstV4[i] = v4ToNumber('10.0.0.1');
+        peers.push(`10.${p % 3}.${p & 255}.9`);
+      }
+    }
+    b.size = n;
+    const naive = new Map<string, { flows: number; bytes: number }>();
+    peers.forEach((ip, i) => {
+      const e = naive.get(ip) ?? { flows: 0, bytes: 0 };
+      e.flows++;
+      e.bytes += b.bytes[i];
+      naive.set(ip, e);
+    });
+    const expected = [...naive].map(([ip, v]) => ({ ip, ...v })).sort((x, y) => y.flows - x.flows || y.bytes - x.bytes || x.ip.localeCompare(y.ip)).slice(0, 20);
+    for (const target of ['10.0.0.1', '2001:db8::1']) {
+      const acc = new InvestigateAccumulator(parsePrefix(target), T0, T0 + 3_600_000);
+      acc.add(b);
+      const want = target === '10.0.0.1' ? [...naive].filter(([ip]) => !ip.includes(':')) : [...naive].filter(([ip]) => ip.includes(':'));
+      const ranked = want.map(([ip, v]) => ({ ip, ...v })).sort((x, y) => y.flows - x.flows || y.bytes - x.bytes || x.ip.localeCompare(y.ip));
+      expect(acc.summary(1).topPeers).toEqual(ranked.slice(0, 20));
+      if (target === '10.0.0.1') {
+        // Ties at the cut: the 20th and 21st of the full ranking differ only in their address.
+        expect([ranked[19].flows, ranked[19].bytes]).toEqual([ranked[20].flows, ranked[20].bytes]);
+      }
+    }
+    expect(expected).toHaveLength(20);
+  });
+});
+
 describe('runInvestigate on real nfcapd files', () => {
   it('an attacker IP: flow count and its main port agree with nfdump, with progress per file', async () => {
     const attacker = truth.planted.find((p) => p.types.includes('many-peers'))!;

@@ -119,11 +119,16 @@ export interface DecodeCounters {
   exporterStatRecords: number;
   /** Σ EXcntFlow.flows (1 for a record without it or with 0), as nfdump's aggregated flow count. */
   aggregatedFlows: number;
+  /**
+   * Of filteredRecords, those not even decoded: their bytes hold none of the filter's needles (the address it
+   * requires), so neither their consistency nor their elements were looked at (nor counted above).
+   */
+  undecodedRecords: number;
 }
 
 /** Zeroed counters. */
 export function createCounters(): DecodeCounters {
-  return { records: 0, skippedRecords: 0, filteredRecords: 0, unknownElements: 0, unknownRecordTypes: 0, exporterRecords: 0, samplerRecords: 0, exporterStatRecords: 0, aggregatedFlows: 0 };
+  return { records: 0, skippedRecords: 0, filteredRecords: 0, unknownElements: 0, unknownRecordTypes: 0, exporterRecords: 0, samplerRecords: 0, exporterStatRecords: 0, aggregatedFlows: 0, undecodedRecords: 0 };
 }
 
 /** Add `b` into `a`. */
@@ -133,9 +138,10 @@ export function addCounters(a: DecodeCounters, b: DecodeCounters): void {
 
 /**
  * Check a block's framing without decoding: `numRecords` records, each at least 4 bytes, none running past
- * `length` (nfdump's own corruption test). Returns the number of flow (V3) records, or why the block is broken.
+ * `length` (nfdump's own corruption test). Returns the number of flow (V3) records and of the others, or why the
+ * block is broken.
  */
-export function scanBlock(data: Uint8Array, length: number, numRecords: number): { flows: number } | { error: string } {
+export function scanBlock(data: Uint8Array, length: number, numRecords: number): { flows: number; others: number } | { error: string } {
   if (length > data.length) return { error: `block length ${length} exceeds its buffer` };
   let off = 0;
   let flows = 0;
@@ -148,7 +154,7 @@ export function scanBlock(data: Uint8Array, length: number, numRecords: number):
     if (type === RecordType.V3) flows++;
     off += size;
   }
-  return { flows };
+  return { flows, others: numRecords - flows };
 }
 
 /** A row predicate applied as rows are decoded (row `i` of `b` is filled, not yet counted in `b.size`). */
@@ -159,17 +165,30 @@ export type RowPredicate = (b: FlowBatch, i: number) => boolean;
  * for the block's flow records. Exporter, sampler and exporter-stat records update `table` in order, so a flow
  * always sees the exporter records that precede it. Counters are added to `c`. Returns the rows added.
  */
-export function decodeBlockInto(data: Uint8Array, length: number, numRecords: number, table: ExporterTable, out: FlowBatch, c: DecodeCounters, keep?: RowPredicate): number {
+export function decodeBlockInto(data: Uint8Array, length: number, numRecords: number, table: ExporterTable, out: FlowBatch, c: DecodeCounters, keep?: RowPredicate, hits?: readonly number[]): number {
   const v = new DataView(data.buffer, data.byteOffset, length);
   const cap = out.family.length;
   const first = out.size;
+  // With hits (needleHits: where the filter's needles occur, ascending), only the flow records that contain one are
+  // decoded; the others are counted as filtered and undecoded. Every other record (exporters, samplers) is read.
+  let h = 0;
+  let nextHit = hits ? (hits.length > 0 ? hits[0] : Infinity) : -1;
+  let undecoded = 0;
   let row = out.size;
   let off = 0;
   for (let i = 0; i < numRecords; i++) {
-    const type = v.getUint16(off, true);
-    const size = v.getUint16(off + 2, true);
+    const type = data[off] | (data[off + 1] << 8);
+    const size = data[off + 2] | (data[off + 3] << 8);
     const end = off + size;
     if (type === RecordType.V3) {
+      if (hits) {
+        while (nextHit < off) nextHit = ++h < hits.length ? hits[h] : Infinity;
+        if (nextHit >= end) {
+          undecoded++;
+          off = end;
+          continue;
+        }
+      }
       if (row >= cap) throw new RangeError('decodeBlockInto: batch too small for the block (scanBlock first)');
       const r = decodeFlow(v, off, end, table, out, row, c);
       if (r) {
@@ -190,8 +209,26 @@ export function decodeBlockInto(data: Uint8Array, length: number, numRecords: nu
     } else if (!KNOWN_SKIPPED.has(type)) c.unknownRecordTypes++;
     off = end;
   }
+  c.filteredRecords += undecoded;
+  c.undecodedRecords += undecoded;
   out.size = row;
   return row - first;
+}
+
+/** Reused by needleHits (the offsets of one block at a time). */
+let hitScratch: number[] = [];
+
+/** Offsets in `data[0, length)` where one of `needles` starts, ascending (a view of a reused array). */
+export function needleHits(data: Uint8Array, length: number, needles: Uint8Array[]): readonly number[] {
+  const hay = Buffer.from(data.buffer, data.byteOffset, length);
+  const hits = hitScratch;
+  hits.length = 0;
+  for (const n of needles) {
+    for (let p = hay.indexOf(n, 0); p >= 0; p = hay.indexOf(n, p + 1)) hits.push(p);
+  }
+  if (needles.length > 1) hits.sort((a, b) => a - b);
+  hitScratch = hits;
+  return hits;
 }
 
 /**

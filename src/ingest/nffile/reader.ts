@@ -8,7 +8,7 @@
  * block before it has been delivered, and `info().partial` says why and how many blocks were read. A damaged or
  * missing appendix (ident and stat record) is reported, never fatal.
  */
-import { addCounters, createCounters, createExporterTable, decodeBlockInto, exporterList, scanBlock, type DecodeCounters, type ExporterInfo, type ExporterStat, type ExporterTable, type RowPredicate } from './block.js';
+import { addCounters, createCounters, createExporterTable, decodeBlockInto, exporterList, needleHits, scanBlock, type DecodeCounters, type ExporterInfo, type ExporterStat, type ExporterTable, type RowPredicate } from './block.js';
 import { CODECS, DecompressError } from './decompress.js';
 import { createBatch } from '../../engine/batch.js';
 import type { FlowBatch } from '../../engine/types.js';
@@ -82,6 +82,11 @@ export interface NffileReaderOptions {
   batchSize?: number;
   /** Row predicate applied as rows are decoded. */
   keep?: RowPredicate;
+  /**
+   * Byte patterns one of which every row `keep` accepts holds in its record (filter.ts `filterNeedles`): flow records
+   * without one are not decoded (counted as filtered and undecoded).
+   */
+  needles?: Uint8Array[];
   buffers?: BlockBuffers;
   /** Released batches to refill (shared by the readers of one source, like `buffers`). */
   pool?: FlowBatch[];
@@ -204,12 +209,21 @@ export class NffileReader {
     if (blk.type === BlockType.V3) {
       const s = scanBlock(blk.data, blk.length, blk.numRecords);
       if ('error' in s) return this.stop(`block ${k + 1} of ${h.numBlocks}: ${s.error}`);
-      if (this.batch && this.batch.size + s.flows > this.batch.family.length) {
-        if (this.batch.size > 0) emitted = this.seal(this.batch);
-        this.batch = undefined;
+      const hits = this.opts.needles && needleHits(blk.data, blk.length, this.opts.needles);
+      // Rows this block may add: with needles, at most one per hit.
+      const room = hits ? Math.min(s.flows, hits.length) : s.flows;
+      if (hits && hits.length === 0 && s.others === 0) {
+        // No flow here can match and no exporter or sampler record is to be read: nothing to decode.
+        this.counters.filteredRecords += s.flows;
+        this.counters.undecodedRecords += s.flows;
+      } else {
+        if (this.batch && this.batch.size + room > this.batch.family.length) {
+          if (this.batch.size > 0) emitted = this.seal(this.batch);
+          this.batch = undefined;
+        }
+        this.batch ??= this.freshBatch(Math.max(this.batchSize, room));
+        decodeBlockInto(blk.data, blk.length, blk.numRecords, this.table, this.batch, this.counters, this.opts.keep, hits);
       }
-      this.batch ??= this.freshBatch(Math.max(this.batchSize, s.flows));
-      decodeBlockInto(blk.data, blk.length, blk.numRecords, this.table, this.batch, this.counters, this.opts.keep);
     } else this.state.blocksSkipped++;
     this.state.blocksRead++;
     this.pos += BLOCK_HEADER_SIZE + blk.stored;

@@ -7,7 +7,8 @@
  * Batches follow the FlowSource contract: each is lent until the consumer asks for the next, then its buffers are
  * refilled (two batches circulate per file instead of one allocation per 65 536 rows).
  *
- * The structured filter is compiled once and applied per row as rows are decoded; `timeWindow` skips a whole file
+ * The structured filter is compiled once and applied per row as rows are decoded; when it requires an address, only
+ * the flow records whose bytes hold that address (a search of each block for its stored bytes) are decoded at all; `timeWindow` skips a whole file
  * whose stat record lies outside it (without decoding) and filters the rows of the others. A file that cannot be
  * read at all (not an nffile, damaged header, encrypted, ...) rejects with FlowSourceError (file, one-line reason);
  * so does a file whose stat record counts flows none of which decoded, or with too many skipped records. A damaged
@@ -16,7 +17,7 @@
  */
 import fs from 'node:fs';
 import { FlowSourceError } from '../errors.js';
-import { compileFilter, isEmptyFilter } from '../../engine/filter.js';
+import { compileFilter, filterNeedles, isEmptyFilter } from '../../engine/filter.js';
 import { lendBatches } from '../../engine/batch.js';
 import type { FileOpenInfo, FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
 import { fileProblem, NffileReader, outsideWindow, createBlockBuffers, type BlockBuffers, type ByteSource, type NffileInfo } from './reader.js';
@@ -42,10 +43,11 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
     async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
       buffers ??= createBlockBuffers();
       const keep = rowPredicate(readOpts);
+      const needles = keep && filterNeedles(readOpts.filter);
       for (const file of files) {
         if (readOpts.signal?.aborted) throw cancelled(file);
         const fd = openFile(file);
-        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, buffers, pool });
+        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, needles, buffers, pool });
         try {
           try {
             reader.open();
@@ -118,6 +120,7 @@ export function fileReadInfo(file: string, i: NffileInfo): FileReadInfo {
     unknownElements: i.unknownElements,
     unknownRecordTypes: i.unknownRecordTypes,
     decompressErrors: i.decompressionErrors,
+    ...(i.undecodedRecords > 0 ? { undecodedRecords: i.undecodedRecords } : {}),
     compression: i.compression as FileReadInfo['compression'],
     ...(i.ident !== undefined ? { ident: i.ident } : {}),
     ...(i.stat ? { stat: { flows: i.stat.numflows, packets: i.stat.numpackets, bytes: i.stat.numbytes, firstSeen: i.stat.firstseen, lastSeen: i.stat.lastseen } } : {}),

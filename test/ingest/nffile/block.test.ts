@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCounters, createExporterTable, decodeBlock, decodeBlockInto, exporterList, scanBlock } from '../../../src/ingest/nffile/block.js';
+import { createCounters, createExporterTable, decodeBlock, decodeBlockInto, exporterList, needleHits, scanBlock } from '../../../src/ingest/nffile/block.js';
+import { filterNeedles, numericPrefix, prefixNeedle } from '../../../src/engine/filter.js';
 import { createBatch } from '../../../src/engine/batch.js';
 import { asRouting, cntFlow, element, exporterRecord, exporterStatRecord, flowMisc, genericFlow, ipReceivedV4, ipv4Flow, ipv6Flow, rawRecord, samplerRecord, v3Record } from './build.js';
 
@@ -139,7 +140,7 @@ describe('block framing', () => {
 
   it('counts the flow records of a good block and ignores bytes after its records (as nfdump does)', () => {
     const data = Buffer.concat([exporterRecord(1, 1), good, good, Buffer.alloc(7)]);
-    expect(scanBlock(data, data.length, 3)).toEqual({ flows: 2 });
+    expect(scanBlock(data, data.length, 3)).toEqual({ flows: 2, others: 1 });
   });
 
   it('decodes into a shared batch from its current size, and applies a row predicate', () => {
@@ -162,5 +163,57 @@ describe('row slots reused after a dropped row', () => {
     decodeBlockInto(data, data.length, 2, createExporterTable(), out, createCounters(), (b, i) => b.dport[i] !== 1);
     expect(out.size).toBe(1);
     expect([out.family[0], out.srcV4[0], ...out.src6.subarray(0, 4), ...out.dst6.subarray(0, 4)]).toEqual([4, 9, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('needles: the stored bytes an address filter searches a block for', () => {
+  const rec4 = (s: number, d: number) => v3Record([genericFlow(GF), ipv4Flow(s, d)]);
+  const found = (rec: Buffer, p: string) => {
+    const n = prefixNeedle(numericPrefix(p));
+    if (!n) throw new Error(`no needle for ${p}`);
+    return needleHits(rec, rec.length, [n]).length > 0;
+  };
+
+  it('IPv4: the top 2-4 bytes of the address as the record stores them, none below /16', () => {
+    const r = rec4(ip(192, 0, 2, 1), ip(198, 51, 100, 7));
+    for (const p of ['192.0.2.1', '192.0.2.0/24', '192.0.0.0/16', '198.51.100.7', '198.51.100.0/25']) expect(found(r, p)).toBe(true);
+    for (const p of ['192.0.2.2', '192.0.3.0/24', '192.1.0.0/16', '198.51.101.7']) expect(found(r, p)).toBe(false);
+    expect(prefixNeedle(numericPrefix('192.0.2.1'))).toEqual(Uint8Array.from([1, 2, 0, 192]));
+    expect(prefixNeedle(numericPrefix('192.0.0.0/16'))).toEqual(Uint8Array.from([0, 192]));
+    expect(prefixNeedle(numericPrefix('192.0.0.0/15'))).toBeUndefined();
+  });
+
+  it('IPv6: the 16 stored bytes of an address, the top 4-8 of a /32-/127', () => {
+    const src: [number, number, number, number] = [0x20010db8, 0x00010002, 0, 0xabcd];
+    const r = v3Record([genericFlow(GF), ipv6Flow(src, [0x20010db8, 0xffff0000, 0, 5])]);
+    for (const p of ['2001:db8:1:2::abcd', '2001:db8:1:2::/64', '2001:db8:1::/48', '2001:db8::/32', '2001:db8:ffff::5', '2001:db8:ffff::/48']) expect(found(r, p)).toBe(true);
+    for (const p of ['2001:db8:1:2::abce', '2001:db8:1:3::/64', '2001:db9::/32']) expect(found(r, p)).toBe(false);
+    expect(prefixNeedle(numericPrefix('2001:db8::1'))!.length).toBe(16);
+    expect(prefixNeedle(numericPrefix('2001:db8::/31'))).toBeUndefined();
+  });
+
+  it('a filter gives the needles of its cheapest address list, or none', () => {
+    expect(filterNeedles({ host: ['10.1.2.3'], src: ['10.1.0.0/16', '10.2.0.0/16'] })).toEqual([Uint8Array.from([3, 2, 1, 10])]);
+    expect(filterNeedles({ anyOf: [{ src: ['10.1.2.3'] }, { dst: ['10.9.0.0/16'] }] })).toEqual([Uint8Array.from([3, 2, 1, 10]), Uint8Array.from([9, 10])]);
+    expect(filterNeedles({ anyOf: [{ src: ['10.1.2.3'] }, { dstPort: [22] }] })).toBeUndefined();
+    expect(filterNeedles({ dstPort: [22], proto: [6] })).toBeUndefined();
+    expect(filterNeedles({ host: Array.from({ length: 17 }, (_, i) => `10.0.0.${i}`) })).toBeUndefined();
+    expect(filterNeedles({ host: ['10.0.0.0/8'] })).toBeUndefined();
+  });
+
+  it('decodes only the flow records a hit falls in, reads every other record, counts the rest as undecoded', () => {
+    const target = ip(10, 0, 0, 5);
+    const recs = [exporterRecord(1, ip(127, 0, 0, 2), 9, 0)];
+    for (let k = 0; k < 50; k++) recs.push(v3Record([genericFlow({ ...GF, dport: k }), ipv4Flow(k % 10 === 0 ? target : ip(10, 0, 1, k), ip(10, 0, 2, k))], { exporterId: 1 }));
+    const data = Buffer.concat(recs);
+    const keep = (b: ReturnType<typeof createBatch>, i: number) => b.srcV4[i] === target || b.dstV4[i] === target;
+    const hits = needleHits(data, data.length, filterNeedles({ host: ['10.0.0.5'] })!);
+    expect(hits.length).toBe(5);
+    const c = createCounters();
+    const out = createBatch(5);
+    expect(decodeBlockInto(data, data.length, recs.length, createExporterTable(), out, c, keep, hits)).toBe(5);
+    expect(Array.from(out.dport.subarray(0, 5))).toEqual([0, 10, 20, 30, 40]);
+    expect(out.exporters.length === 0 && c.exporterRecords).toBe(1);
+    expect(c).toMatchObject({ records: 5, filteredRecords: 45, undecodedRecords: 45 });
   });
 });

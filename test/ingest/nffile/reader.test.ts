@@ -98,7 +98,7 @@ describe('native reader = nfdump on generated windows written by real nfcapd', (
 describe('file-level judgements', () => {
   const base: NffileInfo = {
     compression: 'none', nfdversion: 0, created: 0, appendix: 'ok', blocksExpected: 1, blocksRead: 1, blocksSkipped: 0, decompressionErrors: 0, trailingBytes: 0,
-    records: 100, skippedRecords: 0, filteredRecords: 0, unknownElements: 0, unknownRecordTypes: 0, exporterRecords: 1, samplerRecords: 0, exporterStatRecords: 1, aggregatedFlows: 100,
+    records: 100, skippedRecords: 0, filteredRecords: 0, unknownElements: 0, unknownRecordTypes: 0, exporterRecords: 1, samplerRecords: 0, exporterStatRecords: 1, aggregatedFlows: 100, undecodedRecords: 0,
     exporters: [], exporterStats: [], stat: { numflows: 100, numbytes: 1, numpackets: 1, firstseen: 1000, lastseen: 2000, sequenceFailures: 0 },
   };
   it.each([

@@ -9,8 +9,8 @@ import { FlowSourceError } from '../../../src/ingest/errors.js';
 import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../../src/engine/types.js';
 import { cloneBatch } from '../../../src/engine/batch.js';
 import { batchLines, nfdumpRows } from '../../helpers/nfdump-oracle.js';
-import { block, genericFlow, ipv4Flow, nffile, appendixBlock, v3Record, element } from './build.js';
-import { generated } from './generated.js';
+import { block, genericFlow, ipv4Flow, nffile, appendixBlock, v3Record, element, exporterRecord } from './build.js';
+import { generated, nfdumpCopy } from './generated.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-native-src-'));
 const write = (name: string, bytes: Buffer) => {
@@ -64,6 +64,59 @@ describe('native FlowSource driver', () => {
     expect(r.rows.length).toBeGreaterThan(1000);
     expect(r.rows.sort()).toEqual(viaNfdump.rows.sort());
     expect(r.infos[0].records).toBe(r.rows.length);
+  });
+
+  it('an address filter decodes only the records holding its bytes: the same rows as nfdump, plain and LZ4', async () => {
+    const v4 = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    // Oracle lines: af|first|last|proto|src (4 words)|sport|dst (4 words)|dport|...
+    const rows4 = ref.map((l) => l.split('|')).filter((f) => f[0] === '2');
+    const count = new Map<number, number>();
+    for (const f of rows4) count.set(Number(f[7]), (count.get(Number(f[7])) ?? 0) + 1);
+    const src = v4([...count].sort((a, b) => b[1] - a[1])[0][0]);
+    const dst = v4(Number(rows4[rows4.length >> 1][12]));
+    const lz4 = await nfdumpCopy(multi, 'lz4');
+    const filters = [
+      { host: [src] },
+      { dst: [`${dst}/24`] },
+      { host: [`${src}/16`] },
+      { anyOf: [{ src: [src] }, { dst: [dst] }] },
+      { host: [src], dstPort: [443] },
+      { host: [`${src}/8`] }, // too short a prefix to search for: every record decoded
+    ];
+    for (const filter of filters) {
+      const viaNfdump = (await collect(createNfdumpSource(), [multi], { filter })).rows.sort();
+      for (const file of [multi, lz4]) {
+        const r = await collect(createNativeSource(), [file], { filter });
+        expect({ filter, file: path.basename(file), rows: r.rows.sort() }).toEqual({ filter, file: path.basename(file), rows: viaNfdump });
+        const left = 45_000 - r.infos[0].records;
+        if (filter.host?.[0].endsWith('/8')) expect(r.infos[0].undecodedRecords).toBeUndefined();
+        else if (filter.host && !filter.host[0].includes('/')) expect(r.infos[0].undecodedRecords).toBeGreaterThan(0.9 * left);
+        else expect(r.infos[0].undecodedRecords).toBeGreaterThan(0);
+      }
+      if (filter === filters[0]) expect(viaNfdump.length).toBeGreaterThan(0);
+      if (filter === filters[2]) expect(viaNfdump.length).toBeGreaterThan(10);
+    }
+    // IPv6: an address, a /48 and a /32 (the stored words are swapped in pairs).
+    const v6 = path.resolve(__dirname, '../../fixtures/ipv6-syn.nfcapd');
+    for (const filter of [{ host: ['2001:db8:1:2::abcd'] }, { dst: ['2001:db8:ffff::/48'] }, { src: ['2001:db8::/32'] }, { dst: ['2001:db8:ffff::9'] }]) {
+      const r = await collect(createNativeSource(), [v6], { filter });
+      expect(r.rows.sort()).toEqual((await collect(createNfdumpSource(), [v6], { filter })).rows.sort());
+      if (filter.dst?.[0] === '2001:db8:ffff::9') expect(r.rows).toEqual([]);
+      else expect(r.rows.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('an address filter still reads the exporter records of blocks with no match for it', async () => {
+    const gf = { first: 1_795_356_300_000, last: 1_795_356_300_100, packets: 1, bytes: 40, sport: 40000, dport: 22, proto: 6, flags: 2 };
+    const ipOf = (d: number) => ((10 << 24) >>> 0) + d;
+    // Block 1: the exporter record and flows of other hosts; block 2: the target's flow, naming exporter 1 only by id.
+    const b1 = [exporterRecord(1, 0x7f000002, 10, 0), ...Array.from({ length: 5 }, (_, k) => v3Record([genericFlow(gf), ipv4Flow(ipOf(100 + k), ipOf(200))], { exporterId: 1 }))];
+    const b2 = [v3Record([genericFlow(gf), ipv4Flow(ipOf(7), ipOf(200))], { exporterId: 1 })];
+    const file = write('exporter-first.nfcapd', nffile([block(Buffer.concat(b1), b1.length), block(Buffer.concat(b2), b2.length)], appendixBlock('x', { numflows: 6 })));
+    const r = await collect(createNativeSource(), [file], { filter: { host: ['10.0.0.7'] } });
+    expect(r.error).toBeUndefined();
+    expect(r.batches.map((b) => b.exporters[b.exporterIdx[0]])).toEqual(['127.0.0.2']);
+    expect(r.infos[0]).toMatchObject({ records: 1, undecodedRecords: 5 });
   });
 
   it('timeWindow: skips a file whose stat record lies outside without decoding it, filters rows otherwise', async () => {
