@@ -105,7 +105,8 @@ export async function run(): Promise<void> {
   const dbFile = path.join(dir, 'engine.db');
   storeCatalogue(dbFile, files);
   fs.mkdirSync(cfgDir, { recursive: true });
-  fs.writeFileSync(path.join(cfgDir, 'config.json'), JSON.stringify({ store: { path: dbFile } }));
+  // No block index: each measured read pays the same (the index is written by a file's first whole read only).
+  fs.writeFileSync(path.join(cfgDir, 'config.json'), JSON.stringify({ store: { path: dbFile }, engine: { blockIndex: false } }));
   const env = { NOCFLOW_CONFIG_DIR: cfgDir, NOCFLOW_DATA_DIR: path.join(dir, 'data') };
   const total = FILES * FLOWS;
   console.log(`day: ${FILES} files × ${FLOWS.toLocaleString('en-US')} flows = ${total.toLocaleString('en-US')} flows, ${SIGNATURES} catalogue signatures (${path.relative(ROOT, dir)})`);

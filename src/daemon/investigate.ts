@@ -12,7 +12,7 @@ import { FlowSourceError } from '../ingest/errors.js';
 import { dstText, srcText } from '../engine/batch.js';
 import { inPrefixes, numericPrefix, type NumericPrefix } from '../engine/filter.js';
 import { U32Map } from '../engine/tables.js';
-import type { FlowBatch, FlowFilter, FlowSource } from '../engine/types.js';
+import type { FileReadInfo, FlowBatch, FlowFilter, FlowSource } from '../engine/types.js';
 import { parsePrefix, prefixToString, v4ToNumber, v4ToString, type Prefix } from '../util/ip.js';
 
 /** The answer of an investigation. */
@@ -40,6 +40,11 @@ export interface InvestigateSummary {
   bucketMs?: number;
   /** Files nfdump could not read, with its reason (skipped, not fatal). */
   skipped?: { file: string; reason: string }[];
+  /**
+   * How the files were read (nfcapd files): the files whose block index was used, the data blocks of all files and
+   * those passed over unread (see the native reader's block index).
+   */
+  reading?: { indexedFiles: number; blocks: number; blocksUnread: number };
   /**
    * Set when the target had more distinct peers than the engine keeps for one investigation (limits.investigatePeers):
    * `peers` is that limit, and the flows and bytes of every peer beyond it are summed here, never dropped silently.
@@ -302,6 +307,7 @@ export async function runInvestigate(opts: InvestigateOptions): Promise<Investig
   const acc = new InvestigateAccumulator(target, opts.from, opts.to, opts.maxPeers);
   const filter = targetFilter(target);
   const skipped: { file: string; reason: string }[] = [];
+  const reading = { indexedFiles: 0, blocks: 0, blocksUnread: 0 };
   let done = 0;
   let next = 0;
   const cancelled = () => new InvestigateError('investigation cancelled', 'CANCELLED');
@@ -310,7 +316,7 @@ export async function runInvestigate(opts: InvestigateOptions): Promise<Investig
     while (next < files.length) {
       if (opts.signal?.aborted) throw cancelled();
       const file = files[next++];
-      const reason = await readFile(opts.source, file, filter, acc, opts);
+      const reason = await readFile(opts.source, file, filter, acc, opts, reading);
       if (opts.signal?.aborted) throw cancelled();
       if (reason) skipped.push({ file, reason });
       done++;
@@ -318,13 +324,18 @@ export async function runInvestigate(opts: InvestigateOptions): Promise<Investig
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 2, files.length)) }, worker));
-  return acc.summary(files.length, skipped);
+  return { ...acc.summary(files.length, skipped), reading };
 }
 
 /** Read one file into the accumulator; resolves to the reader's reason when it could not read the file. */
-async function readFile(source: FlowSource, file: string, filter: FlowFilter, acc: InvestigateAccumulator, opts: InvestigateOptions): Promise<string | undefined> {
+async function readFile(source: FlowSource, file: string, filter: FlowFilter, acc: InvestigateAccumulator, opts: InvestigateOptions, reading: NonNullable<InvestigateSummary['reading']>): Promise<string | undefined> {
+  const onFile = (i: FileReadInfo) => {
+    if (i.index === 'used') reading.indexedFiles++;
+    reading.blocks += i.blocksExpected ?? 0;
+    reading.blocksUnread += i.blocksUnread ?? 0;
+  };
   try {
-    for await (const b of source.read([file], { filter, timeWindow: { from: opts.from, to: opts.to }, signal: opts.signal, batchSize: 16384 })) acc.add(b);
+    for await (const b of source.read([file], { filter, timeWindow: { from: opts.from, to: opts.to }, signal: opts.signal, batchSize: 16384, onFile })) acc.add(b);
   } catch (err) {
     if (opts.signal?.aborted) return undefined;
     if (err instanceof FlowSourceError) return err.reason;

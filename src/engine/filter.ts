@@ -145,29 +145,39 @@ function bitCount(x: number): number {
 }
 
 /**
- * Byte patterns one of which the stored record of every flow a filter keeps must contain — the common bytes of the
- * addresses it requires (`host`, `src` or `dst`, or one of each `anyOf` alternative) — so a reader may skip the
- * records (and blocks) that hold none without decoding them; undefined when the filter requires no address, or too
- * short or too many ones (see {@link prefixNeedle}, {@link MAX_NEEDLES}). A hint only: the rows found are still
- * matched in full. Pure.
+ * The address lists a filter requires a flow to match one member of — `host`, `src`, `dst`, and the union of the
+ * `anyOf` alternatives' own lists — each mapped by `map`; a list with a member `map` has no value for (undefined)
+ * is left out. Every row the filter keeps matches a member of each list returned. Pure.
  */
-export function filterNeedles(f: FlowFilter | undefined): Uint8Array[] | undefined {
-  if (!f || isEmptyFilter(f)) return undefined;
-  const options: Uint8Array[][] = [];
+export function requiredAddresses<T>(f: FlowFilter | undefined, map: (p: NumericPrefix) => T | undefined): T[][] {
+  if (!f || isEmptyFilter(f)) return [];
+  const lists: T[][] = [];
   for (const key of ['host', 'src', 'dst'] as const) {
     const list = f[key];
     if (!list?.length) continue;
-    const ns = list.map((p) => prefixNeedle(numericPrefix(p)));
-    if (ns.every((n): n is Uint8Array => n !== undefined)) options.push(ns);
+    const ts = list.map((p) => map(numericPrefix(p)));
+    if (ts.every((t): t is T => t !== undefined)) lists.push(ts);
   }
   if (f.anyOf?.length) {
-    const alts = f.anyOf.map(filterNeedles);
-    if (alts.every((a): a is Uint8Array[] => a !== undefined)) options.push(alts.flat());
+    // Each alternative must require something, and then one of any of its lists (its shortest) will do.
+    const alts = f.anyOf.map((g) => requiredAddresses(g, map).sort((a, b) => a.length - b.length)[0]);
+    if (alts.every((a): a is T[] => a !== undefined)) lists.push(alts.flat());
   }
+  return lists;
+}
+
+/**
+ * Byte patterns one of which the stored record of every flow a filter keeps must contain — the common bytes of the
+ * addresses it requires ({@link requiredAddresses}) — so a reader may skip the records (and blocks) that hold none
+ * without decoding them; undefined when the filter requires no address, or too short or too many ones (see
+ * {@link prefixNeedle}, {@link MAX_NEEDLES}). A hint only: the rows found are still matched in full. Pure.
+ */
+export function filterNeedles(f: FlowFilter | undefined): Uint8Array[] | undefined {
   // The list that is cheapest to search: fewest needles, then the longest shortest one.
   const score = (ns: Uint8Array[]) => ns.length * 100 - Math.min(...ns.map((n) => n.length));
-  const best = options.filter((ns) => ns.length <= MAX_NEEDLES).sort((a, b) => score(a) - score(b))[0];
-  return best;
+  return requiredAddresses(f, prefixNeedle)
+    .filter((ns) => ns.length <= MAX_NEEDLES)
+    .sort((a, b) => score(a) - score(b))[0];
 }
 
 /** Compile a filter (validated first) into a row matcher. An empty filter matches everything. */

@@ -155,6 +155,10 @@ export interface FileReadInfo {
    * addresses the filter requires (filter.ts `filterNeedles`).
    */
   undecodedRecords?: number;
+  /** Native reader: blocks passed over unread because the file's block index says no wanted flow is in them. */
+  blocksUnread?: number;
+  /** Native reader with a block index directory: the index was used for this read, or written by it. */
+  index?: 'used' | 'built';
   compression?: 'none' | 'lzo' | 'bz2' | 'lz4' | 'zstd';
   ident?: string;
   /** The file's stat record (native reader), totals as nfcapd counted them. */

@@ -2,7 +2,9 @@
  * The one place a FlowSource is made from configuration (`engine.reader`): every command and the engine call
  * {@link flowSourceFrom}, so the reader is chosen once.
  */
+import path from 'node:path';
 import type { FlowSource } from '../engine/types.js';
+import { dataDir } from '../util/paths.js';
 import { createNativeSource } from './nffile/source.js';
 import { createNfdumpSource } from './nfdump/source.js';
 
@@ -12,14 +14,22 @@ export { FlowSourceError, type FlowSourceFault } from './errors.js';
 export interface ReaderConfig {
   reader?: 'native' | 'nfdump';
   nfdumpBin?: string;
+  /** Block indexes in the data directory's `block-index/` (native reader). */
+  blockIndex?: boolean;
+}
+
+/** Where the block indexes live. */
+export function blockIndexDir(): string {
+  return path.join(dataDir(), 'block-index');
 }
 
 /**
  * The FlowSource for a configuration: the native nffile reader (default), which hands nfdump 1.6/1.8 files to the
- * nfdump driver, or the nfdump driver alone (`reader: nfdump`).
+ * nfdump driver and, with `blockIndex`, keeps block indexes (nffile/index-files.ts), or the nfdump driver alone
+ * (`reader: nfdump`).
  */
 export function flowSourceFrom(config: ReaderConfig): FlowSource {
   const nfdump = createNfdumpSource({ bin: config.nfdumpBin });
   if (config.reader === 'nfdump') return nfdump;
-  return createNativeSource({ fallback: nfdump });
+  return createNativeSource({ fallback: nfdump, ...(config.blockIndex ? { indexDir: blockIndexDir() } : {}) });
 }

@@ -10,6 +10,12 @@ import { parsePrefix, v4ToNumber } from '../../src/util/ip.js';
 import type { Truth } from '../../src/gen/index.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import { nfdumpFilterText } from '../../src/ingest/nfdump/filter-text.js';
+import { createNativeSource } from '../../src/ingest/nffile/source.js';
+import { generated } from '../ingest/nffile/generated.js';
+import { nfdumpRows } from '../helpers/nfdump-oracle.js';
+
+/** nfdump's rows of a file as oracle fields: af|first|last|proto|src (4 words)|sport|dst (4 words)|dport|... */
+const nfdumpRowsOf = async (file: string) => (await nfdumpRows(file)).map((l) => l.split('|'));
 
 const reader = createNfdumpSource();
 
@@ -162,6 +168,39 @@ describe('InvestigateAccumulator top peers', () => {
       }
     }
     expect(expected).toHaveLength(20);
+  });
+});
+
+describe('runInvestigate with the block index', () => {
+  it('gives the summary it gives from the files alone, passing over the blocks without the target', async () => {
+    const multi = await generated.multiBlock();
+    const hour = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-inv-index-'));
+    const names = ['nfcapd.202611221405', 'nfcapd.202611221410', 'nfcapd.202611221415'];
+    for (const n of names) fs.copyFileSync(multi, path.join(hour, n));
+    const indexDir = path.join(hour, 'index');
+    const indexed = createNativeSource({ indexDir });
+    // The engine's whole read of each window writes the index.
+    for (const n of names) for await (const b of indexed.read([path.join(hour, n)])) void b;
+    expect(fs.readdirSync(indexDir)).toHaveLength(3);
+    // Two sources of the file's middle blocks (rows 17 388-43 018 lie in blocks 3-5, which hold no exporter record).
+    const rows = await nfdumpRowsOf(multi);
+    const target = [rows.slice(20_000).find((f) => f[0] === '2')![7], rows.slice(30_000).find((f) => f[0] === '2')![7]].map((n) => `${Number(n) >>> 24}.${(Number(n) >>> 16) & 255}.${(Number(n) >>> 8) & 255}.${Number(n) & 255}`);
+    const range = { from: Date.UTC(2026, 10, 22, 14, 0), to: Date.UTC(2026, 10, 22, 15, 0) };
+    for (const ip of target) {
+      const plain = await runInvestigate({ source: createNativeSource(), dir: hour, target: ip, ...range });
+      const viaIndex = await runInvestigate({ source: indexed, dir: hour, target: ip, ...range });
+      expect(plain.flows).toBe(3 * (await nfdumpCount(multi, `host ${ip}`)));
+      expect(plain.flows).toBeGreaterThan(0);
+      const { reading, ...rest } = viaIndex;
+      const { reading: plainReading, ...plainRest } = plain;
+      expect(rest).toEqual(plainRest);
+      expect(plainReading).toEqual({ indexedFiles: 0, blocks: 18, blocksUnread: 0 });
+      expect(reading?.indexedFiles).toBe(3);
+      expect(reading?.blocks).toBe(18);
+      // Three of each file's six blocks hold exporter records and are read; of the others, those without the target pass.
+      expect(reading!.blocksUnread, ip).toBeGreaterThanOrEqual(3);
+    }
+    fs.rmSync(hour, { recursive: true, force: true });
   });
 });
 

@@ -131,7 +131,8 @@ A missing or unreadable file exits non-zero with one line.`,
         }
         if (arpUnused.slots.length === 0) process.stderr.write(`nocflow: no ARP tables collected within 10 minutes of the window (TimeSlot ${timeSlot}); nothing named for them\n`);
       }
-      const source = flowSourceFrom(cfg);
+      // A one-shot read of any file (a copy in /tmp as often as the collector's): no block index is written for it.
+      const source = flowSourceFrom({ ...cfg, blockIndex: false });
       let result: WindowResult;
       const timings: Record<string, number> = {};
       try {

@@ -10,6 +10,7 @@ export const engineSchema = {
     nfcapdDir: { type: 'string', description: 'Directory nfcapd writes to (watched by the engine).' },
     nfdumpBin: { type: 'string', description: 'Path or name of the nfdump binary.' },
     reader: { type: 'string', enum: ['native', 'nfdump'], description: 'How nfcapd files are read: native (nocflow decodes nffile itself) or nfdump (text fallback).' },
+    blockIndex: { type: 'boolean', description: 'Keep a block index of each nfcapd file read (in the data directory, block-index/), so investigate and other host or time-range reads pass over the blocks that cannot hold a match.' },
     topN: { type: 'integer', minimum: 1, maximum: 100000, description: 'Candidates analysed in detail per window.' },
     inside: { type: 'array', items: { type: 'string' }, description: 'Campus inside prefixes (CIDR); empty = backbone mode.' },
     units: {
@@ -44,6 +45,8 @@ export interface EngineConfig {
   nfdumpBin: string;
   /** `native` decodes nffile in process (default); `nfdump` runs nfdump and parses its text (fallback, test oracle). */
   reader: 'native' | 'nfdump';
+  /** Write and use block indexes of the nfcapd files (native reader; default true). */
+  blockIndex: boolean;
   topN: number;
   inside: string[];
   units: UnitConfig[];
@@ -74,6 +77,7 @@ export const engineDefaults: EngineConfig = {
   nfcapdDir: '',
   nfdumpBin: 'nfdump',
   reader: 'native',
+  blockIndex: true,
   topN: 500,
   inside: [],
   units: [],

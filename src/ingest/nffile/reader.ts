@@ -10,6 +10,7 @@
  */
 import { addCounters, createCounters, createExporterTable, decodeBlockInto, exporterList, needleHits, scanBlock, type DecodeCounters, type ExporterInfo, type ExporterStat, type ExporterTable, type RowPredicate } from './block.js';
 import { CODECS, DecompressError } from './decompress.js';
+import type { IndexEntry } from './block-index.js';
 import { createBatch } from '../../engine/batch.js';
 import type { FlowBatch } from '../../engine/types.js';
 import { BLOCK_HEADER_SIZE, BlockType, BUFFSIZE, blockHeaderProblem, COMPRESSION_NAMES, Compression, FILE_HEADER_SIZE, parseAppendix, parseBlockHeader, parseFileHeader, type FileHeader, type StatRecord } from './format.js';
@@ -68,12 +69,30 @@ export interface NffileInfo extends DecodeCounters {
   blocksRead: number;
   /** Blocks of a type other than 3 (1.5/1.6 records, array blocks): read, not decoded. */
   blocksSkipped: number;
+  /** Of blocksRead, those the block index let the reader pass over unread (their flows counted as filtered). */
+  blocksUnread: number;
   decompressionErrors: number;
   /** Bytes between the last declared block and the appendix (or the end), not read. */
   trailingBytes: number;
   partial?: PartialRead;
   exporters: ExporterInfo[];
   exporterStats: ExporterStat[];
+}
+
+/** What builds a block index from a read (block-index.ts BlockIndexBuilder). */
+export interface BlockIndexer {
+  addBlock(meta: { offset: number; stored: number; others: number }, b: FlowBatch, from: number, to: number): void;
+  addOther(meta: { offset: number; stored: number; others: number }): void;
+}
+
+/**
+ * A file's block index as a read uses it: one entry per data block, and whether a block may be passed over. The
+ * reader passes over block k only when entry k lies exactly where the reader is, holds only flow records and fits
+ * before the end of the data; otherwise it reads the block.
+ */
+export interface ReadIndex {
+  entries: readonly IndexEntry[];
+  skip(k: number, e: IndexEntry): boolean;
 }
 
 /** Options of a reader. */
@@ -87,6 +106,10 @@ export interface NffileReaderOptions {
    * without one are not decoded (counted as filtered and undecoded).
    */
   needles?: Uint8Array[];
+  /** Told of every block as it is decoded (an unfiltered read builds the file's block index this way). */
+  indexer?: BlockIndexer;
+  /** The file's block index: blocks it says to pass over are not read (see {@link ReadIndex}). */
+  index?: ReadIndex;
   buffers?: BlockBuffers;
   /** Released batches to refill (shared by the readers of one source, like `buffers`). */
   pool?: FlowBatch[];
@@ -109,7 +132,7 @@ export class NffileReader {
   private dataEnd = 0;
   private finished = false;
   private readonly state: Omit<NffileInfo, keyof DecodeCounters | 'exporters' | 'exporterStats'> = {
-    compression: 'none', nfdversion: 0, created: 0, appendix: 'none', blocksExpected: 0, blocksRead: 0, blocksSkipped: 0, decompressionErrors: 0, trailingBytes: 0,
+    compression: 'none', nfdversion: 0, created: 0, appendix: 'none', blocksExpected: 0, blocksRead: 0, blocksSkipped: 0, blocksUnread: 0, decompressionErrors: 0, trailingBytes: 0,
   };
 
   constructor(
@@ -197,9 +220,11 @@ export class NffileReader {
 
   /** Read and decode the next data block; returns a batch when one filled up (or undefined). */
   next(): FlowBatch | undefined {
+    if (this.opts.index) this.passOver(this.opts.index);
     if (this.finished) return undefined;
     const h = this.header;
     const k = this.state.blocksRead;
+    const at = this.pos;
     const blk = this.readBlockAt(this.pos, this.dataEnd);
     if ('error' in blk) {
       if (blk.decompress) this.state.decompressionErrors++;
@@ -222,9 +247,14 @@ export class NffileReader {
           this.batch = undefined;
         }
         this.batch ??= this.freshBatch(Math.max(this.batchSize, room));
+        const from = this.batch.size;
         decodeBlockInto(blk.data, blk.length, blk.numRecords, this.table, this.batch, this.counters, this.opts.keep, hits);
+        this.opts.indexer?.addBlock({ offset: at, stored: blk.stored, others: s.others }, this.batch, from, this.batch.size);
       }
-    } else this.state.blocksSkipped++;
+    } else {
+      this.state.blocksSkipped++;
+      this.opts.indexer?.addOther({ offset: at, stored: blk.stored, others: blk.numRecords });
+    }
     this.state.blocksRead++;
     this.pos += BLOCK_HEADER_SIZE + blk.stored;
     if (this.state.blocksRead >= h.numBlocks) {
@@ -236,6 +266,35 @@ export class NffileReader {
       this.batch = undefined;
     }
     return emitted;
+  }
+
+  /** Use a block index for the rest of the read (after `open()`: its entries must match the header's blocks). */
+  useIndex(index: ReadIndex): void {
+    this.opts.index = index;
+  }
+
+  /** Report every block to an index builder (an unfiltered read, from the first block on). */
+  buildIndex(indexer: BlockIndexer): void {
+    this.opts.indexer = indexer;
+  }
+
+  /** Pass over the blocks the index says cannot hold a wanted flow, from the current one on. */
+  private passOver(ix: ReadIndex): void {
+    const n = this.header.numBlocks;
+    while (!this.finished) {
+      const k = this.state.blocksRead;
+      const e = ix.entries[k];
+      if (!e || e.offset !== this.pos || e.others > 0 || this.pos + BLOCK_HEADER_SIZE + e.stored > this.dataEnd || !ix.skip(k, e)) return;
+      this.pos += BLOCK_HEADER_SIZE + e.stored;
+      this.counters.filteredRecords += e.flows;
+      this.counters.undecodedRecords += e.flows;
+      this.state.blocksRead++;
+      this.state.blocksUnread++;
+      if (this.state.blocksRead >= n) {
+        this.finished = true;
+        this.state.trailingBytes = Math.max(0, this.dataEnd - this.pos);
+      }
+    }
   }
 
   /** A batch to fill: a released one when it is big enough, else a new one. */

@@ -23,6 +23,8 @@ import type { FileOpenInfo, FileReadInfo, FlowBatch, FlowReadOptions, FlowSource
 import { fileProblem, NffileReader, outsideWindow, createBlockBuffers, type BlockBuffers, type ByteSource, type NffileInfo } from './reader.js';
 import { NffileFormatError } from './format.js';
 import type { RowPredicate } from './block.js';
+import { entryOutside, filterKeys } from './block-index.js';
+import { openIndex, pruneIndexes, startIndex, type IndexWriting, type OpenIndex } from './index-files.js';
 
 /** Options of the driver. */
 export interface NativeSourceOptions {
@@ -30,7 +32,16 @@ export interface NativeSourceOptions {
   fallback?: FlowSource;
   /** Largest share of skipped records before a file is an error (default 0.1). */
   maxSkippedShare?: number;
+  /**
+   * Directory of block indexes (index-files.ts): a whole read of a file without one writes it; a read for single
+   * hosts or a time range uses it to pass over the blocks that cannot hold a wanted flow. Without it every block is
+   * read.
+   */
+  indexDir?: string;
 }
+
+/** How often a source that writes indexes removes those of files that are gone (ms). */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Create the native nffile FlowSource driver. */
 export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
@@ -39,15 +50,22 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
   let buffers: BlockBuffers | undefined;
   // Batches the consumers are done with, refilled by the next reader (the FlowSource contract).
   const pool: FlowBatch[] = [];
+  let prunedAt = 0;
   return {
     async *read(files: string[], readOpts: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
       buffers ??= createBlockBuffers();
       const keep = rowPredicate(readOpts);
       const needles = keep && filterNeedles(readOpts.filter);
+      const keys = opts.indexDir ? filterKeys(readOpts.filter) : undefined;
+      const window = readOpts.timeWindow;
       for (const file of files) {
         if (readOpts.signal?.aborted) throw cancelled(file);
         const fd = openFile(file);
-        const reader = new NffileReader(fdSource(fd, file), { batchSize: readOpts.batchSize, keep, needles, buffers, pool });
+        const st = fs.fstatSync(fd);
+        const reader = new NffileReader(fdSource(fd, file, st.size), { batchSize: readOpts.batchSize, keep, needles, buffers, pool });
+        let writing: IndexWriting | undefined;
+        let index: OpenIndex | undefined;
+        let indexState: FileReadInfo['index'];
         try {
           try {
             reader.open();
@@ -64,6 +82,22 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
             readOpts.onFile?.({ ...fileReadInfo(file, reader.info()), skipped: true });
             continue;
           }
+          if (opts.indexDir) {
+            const numBlocks = reader.header.numBlocks;
+            if (!keep) {
+              // A whole read: write the index unless a current one exists.
+              const current = openIndex(opts.indexDir, file, st, numBlocks);
+              current?.close();
+              if (!current && (writing = startIndex(opts.indexDir, file, st))) reader.buildIndex(writing.builder);
+            } else if ((keys || window) && (index = openIndex(opts.indexDir, file, st, numBlocks))) {
+              const ix = index;
+              indexState = 'used';
+              reader.useIndex({
+                entries: ix.entries,
+                skip: (_k, e) => (window !== undefined && entryOutside(e, window)) || (keys !== undefined && !ix.mayHold(e, keys)),
+              });
+            }
+          }
           readOpts.onOpen?.(fileOpenInfo(file, reader.info()));
           while (!reader.done) {
             if (readOpts.signal?.aborted) throw cancelled(file);
@@ -74,11 +108,23 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
           }
           const last = reader.flush();
           if (last) yield* lendBatches([last], (x) => reader.release(x));
+          if (writing) {
+            const whole = !reader.info().partial;
+            if (whole && writing.finish()) indexState = 'built';
+            else if (!whole) writing.abort();
+            writing = undefined;
+            if (indexState === 'built' && Date.now() - prunedAt > PRUNE_EVERY_MS) {
+              prunedAt = Date.now();
+              pruneIndexes(opts.indexDir!);
+            }
+          }
         } finally {
+          writing?.abort();
+          index?.close();
           closeQuietly(fd);
         }
         const info = reader.info();
-        readOpts.onFile?.(fileReadInfo(file, info));
+        readOpts.onFile?.({ ...fileReadInfo(file, info), ...(indexState ? { index: indexState } : {}) });
         const problem = fileProblem(info, opts.maxSkippedShare);
         if (problem) throw new FlowSourceError(`cannot read ${file}: ${problem}`, file, problem);
       }
@@ -121,6 +167,7 @@ export function fileReadInfo(file: string, i: NffileInfo): FileReadInfo {
     unknownRecordTypes: i.unknownRecordTypes,
     decompressErrors: i.decompressionErrors,
     ...(i.undecodedRecords > 0 ? { undecodedRecords: i.undecodedRecords } : {}),
+    ...(i.blocksUnread > 0 ? { blocksUnread: i.blocksUnread } : {}),
     compression: i.compression as FileReadInfo['compression'],
     ...(i.ident !== undefined ? { ident: i.ident } : {}),
     ...(i.stat ? { stat: { flows: i.stat.numflows, packets: i.stat.numpackets, bytes: i.stat.numbytes, firstSeen: i.stat.firstseen, lastSeen: i.stat.lastseen } } : {}),
@@ -148,8 +195,7 @@ function openFile(file: string): number {
 }
 
 /** A ByteSource over an open file descriptor (positional reads, so nothing else moves the file offset). */
-function fdSource(fd: number, file: string): ByteSource {
-  const size = fs.fstatSync(fd).size;
+function fdSource(fd: number, file: string, size: number): ByteSource {
   return {
     size,
     read(position, into, length) {
