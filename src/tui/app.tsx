@@ -97,6 +97,13 @@ function Detail({ s, width, height }: { s: State; width: number; height: number 
 /** The detail chart's key: the anomaly and the window it is shown for. */
 const detailKey = (a: ViewAnomaly, s: State) => `${a.ip}|${s.window?.window.timeSlot ?? ''}`;
 
+/** What the block index spared, a line under the summary (empty when no index was used). */
+function indexNote(sum: InvestigateSummary, lang: State['lang']): string {
+  const r = sum.reading;
+  if (!r || r.indexedFiles === 0) return '';
+  return T(lang, `block index: ${human(r.blocksUnread)} of ${human(r.blocks)} blocks not read`, `區塊索引：${human(r.blocks)} 區塊中 ${human(r.blocksUnread)} 個未讀`);
+}
+
 function Investigate({ s, width, height }: { s: State; width: number; height: number }) {
   const inv = s.investigate;
   if (!inv) return <Text>{T(s.lang, 'press i on a row, or :investigate IP', '在列上按 i，或輸入 :investigate IP')}</Text>;
@@ -119,6 +126,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
       {sum ? (
         <Box flexDirection="column">
           <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
+          {indexNote(sum, s.lang) ? <Text dimColor>{fit(indexNote(sum, s.lang), width)}</Text> : null}
           <Text>{fit(`${T(s.lang, 'Protocols', '協定')}: ${sum.protocols.slice(0, 5).map((p) => `${protoLabel(p.proto)} ${((p.flows / Math.max(1, sum.flows)) * 100).toFixed(1)}%`).join('  ')}`, width)}</Text>
           {tall ? chart : <Text>{fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}<Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />{T(s.lang, '  (chart below: j)', '  （圖表在下方：j）')}</Text>}
           <Box flexDirection={width >= 100 ? 'row' : 'column'}>

@@ -212,9 +212,10 @@ describe('TUI screens (ink-testing-library)', () => {
     emit('investigate.progress', { id: 7, filesDone: 3, filesTotal: 12, flows: 4000 });
     await tick();
     expect(r.lastFrame()).toContain('3/12 files');
-    emit('investigate.result', { id: 7, history: [], summary: { target: '203.0.113.1/32', source: 'nfcapd', from: 0, to: 1, files: 12, flows: 5000, packets: 5000, bytes: 200000, asSource: 5000, asDestination: 0, topPeers: [{ ip: '198.51.100.99', flows: 42, bytes: 1680 }], topPorts: [{ proto: 6, port: 2375, flows: 5000 }], protocols: [{ proto: 6, flows: 5000 }], series: [{ t: 0, flows: 10 }, { t: 60000, flows: 20 }] } });
+    emit('investigate.result', { id: 7, history: [], summary: { target: '203.0.113.1/32', source: 'nfcapd', from: 0, to: 1, files: 12, flows: 5000, packets: 5000, bytes: 200000, asSource: 5000, asDestination: 0, topPeers: [{ ip: '198.51.100.99', flows: 42, bytes: 1680 }], topPorts: [{ proto: 6, port: 2375, flows: 5000 }], protocols: [{ proto: 6, flows: 5000 }], series: [{ t: 0, flows: 10 }, { t: 60000, flows: 20 }], reading: { indexedFiles: 12, blocks: 276, blocksUnread: 264 } } });
     await tick();
     const frame = r.lastFrame()!;
+    expect(frame).toContain('block index: 264 of 276 blocks not read');
     expect(frame).toContain('198.51.100.99');
     expect(frame).toContain('TCP/2375');
     expect(frame).toContain('ARP/MAC lookups are not available: the engine has no devices.where handler');
