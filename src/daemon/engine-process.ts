@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NocflowConfig } from '../config/schema.js';
 import { flowSourceFrom } from '../ingest/flow-source.js';
+import { configuredDestinations } from '../ingest/window-workers.js';
 import { createEngineRunner, type EngineEvent, type EngineRunner, type RunnerDeps } from '../ingest/runner.js';
 import type { WindowSink, WindowTap } from '../engine/sink.js';
 import { timeSlotOf, type AnomalyType, type WindowResult } from '../engine/types.js';
@@ -328,7 +329,8 @@ export function createEngineProcess(config: NocflowConfig, opts: EngineProcessOp
         const sinks = [...(deps.sinks ?? []), ...areas.flatMap((a) => a.sinks ?? [])];
         const taps = areas.flatMap((a) => a.taps ?? []);
         const commitHooks = areas.flatMap((a) => a.commitHooks ?? []);
-        const r = createEngineRunner(runnerConfig, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv(), commitHooks });
+        const destinations = configuredDestinations(config.engine);
+        const r = createEngineRunner(runnerConfig, { store, source, now, sinks, taps, arpUnused: deps.arpUnused, beforeCommit: deps.beforeCommit ?? commitPauseFromEnv(), commitHooks, ...(destinations ? { destinations } : {}) });
         runner = r;
         const ctx: AreaContext = {
           store,

@@ -61,7 +61,8 @@ export interface RunnerDeps {
   taps?: WindowTap[];
   /**
    * Where the destination side of each window's aggregation runs (engine/aggregate.ts). Default: in-thread — a
-   * worker (window-workers.ts) was measured slower on a busy 2-core host (README, Benchmarks).
+   * worker (window-workers.ts, `engine.destinationWorker`) was measured slower on a busy 2-core host and ~1.1×
+   * faster on a quiet one (README, Benchmarks).
    */
   destinations?: AnalyzeDeps['destinations'];
   /** Run inside each window's commit transaction (the alerts area's decision); see EngineStore.commitWindow. */

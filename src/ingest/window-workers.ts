@@ -7,8 +7,8 @@
  * reading (decode, decompression) about a tenth, so a decode worker would take little off the critical path; but the
  * destination side is the lighter half of the aggregation (one map and one record per flow against the source
  * side's map, record and two pair sets), and on the busy 2-core host it ran slower with the worker than without it
- * (the copies to the worker and the competition for the cores cost more than it saved). So it is opt-in
- * (`analyze --worker`); the engine aggregates in-thread.
+ * (the copies to the worker and the competition for the cores cost more than it saved); on a quiet host it is ahead
+ * in most paired runs (~1.1×). So it is opt-in: `analyze --worker`, and `engine.destinationWorker` for the engine.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,11 @@ export function workerAvailable(url: URL = DEFAULT_URL): boolean {
   } catch {
     return false;
   }
+}
+
+/** The engine's choice (`engine.destinationWorker`): the worker factory when configured, else in-thread (undefined). */
+export function configuredDestinations(engine: { destinationWorker?: boolean }): ((expectedFlows: number) => DestinationRunner) | undefined {
+  return engine.destinationWorker ? workerDestinations() : undefined;
 }
 
 /** A destination-side factory for WindowAggregator / analyzeRead: a worker for big windows, in-thread otherwise. */

@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { classifyFailure, createEngineRunner, quarantineReason, retryDelay, rotationInterval, type EngineEvent, type RunnerDeps } from '../../src/ingest/runner.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
+import { createNativeSource } from '../../src/ingest/nffile/source.js';
+import { configuredDestinations, workerDestinations } from '../../src/ingest/window-workers.js';
+import { pathToFileURL } from 'node:url';
 import { FlowSourceError } from '../../src/ingest/errors.js';
 import { AnalysisConfigError } from '../../src/engine/analyze.js';
 import { openDb, type Db } from '../../src/store/db.js';
@@ -35,14 +38,14 @@ beforeAll(async () => {
 
 const T0 = Date.UTC(2026, 10, 22, 14, 30);
 
-function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: () => number; sinks?: RunnerDeps['sinks']; config?: Partial<EngineConfig> } = {}) {
+function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: () => number; sinks?: RunnerDeps['sinks']; config?: Partial<EngineConfig>; destinations?: RunnerDeps['destinations'] } = {}) {
   const db = openDb(dbFile);
   dbs.push(db);
   const store = new EngineStore(db);
   const logs: string[] = [];
   const runner = createEngineRunner(
     { ...engineDefaults, nfcapdDir: dir, pollSeconds: 0.05, retentionDays: extra.retentionDays ?? 0, ...extra.config },
-    { store, source: extra.source ?? createNfdumpSource(), sinks: extra.sinks, now: extra.now ?? (() => T0), log: (l) => logs.push(l) },
+    { store, source: extra.source ?? createNfdumpSource(), sinks: extra.sinks, now: extra.now ?? (() => T0), log: (l) => logs.push(l), ...(extra.destinations ? { destinations: extra.destinations } : {}) },
   );
   const events: EngineEvent[] = [];
   runner.on((e) => events.push(e));
@@ -87,6 +90,24 @@ describe('engine runner', () => {
     // The scanner was abnormal at 14:00 and 14:15: two windows of four slots, streak 1.
     const last = b.store.latestWindow()!;
     expect(last.anomalies.find((x) => x.ip === SCANNER)).toMatchObject({ type: 'scan', tracking: { windowsSeen: 2, shareAbove: 0.5, streak: 1 } });
+  });
+
+  it('with the destination side in a worker (engine.destinationWorker) stores the same windows as in-thread', async () => {
+    const worker = path.resolve(__dirname, '../../dist/src/ingest/destination-worker.js');
+    expect(fs.existsSync(worker), `${worker} is built by npx tsc (the worker runs compiled code)`).toBe(true);
+    expect(configuredDestinations({ destinationWorker: false })).toBeUndefined();
+    expect(configuredDestinations({ destinationWorker: true })).toBeTypeOf('function');
+    const dir = tmp();
+    put(SCAN, path.join(dir, 'nfcapd.202611221400'));
+    put(DDOS, path.join(dir, 'nfcapd.202611221405'));
+    const inThread = setup(dir, path.join(tmp(), 'a.db'), { source: createNativeSource() });
+    const viaWorker = setup(dir, path.join(tmp(), 'b.db'), { source: createNativeSource(), destinations: workerDestinations({ minFlows: 0, workerUrl: pathToFileURL(worker) }) });
+    expect(await inThread.runner.processOnce()).toBe(2);
+    expect(await viaWorker.runner.processOnce()).toBe(2);
+    const windows = (x: typeof inThread) =>
+      x.events.flatMap((e) => (e.kind === 'window' ? [{ file: path.basename(e.file), result: e.result }] : []));
+    expect(windows(viaWorker)).toEqual(windows(inThread));
+    expect(windows(inThread).flatMap((w) => w.result.anomalies).length).toBeGreaterThan(0);
   });
 
   it('picks up new files while started, and stops cleanly', async () => {

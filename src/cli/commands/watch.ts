@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readerProblem, storeProblem } from '../../daemon/preflight.js';
 import { loadUsableConfig, refuse } from '../config-gate.js';
 import { flowSourceFrom } from '../../ingest/flow-source.js';
+import { configuredDestinations } from '../../ingest/window-workers.js';
 import { createEngineRunner, type EngineEvent } from '../../ingest/runner.js';
 import { openDb, resolveDbPath } from '../../store/db.js';
 import { EngineStore } from '../../store/engine-store.js';
@@ -81,7 +82,8 @@ export function registerWatch(program: Command): void {
       const store = new EngineStore(db);
       // The alerts area decides each window's alerts in its commit and delivers them, as in the engine.
       const alerts = createAlertsArea(cfg, { log: (line) => process.stderr.write(`${line}\n`) });
-      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store, source, commitHooks: alerts.commitHooks });
+      const destinations = configuredDestinations(cfg.engine);
+      const runner = createEngineRunner({ ...cfg.engine, nfcapdDir: dir, limits: cfg.limits }, { store, source, commitHooks: alerts.commitHooks, ...(destinations ? { destinations } : {}) });
       await alerts.start?.({ store, db, publish: () => undefined, onEngineEvent: (l) => runner.on(l), log: (line) => process.stderr.write(`${line}\n`), logger: createLogger('alerts'), now: Date.now });
       runner.on((e) => {
         if (e.kind === 'lag' && !o.json) return;

@@ -10,6 +10,7 @@ export const engineSchema = {
     nfcapdDir: { type: 'string', description: 'Directory nfcapd writes to (watched by the engine).' },
     nfdumpBin: { type: 'string', description: 'Path or name of the nfdump binary.' },
     reader: { type: 'string', enum: ['native', 'nfdump'], description: 'How nfcapd files are read: native (nocflow decodes nffile itself) or nfdump (text fallback).' },
+    destinationWorker: { type: 'boolean', description: 'Run the destination side of each window\'s aggregation in a worker thread (the second core; windows over 200 000 flows). Faster on a quiet host, slower when the second core is busy: see README, Benchmarks.' },
     blockIndex: { type: 'boolean', description: 'Keep a block index of each nfcapd file read (in the data directory, block-index/), so investigate and other host or time-range reads pass over the blocks that cannot hold a match.' },
     topN: { type: 'integer', minimum: 1, maximum: 100000, description: 'Candidates analysed in detail per window.' },
     inside: { type: 'array', items: { type: 'string' }, description: 'Campus inside prefixes (CIDR); empty = backbone mode.' },
@@ -47,6 +48,8 @@ export interface EngineConfig {
   reader: 'native' | 'nfdump';
   /** Write and use block indexes of the nfcapd files (native reader; default true). */
   blockIndex: boolean;
+  /** The destination side of each window's aggregation in a worker thread (default false). */
+  destinationWorker: boolean;
   topN: number;
   inside: string[];
   units: UnitConfig[];
@@ -78,6 +81,7 @@ export const engineDefaults: EngineConfig = {
   nfdumpBin: 'nfdump',
   reader: 'native',
   blockIndex: true,
+  destinationWorker: false,
   topN: 500,
   inside: [],
   units: [],
