@@ -1,8 +1,9 @@
 /**
- * The demo's campus gateway: a simulated IOS-XR router (a real SSH server on loopback, src/gen/device-sim.ts) whose
- * `show arp` matches the demo traffic — the addresses the demo's prober sweeps are mostly unused (Incomplete /
+ * The demo's campus devices, simulated (real SSH servers on loopback, src/gen/device-sim.ts): a gateway (IOS-XR)
+ * whose `show arp` matches the demo traffic — the addresses the demo's prober sweeps are mostly unused (Incomplete /
  * Deleted), ten hosts answer, one MAC answers for two addresses, and one address changes MAC after the first
- * collection. So the demo shows ARP-confirmed probers, `where` lookups and the device anomalies.
+ * collection — and an access switch (IOS) whose `show mac address-table` puts each answering host's MAC on its own
+ * port. So the demo shows ARP-confirmed probers, `where` lookups down to the switch port, and the device anomalies.
  */
 import crypto from 'node:crypto';
 import type { FlowRecord } from '../engine/types.js';
@@ -76,6 +77,53 @@ export async function startDemoGateway(): Promise<DemoGateway> {
   return {
     device,
     config: { name: 'demo-gw', host: '127.0.0.1', port: device.port, user: 'noc', password, kind: 'iosxr', collect: ['arp'] },
+    close: () => device.close(),
+  };
+}
+
+/** The access switch port of a demo host (`.10` → Gi1/0/10); the gateway is on the uplink. */
+export const demoSwitchPort = (host: number) => (host === 1 ? 'Gi1/0/48' : `Gi1/0/${host}`);
+
+/**
+ * The access switch's `show mac address-table` as IOS prints it, at its `n`-th collection: every MAC the gateway's
+ * ARP table has for an answering host, on that host's port in VLAN 20 (`.12`'s new MAC from the second collection
+ * on, on the same port), the gateway's MAC on the uplink, and the CPU's static entry. Pure.
+ */
+export function demoSwitchMac(n: number): string {
+  const rows = ['          Mac Address Table', '-------------------------------------------', '', 'Vlan    Mac Address       Type        Ports', '----    -----------       --------    -----'];
+  const row = (vlan: string, mac: string, type: string, port: string) => `${vlan.padStart(4)}    ${mac}    ${type.padEnd(8)}    ${port}`;
+  rows.push(row('All', '0100.0ccc.cccc', 'STATIC', 'CPU'));
+  rows.push(row('20', ciscoMac(1), 'DYNAMIC', demoSwitchPort(1)));
+  for (const i of USED) {
+    if (i === 19) continue; // .19 answers with .18's MAC: one entry, on .18's port
+    rows.push(row('20', i === 12 && n > 0 ? '0050.56bb.0c0c' : ciscoMac(i), 'DYNAMIC', demoSwitchPort(i)));
+  }
+  rows.push(`Total Mac Addresses for this criterion: ${rows.length - 5}`);
+  return `${rows.join('\n')}\n`;
+}
+
+/** A running demo access switch and the devices config that reaches it (password random per run). */
+export interface DemoSwitch {
+  device: FakeDevice;
+  config: { name: string; host: string; port: number; user: string; password: string; kind: 'ios'; collect: ['mac'] };
+  close(): Promise<void>;
+}
+
+/** Start the demo access switch on a free loopback port. */
+export async function startDemoSwitch(): Promise<DemoSwitch> {
+  const password = crypto.randomBytes(12).toString('base64url');
+  let asked = 0;
+  const device = await startFakeDevice({
+    kind: 'ios',
+    hostname: 'DEMO-SW1',
+    hostKey: newKeyPair().private,
+    user: 'noc',
+    password,
+    outputs: { 'show mac address-table': () => demoSwitchMac(asked++) },
+  });
+  return {
+    device,
+    config: { name: 'demo-sw1', host: '127.0.0.1', port: device.port, user: 'noc', password, kind: 'ios', collect: ['mac'] },
     close: () => device.close(),
   };
 }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { demoGatewayArp, demoProbeFlows, DEMO_PROBER, startDemoGateway } from '../../src/gen/demo-devices.js';
+import { demoGatewayArp, demoProbeFlows, demoSwitchMac, DEMO_PROBER, startDemoGateway, startDemoSwitch } from '../../src/gen/demo-devices.js';
+import { parseIosMac } from '../../src/devices/parsers.js';
+import { DeviceStore } from '../../src/devices/store.js';
+import { whereLookup } from '../../src/devices/where.js';
+import { openDb } from '../../src/store/db.js';
 import { demoMinute } from '../../src/gen/demo.js';
 import { parseIosXrArp } from '../../src/devices/parsers.js';
 import { mergeSlot } from '../../src/devices/merge.js';
@@ -54,6 +58,33 @@ describe('the demo gateway', () => {
       expect(run.results.map((x) => [x.device, x.ok, x.arp.length, x.skipped])).toEqual([['demo-gw', true, 64, 0]]);
     } finally {
       await gw.close();
+    }
+  });
+
+  it('with the access switch, where names the switch port of each answering host (over SSH, two collections)', async () => {
+    // The switch's table as the parser reads it: the gateway on the uplink, every answering MAC on its own port.
+    const first = parseIosMac(demoSwitchMac(0));
+    expect(first.skipped).toBe(0);
+    expect(first.entries.filter((e) => !e.system).map((e) => [e.mac, e.ports[0], e.vlan])).toContainEqual(['00:50:56:aa:00:0f', 'Gi1/0/15', 20]);
+    expect(first.entries.filter((e) => !e.system)).toHaveLength(10); // the gateway and nine MACs (.19 shares .18's)
+    const gw = await startDemoGateway();
+    const sw = await startDemoSwitch();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-demo-sw-'));
+    const store = new DeviceStore(openDb(':memory:'));
+    try {
+      for (let n = 0; n < 2; n++) {
+        const run = await collectDevices({ ...devicesDefaults, list: [gw.config, sw.config], trustOnFirstUse: true }, { knownHostsFile: path.join(dir, 'known_hosts'), now: () => T + n * 300_000 });
+        expect(run.results.map((x) => [x.device, x.ok, x.arp.length, x.mac.length])).toEqual([['demo-gw', true, 64, 0], ['demo-sw1', true, 0, 11]]);
+        store.saveRun(run);
+      }
+      const port = (ip: string) => [...new Set(whereLookup(store, ip).rows.filter((r) => r.source === 'mac').map((r) => `${r.device} ${r.port}`))];
+      expect(port('10.20.100.15')).toEqual(['demo-sw1 Gi1/0/15']);
+      expect(port('10.20.100.19')).toEqual(['demo-sw1 Gi1/0/18']); // the MAC it answers with is .18's
+      expect(port('10.20.100.12')).toEqual(['demo-sw1 Gi1/0/12']); // its new MAC, on the same port
+      expect(port('10.20.100.40')).toEqual([]); // unused: no MAC, no port
+    } finally {
+      await gw.close();
+      await sw.close();
     }
   });
 });

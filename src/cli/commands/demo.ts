@@ -12,7 +12,7 @@ import { execa, type ResultPromise } from 'execa';
 import { startNfcapd, type NfcapdHandle } from '../../gen/nfcapd.js';
 import { isAlive } from '../../daemon/server.js';
 import { callEngine, nocflowBin } from '../../daemon/client.js';
-import { startDemoGateway, type DemoGateway } from '../../gen/demo-devices.js';
+import { startDemoGateway, startDemoSwitch, type DemoGateway, type DemoSwitch } from '../../gen/demo-devices.js';
 import { startDemoRouter } from '../../gen/demo-bgp.js';
 import type { FlowspecConfig } from '../../config/sections/flowspec.js';
 import { openTui } from './tui.js';
@@ -22,12 +22,12 @@ import { CliError } from '../errors.js';
  * The demo's private settings: its own config dir (the operator's config is never read), a quick poll, and this
  * run's simulated gateway (its port and random password change every run; the file stays mode 0600).
  */
-function writeDemoConfig(configDir: string, gateway: DemoGateway['config'], flowspec: Partial<FlowspecConfig> | undefined): void {
+function writeDemoConfig(configDir: string, devices: (DemoGateway['config'] | DemoSwitch['config'])[], flowspec: Partial<FlowspecConfig> | undefined): void {
   fs.mkdirSync(configDir, { recursive: true });
   const file = path.join(configDir, 'config.json');
   let cfg: Record<string, unknown> = { engine: { pollSeconds: 1 } };
   if (fs.existsSync(file)) cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  cfg.devices = { ...(cfg.devices as object | undefined), list: [gateway], trustOnFirstUse: true, schedule: true };
+  cfg.devices = { ...(cfg.devices as object | undefined), list: devices, trustOnFirstUse: true, schedule: true };
   if (flowspec) cfg.flowspec = { ...(cfg.flowspec as object | undefined), ...flowspec };
   else delete cfg.flowspec;
   fs.writeFileSync(file, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
@@ -53,10 +53,11 @@ export function registerDemo(program: Command): void {
         fs.appendFileSync(path.join(work, 'demo.log'), `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
       };
       const gateway = await startDemoGateway();
+      const accessSwitch = await startDemoSwitch();
       // A border router over real BGP, so b / u block and unblock (when gobgpd is installed).
       const router = await startDemoRouter(work);
       const routerUp = 'apiPort' in router ? router : undefined;
-      writeDemoConfig(env.NOCFLOW_CONFIG_DIR, gateway.config, routerUp?.flowspec);
+      writeDemoConfig(env.NOCFLOW_CONFIG_DIR, [gateway.config, accessSwitch.config], routerUp?.flowspec);
       const children: ResultPromise[] = [];
       let nfcapd: NfcapdHandle | undefined;
       let stopping: Promise<void> | undefined;
@@ -71,6 +72,7 @@ export function registerDemo(program: Command): void {
           await Promise.allSettled(children);
           await nfcapd?.stop();
           await gateway.close();
+          await accessSwitch.close();
           await routerUp?.stop();
         })());
       const log = (name: string) => ({ file: path.join(work, `${name}.log`) });
