@@ -8,8 +8,10 @@
  * refilled (two batches circulate per file instead of one allocation per 65 536 rows).
  *
  * The structured filter is compiled once and applied per row as rows are decoded; when it requires an address, only
- * the flow records whose bytes hold that address (a search of each block for its stored bytes) are decoded at all; `timeWindow` skips a whole file
- * whose stat record lies outside it (without decoding) and filters the rows of the others. A file that cannot be
+ * the flow records whose bytes hold that address (a search of each block for its stored bytes) are decoded at all.
+ * `timeWindow` skips a whole file whose stat record lies outside it (without decoding) and filters the rows of the
+ * others. With `indexDir`, a whole read writes the file's block index and a read for single hosts or a time range
+ * passes over the blocks the index rules out (block-index.ts, index-files.ts). A file that cannot be
  * read at all (not an nffile, damaged header, encrypted, ...) rejects with FlowSourceError (file, one-line reason);
  * so does a file whose stat record counts flows none of which decoded, or with too many skipped records. A damaged
  * or cut-short file delivers every intact block, and its FileReadInfo says `partial`. nfdump 1.6 (LAYOUT_VERSION_1)
