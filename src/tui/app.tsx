@@ -125,7 +125,7 @@ function Investigate({ s, width, height }: { s: State; width: number; height: nu
       ))}
       {sum ? (
         <Box flexDirection="column">
-          <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} files`, width)}</Text>
+          <Text>{fit(`${human(sum.flows)} flows (${human(sum.asSource)} out, ${human(sum.asDestination)} in), ${human(sum.packets)} packets, ${human(sum.bytes)}B in ${sum.files} ${sum.files === 1 ? 'file' : 'files'}`, width)}</Text>
           {indexNote(sum, s.lang) ? <Text dimColor>{fit(indexNote(sum, s.lang), width)}</Text> : null}
           <Text>{fit(`${T(s.lang, 'Protocols', '協定')}: ${sum.protocols.slice(0, 5).map((p) => `${protoLabel(p.proto)} ${((p.flows / Math.max(1, sum.flows)) * 100).toFixed(1)}%`).join('  ')}`, width)}</Text>
           {tall ? chart : <Text>{fit(T(s.lang, 'flows/min ', '每分鐘Flow '), 12)}<Sparkline values={sum.series.map((x) => x.flows).slice(-Math.max(10, width - 14))} />{T(s.lang, '  (chart below: j)', '  （圖表在下方：j）')}</Text>}

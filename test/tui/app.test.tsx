@@ -215,6 +215,7 @@ describe('TUI screens (ink-testing-library)', () => {
     emit('investigate.result', { id: 7, history: [], summary: { target: '203.0.113.1/32', source: 'nfcapd', from: 0, to: 1, files: 12, flows: 5000, packets: 5000, bytes: 200000, asSource: 5000, asDestination: 0, topPeers: [{ ip: '198.51.100.99', flows: 42, bytes: 1680 }], topPorts: [{ proto: 6, port: 2375, flows: 5000 }], protocols: [{ proto: 6, flows: 5000 }], series: [{ t: 0, flows: 10 }, { t: 60000, flows: 20 }], reading: { indexedFiles: 12, blocks: 276, blocksUnread: 264 } } });
     await tick();
     const frame = r.lastFrame()!;
+    expect(frame).toContain('200kB in 12 files');
     expect(frame).toContain('block index: 264 of 276 blocks not read');
     expect(frame).toContain('198.51.100.99');
     expect(frame).toContain('TCP/2375');
