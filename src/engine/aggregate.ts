@@ -17,7 +17,7 @@
  * not at all when the caller can read the files again ({@link FlowStore}). Rows carry address keys, not ids: an
  * IPv4 address is its own key, an IPv6 address's key is its id.
  */
-import { IpTable, PairSet, U32Map, V6Map, hash2, topIdsStridedEach } from './tables.js';
+import { BufferPool, IpTable, PairSet, U32Map, V6Map, hash2, topIdsStridedEach, u32, type Arena } from './tables.js';
 import type { FlowBatch } from './types.js';
 import { TcpFlag } from './types.js';
 
@@ -171,9 +171,13 @@ export class HostCounters {
   private idOfIn: Uint32Array = new Uint32Array(0);
   private inOf: Int32Array = new Int32Array(0);
 
+  /** `arena`: where the out records' chunks come from (BufferPool); fresh buffers without it. */
+  constructor(private readonly arena?: Arena) {}
+
   ensure(id: number): void {
     while (this.u.length <= id >>> HOST_CHUNK_BITS) {
-      const out = new ArrayBuffer(HOST_CHUNK * OUT_STRIDE * 4);
+      const bytes = HOST_CHUNK * OUT_STRIDE * 4;
+      const out = this.arena ? this.arena.buffer(bytes) : new ArrayBuffer(bytes);
       this.u.push(new Uint32Array(out));
       this.f.push(new Float32Array(out));
     }
@@ -301,8 +305,8 @@ export interface DestinationTables {
  * the source side found them). Pure; runs in a worker or in-thread, fed {@link DestinationPart}s in batch order.
  */
 export class DestinationSide {
-  private readonly v4 = new U32Map(1 << 16);
-  private readonly v6 = new V6Map(1 << 10);
+  private readonly v4: U32Map;
+  private readonly v6: V6Map;
   private family = new Uint8Array(1 << 16);
   private key = new Uint32Array(1 << 16);
   private v6Words = new Uint32Array(4 * 256);
@@ -312,6 +316,12 @@ export class DestinationSide {
   private count = 0;
   private ids = new Uint32Array(RUN);
   private touched = 0;
+
+  /** `arena`: where its maps and records get their memory (BufferPool); fresh buffers without it. */
+  constructor(private readonly arena?: Arena) {
+    this.v4 = new U32Map(1 << 16, arena);
+    this.v6 = new V6Map(1 << 10, arena);
+  }
 
   /** Size the tables once for about `n` destinations. */
   reserve(n: number): void {
@@ -323,13 +333,13 @@ export class DestinationSide {
     if (n <= this.key.length) return;
     let cap = this.key.length;
     while (cap < n) cap *= 2;
-    const fam = new Uint8Array(cap);
+    const fam = this.arena ? new Uint8Array(this.arena.buffer(cap)) : new Uint8Array(cap);
     fam.set(this.family);
     this.family = fam;
-    const key = new Uint32Array(cap);
+    const key = u32(this.arena, cap);
     key.set(this.key);
     this.key = key;
-    const rec = new Uint32Array(cap * DEST_STRIDE);
+    const rec = u32(this.arena, cap * DEST_STRIDE);
     rec.set(this.rec);
     this.rec = rec;
     this.recF = new Float32Array(rec.buffer);
@@ -413,9 +423,9 @@ export interface DestinationRunner {
   close(): void;
 }
 
-/** The destination side in this thread. */
-export function localDestinations(expectedDestinations = 0): DestinationRunner {
-  const side = new DestinationSide();
+/** The destination side in this thread (its memory from `arena` when given). */
+export function localDestinations(expectedDestinations = 0, arena?: Arena): DestinationRunner {
+  const side = new DestinationSide(arena);
   if (expectedDestinations > 0) side.reserve(expectedDestinations);
   return {
     foldsAtOnce: true,
@@ -484,6 +494,11 @@ export interface AggregatorOptions {
    * Default: in-thread.
    */
   destinations?: (expectedFlows: number) => DestinationRunner;
+  /**
+   * Where the window's big tables get their memory: buffers kept from the previous window (the engine's runner keeps
+   * one pool for all its windows). Call {@link WindowAggregator.release} when the window is done with.
+   */
+  pool?: BufferPool;
 }
 
 /** Every 4096th row of a pass read again is checked against a fingerprint of the first read. */
@@ -491,14 +506,15 @@ const CHECK_BITS = 12;
 
 /** Streaming aggregator: `add` every batch (awaiting `ready()` between them), then `result()`. */
 export class WindowAggregator {
-  readonly ips = new IpTable();
-  readonly hosts = new HostCounters();
+  readonly ips: IpTable;
+  readonly hosts: HostCounters;
   /** The kept flows (undefined when they are read again instead). */
   flows: FlowColumns | undefined;
   /** (src id, dst key) pairs seen: distinct peers in both directions. */
-  readonly pairs = new PairSet(1 << 18);
+  readonly pairs: PairSet;
   /** (src id, dst port) pairs seen: distinct destination ports per source. */
-  private readonly srcPorts = new PairSet(1 << 16);
+  private readonly srcPorts: PairSet;
+  private readonly arena: (Arena & { release(): void }) | undefined;
   private readonly exporterIds = new Map<string, number>();
   readonly exporters: string[] = [];
   readonly totals = { flows: 0, packets: 0, bytes: 0, firstStart: Infinity, lastStart: -Infinity };
@@ -517,8 +533,21 @@ export class WindowAggregator {
   private merged = false;
 
   constructor(opts: AggregatorOptions = {}) {
+    const arena = (this.arena = opts.pool?.arena());
+    this.ips = new IpTable(arena);
+    this.hosts = new HostCounters(arena);
+    this.pairs = new PairSet(1 << 18, arena);
+    this.srcPorts = new PairSet(1 << 16, arena);
     this.flows = opts.noColumns ? undefined : new FlowColumns();
-    this.makeDest = opts.destinations ?? ((n) => localDestinations(Math.ceil(n * 0.4)));
+    this.makeDest = opts.destinations ?? ((n) => localDestinations(Math.ceil(n * 0.4), arena));
+  }
+
+  /**
+   * Give the window's big buffers back to its pool (AggregatorOptions.pool): call once nothing reads this
+   * aggregator or its result's tables any more (the window's WindowResult is plain data and stays valid).
+   */
+  release(): void {
+    this.arena?.release();
   }
 
   /**
@@ -701,7 +730,7 @@ export class WindowAggregator {
     const ips = this.ips, h = this.hosts;
     h.sources = ips.size;
     ips.reserve(ips.size + d.count);
-    const idOfIn = new Uint32Array(d.count);
+    const idOfIn = u32(this.arena, d.count);
     for (let k0 = 0; k0 < d.count; k0 += RUN) {
       const k1 = Math.min(d.count, k0 + RUN);
       let touched = 0;
@@ -710,7 +739,7 @@ export class WindowAggregator {
       this.touched = (this.touched + touched) | 0;
     }
     if (ips.size > 0) h.ensure(ips.size - 1);
-    const inOf = new Int32Array(ips.size).fill(-1);
+    const inOf = (this.arena ? new Int32Array(this.arena.buffer(ips.size * 4)) : new Int32Array(ips.size)).fill(-1);
     for (let k = 0; k < d.count; k++) inOf[idOfIn[k]] = k;
     // The destination side's records are the in records as they are (IN_FIELDS is their layout).
     h.setIn(d.records, idOfIn, inOf);

@@ -128,7 +128,7 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
   if (problems.length > 0) throw new AnalysisConfigError(problems);
   const mode = opts.keepFlows ?? 'auto';
   const budget = opts.flowMemoryBudget ?? DEFAULT_FLOW_MEMORY_BUDGET;
-  const agg = new WindowAggregator({ noColumns: mode === 'reread', destinations: deps.destinations });
+  const agg = new WindowAggregator({ noColumns: mode === 'reread', destinations: deps.destinations, pool: deps.pool });
   const maxColumnRows = Math.floor(budget / FLOW_COLUMN_BYTES);
   const clock = deps.clock;
   const t = deps.timings;
@@ -160,13 +160,22 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
     }
   } catch (err) {
     agg.close();
+    agg.release();
     throw err;
   }
   const t1 = clock?.() ?? 0;
   let pass = 0;
-  const aggregate = await agg.result(() => read({ pass: ++pass }));
-  const t2 = clock?.() ?? 0;
-  const result = await detect(aggregate, opts);
+  let result: WindowResult;
+  let t2 = 0;
+  try {
+    const aggregate = await agg.result(() => read({ pass: ++pass }));
+    t2 = clock?.() ?? 0;
+    result = await detect(aggregate, opts);
+    if (t) t.keptColumns = aggregate.flows.mode === 'columns' ? 1 : 0;
+  } finally {
+    // The result is plain data: the tables' buffers can serve the next window.
+    agg.release();
+  }
   const t3 = clock?.() ?? 0;
   if (t && clock) {
     // Seconds: reading (decode, decompression, the source's own work), the source side of the aggregation, waiting
@@ -177,7 +186,6 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
     t.merge = (t2 - t1) / 1000;
     t.detect = (t3 - t2) / 1000;
     t.laterPasses = pass;
-    t.keptColumns = aggregate.flows.mode === 'columns' ? 1 : 0;
   }
   return { ...result, ...readSummary(infos) };
 }
@@ -215,6 +223,8 @@ export function readSummary(infos: FileReadInfo[]): Pick<WindowResult, 'partial'
 export interface AnalyzeDeps {
   /** Where the destination side of the aggregation runs (default: in-thread). */
   destinations?: AggregatorOptions['destinations'];
+  /** Buffers kept between windows (the engine's runner): the window's big tables come from it and go back to it. */
+  pool?: AggregatorOptions['pool'];
   /** A clock in ms (the shell's performance.now) for the stage timers; without it nothing is timed. */
   clock?: () => number;
   /** Filled with the stages' seconds when a clock is given (read, aggregate, waitDestinations, merge, detect). */

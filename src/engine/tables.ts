@@ -12,6 +12,81 @@ export function hash2(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Where a table gets its big buffers: fresh ones, or zeroed ones kept from an earlier window (BufferPool). */
+export interface Arena {
+  /** A zeroed buffer of `bytes` bytes, the caller's until the arena is released. */
+  buffer(bytes: number): ArrayBuffer;
+}
+
+/** A zeroed Uint32Array of `n` words from `arena` (or a fresh one). */
+export function u32(arena: Arena | undefined, n: number): Uint32Array<ArrayBuffer> {
+  return arena ? new Uint32Array(arena.buffer(n * 4)) : new Uint32Array(n);
+}
+
+/**
+ * The big buffers of one window, kept for the next one (the engine's windows follow each other): on this VM a fresh
+ * page costs ~3 ms a MiB to fault in and zero (a 10 M-flow window fills ~500 MiB: ~1.4 s), a kept one ~0.06 ms a
+ * MiB to zero again. Buffers are kept by exact size; what one window did not take again is dropped when the next is
+ * released, so the pool never holds more than the last window used. One window at a time takes from an arena
+ * ({@link BufferPool.arena}); releasing the arena gives its buffers back, after which nothing may use them.
+ */
+export class BufferPool {
+  /** Buffers smaller than this are not worth keeping. */
+  static readonly MIN_BYTES = 1 << 20;
+  private kept = new Map<number, ArrayBuffer[]>();
+  private keptBytes = 0;
+  /** Buffers handed out again / fresh, since the pool was made. */
+  readonly stats = { reused: 0, reusedBytes: 0, fresh: 0 };
+
+  /** A zeroed buffer of exactly `bytes`: a kept one when there is one. */
+  take(bytes: number): ArrayBuffer {
+    const b = this.kept.get(bytes)?.pop();
+    if (b) {
+      this.keptBytes -= bytes;
+      new Uint8Array(b).fill(0);
+      this.stats.reused++;
+      this.stats.reusedBytes += bytes;
+      return b;
+    }
+    this.stats.fresh++;
+    return new ArrayBuffer(bytes);
+  }
+
+  /** Keep `buffers` (all dead now) for the next window, dropping whatever was kept before and not taken. */
+  refill(buffers: ArrayBuffer[]): void {
+    this.kept = new Map();
+    this.keptBytes = 0;
+    for (const b of buffers) {
+      let list = this.kept.get(b.byteLength);
+      if (!list) this.kept.set(b.byteLength, (list = []));
+      list.push(b);
+      this.keptBytes += b.byteLength;
+    }
+  }
+
+  /** Bytes kept for the next window. */
+  get bytes(): number {
+    return this.keptBytes;
+  }
+
+  /** An arena for one window: it takes from the pool and, released, gives back everything it took. */
+  arena(): Arena & { release(): void } {
+    let taken: ArrayBuffer[] = [];
+    return {
+      buffer: (bytes) => {
+        if (bytes < BufferPool.MIN_BYTES) return new ArrayBuffer(bytes);
+        const b = this.take(bytes);
+        taken.push(b);
+        return b;
+      },
+      release: () => {
+        this.refill(taken);
+        taken = [];
+      },
+    };
+  }
+}
+
 /**
  * uint32 key → non-negative int value, open addressing with linear probing. Key and value share one 8-byte slot
  * (`[key, value + 1]`, 0 = empty) so a probe touches one cache line. Any uint32 is a key (0 and 0xffffffff too).
@@ -21,9 +96,9 @@ export class U32Map {
   private mask: number;
   size = 0;
 
-  constructor(initialCapacity = 1 << 16) {
+  constructor(initialCapacity = 1 << 16, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.slots = new Uint32Array(cap * 2);
+    this.slots = u32(arena, cap * 2);
     this.mask = cap - 1;
   }
 
@@ -80,7 +155,7 @@ export class U32Map {
 
   private rehash(cap: number): void {
     const old = this.slots;
-    const s = new Uint32Array(cap * 2);
+    const s = u32(this.arena, cap * 2);
     const mask = cap - 1;
     for (let p = 0; p < old.length; p += 2) {
       if (old[p + 1] === 0) continue;
@@ -105,9 +180,9 @@ export class PairSet {
   private special = false;
   size = 0;
 
-  constructor(initialCapacity = 1 << 16) {
+  constructor(initialCapacity = 1 << 16, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.slots = new Uint32Array(cap * 2);
+    this.slots = u32(arena, cap * 2);
     this.mask = cap - 1;
   }
 
@@ -173,7 +248,7 @@ export class PairSet {
 
   private rehash(cap: number): void {
     const old = this.slots;
-    const s = new Uint32Array(cap * 2);
+    const s = u32(this.arena, cap * 2);
     const mask = cap - 1;
     for (let p = 0; p < old.length; p += 2) {
       const a = old[p], b = old[p + 1];
@@ -215,10 +290,12 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
  */
 export class ChunkedColumn<T extends Float64Array | Float32Array | Uint32Array | Uint8Array> {
   readonly chunks: T[] = [];
-  constructor(private readonly ctor: new (n: number) => T) {}
+  constructor(private readonly ctor: { new (n: number): T; new (b: ArrayBuffer): T; readonly BYTES_PER_ELEMENT: number }, private readonly arena?: Arena) {}
   /** Make sure index `i` exists. */
   ensure(i: number): void {
-    while (this.chunks.length <= i >>> CHUNK_BITS) this.chunks.push(new this.ctor(CHUNK_SIZE));
+    while (this.chunks.length <= i >>> CHUNK_BITS) {
+      this.chunks.push(this.arena ? new this.ctor(this.arena.buffer(CHUNK_SIZE * this.ctor.BYTES_PER_ELEMENT)) : new this.ctor(CHUNK_SIZE));
+    }
   }
   get(i: number): number {
     return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
@@ -238,9 +315,9 @@ export class V6Map {
   private mask: number;
   size = 0;
 
-  constructor(initialCapacity = 1 << 10) {
+  constructor(initialCapacity = 1 << 10, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.slots = new Uint32Array(cap * 5);
+    this.slots = u32(arena, cap * 5);
     this.mask = cap - 1;
   }
 
@@ -282,7 +359,7 @@ export class V6Map {
   private grow(): void {
     const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    this.slots = new Uint32Array(cap * 5);
+    this.slots = u32(this.arena, cap * 5);
     this.mask = cap - 1;
     for (let p = 0; p < old.length; p += 5) {
       if (old[p + 4] === 0) continue;
@@ -295,16 +372,24 @@ export class V6Map {
 
 /** Interns IP addresses to dense ids: IPv4 through a U32Map, IPv6 (four words) through a V6Map. */
 export class IpTable {
-  private readonly v4 = new U32Map(1 << 16);
-  private readonly v6 = new V6Map(1 << 10);
+  private readonly v4: U32Map;
+  private readonly v6: V6Map;
   /** For each id: the IPv4 value (family 4), or the IPv6 address's ordinal in `v6Words` (family 6). */
-  readonly v4Of = new ChunkedColumn(Uint32Array);
+  readonly v4Of: ChunkedColumn<Uint32Array>;
   /** For each id: 4 or 6. */
-  readonly familyOf = new ChunkedColumn(Uint8Array);
+  readonly familyOf: ChunkedColumn<Uint8Array>;
   /** IPv6 addresses in the order first seen, four words each (most significant first). */
   private v6Words = new Uint32Array(4 * 1024);
   private v6Count = 0;
   size = 0;
+
+  /** `arena`: where the maps and id columns get their memory (BufferPool); fresh buffers without it. */
+  constructor(arena?: Arena) {
+    this.v4 = new U32Map(1 << 16, arena);
+    this.v6 = new V6Map(1 << 10, arena);
+    this.v4Of = new ChunkedColumn(Uint32Array, arena);
+    this.familyOf = new ChunkedColumn(Uint8Array, arena);
+  }
 
   /** Grow the IPv4 map once for about `n` addresses (pre-sizing from a file's stat record). */
   reserve(n: number): void {

@@ -6,6 +6,7 @@
  * memory, a cancel) is `deferred` and tried again with back-off, and at the next start. An attempt is written
  * before the file is read, so a file that kills the engine `maxAttempts` times is `quarantined`, not crash-looped.
  */
+import { BufferPool } from '../engine/tables.js';
 import fs from 'node:fs';
 import type { EngineConfig } from '../config/sections/engine.js';
 import type { LimitsConfig } from '../config/sections/limits.js';
@@ -167,6 +168,8 @@ export function createEngineRunner(
   deps: RunnerDeps,
 ): EngineRunner {
   const now = deps.now ?? Date.now;
+  // One window after another: each window's big tables reuse the last one's buffers (no fresh pages to fault in).
+  const pool = new BufferPool();
   const listeners = new Set<(e: EngineEvent) => void>();
   const emit = (e: EngineEvent) => {
     for (const l of listeners) {
@@ -246,7 +249,7 @@ export function createEngineRunner(
         files: [file],
         ...(config.limits ? { maxVictimSources: config.limits.victimSources, maxCampusCandidates: config.limits.campusCandidates } : {}),
         ...(arpUnused && arpUnused.addresses.length > 0 ? { arpUnused } : {}),
-      }, { destinations });
+      }, { destinations, pool });
     } catch (err) {
       const c = classifyFailure(err);
       if (c.status === 'deferred') {

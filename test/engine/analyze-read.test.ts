@@ -11,6 +11,7 @@ import { analyzeRead, readSummary, type AnalyzeOptions } from '../../src/engine/
 import { createNativeSource } from '../../src/ingest/nffile/source.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import { workerDestinations } from '../../src/ingest/window-workers.js';
+import { BufferPool } from '../../src/engine/tables.js';
 import type { Anomaly, FileReadInfo, FlowSource, WindowResult } from '../../src/engine/types.js';
 import { blockMap } from '../ingest/nffile/build.js';
 import { BACKGROUND_FLOWS, FLOOD_ENTRIES, VICTIM, floodFile, truncatedCopy } from '../helpers/pipeline-window.js';
@@ -38,6 +39,49 @@ function flowRecords(bytes: Buffer, b: { start: number; numRecords: number }): n
 
 const victimOf = (r: WindowResult): Anomaly | undefined => r.anomalies.find((a) => a.ip === VICTIM && a.role === 'victim');
 const byEntry = (a: { exporter: string; interface: number }, b: { exporter: string; interface: number }) => a.exporter.localeCompare(b.exporter) || a.interface - b.interface;
+
+describe('analyzeRead with a buffer pool (the engine\'s windows one after another)', () => {
+  it('gives every window what a fresh process gives it, reusing the last window\'s buffers', async () => {
+    const { makeScenarioFile } = await import('../helpers/nfcapd.js');
+    const other = (await makeScenarioFile('spoofed-ddos', { scale: 0.05 })).file;
+    const pool = new BufferPool();
+    const fresh = new Map<string, string>();
+    for (const f of [file, other]) fresh.set(f, JSON.stringify(await analyze(createNativeSource(), [f])));
+    const seen: string[] = [];
+    for (const f of [file, other, file, file, other]) {
+      const r = await analyze(createNativeSource(), [f], {}, { pool });
+      expect(JSON.stringify(r)).toBe(fresh.get(f));
+      seen.push(`${pool.stats.reused}`);
+    }
+    // The first window took fresh buffers only; every later one was served from what the one before gave back.
+    expect(seen[0]).toBe('0');
+    expect(pool.stats.reused).toBeGreaterThan(4 * 2);
+    expect(pool.bytes).toBeGreaterThan(0);
+    expect(JSON.parse(fresh.get(file)!).anomalies.length).toBeGreaterThan(0);
+  });
+
+  it('hands out zeroed buffers, keeps only what the last window gave back, and never pools small ones', () => {
+    const pool = new BufferPool();
+    const a = pool.arena();
+    const big = new Uint32Array(a.buffer(BufferPool.MIN_BYTES));
+    const small = a.buffer(1024);
+    big.fill(7);
+    a.release();
+    expect([pool.bytes, pool.stats.fresh]).toEqual([BufferPool.MIN_BYTES, 1]);
+    const b = pool.arena();
+    const again = new Uint32Array(b.buffer(BufferPool.MIN_BYTES));
+    expect(again.buffer).toBe(big.buffer); // the same memory, zeroed
+    expect(again.every((x) => x === 0)).toBe(true);
+    expect(b.buffer(1024)).not.toBe(small);
+    const other = b.buffer(2 * BufferPool.MIN_BYTES);
+    b.release();
+    const c = pool.arena();
+    c.release(); // a window that took nothing: nothing is kept for the next
+    expect(pool.bytes).toBe(0);
+    expect(other.byteLength).toBe(2 * BufferPool.MIN_BYTES);
+    expect(pool.stats).toMatchObject({ reused: 1, fresh: 2 });
+  });
+});
 
 describe('analyzeRead on a generated window (real nfcapd, native reader)', () => {
   it('reports entry points with 32-bit ifIndex values exactly, as the nfdump reader does', async () => {
