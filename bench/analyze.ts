@@ -114,6 +114,12 @@ export async function run(): Promise<void> {
   line('nocflow analyze (native, flows kept)', columns, flows, l6);
   const [viaNfdump, l7] = await timed(() => nocflow(file, { reader: 'nfdump' }))();
   line('nocflow analyze (engine.reader=nfdump)', viaNfdump, flows, l7);
+  // The engine analyses one window after another in one process, reusing the last window's memory (BufferPool).
+  const engineRun = await measure('node', [path.join(path.dirname(fileURLToPath(import.meta.url)), 'engine-windows.js'), file, '3'], { keepStdout: true });
+  const engine = JSON.parse(engineRun.stdout) as { seconds: number[]; anomalies: number };
+  const steady = engine.seconds.slice(1);
+  const engineSteady = steady.reduce((a, b) => a + b, 0) / steady.length;
+  console.log(row(['engine: windows 2-3 in one process (pool)', engineSteady, Math.round(flows / engineSteady).toLocaleString('en-US'), engineRun.peakRssMiB, load().split(' ')[0]], W));
 
   console.log(`\nstages (native): ${stages(native)}`);
   console.log(`stages (huge pages): ${stages(thp)}`);
@@ -131,7 +137,8 @@ export async function run(): Promise<void> {
   for (const o of [native, thp, withWorker, reread, columns, viaNfdump]) {
     if (o.flows !== flows) console.log(`WARNING: nocflow counted ${o.flows} flows, nfdump ${flows}`);
   }
-  console.log(`anomalies reported: ${native.anomalies} (nfdump reader: ${viaNfdump.anomalies})`);
+  console.log(`engine (a window after a window, one process): ${engine.seconds.map((x) => x.toFixed(2)).join(' / ')} s; windows after the first = ${(engineSteady / nfNull.seconds).toFixed(2)}× nfdump -o null, ${(engineSteady / nfStats.seconds).toFixed(3)}× nfdump -s`);
+  console.log(`anomalies reported: ${native.anomalies} (nfdump reader: ${viaNfdump.anomalies}, engine: ${engine.anomalies})`);
 
   if (BACKBONE_FLOWS > 0) {
     const big = await ensureScaleFile(BACKBONE_FLOWS, 'lz4');

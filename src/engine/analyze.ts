@@ -167,11 +167,12 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
   let pass = 0;
   let result: WindowResult;
   let t2 = 0;
+  let keptColumns = 0;
   try {
     const aggregate = await agg.result(() => read({ pass: ++pass }));
     t2 = clock?.() ?? 0;
     result = await detect(aggregate, opts);
-    if (t) t.keptColumns = aggregate.flows.mode === 'columns' ? 1 : 0;
+    keptColumns = aggregate.flows.mode === 'columns' ? 1 : 0;
   } finally {
     // The result is plain data: the tables' buffers can serve the next window.
     agg.release();
@@ -186,6 +187,7 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
     t.merge = (t2 - t1) / 1000;
     t.detect = (t3 - t2) / 1000;
     t.laterPasses = pass;
+    t.keptColumns = keptColumns;
   }
   return { ...result, ...readSummary(infos) };
 }
