@@ -17,7 +17,7 @@
  * not at all when the caller can read the files again ({@link FlowStore}). Rows carry address keys, not ids: an
  * IPv4 address is its own key, an IPv6 address's key is its id.
  */
-import { BufferPool, IpTable, PairSet, U32Map, V6Map, hash2, topIdsStridedEach, u32, type Arena } from './tables.js';
+import { BufferPool, IpTable, PairSet, U32Map, V6Map, hash2, topIdsStridedEach, zeroed, type Arena } from './tables.js';
 import type { FlowBatch } from './types.js';
 import { TcpFlag } from './types.js';
 
@@ -176,10 +176,9 @@ export class HostCounters {
 
   ensure(id: number): void {
     while (this.u.length <= id >>> HOST_CHUNK_BITS) {
-      const bytes = HOST_CHUNK * OUT_STRIDE * 4;
-      const out = this.arena ? this.arena.buffer(bytes) : new ArrayBuffer(bytes);
-      this.u.push(new Uint32Array(out));
-      this.f.push(new Float32Array(out));
+      const u = zeroed(this.arena, Uint32Array, HOST_CHUNK * OUT_STRIDE);
+      this.u.push(u);
+      this.f.push(new Float32Array(u.buffer));
     }
   }
 
@@ -333,13 +332,13 @@ export class DestinationSide {
     if (n <= this.key.length) return;
     let cap = this.key.length;
     while (cap < n) cap *= 2;
-    const fam = this.arena ? new Uint8Array(this.arena.buffer(cap)) : new Uint8Array(cap);
+    const fam = zeroed(this.arena, Uint8Array, cap);
     fam.set(this.family);
     this.family = fam;
-    const key = u32(this.arena, cap);
+    const key = zeroed(this.arena, Uint32Array, cap);
     key.set(this.key);
     this.key = key;
-    const rec = u32(this.arena, cap * DEST_STRIDE);
+    const rec = zeroed(this.arena, Uint32Array, cap * DEST_STRIDE);
     rec.set(this.rec);
     this.rec = rec;
     this.recF = new Float32Array(rec.buffer);
@@ -730,7 +729,7 @@ export class WindowAggregator {
     const ips = this.ips, h = this.hosts;
     h.sources = ips.size;
     ips.reserve(ips.size + d.count);
-    const idOfIn = u32(this.arena, d.count);
+    const idOfIn = zeroed(this.arena, Uint32Array, d.count);
     for (let k0 = 0; k0 < d.count; k0 += RUN) {
       const k1 = Math.min(d.count, k0 + RUN);
       let touched = 0;
@@ -739,7 +738,7 @@ export class WindowAggregator {
       this.touched = (this.touched + touched) | 0;
     }
     if (ips.size > 0) h.ensure(ips.size - 1);
-    const inOf = (this.arena ? new Int32Array(this.arena.buffer(ips.size * 4)) : new Int32Array(ips.size)).fill(-1);
+    const inOf = zeroed(this.arena, Int32Array, ips.size).fill(-1);
     for (let k = 0; k < d.count; k++) inOf[idOfIn[k]] = k;
     // The destination side's records are the in records as they are (IN_FIELDS is their layout).
     h.setIn(d.records, idOfIn, inOf);

@@ -18,9 +18,12 @@ export interface Arena {
   buffer(bytes: number): ArrayBuffer;
 }
 
-/** A zeroed Uint32Array of `n` words from `arena` (or a fresh one). */
-export function u32(arena: Arena | undefined, n: number): Uint32Array<ArrayBuffer> {
-  return arena ? new Uint32Array(arena.buffer(n * 4)) : new Uint32Array(n);
+/** A typed array constructor (of a length, or over a buffer). */
+export type TypedArrayOf<T> = { new (n: number): T; new (b: ArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+
+/** A zeroed typed array of `n` elements, its memory from `arena` (or fresh without one). */
+export function zeroed<T>(arena: Arena | undefined, ctor: TypedArrayOf<T>, n: number): T {
+  return arena ? new ctor(arena.buffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n);
 }
 
 /**
@@ -39,7 +42,7 @@ export class BufferPool {
   readonly stats = { reused: 0, reusedBytes: 0, fresh: 0 };
 
   /** A zeroed buffer of exactly `bytes`: a kept one when there is one. */
-  take(bytes: number): ArrayBuffer {
+  private take(bytes: number): ArrayBuffer {
     const b = this.kept.get(bytes)?.pop();
     if (b) {
       this.keptBytes -= bytes;
@@ -53,7 +56,7 @@ export class BufferPool {
   }
 
   /** Keep `buffers` (all dead now) for the next window, dropping whatever was kept before and not taken. */
-  refill(buffers: ArrayBuffer[]): void {
+  private refill(buffers: ArrayBuffer[]): void {
     this.kept = new Map();
     this.keptBytes = 0;
     for (const b of buffers) {
@@ -98,7 +101,7 @@ export class U32Map {
 
   constructor(initialCapacity = 1 << 16, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.slots = u32(arena, cap * 2);
+    this.slots = zeroed(arena, Uint32Array, cap * 2);
     this.mask = cap - 1;
   }
 
@@ -155,7 +158,7 @@ export class U32Map {
 
   private rehash(cap: number): void {
     const old = this.slots;
-    const s = u32(this.arena, cap * 2);
+    const s = zeroed(this.arena, Uint32Array, cap * 2);
     const mask = cap - 1;
     for (let p = 0; p < old.length; p += 2) {
       if (old[p + 1] === 0) continue;
@@ -182,7 +185,7 @@ export class PairSet {
 
   constructor(initialCapacity = 1 << 16, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.slots = u32(arena, cap * 2);
+    this.slots = zeroed(arena, Uint32Array, cap * 2);
     this.mask = cap - 1;
   }
 
@@ -248,7 +251,7 @@ export class PairSet {
 
   private rehash(cap: number): void {
     const old = this.slots;
-    const s = u32(this.arena, cap * 2);
+    const s = zeroed(this.arena, Uint32Array, cap * 2);
     const mask = cap - 1;
     for (let p = 0; p < old.length; p += 2) {
       const a = old[p], b = old[p + 1];
@@ -290,12 +293,10 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
  */
 export class ChunkedColumn<T extends Float64Array | Float32Array | Uint32Array | Uint8Array> {
   readonly chunks: T[] = [];
-  constructor(private readonly ctor: { new (n: number): T; new (b: ArrayBuffer): T; readonly BYTES_PER_ELEMENT: number }, private readonly arena?: Arena) {}
+  constructor(private readonly ctor: TypedArrayOf<T>, private readonly arena?: Arena) {}
   /** Make sure index `i` exists. */
   ensure(i: number): void {
-    while (this.chunks.length <= i >>> CHUNK_BITS) {
-      this.chunks.push(this.arena ? new this.ctor(this.arena.buffer(CHUNK_SIZE * this.ctor.BYTES_PER_ELEMENT)) : new this.ctor(CHUNK_SIZE));
-    }
+    while (this.chunks.length <= i >>> CHUNK_BITS) this.chunks.push(zeroed(this.arena, this.ctor, CHUNK_SIZE));
   }
   get(i: number): number {
     return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
@@ -317,7 +318,7 @@ export class V6Map {
 
   constructor(initialCapacity = 1 << 10, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
-    this.slots = u32(arena, cap * 5);
+    this.slots = zeroed(arena, Uint32Array, cap * 5);
     this.mask = cap - 1;
   }
 
@@ -359,7 +360,7 @@ export class V6Map {
   private grow(): void {
     const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    this.slots = u32(this.arena, cap * 5);
+    this.slots = zeroed(this.arena, Uint32Array, cap * 5);
     this.mask = cap - 1;
     for (let p = 0; p < old.length; p += 5) {
       if (old[p + 4] === 0) continue;
@@ -565,12 +566,19 @@ class TopHeap {
 
 /** A 32-bit integer mixer (murmur3's finalizer): ids that are consecutive become independent-looking bits. Pure. */
 export function mix32(x: number): number {
+  return mixInt32(x) >>> 0;
+}
+
+/**
+ * {@link mix32} as a signed int32: for hot loops that only mask and shift the result, where V8 then stays in small
+ * integers (an unsigned result past 2^31 is a double). Pure.
+ */
+export function mixInt32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  return x ^ (x >>> 16);
 }
 
 /**

@@ -55,30 +55,34 @@ export function demoGatewayArp(n: number): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** A running demo gateway and the devices config that reaches it (password random per run). */
-export interface DemoGateway {
+/** A running demo device and the devices config that reaches it (password random per run). */
+export interface DemoDevice<K extends 'iosxr' | 'ios', T extends 'arp' | 'mac'> {
   device: FakeDevice;
-  config: { name: string; host: string; port: number; user: string; password: string; kind: 'iosxr'; collect: ['arp'] };
+  config: { name: string; host: string; port: number; user: string; password: string; kind: K; collect: [T] };
   close(): Promise<void>;
 }
 
-/** Start the demo gateway on a free loopback port. */
-export async function startDemoGateway(): Promise<DemoGateway> {
+/** The demo gateway (IOS-XR, its ARP table). */
+export type DemoGateway = DemoDevice<'iosxr', 'arp'>;
+
+/**
+ * Start a simulated device on a free loopback port that answers `command` with `output(n)` at its n-th collection
+ * (0 first).
+ */
+async function startDemoDevice<K extends 'iosxr' | 'ios', T extends 'arp' | 'mac'>(name: string, kind: K, table: T, command: string, output: (n: number) => string): Promise<DemoDevice<K, T>> {
   const password = crypto.randomBytes(12).toString('base64url');
   let asked = 0;
-  const device = await startFakeDevice({
-    kind: 'iosxr',
-    hostname: 'DEMO-GW',
-    hostKey: newKeyPair().private,
-    user: 'noc',
-    password,
-    outputs: { 'show arp': () => demoGatewayArp(asked++) },
-  });
+  const device = await startFakeDevice({ kind, hostname: name.toUpperCase(), hostKey: newKeyPair().private, user: 'noc', password, outputs: { [command]: () => output(asked++) } });
   return {
     device,
-    config: { name: 'demo-gw', host: '127.0.0.1', port: device.port, user: 'noc', password, kind: 'iosxr', collect: ['arp'] },
+    config: { name, host: '127.0.0.1', port: device.port, user: 'noc', password, kind, collect: [table] },
     close: () => device.close(),
   };
+}
+
+/** Start the demo gateway on a free loopback port. */
+export function startDemoGateway(): Promise<DemoGateway> {
+  return startDemoDevice('demo-gw', 'iosxr', 'arp', 'show arp', demoGatewayArp);
 }
 
 /** The access switch port of a demo host (`.10` → Gi1/0/10); the gateway is on the uplink. */
@@ -102,28 +106,10 @@ export function demoSwitchMac(n: number): string {
   return `${rows.join('\n')}\n`;
 }
 
-/** A running demo access switch and the devices config that reaches it (password random per run). */
-export interface DemoSwitch {
-  device: FakeDevice;
-  config: { name: string; host: string; port: number; user: string; password: string; kind: 'ios'; collect: ['mac'] };
-  close(): Promise<void>;
-}
+/** The demo access switch (IOS, its MAC table). */
+export type DemoSwitch = DemoDevice<'ios', 'mac'>;
 
 /** Start the demo access switch on a free loopback port. */
-export async function startDemoSwitch(): Promise<DemoSwitch> {
-  const password = crypto.randomBytes(12).toString('base64url');
-  let asked = 0;
-  const device = await startFakeDevice({
-    kind: 'ios',
-    hostname: 'DEMO-SW1',
-    hostKey: newKeyPair().private,
-    user: 'noc',
-    password,
-    outputs: { 'show mac address-table': () => demoSwitchMac(asked++) },
-  });
-  return {
-    device,
-    config: { name: 'demo-sw1', host: '127.0.0.1', port: device.port, user: 'noc', password, kind: 'ios', collect: ['mac'] },
-    close: () => device.close(),
-  };
+export function startDemoSwitch(): Promise<DemoSwitch> {
+  return startDemoDevice('demo-sw1', 'ios', 'mac', 'show mac address-table', demoSwitchMac);
 }

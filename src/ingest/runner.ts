@@ -66,6 +66,8 @@ export interface RunnerDeps {
    * faster on a quiet one (README, Benchmarks).
    */
   destinations?: AnalyzeDeps['destinations'];
+  /** Buffers kept from one window for the next (default: a pool of the runner's own). */
+  pool?: BufferPool;
   /** Run inside each window's commit transaction (the alerts area's decision); see EngineStore.commitWindow. */
   commitHooks?: WindowCommitHook[];
 }
@@ -169,7 +171,7 @@ export function createEngineRunner(
 ): EngineRunner {
   const now = deps.now ?? Date.now;
   // One window after another: each window's big tables reuse the last one's buffers (no fresh pages to fault in).
-  const pool = new BufferPool();
+  const pool = deps.pool ?? new BufferPool();
   const listeners = new Set<(e: EngineEvent) => void>();
   const emit = (e: EngineEvent) => {
     for (const l of listeners) {

@@ -6,6 +6,7 @@ import { classifyFailure, createEngineRunner, quarantineReason, retryDelay, rota
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import { createNativeSource } from '../../src/ingest/nffile/source.js';
 import { configuredDestinations, workerDestinations } from '../../src/ingest/window-workers.js';
+import { BufferPool } from '../../src/engine/tables.js';
 import { pathToFileURL } from 'node:url';
 import { FlowSourceError } from '../../src/ingest/errors.js';
 import { AnalysisConfigError } from '../../src/engine/analyze.js';
@@ -38,14 +39,14 @@ beforeAll(async () => {
 
 const T0 = Date.UTC(2026, 10, 22, 14, 30);
 
-function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: () => number; sinks?: RunnerDeps['sinks']; config?: Partial<EngineConfig>; destinations?: RunnerDeps['destinations'] } = {}) {
+function setup(dir: string, dbFile: string, extra: { retentionDays?: number; source?: RunnerDeps['source']; now?: () => number; sinks?: RunnerDeps['sinks']; config?: Partial<EngineConfig>; destinations?: RunnerDeps['destinations']; pool?: RunnerDeps['pool'] } = {}) {
   const db = openDb(dbFile);
   dbs.push(db);
   const store = new EngineStore(db);
   const logs: string[] = [];
   const runner = createEngineRunner(
     { ...engineDefaults, nfcapdDir: dir, pollSeconds: 0.05, retentionDays: extra.retentionDays ?? 0, ...extra.config },
-    { store, source: extra.source ?? createNfdumpSource(), sinks: extra.sinks, now: extra.now ?? (() => T0), log: (l) => logs.push(l), ...(extra.destinations ? { destinations: extra.destinations } : {}) },
+    { store, source: extra.source ?? createNfdumpSource(), sinks: extra.sinks, now: extra.now ?? (() => T0), log: (l) => logs.push(l), ...(extra.destinations ? { destinations: extra.destinations } : {}), ...(extra.pool ? { pool: extra.pool } : {}) },
   );
   const events: EngineEvent[] = [];
   runner.on((e) => events.push(e));
@@ -92,7 +93,7 @@ describe('engine runner', () => {
     expect(last.anomalies.find((x) => x.ip === SCANNER)).toMatchObject({ type: 'scan', tracking: { windowsSeen: 2, shareAbove: 0.5, streak: 1 } });
   });
 
-  it('with the destination side in a worker (engine.destinationWorker) stores the same windows as in-thread', async () => {
+  it('with the destination side in a worker (engine.destinationWorker) stores the same windows as in-thread with its buffer pool', async () => {
     const worker = path.resolve(__dirname, '../../dist/src/ingest/destination-worker.js');
     expect(fs.existsSync(worker), `${worker} is built by npx tsc (the worker runs compiled code)`).toBe(true);
     expect(configuredDestinations({ destinationWorker: false })).toBeUndefined();
@@ -100,10 +101,16 @@ describe('engine runner', () => {
     const dir = tmp();
     put(SCAN, path.join(dir, 'nfcapd.202611221400'));
     put(DDOS, path.join(dir, 'nfcapd.202611221405'));
-    const inThread = setup(dir, path.join(tmp(), 'a.db'), { source: createNativeSource() });
-    const viaWorker = setup(dir, path.join(tmp(), 'b.db'), { source: createNativeSource(), destinations: workerDestinations({ minFlows: 0, workerUrl: pathToFileURL(worker) }) });
+    const pool = new BufferPool();
+    const inThread = setup(dir, path.join(tmp(), 'a.db'), { source: createNativeSource(), pool });
+    let workers = 0;
+    const startWorker = workerDestinations({ minFlows: 0, workerUrl: pathToFileURL(worker) });
+    const viaWorker = setup(dir, path.join(tmp(), 'b.db'), { source: createNativeSource(), destinations: (n) => (workers++, startWorker(n)) });
     expect(await inThread.runner.processOnce()).toBe(2);
     expect(await viaWorker.runner.processOnce()).toBe(2);
+    expect(workers).toBe(2); // one worker a window
+    // The in-thread runner's second window took the first one's buffers.
+    expect(pool.stats.reused).toBeGreaterThan(0);
     const windows = (x: typeof inThread) =>
       x.events.flatMap((e) => (e.kind === 'window' ? [{ file: path.basename(e.file), result: e.result }] : []));
     expect(windows(viaWorker)).toEqual(windows(inThread));

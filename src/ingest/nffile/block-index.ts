@@ -17,10 +17,9 @@
  * other, then the table of {@link ENTRY_SIZE}-byte entries, one per block of the data file in file order, which ends
  * the file.
  */
-import type { FlowBatch } from '../../engine/types.js';
-import { hash2 } from '../../engine/tables.js';
+import type { FlowBatch, FlowFilter } from '../../engine/types.js';
+import { hash2, mixInt32 } from '../../engine/tables.js';
 import { requiredAddresses } from '../../engine/filter.js';
-import type { FlowFilter } from '../../engine/types.js';
 
 export const INDEX_MAGIC = 'NOCFIDX1';
 export const INDEX_VERSION = 1;
@@ -67,12 +66,7 @@ export interface IndexHeader {
  * a double).
  */
 export function v4Key(a: number): number {
-  let x = a ^ 0x3c6ef372;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  return x ^ (x >>> 16);
+  return mixInt32(a ^ 0x3c6ef372);
 }
 
 /** The hash an IPv6 address (four words, most significant first) is filed under. */
@@ -239,7 +233,7 @@ export function encodeTable(entries: IndexEntry[]): Uint8Array {
   return out;
 }
 
-/** Parse the table, or why it cannot describe an index of `indexSize` bytes (a filter past the table). */
+/** Parse the table, or why it cannot belong to the index `h` heads (a filter line outside the filters' region). */
 export function decodeTable(bytes: Uint8Array, blocks: number, h: IndexHeader): IndexEntry[] | { error: string } {
   if (bytes.length < blocks * ENTRY_SIZE) return { error: 'index table cut short' };
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);

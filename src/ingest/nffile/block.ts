@@ -131,6 +131,12 @@ export function createCounters(): DecodeCounters {
   return { records: 0, skippedRecords: 0, filteredRecords: 0, unknownElements: 0, unknownRecordTypes: 0, exporterRecords: 0, samplerRecords: 0, exporterStatRecords: 0, aggregatedFlows: 0, undecodedRecords: 0 };
 }
 
+/** Count `n` flow records dropped without being decoded (no needle in them, or a block the index passed over). */
+export function countUndecoded(c: DecodeCounters, n: number): void {
+  c.filteredRecords += n;
+  c.undecodedRecords += n;
+}
+
 /** Add `b` into `a`. */
 export function addCounters(a: DecodeCounters, b: DecodeCounters): void {
   for (const k of Object.keys(a) as (keyof DecodeCounters)[]) a[k] += b[k];
@@ -209,25 +215,25 @@ export function decodeBlockInto(data: Uint8Array, length: number, numRecords: nu
     } else if (!KNOWN_SKIPPED.has(type)) c.unknownRecordTypes++;
     off = end;
   }
-  c.filteredRecords += undecoded;
-  c.undecodedRecords += undecoded;
+  countUndecoded(c, undecoded);
   out.size = row;
   return row - first;
 }
 
 /** Reused by needleHits (the offsets of one block at a time). */
-let hitScratch: number[] = [];
+const hits: number[] = [];
 
-/** Offsets in `data[0, length)` where one of `needles` starts, ascending (a view of a reused array). */
+/**
+ * Offsets in `data[0, length)` where one of `needles` starts, ascending: one array reused by every call, valid until
+ * the next.
+ */
 export function needleHits(data: Uint8Array, length: number, needles: Uint8Array[]): readonly number[] {
   const hay = Buffer.from(data.buffer, data.byteOffset, length);
-  const hits = hitScratch;
   hits.length = 0;
   for (const n of needles) {
     for (let p = hay.indexOf(n, 0); p >= 0; p = hay.indexOf(n, p + 1)) hits.push(p);
   }
   if (needles.length > 1) hits.sort((a, b) => a - b);
-  hitScratch = hits;
   return hits;
 }
 

@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BlockIndexBuilder, decodeHeader, decodeTable, INDEX_HEADER_SIZE, lineHas, lineOffset, type IndexEntry, type IndexHeader } from './block-index.js';
+import { BlockIndexBuilder, decodeHeader, decodeTable, ENTRY_SIZE, INDEX_HEADER_SIZE, lineHas, lineOffset, type IndexEntry, type IndexHeader } from './block-index.js';
 
 /** The index file of `file` in `dir`: its name, then a hash of its absolute path (two collectors may share names). */
 export function indexPathFor(dir: string, file: string): string {
@@ -50,13 +50,7 @@ export function startIndex(dir: string, file: string, st: fs.Stats): IndexWritin
     }
   };
   const builder = new BlockIndexBuilder({ path: path.resolve(file), size: st.size, mtimeMs: st.mtimeMs }, write);
-  const close = () => {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed
-    }
-  };
+  const close = () => closeQuietly(fd);
   return {
     builder,
     finish() {
@@ -80,13 +74,31 @@ export function startIndex(dir: string, file: string, st: fs.Stats): IndexWritin
   };
 }
 
-/** An open index: its header and entries, and a lookup of one block's filter line. Close it after the read. */
+/** An open index: its entries, and a lookup of one block's filter line. Close it after the read. */
 export interface OpenIndex {
-  header: IndexHeader;
   entries: IndexEntry[];
-  /** False only when no flow of block k can have one of `keys` as its source or destination. */
+  /** False only when no flow of block `e` can have one of `keys` as its source or destination. */
   mayHold(e: IndexEntry, keys: readonly number[]): boolean;
   close(): void;
+}
+
+/** The header of the index open on `fd`, or why it is not one. */
+function readHeader(fd: number): IndexHeader | { error: string } {
+  const size = fs.fstatSync(fd).size;
+  const head = Buffer.alloc(Math.min(size, INDEX_HEADER_SIZE + 4096));
+  const n = fs.readSync(fd, head, 0, head.length, 0);
+  return decodeHeader(head.subarray(0, n), size);
+}
+
+/** True when the index `h` was made from the file as `st` describes it now (same size, same modification time). */
+const describes = (h: IndexHeader, st: { size: number; mtimeMs: number }) => h.fileSize === st.size && h.fileMtimeMs === st.mtimeMs;
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
+  }
 }
 
 /**
@@ -100,36 +112,19 @@ export function openIndex(dir: string, file: string, st: fs.Stats, numBlocks: nu
   } catch {
     return undefined;
   }
-  const close = () => {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed
-    }
-  };
   try {
-    const size = fs.fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, INDEX_HEADER_SIZE + 4096));
-    fs.readSync(fd, head, 0, head.length, 0);
-    const h = decodeHeader(head, size);
-    if ('error' in h || h.blocks !== numBlocks || h.fileSize !== st.size || h.fileMtimeMs !== st.mtimeMs || h.path !== path.resolve(file)) {
-      close();
-      return undefined;
-    }
-    const tableBytes = Buffer.alloc(h.blocks * 48);
-    if (fs.readSync(fd, tableBytes, 0, tableBytes.length, h.tableAt) !== tableBytes.length) throw new Error('short');
+    const h = readHeader(fd);
+    if ('error' in h || h.blocks !== numBlocks || !describes(h, st) || h.path !== path.resolve(file)) throw new Error('not this file\'s index');
+    const tableBytes = Buffer.alloc(h.blocks * ENTRY_SIZE);
+    if (fs.readSync(fd, tableBytes, 0, tableBytes.length, h.tableAt) !== tableBytes.length) throw new Error('table cut short');
     const entries = decodeTable(tableBytes, h.blocks, h);
-    if ('error' in entries) {
-      close();
-      return undefined;
-    }
+    if ('error' in entries) throw new Error(entries.error);
     const line = new Int32Array(16);
     const lineBytes = new Uint8Array(line.buffer);
     return {
-      header: h,
       entries,
       mayHold(e, keys) {
-        if (e.lines === 0) return e.flows > 0;
+        if (e.lines === 0) return false; // no flow in the block
         for (const key of keys) {
           try {
             if (fs.readSync(fd, lineBytes, 0, 64, e.filterAt + lineOffset(e.lines, key)) !== 64) return true;
@@ -140,10 +135,11 @@ export function openIndex(dir: string, file: string, st: fs.Stats, numBlocks: nu
         }
         return false;
       },
-      close,
+      close: () => closeQuietly(fd),
     };
   } catch {
-    close();
+    // Not usable (another file's, stale, damaged): the read reads every block.
+    closeQuietly(fd);
     return undefined;
   }
 }
@@ -165,34 +161,33 @@ export function pruneIndexes(dir: string): number {
     if (name.endsWith('.tmp')) {
       const pid = Number(name.split('.').at(-2));
       if (pid === process.pid || alive(pid)) continue;
-      fs.rmSync(p, { force: true });
-      removed++;
-      continue;
-    }
-    if (!name.endsWith('.nfidx')) continue;
-    let stale = true;
-    try {
-      const fd = fs.openSync(p, 'r');
-      try {
-        const head = Buffer.alloc(INDEX_HEADER_SIZE + 4096);
-        const n = fs.readSync(fd, head, 0, head.length, 0);
-        const h = decodeHeader(head.subarray(0, n), fs.fstatSync(fd).size);
-        if (!('error' in h)) {
-          const st = fs.statSync(h.path, { throwIfNoEntry: false });
-          stale = !st || st.size !== h.fileSize || st.mtimeMs !== h.fileMtimeMs;
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      stale = true;
-    }
-    if (stale) {
-      fs.rmSync(p, { force: true });
-      removed++;
-    }
+    } else if (name.endsWith('.nfidx')) {
+      if (!staleIndex(p)) continue;
+    } else continue;
+    fs.rmSync(p, { force: true });
+    removed++;
   }
   return removed;
+}
+
+/** True when the index file at `p` is damaged or its nfcapd file is gone or changed. */
+function staleIndex(p: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, 'r');
+  } catch {
+    return true;
+  }
+  try {
+    const h = readHeader(fd);
+    if ('error' in h) return true;
+    const st = fs.statSync(h.path, { throwIfNoEntry: false });
+    return !st || !describes(h, st);
+  } catch {
+    return true;
+  } finally {
+    closeQuietly(fd);
+  }
 }
 
 function alive(pid: number): boolean {

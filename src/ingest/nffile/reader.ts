@@ -8,7 +8,7 @@
  * block before it has been delivered, and `info().partial` says why and how many blocks were read. A damaged or
  * missing appendix (ident and stat record) is reported, never fatal.
  */
-import { addCounters, createCounters, createExporterTable, decodeBlockInto, exporterList, needleHits, scanBlock, type DecodeCounters, type ExporterInfo, type ExporterStat, type ExporterTable, type RowPredicate } from './block.js';
+import { addCounters, countUndecoded, createCounters, createExporterTable, decodeBlockInto, exporterList, needleHits, scanBlock, type DecodeCounters, type ExporterInfo, type ExporterStat, type ExporterTable, type RowPredicate } from './block.js';
 import { CODECS, DecompressError } from './decompress.js';
 import type { IndexEntry } from './block-index.js';
 import { createBatch } from '../../engine/batch.js';
@@ -92,7 +92,7 @@ export interface BlockIndexer {
  */
 export interface ReadIndex {
   entries: readonly IndexEntry[];
-  skip(k: number, e: IndexEntry): boolean;
+  skip(e: IndexEntry): boolean;
 }
 
 /** Options of a reader. */
@@ -239,8 +239,7 @@ export class NffileReader {
       const room = hits ? Math.min(s.flows, hits.length) : s.flows;
       if (hits && hits.length === 0 && s.others === 0) {
         // No flow here can match and no exporter or sampler record is to be read: nothing to decode.
-        this.counters.filteredRecords += s.flows;
-        this.counters.undecodedRecords += s.flows;
+        countUndecoded(this.counters, s.flows);
       } else {
         if (this.batch && this.batch.size + room > this.batch.family.length) {
           if (this.batch.size > 0) emitted = this.seal(this.batch);
@@ -255,12 +254,7 @@ export class NffileReader {
       this.state.blocksSkipped++;
       this.opts.indexer?.addOther({ offset: at, stored: blk.stored, others: blk.numRecords });
     }
-    this.state.blocksRead++;
-    this.pos += BLOCK_HEADER_SIZE + blk.stored;
-    if (this.state.blocksRead >= h.numBlocks) {
-      this.finished = true;
-      this.state.trailingBytes = Math.max(0, this.dataEnd - this.pos);
-    }
+    this.passBlock(blk.stored);
     if (!emitted && this.batch && this.batch.size >= this.batchSize) {
       emitted = this.seal(this.batch);
       this.batch = undefined;
@@ -280,20 +274,22 @@ export class NffileReader {
 
   /** Pass over the blocks the index says cannot hold a wanted flow, from the current one on. */
   private passOver(ix: ReadIndex): void {
-    const n = this.header.numBlocks;
     while (!this.finished) {
-      const k = this.state.blocksRead;
-      const e = ix.entries[k];
-      if (!e || e.offset !== this.pos || e.others > 0 || this.pos + BLOCK_HEADER_SIZE + e.stored > this.dataEnd || !ix.skip(k, e)) return;
-      this.pos += BLOCK_HEADER_SIZE + e.stored;
-      this.counters.filteredRecords += e.flows;
-      this.counters.undecodedRecords += e.flows;
-      this.state.blocksRead++;
+      const e = ix.entries[this.state.blocksRead];
+      if (!e || e.offset !== this.pos || e.others > 0 || this.pos + BLOCK_HEADER_SIZE + e.stored > this.dataEnd || !ix.skip(e)) return;
+      countUndecoded(this.counters, e.flows);
       this.state.blocksUnread++;
-      if (this.state.blocksRead >= n) {
-        this.finished = true;
-        this.state.trailingBytes = Math.max(0, this.dataEnd - this.pos);
-      }
+      this.passBlock(e.stored);
+    }
+  }
+
+  /** Move past the current block (`stored` payload bytes), read or not. */
+  private passBlock(stored: number): void {
+    this.state.blocksRead++;
+    this.pos += BLOCK_HEADER_SIZE + stored;
+    if (this.state.blocksRead >= this.header.numBlocks) {
+      this.finished = true;
+      this.state.trailingBytes = Math.max(0, this.dataEnd - this.pos);
     }
   }
 

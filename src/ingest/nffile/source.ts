@@ -96,7 +96,7 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
               indexState = 'used';
               reader.useIndex({
                 entries: ix.entries,
-                skip: (_k, e) => (window !== undefined && entryOutside(e, window)) || (keys !== undefined && !ix.mayHold(e, keys)),
+                skip: (e) => (window !== undefined && entryOutside(e, window)) || (keys !== undefined && !ix.mayHold(e, keys)),
               });
             }
           }

@@ -193,8 +193,14 @@ describe('block index files: written by a whole read, used by host and time read
     await collect(source, [other]);
     expect(pruneIndexes(indexDir)).toBe(1);
     expect(fs.existsSync(indexPathFor(indexDir, other))).toBe(true);
-    fs.rmSync(other);
-    expect(pruneIndexes(indexDir)).toBe(1);
+    // One whose file is gone and one whose file changed since: both go.
+    const gone = path.join(tmp, 'nfcapd.202611221410');
+    fs.copyFileSync(file, gone);
+    await collect(source, [gone]);
+    fs.rmSync(gone);
+    const ost = fs.statSync(other);
+    fs.utimesSync(other, ost.atime, new Date(ost.mtimeMs + 5000));
+    expect(pruneIndexes(indexDir)).toBe(2);
     expect(fs.readdirSync(indexDir)).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createNativeSource } from '../../../src/ingest/nffile/source.js';
 import { createNfdumpSource } from '../../../src/ingest/nfdump/source.js';
-import { flowSourceFrom } from '../../../src/ingest/flow-source.js';
+import { blockIndexDir, flowSourceFrom } from '../../../src/ingest/flow-source.js';
 import { FlowSourceError } from '../../../src/ingest/errors.js';
 import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../../src/engine/types.js';
 import { cloneBatch } from '../../../src/engine/batch.js';
@@ -223,5 +223,21 @@ describe('native FlowSource driver', () => {
     expect(native.infos[0].reader).toBe('native');
     expect(viaNfdump.infos[0].reader).toBe('nfdump');
     expect(native.rows.sort()).toEqual(viaNfdump.rows.sort());
+  });
+
+  it('flowSourceFrom with blockIndex keeps the indexes in the data directory; without it writes none', async () => {
+    const edge = await generated.edgeIpfix();
+    const before = process.env.NOCFLOW_DATA_DIR;
+    process.env.NOCFLOW_DATA_DIR = fs.mkdtempSync(path.join(tmp, 'data-'));
+    try {
+      expect((await collect(flowSourceFrom({}), [edge])).infos[0].index).toBeUndefined();
+      expect(fs.existsSync(blockIndexDir())).toBe(false);
+      expect((await collect(flowSourceFrom({ blockIndex: true }), [edge])).infos[0].index).toBe('built');
+      expect(blockIndexDir().startsWith(process.env.NOCFLOW_DATA_DIR)).toBe(true);
+      expect(fs.readdirSync(blockIndexDir())).toHaveLength(1);
+    } finally {
+      if (before === undefined) delete process.env.NOCFLOW_DATA_DIR;
+      else process.env.NOCFLOW_DATA_DIR = before;
+    }
   });
 });
