@@ -108,6 +108,12 @@ export async function run(): Promise<void> {
   line('nocflow analyze (native, huge pages)', thp, flows, l3b);
   const [withWorker, l4] = await timed(() => nocflow(file, { reader: 'native' }, ['--worker']))();
   line('nocflow analyze (native, --worker)', withWorker, flows, l4);
+  // The native reader in a worker thread (decode-workers.ts), alone and with the destination side's worker: three
+  // threads on the two cores.
+  const [decodeW, l4b] = await timed(() => nocflow(file, { reader: 'native' }, ['--decode-worker']))();
+  line('nocflow analyze (native, --decode-worker)', decodeW, flows, l4b);
+  const [bothW, l4c] = await timed(() => nocflow(file, { reader: 'native' }, ['--decode-worker', '--worker']))();
+  line('nocflow analyze (both workers)', bothW, flows, l4c);
   const [reread, l5] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'reread']))();
   line('nocflow analyze (native, flows read again)', reread, flows, l5);
   const [columns, l6] = await timed(() => nocflow(file, { reader: 'native' }, ['--keep-flows', 'columns']))();
@@ -120,10 +126,18 @@ export async function run(): Promise<void> {
   const steady = engine.seconds.slice(1);
   const engineSteady = steady.reduce((a, b) => a + b, 0) / steady.length;
   console.log(row(['engine: windows 2-3 in one process (pool)', engineSteady, Math.round(flows / engineSteady).toLocaleString('en-US'), engineRun.peakRssMiB, load().split(' ')[0]], W));
+  // The same with engine.decodeWorker and engine.destinationWorker.
+  const engineWRun = await measure('node', [path.join(path.dirname(fileURLToPath(import.meta.url)), 'engine-windows.js'), file, '3', 'workers'], { keepStdout: true });
+  const engineW = JSON.parse(engineWRun.stdout) as { seconds: number[]; anomalies: number };
+  const steadyW = engineW.seconds.slice(1);
+  const engineWSteady = steadyW.reduce((a, b) => a + b, 0) / steadyW.length;
+  console.log(row(['engine: windows 2-3, both workers', engineWSteady, Math.round(flows / engineWSteady).toLocaleString('en-US'), engineWRun.peakRssMiB, load().split(' ')[0]], W));
 
   console.log(`\nstages (native): ${stages(native)}`);
   console.log(`stages (huge pages): ${stages(thp)}`);
   console.log(`stages (--worker): ${stages(withWorker)}`);
+  console.log(`stages (--decode-worker): ${stages(decodeW)}`);
+  console.log(`stages (both workers): ${stages(bothW)}`);
   console.log(`stages (read again): ${stages(reread)}`);
   console.log(`stages (kept): ${stages(columns)}`);
   const rs = native.seconds / nfStats.seconds, rn = native.seconds / nfNull.seconds;
@@ -133,12 +147,14 @@ export async function run(): Promise<void> {
   console.log(`engine.reader=nfdump = ${(viaNfdump.seconds / native.seconds).toFixed(2)}× native`);
   console.log(`huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): ${(native.seconds / thp.seconds).toFixed(2)}× faster (${thp.seconds.toFixed(2)} s, ${thp.peakRssMiB.toFixed(0)} MiB)`);
   console.log(`destination worker: ${(native.seconds / withWorker.seconds).toFixed(2)}× faster with it (in-thread ${native.seconds.toFixed(2)} s, --worker ${withWorker.seconds.toFixed(2)} s)`);
+  console.log(`decode worker: ${(native.seconds / decodeW.seconds).toFixed(2)}× faster with it (${decodeW.seconds.toFixed(2)} s); both workers: ${(native.seconds / bothW.seconds).toFixed(2)}× (${bothW.seconds.toFixed(2)} s = ${(bothW.seconds / nfNull.seconds).toFixed(2)}× nfdump -o null, ${(bothW.seconds / nfStats.seconds).toFixed(3)}× -s)`);
   console.log(`flows read again vs kept: ${reread.seconds.toFixed(2)} s / ${reread.peakRssMiB.toFixed(0)} MiB vs ${columns.seconds.toFixed(2)} s / ${columns.peakRssMiB.toFixed(0)} MiB`);
-  for (const o of [native, thp, withWorker, reread, columns, viaNfdump]) {
+  for (const o of [native, thp, withWorker, decodeW, bothW, reread, columns, viaNfdump]) {
     if (o.flows !== flows) console.log(`WARNING: nocflow counted ${o.flows} flows, nfdump ${flows}`);
   }
   console.log(`engine (a window after a window, one process): ${engine.seconds.map((x) => x.toFixed(2)).join(' / ')} s; windows after the first = ${(engineSteady / nfNull.seconds).toFixed(2)}× nfdump -o null, ${(engineSteady / nfStats.seconds).toFixed(3)}× nfdump -s`);
-  console.log(`anomalies reported: ${native.anomalies} (nfdump reader: ${viaNfdump.anomalies}, engine: ${engine.anomalies})`);
+  console.log(`engine with both workers: ${engineW.seconds.map((x) => x.toFixed(2)).join(' / ')} s; windows after the first = ${(engineWSteady / nfNull.seconds).toFixed(2)}× nfdump -o null, ${(engineWSteady / nfStats.seconds).toFixed(3)}× nfdump -s`);
+  console.log(`anomalies reported: ${native.anomalies} (both workers: ${bothW.anomalies}, nfdump reader: ${viaNfdump.anomalies}, engine: ${engine.anomalies}, engine with workers: ${engineW.anomalies})`);
 
   if (BACKBONE_FLOWS > 0) {
     const big = await ensureScaleFile(BACKBONE_FLOWS, 'lz4');

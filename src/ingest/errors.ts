@@ -21,3 +21,8 @@ export class FlowSourceError extends Error {
     this.fault = options?.fault ?? 'file';
   }
 }
+
+/** A read stopped by its AbortSignal: the reader's fault, never the file's. */
+export function cancelledRead(file: string): FlowSourceError {
+  return new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+}

@@ -7,6 +7,7 @@ import type { FlowSource } from '../engine/types.js';
 import { dataDir } from '../util/paths.js';
 import { createNativeSource } from './nffile/source.js';
 import { createNfdumpSource } from './nfdump/source.js';
+import { decodeInWorker } from './decode-workers.js';
 
 export { FlowSourceError, type FlowSourceFault } from './errors.js';
 
@@ -16,6 +17,8 @@ export interface ReaderConfig {
   nfdumpBin?: string;
   /** Block indexes in the data directory's `block-index/` (native reader). */
   blockIndex?: boolean;
+  /** Big reads in a decode worker thread (decode-workers.ts), leaving this thread the aggregation. */
+  decodeWorker?: boolean;
 }
 
 /** Where the block indexes live. */
@@ -31,5 +34,8 @@ export function blockIndexDir(): string {
 export function flowSourceFrom(config: ReaderConfig): FlowSource {
   const nfdump = createNfdumpSource({ bin: config.nfdumpBin });
   if (config.reader === 'nfdump') return nfdump;
-  return createNativeSource({ fallback: nfdump, ...(config.blockIndex ? { indexDir: blockIndexDir() } : {}) });
+  const indexDir = config.blockIndex ? blockIndexDir() : undefined;
+  const native = createNativeSource({ fallback: nfdump, ...(indexDir ? { indexDir } : {}) });
+  if (!config.decodeWorker) return native;
+  return decodeInWorker({ inThread: native, reader: { ...(config.nfdumpBin ? { nfdumpBin: config.nfdumpBin } : {}), ...(indexDir ? { indexDir } : {}) } });
 }

@@ -4,7 +4,7 @@
  * build without the compiled worker (tests run from the TypeScript sources), stay in-thread.
  *
  * Measured on the 10 M-flow window (README, Benchmarks): the aggregation is most of a window's CPU time and the
- * reading (decode, decompression) about a tenth, so a decode worker would take little off the critical path; but the
+ * reading (decode, decompression) a tenth to a quarter (the reader has its own worker: decode-workers.ts); the
  * destination side is the lighter half of the aggregation (one map and one record per flow against the source
  * side's map, record and two pair sets), and on the busy 2-core host it ran slower with the worker than without it
  * (the copies to the worker and the competition for the cores cost more than it saved); on a quiet host it is ahead

@@ -71,6 +71,7 @@ export function registerAnalyze(program: Command): void {
     .option('--threshold <key=value...>', 'override a threshold, e.g. --threshold scan.peers=500 (see src/engine/rules.ts)')
     .option('--arp', 'name senders to addresses the collected ARP tables hold as unused around the window (unused-probe)')
     .option('--keep-flows <mode>', 'flows for the passes after aggregation: columns (kept in memory), reread (the files read again), auto (default: columns up to 256 MiB)')
+    .option('--decode-worker', 'read and decode the files in a worker thread (reads over 32 MiB)')
     .option('--worker', 'the destination side of the aggregation in a worker thread (windows over 200 000 flows; measured slower on a busy 2-core host, see README)')
     .option('--timings', "print the pipeline's stage timers (seconds) on stderr as one line 'timings {json}'")
     .addHelpText(
@@ -83,7 +84,7 @@ blocksExpected} when a damaged or cut-short file was read up to the damage (the 
 exporters = [{ip, samplingRate}] as the files name them (volumes of a sampled exporter are estimates).
 A missing or unreadable file exits non-zero with one line.`,
     )
-    .action(async (target: string, o: { inside?: string; top?: string; json?: boolean; windowSeconds?: string; threshold?: string[]; arp?: boolean; keepFlows?: string; worker?: boolean; timings?: boolean }, cmd: Command) => {
+    .action(async (target: string, o: { inside?: string; top?: string; json?: boolean; windowSeconds?: string; threshold?: string[]; arp?: boolean; keepFlows?: string; worker?: boolean; decodeWorker?: boolean; timings?: boolean }, cmd: Command) => {
       const lang = parseLang(cmd.optsWithGlobals().lang);
       if (!fs.existsSync(target)) throw new CliError(`no such file or directory: ${target}`);
       const files = fs.statSync(target).isDirectory() ? listNfcapdFiles(target) : [target];
@@ -132,7 +133,7 @@ A missing or unreadable file exits non-zero with one line.`,
         if (arpUnused.slots.length === 0) process.stderr.write(`nocflow: no ARP tables collected within 10 minutes of the window (TimeSlot ${timeSlot}); nothing named for them\n`);
       }
       // A one-shot read of any file (a copy in /tmp as often as the collector's): no block index is written for it.
-      const source = flowSourceFrom({ ...cfg, blockIndex: false });
+      const source = flowSourceFrom({ ...cfg, blockIndex: false, ...(o.decodeWorker ? { decodeWorker: true } : {}) });
       let result: WindowResult;
       const timings: Record<string, number> = {};
       try {

@@ -11,6 +11,7 @@ export const engineSchema = {
     nfdumpBin: { type: 'string', description: 'Path or name of the nfdump binary.' },
     reader: { type: 'string', enum: ['native', 'nfdump'], description: 'How nfcapd files are read: native (nocflow decodes nffile itself) or nfdump (text fallback).' },
     destinationWorker: { type: 'boolean', description: 'Run the destination side of each window\'s aggregation in a worker thread (the second core; windows over 200 000 flows). Faster on a quiet host, slower when the second core is busy: see README, Benchmarks.' },
+    decodeWorker: { type: 'boolean', description: 'Read and decode big nfcapd files (over 32 MiB) in a worker thread, leaving the engine\'s thread the aggregation (the second core). See README, Benchmarks.' },
     blockIndex: { type: 'boolean', description: 'Keep a block index of each nfcapd file read (in the data directory, block-index/), so investigate and other host or time-range reads pass over the blocks that cannot hold a match.' },
     topN: { type: 'integer', minimum: 1, maximum: 100000, description: 'Candidates analysed in detail per window.' },
     inside: { type: 'array', items: { type: 'string' }, description: 'Campus inside prefixes (CIDR); empty = backbone mode.' },
@@ -50,6 +51,8 @@ export interface EngineConfig {
   blockIndex: boolean;
   /** The destination side of each window's aggregation in a worker thread (default false). */
   destinationWorker: boolean;
+  /** Big files read and decoded in a worker thread (ingest/decode-workers.ts; default false). */
+  decodeWorker: boolean;
   topN: number;
   inside: string[];
   units: UnitConfig[];
@@ -82,6 +85,7 @@ export const engineDefaults: EngineConfig = {
   reader: 'native',
   blockIndex: true,
   destinationWorker: false,
+  decodeWorker: false,
   topN: 500,
   inside: [],
   units: [],

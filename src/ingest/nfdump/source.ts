@@ -8,7 +8,7 @@
  * {@link FlowFilter} is rendered as nfdump filter text; `timeWindow` is applied per row.
  */
 import { execa } from 'execa';
-import { FlowSourceError } from '../errors.js';
+import { cancelledRead, FlowSourceError } from '../errors.js';
 import { nfdumpFilterText } from './filter-text.js';
 import { NfdumpPipeParser, parseExporterList, type ExporterInfo, type ParseStats } from './pipe-text.js';
 import type { FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
@@ -131,7 +131,7 @@ interface NfdumpResult {
  * (killed, out of memory) or a cancel is the reader's fault; a bad-file message on stderr is the file's.
  */
 export function checkResult(result: NfdumpResult, file: string, signal?: AbortSignal): void {
-  if (signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+  if (signal?.aborted) throw cancelledRead(file);
   const stderr = String(result.stderr ?? '').trim();
   const spawnCode = result.code ?? (result.cause as { code?: string } | undefined)?.code;
   if (spawnCode === 'ENOENT' || spawnCode === 'EACCES') {
@@ -165,14 +165,14 @@ function readPass(bin: string, file: string, readOpts: FlowReadOptions, filterTe
       for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
         parser.push(chunk);
         while (queue.length > 0) {
-          if (readOpts.signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+          if (readOpts.signal?.aborted) throw cancelledRead(file);
           yield queue.shift()!;
         }
       }
       parser.flush();
       // The output may all have arrived before the consumer cancelled: the rest is not handed out either.
       while (queue.length > 0) {
-        if (readOpts.signal?.aborted) throw new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
+        if (readOpts.signal?.aborted) throw cancelledRead(file);
         yield queue.shift()!;
       }
     } finally {

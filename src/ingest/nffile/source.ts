@@ -18,7 +18,7 @@
  * and 1.8 (LAYOUT_VERSION_3) files go to the `fallback` source (the nfdump driver), with the reason in `fallback`.
  */
 import fs from 'node:fs';
-import { FlowSourceError } from '../errors.js';
+import { cancelledRead, FlowSourceError } from '../errors.js';
 import { compileFilter, filterNeedles, isEmptyFilter } from '../../engine/filter.js';
 import { lendBatches } from '../../engine/batch.js';
 import type { FileOpenInfo, FileReadInfo, FlowBatch, FlowReadOptions, FlowSource } from '../../engine/types.js';
@@ -61,7 +61,7 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
       const keys = opts.indexDir ? filterKeys(readOpts.filter) : undefined;
       const window = readOpts.timeWindow;
       for (const file of files) {
-        if (readOpts.signal?.aborted) throw cancelled(file);
+        if (readOpts.signal?.aborted) throw cancelledRead(file);
         const fd = openFile(file);
         const st = fs.fstatSync(fd);
         const reader = new NffileReader(fdSource(fd, file, st.size), { batchSize: readOpts.batchSize, keep, needles, buffers, pool });
@@ -102,7 +102,7 @@ export function createNativeSource(opts: NativeSourceOptions = {}): FlowSource {
           }
           readOpts.onOpen?.(fileOpenInfo(file, reader.info()));
           while (!reader.done) {
-            if (readOpts.signal?.aborted) throw cancelled(file);
+            if (readOpts.signal?.aborted) throw cancelledRead(file);
             const b = reader.next();
             if (b) yield* lendBatches([b], (x) => reader.release(x));
             // Let timers, I/O and the AbortSignal run between blocks.
@@ -178,7 +178,6 @@ export function fileReadInfo(file: string, i: NffileInfo): FileReadInfo {
   };
 }
 
-const cancelled = (file: string) => new FlowSourceError(`reading ${file} was cancelled`, file, 'cancelled', { fault: 'reader' });
 
 function openFile(file: string): number {
   let fd: number;
