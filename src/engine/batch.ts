@@ -84,29 +84,51 @@ export async function* lendBatches(batches: AsyncIterable<FlowBatch> | Iterable<
 
 /** A copy of rows [0, size) of a batch, with its own buffers (to keep past the next iteration). */
 export function cloneBatch(b: FlowBatch): FlowBatch {
-  const n = b.size;
-  const c = createBatch(Math.max(1, n));
-  c.size = n;
-  c.family.set(b.family.subarray(0, n));
-  c.srcV4.set(b.srcV4.subarray(0, n));
-  c.dstV4.set(b.dstV4.subarray(0, n));
-  c.src6.set(b.src6.subarray(0, 4 * n));
-  c.dst6.set(b.dst6.subarray(0, 4 * n));
-  c.sport.set(b.sport.subarray(0, n));
-  c.dport.set(b.dport.subarray(0, n));
-  c.proto.set(b.proto.subarray(0, n));
-  c.flags.set(b.flags.subarray(0, n));
-  c.packets.set(b.packets.subarray(0, n));
-  c.bytes.set(b.bytes.subarray(0, n));
-  c.start.set(b.start.subarray(0, n));
-  c.end.set(b.end.subarray(0, n));
-  c.inIf.set(b.inIf.subarray(0, n));
-  c.outIf.set(b.outIf.subarray(0, n));
-  c.exporterIdx.set(b.exporterIdx.subarray(0, n));
-  c.exporters = b.exporters.slice();
-  c.srcAs.set(b.srcAs.subarray(0, n));
-  c.dstAs.set(b.dstAs.subarray(0, n));
+  const c = createBatch(Math.max(1, b.size));
+  copyBatchInto(b, c);
   return c;
+}
+
+/**
+ * Copy rows [0, b.size) of `b` into `out` (room for them): the IPv6 words only when the batch has IPv6 rows, since
+ * they are unspecified on IPv4 rows.
+ */
+export function copyBatchInto(b: FlowBatch, out: FlowBatch): void {
+  const n = b.size;
+  out.size = n;
+  out.family.set(b.family.subarray(0, n));
+  out.srcV4.set(b.srcV4.subarray(0, n));
+  out.dstV4.set(b.dstV4.subarray(0, n));
+  let v6 = false;
+  for (let i = 0; i < n && !v6; i++) v6 = b.family[i] !== 4;
+  if (v6) {
+    out.src6.set(b.src6.subarray(0, 4 * n));
+    out.dst6.set(b.dst6.subarray(0, 4 * n));
+  }
+  out.sport.set(b.sport.subarray(0, n));
+  out.dport.set(b.dport.subarray(0, n));
+  out.proto.set(b.proto.subarray(0, n));
+  out.flags.set(b.flags.subarray(0, n));
+  out.packets.set(b.packets.subarray(0, n));
+  out.bytes.set(b.bytes.subarray(0, n));
+  out.start.set(b.start.subarray(0, n));
+  out.end.set(b.end.subarray(0, n));
+  out.inIf.set(b.inIf.subarray(0, n));
+  out.outIf.set(b.outIf.subarray(0, n));
+  out.exporterIdx.set(b.exporterIdx.subarray(0, n));
+  out.exporters = b.exporters.slice();
+  out.srcAs.set(b.srcAs.subarray(0, n));
+  out.dstAs.set(b.dstAs.subarray(0, n));
+}
+
+/** Every ArrayBuffer a batch's columns hold, each once (what a hand-over to another thread transfers). */
+export function batchBuffers(b: FlowBatch): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const k of BATCH_KEYS) {
+    const v = b[k];
+    if (ArrayBuffer.isView(v) && !out.includes(v.buffer as ArrayBuffer)) out.push(v.buffer as ArrayBuffer);
+  }
+  return out;
 }
 
 /** Source address of row `i` as canonical text. */

@@ -5,12 +5,12 @@
  * unchanged); the copy is the worker's work, off the calling thread. Nothing else runs here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createBatch } from '../engine/batch.js';
+import { batchBuffers, copyBatchInto, createBatch } from '../engine/batch.js';
 import type { FlowBatch } from '../engine/types.js';
 import { FlowSourceError } from './errors.js';
 import { createNativeSource } from './nffile/source.js';
 import { createNfdumpSource } from './nfdump/source.js';
-import { batchBuffers, type DecodeWorkerReader, type FromDecodeWorker, type ToDecodeWorker } from './decode-workers.js';
+import type { DecodeWorkerReader, FromDecodeWorker, ToDecodeWorker } from './decode-workers.js';
 
 const port = parentPort;
 if (!port) throw new Error('decode-worker.js runs as a worker thread only');
@@ -48,35 +48,6 @@ async function handOver(limit: number, rows: number): Promise<FlowBatch> {
   }
 }
 
-/** Copy rows [0, b.size) of `b` into `out` (IPv6 words only when the batch has IPv6 rows). */
-function copyBatch(b: FlowBatch, out: FlowBatch): void {
-  const n = b.size;
-  out.size = n;
-  out.family.set(b.family.subarray(0, n));
-  out.srcV4.set(b.srcV4.subarray(0, n));
-  out.dstV4.set(b.dstV4.subarray(0, n));
-  let v6 = false;
-  for (let i = 0; i < n && !v6; i++) v6 = b.family[i] !== 4;
-  if (v6) {
-    out.src6.set(b.src6.subarray(0, 4 * n));
-    out.dst6.set(b.dst6.subarray(0, 4 * n));
-  }
-  out.sport.set(b.sport.subarray(0, n));
-  out.dport.set(b.dport.subarray(0, n));
-  out.proto.set(b.proto.subarray(0, n));
-  out.flags.set(b.flags.subarray(0, n));
-  out.packets.set(b.packets.subarray(0, n));
-  out.bytes.set(b.bytes.subarray(0, n));
-  out.start.set(b.start.subarray(0, n));
-  out.end.set(b.end.subarray(0, n));
-  out.inIf.set(b.inIf.subarray(0, n));
-  out.outIf.set(b.outIf.subarray(0, n));
-  out.exporterIdx.set(b.exporterIdx.subarray(0, n));
-  out.exporters = b.exporters.slice();
-  out.srcAs.set(b.srcAs.subarray(0, n));
-  out.dstAs.set(b.dstAs.subarray(0, n));
-}
-
 const post = (m: FromDecodeWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
 
 async function read(m: Extract<ToDecodeWorker, { t: 'read' }>): Promise<void> {
@@ -90,7 +61,7 @@ async function read(m: Extract<ToDecodeWorker, { t: 'read' }>): Promise<void> {
     });
     for await (const b of batches) {
       const out = await handOver(m.inFlight, b.size);
-      copyBatch(b, out);
+      copyBatchInto(b, out);
       post({ t: 'batch', batch: out }, batchBuffers(out));
     }
     post({ t: 'end' });

@@ -12,11 +12,11 @@
  * itself is a FlowSourceError with fault `reader` (the file is not to blame).
  */
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { lendBatches } from '../engine/batch.js';
+import { batchBuffers, lendBatches } from '../engine/batch.js';
 import type { FileOpenInfo, FileReadInfo, FlowBatch, FlowFilter, FlowReadOptions, FlowSource } from '../engine/types.js';
 import { cancelledRead, FlowSourceError, type FlowSourceFault } from './errors.js';
+import { workerAvailable } from './window-workers.js';
 
 /** What the worker needs to make its own native source (plain data). */
 export interface DecodeWorkerReader {
@@ -53,30 +53,13 @@ export interface DecodeWorkerOptions {
 
 const DEFAULT_URL = new URL('./decode-worker.js', import.meta.url);
 
-/** True when the compiled worker script exists (it does not when running from the TypeScript sources). */
-export function decodeWorkerAvailable(url: URL = DEFAULT_URL): boolean {
-  try {
-    return fs.statSync(fileURLToPath(url)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Every ArrayBuffer a batch's columns hold (each once): what a hand-over transfers. */
-export function batchBuffers(b: FlowBatch): ArrayBuffer[] {
-  const all = [b.family, b.srcV4, b.dstV4, b.src6, b.dst6, b.sport, b.dport, b.proto, b.flags, b.packets, b.bytes, b.start, b.end, b.inIf, b.outIf, b.exporterIdx, b.srcAs, b.dstAs].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
-  return all.filter((x, i) => all.indexOf(x) === i);
-}
-
 /** A FlowSource that reads big files in a decode worker (see the module comment), small ones with `inThread`. */
 export function decodeInWorker(opts: DecodeWorkerOptions): FlowSource {
   const url = opts.workerUrl ?? DEFAULT_URL;
   const minBytes = opts.minBytes ?? 32 * 1024 * 1024;
   return {
     read(files: string[], ro: FlowReadOptions = {}): AsyncIterable<FlowBatch> {
-      if (totalBytes(files) < minBytes || !decodeWorkerAvailable(url)) return opts.inThread.read(files, ro);
+      if (totalBytes(files) < minBytes || !workerAvailable(url)) return opts.inThread.read(files, ro);
       return readInWorker(url, opts, files, ro);
     },
     ...(opts.inThread.check ? { check: () => opts.inThread.check!() } : {}),

@@ -4,7 +4,7 @@
  * valid; the native reader refills its batches instead of allocating one per 65 536 rows.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchReusedError, cloneBatch, createBatch, lendBatches } from '../../src/engine/batch.js';
+import { BatchReusedError, batchBuffers, batchFromRecords, batchRow, cloneBatch, createBatch, flow, lendBatches } from '../../src/engine/batch.js';
 import { createNativeSource } from '../../src/ingest/nffile/source.js';
 import { createNfdumpSource } from '../../src/ingest/nfdump/source.js';
 import type { FlowBatch, FlowSource } from '../../src/engine/types.js';
@@ -51,6 +51,26 @@ describe.each(readers)('batch contract, %s reader', (_name, make) => {
       break;
     }
     expect(() => kept!.dport).toThrow(BatchReusedError);
+  });
+});
+
+describe('batch copies and hand-overs', () => {
+  it('batchBuffers names every column buffer once (a transfer leaves every column of the batch detached)', () => {
+    const b = createBatch(8);
+    const buffers = batchBuffers(b);
+    expect(buffers).toHaveLength(18);
+    expect(new Set(buffers).size).toBe(18);
+    structuredClone(b, { transfer: buffers });
+    const columns = Object.values(b).filter((v) => ArrayBuffer.isView(v)) as Uint8Array[];
+    expect(columns).toHaveLength(18);
+    expect(columns.every((c) => c.byteLength === 0)).toBe(true);
+  });
+
+  it('cloneBatch copies IPv4 and IPv6 rows exactly', () => {
+    const records = [flow({ src: '198.51.100.7', dst: '203.0.113.9', dport: 443, packets: 3, bytes: 152 }), flow({ src: '2001:db8::1', dst: '2001:db8:ffff::9', dport: 22, exporter: '127.0.0.2' })];
+    const c = cloneBatch(batchFromRecords(records));
+    expect([0, 1].map((i) => batchRow(c, i))).toEqual([0, 1].map((i) => batchRow(batchFromRecords(records), i)));
+    expect(batchRow(c, 1).src).toBe('2001:db8::1');
   });
 });
 

@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { analyzeRead } from '../../src/engine/analyze.js';
 import { BatchReusedError, batchRow } from '../../src/engine/batch.js';
 import type { FileOpenInfo, FileReadInfo, FlowReadOptions, FlowRecord, FlowSource } from '../../src/engine/types.js';
-import { decodeInWorker, decodeWorkerAvailable } from '../../src/ingest/decode-workers.js';
+import { decodeInWorker } from '../../src/ingest/decode-workers.js';
+import { workerAvailable } from '../../src/ingest/window-workers.js';
 import { FlowSourceError } from '../../src/ingest/errors.js';
 import { createNativeSource } from '../../src/ingest/nffile/source.js';
 import { blockMap } from './nffile/build.js';
@@ -47,7 +48,7 @@ beforeAll(async () => {
 
 describe('decodeInWorker', () => {
   it('is built (the worker runs compiled code)', () => {
-    expect(decodeWorkerAvailable(WORKER), `${WORKER.pathname} is built by npx tsc`).toBe(true);
+    expect(workerAvailable(WORKER), `${WORKER.pathname} is built by npx tsc`).toBe(true);
   });
 
   it('gives the rows, batches and counters of the in-thread reader, in order, for two files (a flood over three exporters; IPv4 and IPv6 rows with 32-bit ifIndex and AS values)', async () => {
