@@ -93,13 +93,13 @@ export function formatStatus(s: EngineStatus, now: number): string {
   const rd = s.reading;
   if (rd && rd.files > 0) {
     const readers = Object.entries(rd.byReader).map(([k, v]) => `${clean(k)} ${v}`).join(', ');
-    lines.push(`reading: ${rd.files} file(s) (${readers}), ${n(rd.records)} records, ${n(rd.skippedRecords)} skipped, ${rd.partialFiles} partial, ${rd.fallbackFiles} via nfdump${rd.decompressErrors ? `, ${rd.decompressErrors} decompression error(s)` : ''}${rd.unknownElements ? `, ${rd.unknownElements} unknown element(s)` : ''}`);
+    lines.push(`reading: ${rd.files} file(s) (${readers}), ${n(rd.records)} records, ${n(rd.skippedRecords)} skipped, ${rd.partialFiles} partial, ${rd.fallbackFiles} via nfdump${rd.workerFiles ? `, ${rd.workerFiles} in the decode worker` : ''}${rd.decompressErrors ? `, ${rd.decompressErrors} decompression error(s)` : ''}${rd.unknownElements ? `, ${rd.unknownElements} unknown element(s)` : ''}`);
     if (rd.exporters.length > 0) {
       const ex = rd.exporters.slice(0, 8).map((e) => `${clean(e.ip)}${e.samplingRate !== undefined && e.samplingRate !== 1 ? ` sampled 1:${e.samplingRate}` : ''}`).join(', ');
       lines.push(`  exporters: ${ex}${rd.exporters.length > 8 ? `, … ${rd.exporters.length - 8} more` : ''}`);
     }
     for (const f of rd.recent.slice(0, 3)) {
-      lines.push(`  ${base(f.file)}: ${clean(f.reader)}, ${n(f.records)} records, ${n(f.skippedRecords)} skipped${f.blocks !== undefined ? `, ${f.blocks}/${f.blocksExpected} blocks` : ''}${f.partial ? `, PARTIAL (${f.partial.blocksRead}/${f.partial.blocksExpected} blocks: ${clean(f.partial.reason)})` : ''}${f.fallback ? `, via nfdump (${clean(f.fallback)})` : ''}`);
+      lines.push(`  ${base(f.file)}: ${clean(f.reader)}, ${n(f.records)} records, ${n(f.skippedRecords)} skipped${f.blocks !== undefined ? `, ${f.blocks}/${f.blocksExpected} blocks` : ''}${f.partial ? `, PARTIAL (${f.partial.blocksRead}/${f.partial.blocksExpected} blocks: ${clean(f.partial.reason)})` : ''}${f.fallback ? `, via nfdump (${clean(f.fallback)})` : ''}${f.thread === 'worker' ? ', in the decode worker' : ''}`);
     }
   }
   if (s.server) {

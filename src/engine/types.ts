@@ -171,6 +171,8 @@ export interface FileReadInfo {
   partial?: PartialRead;
   /** The whole file was skipped without decoding (timeWindow outside its stat range). */
   skipped?: boolean;
+  /** Read and decoded in the decode worker thread (`engine.decodeWorker`, ingest/decode-workers.ts). */
+  thread?: 'worker';
 }
 
 /** A damaged file read up to the damage. */

@@ -116,7 +116,7 @@ async function* readInWorker(url: URL, opts: DecodeWorkerOptions, files: string[
       if (!m) throw failure!;
       if (signal?.aborted) throw cancelledRead(files[0] ?? '');
       if (m.t === 'open') ro.onOpen?.(m.info);
-      else if (m.t === 'file') ro.onFile?.(m.info);
+      else if (m.t === 'file') ro.onFile?.({ ...m.info, thread: 'worker' });
       else if (m.t === 'batch') {
         yield* lendBatches([m.batch], (b) => {
           if (!ended && !failure) worker.postMessage({ t: 'give', batch: b } satisfies ToDecodeWorker, batchBuffers(b));

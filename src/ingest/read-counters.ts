@@ -19,6 +19,8 @@ export interface FileReadSummary {
   decompressErrors?: number;
   unknownElements?: number;
   exporters?: FileReadInfo['exporters'];
+  /** Read in the decode worker thread. */
+  thread?: FileReadInfo['thread'];
 }
 
 /** The sums since the engine started, and the newest files first. */
@@ -30,6 +32,8 @@ export interface ReadCounters {
   partialFiles: number;
   /** Files the native reader handed to nfdump. */
   fallbackFiles: number;
+  /** Files read in the decode worker thread (engine.decodeWorker). */
+  workerFiles: number;
   decompressErrors: number;
   unknownElements: number;
   byReader: Record<string, number>;
@@ -40,7 +44,7 @@ export interface ReadCounters {
 
 /** A counter set: `onFile` for the reader, `snapshot()` for status. `keep` newest files are listed. */
 export function createReadCounters(keep = 10): { onFile(info: FileReadInfo): void; snapshot(): ReadCounters } {
-  const c = { files: 0, records: 0, skippedRecords: 0, partialFiles: 0, fallbackFiles: 0, decompressErrors: 0, unknownElements: 0 };
+  const c = { files: 0, records: 0, skippedRecords: 0, partialFiles: 0, fallbackFiles: 0, workerFiles: 0, decompressErrors: 0, unknownElements: 0 };
   const byReader = new Map<string, number>();
   const exporters = new Map<string, { samplingRate?: number; files: number }>();
   const recent: FileReadSummary[] = [];
@@ -51,6 +55,7 @@ export function createReadCounters(keep = 10): { onFile(info: FileReadInfo): voi
       c.skippedRecords += info.skippedRecords;
       if (info.partial) c.partialFiles++;
       if (info.fallback) c.fallbackFiles++;
+      if (info.thread === 'worker') c.workerFiles++;
       c.decompressErrors += info.decompressErrors ?? 0;
       c.unknownElements += info.unknownElements ?? 0;
       byReader.set(info.reader, (byReader.get(info.reader) ?? 0) + 1);
@@ -71,6 +76,7 @@ export function createReadCounters(keep = 10): { onFile(info: FileReadInfo): voi
         ...(info.decompressErrors ? { decompressErrors: info.decompressErrors } : {}),
         ...(info.unknownElements ? { unknownElements: info.unknownElements } : {}),
         ...(info.exporters ? { exporters: info.exporters } : {}),
+        ...(info.thread ? { thread: info.thread } : {}),
       });
       recent.length = Math.min(recent.length, keep);
     },

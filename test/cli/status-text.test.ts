@@ -17,9 +17,12 @@ const status: EngineStatus = {
   ],
   recentErrors: [{ path: `/srv/nfcapd/nfcapd.202611221400${ESC}[2J`, error: `not an nffile\n${ESC}]0;owned${'\u0007'}`, at: NOW }],
   reading: {
-    files: 12, records: 1_234_567, skippedRecords: 3, partialFiles: 1, fallbackFiles: 0, decompressErrors: 0, unknownElements: 2, byReader: { native: 12 },
+    files: 12, records: 1_234_567, skippedRecords: 3, partialFiles: 1, fallbackFiles: 0, workerFiles: 4, decompressErrors: 0, unknownElements: 2, byReader: { native: 12 },
     exporters: [{ ip: '192.0.2.1', samplingRate: 1, files: 12 }, { ip: '192.0.2.2', samplingRate: 100, files: 3 }],
-    recent: [{ file: '/srv/nfcapd/nfcapd.202611221405', reader: 'native', records: 100_000, skippedRecords: 0, partial: { reason: `truncated${ESC}[31m`, blocksRead: 3, blocksExpected: 9 } }],
+    recent: [
+      { file: '/srv/nfcapd/nfcapd.202611221405', reader: 'native', records: 100_000, skippedRecords: 0, partial: { reason: `truncated${ESC}[31m`, blocksRead: 3, blocksExpected: 9 } },
+      { file: '/srv/nfcapd/nfcapd.202611221400', reader: 'native', records: 9_000_000, skippedRecords: 0, blocks: 900, blocksExpected: 900, thread: 'worker' },
+    ],
   },
   server: { requests: 40, errors: 2, badLines: 1, connections: 5, dropped: 1, lastDropped: { user: 'carol', pid: 999, at: NOW - 60_000, bufferedBytes: 9_000_000 } },
   clientList: [{ connection: 4, user: 'alice', pid: 333, sshConnection: '203.0.113.50 50000 192.0.2.1 22', since: NOW - 300_000, requests: 12, errors: 0, events: 30, bufferedBytes: 0 }],
@@ -67,7 +70,8 @@ describe('formatStatus', () => {
       'lag: 42 s behind nfcapd (rotation 60 s, inferred from the file names)',
       'latest window: 2026-11-22 14:05 UTC, 100000 flows, 7 anomalies (degraded: sources of 2 victim(s) sampled (over 8,192; largest 1,200,000))',
     ]);
-    expect(text).toContain('reading: 12 file(s) (native 12), 1,234,567 records, 3 skipped, 1 partial, 0 via nfdump, 2 unknown element(s)');
+    expect(text).toContain('reading: 12 file(s) (native 12), 1,234,567 records, 3 skipped, 1 partial, 0 via nfdump, 4 in the decode worker, 2 unknown element(s)');
+    expect(text).toContain('  nfcapd.202611221400: native, 9,000,000 records, 0 skipped, 900/900 blocks, in the decode worker');
     expect(text).toContain('  exporters: 192.0.2.1, 192.0.2.2 sampled 1:100');
     expect(text).toContain('  nfcapd.202611221405: native, 100,000 records, 0 skipped, PARTIAL (3/9 blocks: truncated)');
     expect(text).toContain('clients: 2 connected, 5 since start, 40 request(s), 2 error(s), 1 bad line(s), 1 dropped for not reading (last: carol pid 999, 8.6 MiB unread, 14:09 UTC)');

@@ -61,7 +61,9 @@ describe('decodeInWorker', () => {
     expect(there.rows).toEqual(here.rows);
     expect(there.events).toEqual(here.events);
     expect(there.opens).toEqual(here.opens);
-    expect(there.infos).toEqual(here.infos);
+    // The same counters, each file marked as read in the worker (engine status shows it).
+    expect(there.infos).toEqual(here.infos.map((i) => ({ ...i, thread: 'worker' })));
+    expect(here.infos.every((i) => i.thread === undefined)).toBe(true);
     expect(here.events.filter((e) => e.startsWith('batch')).length).toBeGreaterThan(8);
   }, 60_000);
 
@@ -140,7 +142,7 @@ describe('decodeInWorker', () => {
     const there = await drain(inWorker(), [cut]);
     expect(there.infos[0].partial).toBeDefined();
     expect(there.infos[0].blocks).toBe(2);
-    expect(there.infos).toEqual(here.infos);
+    expect(there.infos).toEqual(here.infos.map((i) => ({ ...i, thread: 'worker' })));
     expect(there.rows).toEqual(here.rows);
   }, 60_000);
 
@@ -185,4 +187,24 @@ describe('decodeInWorker', () => {
     await drain(decodeInWorker({ inThread: spy, reader: {}, minBytes: 0, workerUrl: pathToFileURL('/nonexistent/decode-worker.js') }), [flood]);
     expect(reads).toHaveLength(2);
   }, 60_000);
+
+  it('is what flowSourceFrom gives with engine.decodeWorker: reads of 32 MiB or more in the worker, the same rows, smaller reads in-thread', async () => {
+    // The compiled module, whose default worker script sits next to it (as in the installed package).
+    const { flowSourceFrom } = (await import(pathToFileURL(path.join(ROOT, 'dist/src/ingest/flow-source.js')).href)) as typeof import('../../src/ingest/flow-source.js');
+    const copies = Math.ceil((32 * 1024 * 1024) / fs.statSync(flood).size);
+    const files = Array.from({ length: copies }, () => flood);
+    const big = await drain(flowSourceFrom({ decodeWorker: true }), files);
+    const here = await drain(flowSourceFrom({}), files);
+    expect(big.infos).toHaveLength(copies);
+    expect(big.infos.every((i) => i.thread === 'worker' && i.reader === 'native')).toBe(true);
+    expect(here.infos.every((i) => i.thread === undefined)).toBe(true);
+    expect(big.rows.length).toBe(here.rows.length);
+    expect(big.rows.length).toBeGreaterThan(250_000);
+    expect(big.rows).toEqual(here.rows);
+    // One copy is under the threshold: read in-thread even with the setting on.
+    const small = await drain(flowSourceFrom({ decodeWorker: true }), [flood]);
+    expect(small.infos).toHaveLength(1);
+    expect(small.infos[0].thread).toBeUndefined();
+    expect(small.rows).toEqual(here.rows.slice(0, small.rows.length));
+  }, 120_000);
 });

@@ -53,6 +53,7 @@ export function readCounters(i: FileReadInfo): Record<string, unknown> {
     ...(i.compression ? { compression: i.compression } : {}),
     ...(i.partial ? { partial: i.partial } : {}),
     ...(i.fallback ? { fallback: i.fallback } : {}),
+    ...(i.thread ? { thread: i.thread } : {}),
     ...(i.exporters ? { exporters: i.exporters.map((e) => ({ ip: e.ip, samplingRate: e.samplingRate ?? 1 })) } : {}),
   };
 }
