@@ -61,7 +61,7 @@ export const PURE = [
   'util/ip.ts', 'util/mac.ts', 'util/sanitize.ts',
   'config/check.ts', 'config/validate.ts', 'config/schema.ts', 'config/sections/',
   'ingest/nfdump/pipe-text.ts', 'ingest/nfdump/filter-text.ts',
-  'ingest/nffile/format.ts', 'ingest/nffile/codec-error.ts', 'ingest/nffile/lzo.ts', 'ingest/nffile/lz4.ts', 'ingest/nffile/decompress.ts', 'ingest/nffile/block.ts', 'ingest/nffile/reader.ts', 'ingest/nffile/block-index.ts',
+  'ingest/nffile/format.ts', 'ingest/nffile/lz-common.ts', 'ingest/nffile/lzo.ts', 'ingest/nffile/lz4.ts', 'ingest/nffile/decompress.ts', 'ingest/nffile/block.ts', 'ingest/nffile/reader.ts', 'ingest/nffile/block-index.ts',
   'flowspec/rule.ts', 'flowspec/guards.ts', 'flowspec/propose.ts',
   'devices/kinds.ts', 'devices/parsers.ts', 'devices/mac-table.ts', 'devices/table-report.ts', 'devices/mac.ts', 'devices/merge.ts', 'devices/anomalies.ts', 'devices/known-hosts.ts',
   'es/index-discipline.ts', 'es/queries.ts', 'es/documents.ts',

@@ -6,12 +6,12 @@
  */
 import Bunzip from 'seek-bzip';
 import { Decompress as ZstdStream } from 'fzstd';
-import { DecompressError } from './codec-error.js';
+import { DecompressError } from './lz-common.js';
 import { lz4DecodeBlock } from './lz4.js';
 import { lzoDecode } from './lzo.js';
 import { Compression, type CompressionId } from './format.js';
 
-export { DecompressError } from './codec-error.js';
+export { DecompressError } from './lz-common.js';
 
 /** Decode `src[start..end)` into `dst` (at most `limit` bytes); returns the decoded length. */
 export type BlockCodec = (src: Uint8Array, start: number, end: number, dst: Uint8Array, limit: number) => number;

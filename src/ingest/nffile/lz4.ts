@@ -3,7 +3,7 @@
  * writes into an nffile block). Written from the LZ4 block format description. Pure and safe on hostile input:
  * every read and write is bounds-checked, and the output never grows past `dstLimit`.
  */
-import { copyMatch, DecompressError } from './codec-error.js';
+import { copyMatch, DecompressError } from './lz-common.js';
 
 /**
  * Decode `src[srcStart..srcEnd)` into `dst` from offset 0, writing at most `dstLimit` bytes.

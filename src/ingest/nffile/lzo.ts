@@ -12,7 +12,7 @@
  *   64..255 (M2): distance 1 + ((t>>2)&7) + (next<<3), length (t>>5)+1
  * Each match's low two bits (of t, or of the first distance byte) give 0..3 literals that follow it.
  */
-import { copyMatch, DecompressError } from './codec-error.js';
+import { copyMatch, DecompressError } from './lz-common.js';
 
 const TOP = 0;
 const AFTER_RUN = 1;

@@ -3,7 +3,7 @@
  * each compression, with the plain payload each must decode to.
  */
 import fs from 'node:fs';
-import { DecompressError } from '../../../src/ingest/nffile/codec-error.js';
+import { DecompressError } from '../../../src/ingest/nffile/lz-common.js';
 import { blockMap } from './build.js';
 import { generated, nfdumpCopy } from './generated.js';
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lz4DecodeBlock } from '../../../src/ingest/nffile/lz4.js';
-import { DecompressError } from '../../../src/ingest/nffile/codec-error.js';
+import { DecompressError } from '../../../src/ingest/nffile/lz-common.js';
 import { codecCases, flipBits, type CodecCase } from './codec-cases.js';
 
 const OUT = new Uint8Array(5 << 20);

@@ -1,5 +1,6 @@
 /** What the LZ decoders (lz4.ts, lzo.ts) share: their error, and the copy of a back-reference. Pure. */
-/** A block that does not decompress: hostile or damaged input, or output past the bound. Pure. */
+
+/** A block that does not decompress: hostile or damaged input, or output past the bound. */
 export class DecompressError extends Error {
   constructor(
     readonly codec: string,
