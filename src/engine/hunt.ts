@@ -35,6 +35,8 @@ export interface HuntRow {
   sourcePorts: number;
   firstSeen: number;
   lastSeen: number;
+  /** Near-shape hunts over Elasticsearch: the byte counts the source used (distinct, smallest first, at most 8). */
+  bytes?: number[];
 }
 
 /** Aggregate flows matching `sig` by source IP; rows sorted by destinations, then flows. */

@@ -10,8 +10,8 @@ import { batchFromRecords } from '../engine/batch.js';
 import type { FlowRecord } from '../engine/types.js';
 import { createEsClient, toEsError } from './client.js';
 import { dailyIndicesInRange } from './index-discipline.js';
-import { hitToFlow, huntQuery, huntRows, investigateQuery, mergeHuntRows, parseTarget, type HuntExclusions } from './queries.js';
-import type { EsHuntResult, FlowQueryBackend, HuntRow, InvestigateSummary, Signature, TimeRange } from './types.js';
+import { hitToFlow, huntNearQuery, huntQuery, huntRows, investigateQuery, mergeHuntRows, parseTarget, type HuntExclusions } from './queries.js';
+import type { EsHuntResult, FlowQueryBackend, HuntRow, InvestigateSummary, NearSearch, Signature, TimeRange } from './types.js';
 
 /** An ES investigation: the common summary plus how many flows ES matched in total and whether we sampled. */
 export type EsInvestigateSummary = InvestigateSummary & { totalHits: number; sampled: boolean; badHits: number };
@@ -74,25 +74,31 @@ export function createEsFlowBackend(config: ElasticsearchConfig, deps: { client?
       return (await investigateMany([ipOrPrefix], range, opts)).get(ipOrPrefix)!;
     },
     investigateMany,
-    async huntSignature(sig: Signature, range: TimeRange, opts: { signal?: AbortSignal; exclude?: HuntExclusions } = {}): Promise<EsHuntResult> {
+    async huntSignature(sig: Signature, range: TimeRange, opts: { signal?: AbortSignal; exclude?: HuntExclusions; near?: NearSearch } = {}): Promise<EsHuntResult> {
       const days = dailyIndicesInRange(config.flowIndex, range.from, range.to);
       const perDay: HuntRow[][] = [];
+      const nearPerDay: HuntRow[][] = [];
       const distinct: number[] = [];
       let truncated = false;
-      for (const day of days) {
+      const search = async (index: string, body: Record<string, unknown>) => {
         opts.signal?.throwIfAborted();
-        let r;
         try {
-          r = await client.search({ index: day.index, ignore_unavailable: true, ...huntQuery(f, sig, day, config.huntBuckets, opts.exclude) } as never, { signal: opts.signal });
+          return huntRows((await client.search({ index, ignore_unavailable: true, ...body } as never, { signal: opts.signal })).aggregations);
         } catch (err) {
-          throw toEsError(`search ${day.index}`, err);
+          throw toEsError(`search ${index}`, err);
         }
-        const { rows, distinctSources } = huntRows(r.aggregations);
+      };
+      for (const day of days) {
+        const { rows, distinctSources } = await search(day.index, huntQuery(f, sig, day, config.huntBuckets, opts.exclude));
         if (rows.length >= config.huntBuckets) truncated = true;
         perDay.push(rows);
         distinct.push(distinctSources);
+        if (opts.near) nearPerDay.push((await search(day.index, huntNearQuery(f, sig, opts.near, day, config.huntBuckets, opts.exclude))).rows);
       }
-      return { signature: sig, indices: days.map((d) => d.index), sources: mergeHuntRows(perDay), distinctSourcesPerDay: distinct, truncated };
+      return {
+        signature: sig, indices: days.map((d) => d.index), sources: mergeHuntRows(perDay), distinctSourcesPerDay: distinct, truncated,
+        ...(opts.near ? { near: mergeHuntRows(nearPerDay) } : {}),
+      };
     },
   };
 }

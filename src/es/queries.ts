@@ -66,13 +66,35 @@ export function huntMustNot(f: FlowFieldMap, sig: Signature, ex: HuntExclusions 
  * `must_not` beside the filter (the seeds' body is unchanged without them).
  */
 export function huntQuery(f: FlowFieldMap, sig: Signature, range: TimeRange, buckets: number, exclude: HuntExclusions = {}): Record<string, unknown> {
-  const mustNot = huntMustNot(f, sig, exclude);
+  return huntBody(f, sig, [{ term: { [f.bytes]: sig.bytes } }], huntMustNot(f, sig, exclude), buckets, range);
+}
+
+/** Byte counts a near-shape member's row lists at most (as the file hunt, hunt/day-hunt.ts). */
+export const NEAR_BYTES_LISTED = 8;
+
+/**
+ * The near-shape query of one signature (the file hunt's `near`): the same port and packets, bytes within ±`within`,
+ * but none of `exactBytes` — the byte counts of the catalogue's shapes with that port and packets, which are exact
+ * members of their own signature — with the hunt's exclusions; per source also its byte counts (the smallest
+ * {@link NEAR_BYTES_LISTED}).
+ */
+export function huntNearQuery(f: FlowFieldMap, sig: Signature, near: { within: number; exactBytes: number[] }, range: TimeRange, buckets: number, exclude: HuntExclusions = {}): Record<string, unknown> {
+  const bytes = { range: { [f.bytes]: { gte: Math.max(0, sig.bytes - near.within), lte: sig.bytes + near.within } } };
+  const exact = [...new Set([sig.bytes, ...near.exactBytes])].sort((a, b) => a - b);
+  const body = huntBody(f, sig, [bytes], [{ terms: { [f.bytes]: exact } }, ...huntMustNot(f, sig, exclude)], buckets, range);
+  const aggs = (body.aggs as { AggsIp: { aggs: Record<string, unknown> } }).AggsIp.aggs;
+  aggs.Bytes = { terms: { field: f.bytes, size: NEAR_BYTES_LISTED, order: { _key: 'asc' } } };
+  return body;
+}
+
+/** A hunt's body: the port and packets, `bytes` clauses and the time range; sources ranked by destinations. */
+function huntBody(f: FlowFieldMap, sig: Signature, bytes: Record<string, unknown>[], mustNot: Record<string, unknown>[], buckets: number, range: TimeRange): Record<string, unknown> {
   return {
     size: 0,
     track_total_hits: true,
     query: {
       bool: {
-        filter: [{ term: { [f.dport]: sig.port } }, { term: { [f.packets]: sig.packets } }, { term: { [f.bytes]: sig.bytes } }, rangeFilter(f, range)],
+        filter: [{ term: { [f.dport]: sig.port } }, { term: { [f.packets]: sig.packets } }, ...bytes, rangeFilter(f, range)],
         ...(mustNot.length > 0 ? { must_not: mustNot } : {}),
       },
     },
@@ -134,9 +156,10 @@ interface HuntBucket {
   CountPort?: { value: number };
   FirstSeen?: { value: number | null };
   LastSeen?: { value: number | null };
+  Bytes?: { buckets?: { key: unknown }[] };
 }
 
-/** Rows of one day's hunt answer. */
+/** Rows of one day's hunt answer (with the byte counts of each source when the answer has them: a near query). */
 export function huntRows(aggs: unknown): { rows: HuntRow[]; distinctSources: number } {
   const a = aggs as { AggsIp?: { buckets?: HuntBucket[] }; CountIP?: { value?: number } } | undefined;
   const rows = (a?.AggsIp?.buckets ?? []).map((b) => ({
@@ -146,23 +169,33 @@ export function huntRows(aggs: unknown): { rows: HuntRow[]; distinctSources: num
     sourcePorts: b.CountPort?.value ?? 0,
     firstSeen: b.FirstSeen?.value ?? 0,
     lastSeen: b.LastSeen?.value ?? 0,
+    ...(b.Bytes ? { bytes: listedBytes((b.Bytes.buckets ?? []).map((k) => Number(k.key)).filter((n) => Number.isInteger(n) && n >= 0)) } : {}),
   }));
   return { rows, distinctSources: a?.CountIP?.value ?? 0 };
 }
 
-/** Merge per-day hunt rows: flows add up; destinations/source ports keep the largest single day (not additive). */
+/** Distinct byte counts, smallest first, at most NEAR_BYTES_LISTED. */
+function listedBytes(values: number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b).slice(0, NEAR_BYTES_LISTED);
+}
+
+/**
+ * Merge per-day hunt rows: flows add up; destinations/source ports keep the largest single day (not additive); the
+ * byte counts of near rows are the union (the smallest NEAR_BYTES_LISTED).
+ */
 export function mergeHuntRows(days: HuntRow[][]): HuntRow[] {
   const m = new Map<string, HuntRow>();
   for (const day of days) {
     for (const r of day) {
       const cur = m.get(r.ip);
-      if (!cur) m.set(r.ip, { ...r });
+      if (!cur) m.set(r.ip, { ...r, ...(r.bytes ? { bytes: [...r.bytes] } : {}) });
       else {
         cur.flows += r.flows;
         cur.destinations = Math.max(cur.destinations, r.destinations);
         cur.sourcePorts = Math.max(cur.sourcePorts, r.sourcePorts);
         cur.firstSeen = Math.min(cur.firstSeen, r.firstSeen);
         cur.lastSeen = Math.max(cur.lastSeen, r.lastSeen);
+        if (cur.bytes || r.bytes) cur.bytes = listedBytes([...(cur.bytes ?? []), ...(r.bytes ?? [])]);
       }
     }
   }

@@ -101,6 +101,14 @@ export interface EsHuntResult {
   distinctSourcesPerDay: number[];
   /** true when a day returned as many buckets as asked for (there may be more). */
   truncated: boolean;
+  /** With `near`: the near-shape sources (each with its byte counts), merged over the days like `sources`. */
+  near?: HuntRow[];
+}
+
+/** A near-shape search beside a hunt: bytes within ±within, none of `exactBytes` (see queries.ts huntNearQuery). */
+export interface NearSearch {
+  within: number;
+  exactBytes: number[];
 }
 
 /** Reads the NOC's flow indices. The TUI's investigate view uses it when ES is configured. */
@@ -108,7 +116,7 @@ export interface FlowQueryBackend {
   /** Everything ES holds about an IP or prefix in `range`, one daily index at a time; same shape as the nfcapd store's. */
   investigate(ipOrPrefix: string, range: TimeRange, opts?: { signal?: AbortSignal }): Promise<InvestigateSummary>;
   /** The seeds' small-scale hunt: sources of one port-packets-bytes signature ranked by destinations reached. */
-  huntSignature(sig: Signature, range: TimeRange, opts?: { signal?: AbortSignal; exclude?: import('./queries.js').HuntExclusions }): Promise<EsHuntResult>;
+  huntSignature(sig: Signature, range: TimeRange, opts?: { signal?: AbortSignal; exclude?: import('./queries.js').HuntExclusions; near?: NearSearch }): Promise<EsHuntResult>;
   /** Day-major investigation of many IPs: for each day, every IP; a month is never one giant query. */
   investigateMany(ips: string[], range: TimeRange, opts?: { signal?: AbortSignal }): Promise<Map<string, InvestigateSummary>>;
 }

@@ -71,7 +71,7 @@ export function createHuntArea(config: HuntConfig, deps: HuntAreaDeps): EngineAr
     if (useEs && !deps.es) throw new Error('hunt.source is elasticsearch but Elasticsearch is not configured');
     r.begin(day, 'schedule', useEs ? 'elasticsearch' : 'files', c.now());
     c.log(`hunt ${day}: started (${useEs ? 'elasticsearch' : `${files.length} files`})`);
-    const opts = { near: useEs ? 0 : config.near, includeWeak: config.includeWeak, maxSignatures: config.maxSignatures, memberCap: config.memberCap, knownServers: deps.knownServers, signal: ac.signal, clock: c.now };
+    const opts = { near: config.near, includeWeak: config.includeWeak, maxSignatures: config.maxSignatures, memberCap: config.memberCap, knownServers: deps.knownServers, signal: ac.signal, clock: c.now };
     let result: HuntRunResult;
     try {
       result = useEs

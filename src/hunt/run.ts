@@ -8,10 +8,10 @@
 import { analyzeBatches, type AnalyzeOptions } from '../engine/analyze.js';
 import type { Anomaly, FlowSource } from '../engine/types.js';
 import { FlowSourceError } from '../ingest/errors.js';
-import type { EsHuntResult, FlowQueryBackend } from '../es/types.js';
+import type { FlowQueryBackend, HuntRow } from '../es/types.js';
 import { parsePrefix } from '../util/ip.js';
 import { buildCatalogue, huntedEntries, type Catalogue, type CatalogueEntry } from './catalogue.js';
-import { DayHunt, type DayHuntResult, type MemberRow, type SignatureHunt } from './day-hunt.js';
+import { DayHunt, type DayHuntResult, type MemberRow, type NearRow, type SignatureHunt } from './day-hunt.js';
 import type { HuntRecords } from './records.js';
 import { assembleReport, dayText, type HuntReport } from './report.js';
 
@@ -129,9 +129,14 @@ export async function huntFiles(files: string[], targets: CatalogueEntry[], sour
   return { result: hunt.result(), failed };
 }
 
-/** Members of one signature from an ES answer; `files` is the number of daily indices the member appeared in (1). */
-function esMembers(r: EsHuntResult): MemberRow[] {
-  return r.sources.map((s) => ({ ip: s.ip, destinations: s.destinations, flows: s.flows, sourcePorts: s.sourcePorts, files: 1, firstSeen: s.firstSeen, lastSeen: s.lastSeen }));
+/** Members of one signature from ES rows; `files` is the number of daily indices the member appeared in (1). */
+function esMembers(rows: HuntRow[]): MemberRow[] {
+  return rows.map((s) => ({ ip: s.ip, destinations: s.destinations, flows: s.flows, sourcePorts: s.sourcePorts, files: 1, firstSeen: s.firstSeen, lastSeen: s.lastSeen }));
+}
+
+/** Near-shape members from ES rows, each with its byte counts. */
+function esNear(rows: HuntRow[]): NearRow[] {
+  return esMembers(rows).map((m, k) => ({ ...m, bytes: rows[k].bytes ?? [] }));
 }
 
 /**
@@ -139,7 +144,7 @@ function esMembers(r: EsHuntResult): MemberRow[] {
  * known servers excluded in the query), strongest first, one at a time.
  */
 export async function huntElasticsearch(dayMs: number, targets: CatalogueEntry[], backend: Pick<FlowQueryBackend, 'huntSignature'>, opts: HuntRunOptions = {}): Promise<DayHuntResult> {
-  if ((opts.near ?? 0) > 0) throw new Error('near shapes are searched in nfcapd files only (hunt.near with the Elasticsearch source)');
+  const within = Math.max(0, Math.floor(opts.near ?? 0));
   const clock = opts.clock ?? Date.now;
   const t0 = clock();
   const sources = (opts.knownServers ?? []).map((p) => parsePrefix(p, { loose: true }));
@@ -147,13 +152,15 @@ export async function huntElasticsearch(dayMs: number, targets: CatalogueEntry[]
   let matched = 0;
   for (const [k, t] of targets.entries()) {
     opts.signal?.throwIfAborted();
-    const r = await backend.huntSignature({ port: t.port, packets: t.packets, bytes: t.bytes }, { from: dayMs, to: dayMs + 86_400_000 }, { signal: opts.signal, exclude: { serverReplies: true, sources } });
-    const members = esMembers(r);
+    // Near shapes as the file hunt finds them: a flow of another hunted shape's exact bytes is that shape's member.
+    const near = within > 0 ? { within, exactBytes: targets.filter((o) => o.port === t.port && o.packets === t.packets).map((o) => o.bytes) } : undefined;
+    const r = await backend.huntSignature({ port: t.port, packets: t.packets, bytes: t.bytes }, { from: dayMs, to: dayMs + 86_400_000 }, { signal: opts.signal, exclude: { serverReplies: true, sources }, ...(near ? { near } : {}) });
+    const members = esMembers(r.sources);
     const flows = members.reduce((s, m) => s + m.flows, 0);
     matched += flows;
     const distinct = r.distinctSourcesPerDay.reduce((s, n) => Math.max(s, n), 0);
     const dropped = r.truncated ? Math.max(0, distinct - members.length) : 0;
-    signatures.push({ signature: t.signature, port: t.port, packets: t.packets, bytes: t.bytes, members, flows, serverReplyFlows: 0, knownServerFlows: 0, droppedSources: dropped, droppedFlows: 0 });
+    signatures.push({ signature: t.signature, port: t.port, packets: t.packets, bytes: t.bytes, members, ...(near ? { near: esNear(r.near ?? []) } : {}), flows, serverReplyFlows: 0, knownServerFlows: 0, droppedSources: dropped, droppedFlows: 0 });
     opts.onProgress?.({ phase: 'hunt', done: k + 1, total: targets.length, item: t.signature, flows: matched, elapsedMs: clock() - t0 });
   }
   return { files: 1, flows: matched, matched, signatures };

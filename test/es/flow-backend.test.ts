@@ -83,6 +83,16 @@ describe('request bodies', () => {
       { ip: '192.0.2.1', destinations: 8, flows: 15, sourcePorts: 4, firstSeen: 100, lastSeen: 400 },
     ]);
   });
+
+  it('near rows: each source\'s byte counts (bad keys dropped), merged over days as a union of the smallest 8', () => {
+    const row = (ip: string, bytes: unknown[]) => ({ key: ip, doc_count: bytes.length, CountDst: { value: 1 }, CountPort: { value: 1 }, FirstSeen: { value: 1 }, LastSeen: { value: 2 }, Bytes: { buckets: bytes.map((key) => ({ key, doc_count: 1 })) } });
+    const d1 = huntRows({ AggsIp: { buckets: [row('192.0.2.1', [156, 148, 'x', -3, 149.5])] } });
+    expect(d1.rows[0].bytes).toEqual([148, 156]);
+    const d2 = huntRows({ AggsIp: { buckets: [row('192.0.2.1', [150, 151, 153, 154, 155, 156, 157])] } });
+    expect(mergeHuntRows([d1.rows, d2.rows])[0]).toMatchObject({ ip: '192.0.2.1', flows: 12, bytes: [148, 150, 151, 153, 154, 155, 156, 157] });
+    // An exact hunt's rows carry no byte counts.
+    expect('bytes' in huntRows({ AggsIp: { buckets: [{ key: '192.0.2.1', doc_count: 1 }] } }).rows[0]).toBe(false);
+  });
 });
 
 function hit(src: string, dst: string, sport: number, dport: number, proto: number, start: number, bytes = 100) {

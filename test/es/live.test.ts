@@ -82,5 +82,13 @@ describe.skipIf(!URL)('live Elasticsearch (NOCFLOW_TEST_ES_URL)', () => {
     const sources = new Set((await execa('nfdump', ['-r', SSH, '-q', '-o', 'fmt:%sa', nfdumpFilterText(signatureFilter(signature))], { env: { TZ: 'UTC' } })).stdout.split('\n').map((l) => l.trim()).filter(Boolean));
     const hunt = await backend.huntSignature(signature, { from: t0 - 86_400_000, to: t0 + 86_400_000 });
     expect(new Set(hunt.sources.map((r) => r.ip))).toEqual(sources);
+
+    // Near shapes: the same port and packets, bytes within ±4 but not the signature's own (nfdump's range, less those).
+    const nearRows = (await execa('nfdump', ['-r', SSH, '-q', '-N', '-o', 'fmt:%sa,%sp,%byt', nfdumpFilterText({ dstPort: [signature.port], packets: { min: signature.packets, max: signature.packets }, bytes: { min: signature.bytes - 4, max: signature.bytes + 4 } })], { env: { TZ: 'UTC' } })).stdout
+      .split('\n').filter(Boolean).map((l) => l.split(',').map((x) => x.trim()));
+    const nearSources = new Set(nearRows.filter(([, sp, b]) => Number(b) !== signature.bytes && Number(sp) !== signature.port && !(Number(sp) > 0 && Number(sp) < 1024)).map(([ip]) => ip));
+    const near = await backend.huntSignature(signature, { from: t0 - 86_400_000, to: t0 + 86_400_000 }, { exclude: { serverReplies: true }, near: { within: 4, exactBytes: [] } });
+    expect(new Set(near.near!.map((r) => r.ip))).toEqual(nearSources);
+    for (const r of near.near!) expect(r.bytes!.every((b) => Math.abs(b - signature.bytes) <= 4 && b !== signature.bytes)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The hunt with Elasticsearch: the seeds' per-day query for each hunted signature (exact bodies, exclusions, one day at
- * a time, strongest first), answers turned into members, and one daily document per signature through the writer —
+ * a time, strongest first), answers turned into members, near shapes (their query, and over a generated day's flows
+ * the file hunt's members and near members), and one daily document per signature through the writer —
  * against @elastic/elasticsearch-mock for the request bodies and the HTTP stand-in for the CLI end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ import { docId } from '../../src/es/index-discipline.js';
 import { signatureDocs } from '../../src/hunt/es-docs.js';
 import type { Anomaly, WindowResult } from '../../src/engine/types.js';
 import { startFakeEs, type FakeEs } from '../es/es-server.js';
+import { evaluateSearch, flowDoc } from '../es/query-eval.js';
+import { generateHuntDay } from '../../src/gen/index.js';
 
 const DAY = Date.UTC(2026, 10, 22);
 const BIN = path.resolve('bin/nocflow.js');
@@ -108,7 +111,90 @@ describe('the per-day hunt over Elasticsearch (mocked cluster)', () => {
     expect(b.members.map((m) => m.ip)).toEqual(['185.232.67.11']);
     expect(b.droppedSources).toBe(6);
     expect(weak).toMatchObject({ signature: '1433-1-40', hunted: false, members: [] });
-    await expect(runEsHunt(DAY, { records: new HuntRecords(db), backend }, { near: 4 })).rejects.toThrow(/near shapes/);
+    db.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+});
+
+describe('near shapes over Elasticsearch', () => {
+  it('a second query per signature and day: bytes within ±N, the hunted shapes\' exact bytes left out; answers become near members with their byte counts', async () => {
+    const mock = new Mock();
+    const calls: { index: string; body: Record<string, unknown> }[] = [];
+    const nearBucket = (ip: string, dst: number, flows: number, bytes: number[]) => ({ ...bucket(ip, dst, flows, flows, DAY + 7, DAY + 70), Bytes: { buckets: bytes.map((key) => ({ key, doc_count: 1 })) } });
+    mock.add({ method: ['POST', 'GET'], path: '/:index/_search' }, (p) => {
+      const body = p.body as { query: { bool: { filter: { term?: Record<string, number>; range?: Record<string, unknown> }[] } } };
+      calls.push({ index: decodeURIComponent(p.path.split('/')[1]), body: p.body as Record<string, unknown> });
+      const port = body.query.bool.filter[0].term!.destinationTransportPort;
+      if (!body.query.bool.filter.some((c) => c.range?.octetDeltaCount)) return answers[port] as Record<string, unknown>;
+      return (port === 1433
+        ? { aggregations: { AggsIp: { buckets: [nearBucket('203.0.113.9', 40, 44, [156, 148]), nearBucket('203.0.113.8', 3, 3, [153])] }, CountIP: { value: 2 } }, hits: { total: { value: 47 }, hits: [] } }
+        : { aggregations: { AggsIp: { buckets: [] }, CountIP: { value: 0 } }, hits: { total: { value: 0 }, hits: [] } }) as Record<string, unknown>;
+    });
+    const client = new Client({ node: 'http://127.0.0.1:9', Connection: mock.getConnection(), maxRetries: 0 });
+    const backend = createEsFlowBackend({ ...elasticsearchDefaults, flowIndex: 'twaren-{YYYY.MM.DD}', huntBuckets: 50 }, { client });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-hunt-es-near-'));
+    const db = storeWith(path.join(tmp, 'db.sqlite'));
+    const records = new HuntRecords(db);
+    const r = await runEsHunt(DAY, { records, backend }, { knownServers: ['198.51.100.61'], near: 4 });
+    // Exact, then near, for each hunted signature (the weak 1433-1-40 is not hunted).
+    expect(calls.map((c) => (c.body as { query: { bool: { filter: unknown[] } } }).query.bool.filter.length)).toEqual([4, 4, 4, 4]);
+    const near1433 = calls[1].body as { query: { bool: { filter: unknown[]; must_not: unknown[] } }; aggs: { AggsIp: { aggs: Record<string, unknown> } } };
+    expect(near1433.query.bool.filter).toEqual([
+      { term: { destinationTransportPort: 1433 } }, { term: { packetDeltaCount: 3 } }, { range: { octetDeltaCount: { gte: 148, lte: 156 } } },
+      { range: { flowStartMilliseconds: { gte: DAY, lt: DAY + 86_400_000, format: 'epoch_millis' } } },
+    ]);
+    expect(near1433.query.bool.must_not).toEqual([
+      { terms: { octetDeltaCount: [152] } },
+      { term: { sourceTransportPort: 1433 } }, { range: { sourceTransportPort: { gte: 1, lte: 1023 } } }, { term: { sourceIPAddress: '198.51.100.61' } },
+    ]);
+    expect(near1433.aggs.AggsIp.aggs.Bytes).toEqual({ terms: { field: 'octetDeltaCount', size: 8, order: { _key: 'asc' } } });
+    const sip = calls[3].body as { query: { bool: { filter: unknown[] } } };
+    expect(sip.query.bool.filter[2]).toEqual({ range: { octetDeltaCount: { gte: 433, lte: 441 } } });
+    const a = r.report.signatures.find((x) => x.signature === '1433-3-152')!;
+    expect(a.near).toEqual([
+      { ip: '203.0.113.9', destinations: 40, flows: 44, sourcePorts: 44, files: 1, firstSeen: DAY + 7, lastSeen: DAY + 70, bytes: [148, 156] },
+      { ip: '203.0.113.8', destinations: 3, flows: 3, sourcePorts: 3, files: 1, firstSeen: DAY + 7, lastSeen: DAY + 70, bytes: [153] },
+    ]);
+    expect(a.members.map((m) => m.ip)).toEqual(['222.74.48.230', '1.170.36.229']);
+    expect(r.report.signatures.find((x) => x.signature === '5060-1-437')!.near).toEqual([]);
+    // Recorded apart from the members, as the file hunt's are.
+    records.saveDay('2026-11-22', r.report, DAY + 86_400_000, { trigger: 'cli' });
+    expect(records.members('2026-11-22', '1433-3-152', { near: true }).map((m) => [m.ip, m.bytes])).toEqual([['203.0.113.9', [148, 156]], ['203.0.113.8', [153]]]);
+    expect(records.members('2026-11-22', '1433-3-152').map((m) => m.ip)).toEqual(['222.74.48.230', '1.170.36.229']);
+    db.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('over a generated day\'s flows, the Elasticsearch hunt finds the file hunt\'s members and near members (the bodies evaluated over every flow)', async () => {
+    const g = generateHuntDay({ day: DAY, variant: 1 });
+    const t = g.truth;
+    const docs = g.files.flatMap((f) => f.flows.map(flowDoc));
+    const mock = new Mock();
+    const indices: string[] = [];
+    mock.add({ method: ['POST', 'GET'], path: '/:index/_search' }, (p) => {
+      indices.push(decodeURIComponent(p.path.split('/')[1]));
+      return evaluateSearch(p.body, docs) as unknown as Record<string, unknown>;
+    });
+    const client = new Client({ node: 'http://127.0.0.1:9', Connection: mock.getConnection(), maxRetries: 0 });
+    const backend = createEsFlowBackend(elasticsearchDefaults, { client });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-hunt-es-day-'));
+    const db = openDb(path.join(tmp, 'db.sqlite'));
+    // The day's loud attackers as the engine stored them (one window each).
+    const loud = [...Object.entries(t.signatures), ...Object.entries(t.weak)].flatMap(([sig, v]) => v.attackers.map((ip) => attacker(ip, sig, sig.startsWith('5060') ? 17 : 6, 2000)));
+    new EngineStore(db).commitWindow('/nfcapd/nfcapd.202611220800', {
+      window: { timeSlot: Math.floor((DAY / 1000 + 8 * 3600 + 150) / 300), start: DAY / 1000 + 8 * 3600, end: DAY / 1000 + 8 * 3600 + 300 },
+      flows: 1, packets: 1, bytes: 1, distinctIps: 1, anomalies: loud,
+    }, 1);
+    const r = await runEsHunt(DAY, { records: new HuntRecords(db), backend }, { knownServers: t.knownServers, near: 4 });
+    expect(new Set(indices)).toEqual(new Set(['netflow-2026.11.22']));
+    const oneIndex = <T extends { files: number }>(rows: T[]) => rows.map((m) => ({ ...m, files: 1 }));
+    const a = r.report.signatures.find((x) => x.signature === '1433-3-152')!;
+    expect(t.near['1433-3-152'].length).toBeGreaterThan(0);
+    expect(a.members).toEqual(oneIndex(t.signatures['1433-3-152'].members));
+    expect(a.near).toEqual(oneIndex(t.near['1433-3-152']));
+    const b = r.report.signatures.find((x) => x.signature === '5060-1-437')!;
+    expect(b.members).toEqual(oneIndex(t.signatures['5060-1-437'].members));
+    expect(b.near).toEqual(oneIndex(t.near['5060-1-437'] ?? []));
     db.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
