@@ -7,6 +7,16 @@ import { DecompressError } from '../../../src/ingest/nffile/lz-common.js';
 import { blockMap } from './build.js';
 import { generated, nfdumpCopy } from './generated.js';
 
+/** What `f` throws, or undefined. */
+export function errorOf(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** One block: the stored (compressed) bytes and the payload they decode to. */
 export interface CodecCase {
   stored: Buffer;

@@ -3,18 +3,10 @@ import fs from 'node:fs';
 import { execa } from 'execa';
 import { CODECS, DecompressError, zstdFrameExtent } from '../../../src/ingest/nffile/decompress.js';
 import { Compression } from '../../../src/ingest/nffile/format.js';
-import { codecCases, prng, type CodecCase } from './codec-cases.js';
+import { codecCases, errorOf, prng, type CodecCase } from './codec-cases.js';
 
 const OUT = new Uint8Array(5 << 20);
 const run = (id: keyof typeof CODECS, src: Uint8Array, limit = OUT.length) => Buffer.from(OUT.subarray(0, CODECS[id](src, 0, src.length, OUT, limit)));
-const errorOf = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
 const HAVE_ZSTD = fs.existsSync('/usr/bin/zstd');
 
 /** A zstd frame of `data` made by the zstd CLI (argument array, stdin). */
