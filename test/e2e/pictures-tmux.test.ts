@@ -4,71 +4,31 @@
  * the block proposal goes only to the border router its flood enters by; the Blocks view shows the rule's target
  * uncut, what it matched and its effect chart; `:map` places the window's attackers on a world map with the
  * countries beside it. Keys go in separate send-keys calls (FIELD-NOTES: ink). Needs tmux, nfcapd, nfdump, gobgpd and
- * the built CLI; skipped otherwise.
+ * the built CLI: skipped without them on a developer's machine, a FAILURE in CI (`CI` set).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { e2eNeeds, sleep, tmuxDemo } from '../helpers/tmux-demo.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/nocflow.js');
-const has = (cmd: string) => ['/usr/bin', '/usr/local/bin', '/bin', '/usr/sbin'].some((d) => fs.existsSync(path.join(d, cmd)));
-const ready = has('tmux') && has('nfcapd') && has('nfdump') && has('gobgpd') && fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'));
-
-const server = `nocflow-pic-${process.pid}`;
-/** An operator's terminal: no CI variable (ink draws only the last frame under CI), pictures at their default. */
-const TERM_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['CI', 'CONTINUOUS_INTEGRATION', 'NOCFLOW_PICTURES', 'NO_COLOR'].includes(k)));
-const tmux = (...args: string[]) => execa('tmux', ['-L', server, ...args], { reject: false, env: TERM_ENV, extendEnv: false });
-const screen = async () => String((await tmux('capture-pane', '-p', '-t', 'tui')).stdout);
-const coloured = async () => String((await tmux('capture-pane', '-p', '-e', '-t', 'tui')).stdout);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { missing, ready, inCi } = e2eNeeds(['tmux', 'nfcapd', 'nfdump', 'gobgpd']);
+/** An operator's terminal: pictures at their default, in colour. */
+const t = tmuxDemo('nocflow-pic', ['NOCFLOW_PICTURES', 'NO_COLOR']);
+const { tmux, screen, coloured, keys, backThen, command, waitFor } = t;
 const BRAILLE = /[\u2801-\u28ff]{3}/;
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    await tmux('send-keys', '-t', 'tui', ...(k.length === 1 ? ['-l', k] : [k]));
-    await sleep(150);
-  }
-  await sleep(400);
-}
-/** Esc, then — once the screen has had time to go back — the next key (ESC and a key arriving together read as Alt+key). */
-async function backThen(k: string): Promise<void> {
-  await keys('Escape');
-  await sleep(1000);
-  await keys(k);
-}
-async function command(text: string): Promise<void> {
-  await keys(':', ...text.split(''), 'Enter');
-}
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-pic-e2e-'));
-async function waitFor(pred: (s: string) => boolean, ms: number): Promise<string> {
-  const until = Date.now() + ms;
-  let s = '';
-  while (Date.now() < until) {
-    s = await screen();
-    if (pred(s)) return s;
-    await sleep(1000);
-  }
-  const logs = ['demo/demo.log', 'demo/engine.err.log'].map((f) => path.join(work, f)).filter((f) => fs.existsSync(f)).map((f) => `--- ${path.basename(f)}\n${fs.readFileSync(f, 'utf8').slice(-2000)}`);
-  throw new Error(`timed out; the screen was:\n${s}\n${logs.join('\n')}`);
-}
+afterAll(() => t.close());
 
-afterAll(async () => {
-  await keys('q');
-  await sleep(1500);
-  await tmux('kill-server');
-  fs.rmSync(work, { recursive: true, force: true });
+// In CI a missing tool must fail the run, never turn the suite into a silent skip.
+describe.runIf(!ready && inCi)('the pictures e2e prerequisites (CI)', () => {
+  it('tmux, nfcapd, nfdump, gobgpd and the built CLI are installed', () => {
+    expect(missing, `missing in CI: ${missing.join(', ')} (scripts/setup.sh installs them)`).toEqual([]);
+  });
 });
 
-describe.runIf(ready)('pictures in tmux over `nocflow demo` (colour, 80x24 then 160x48)', () => {
+describe.runIf(ready)(`pictures in tmux over \`nocflow demo\` (colour, 80x24 then 160x48)${ready ? '' : ` — skipped: ${missing.join(', ')} missing${inCi ? '' : ' (fails instead when CI is set)'}`}`, () => {
   const victim = '192.0.2.10';
   it(
     'detail chart, entry-point block, Blocks with its effect, and the world map',
     async () => {
-      const env = [`NOCFLOW_CONFIG_DIR=${path.join(work, 'config')}`, `NOCFLOW_DATA_DIR=${path.join(work, 'data')}`, 'LANG=C.UTF-8', 'TERM=xterm-256color'];
-      const r = await tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', ...env.flatMap((e) => ['-e', e]), process.execPath, BIN, 'demo', '--dir', path.join(work, 'demo'));
+      const r = await t.start(['LANG=C.UTF-8', 'TERM=xterm-256color']);
       expect(r.exitCode, String(r.stderr)).toBe(0);
       let s = await waitFor((x) => x.includes(victim), 200_000);
 

@@ -5,59 +5,15 @@
  * Needs tmux, nfcapd and nfdump, and the built CLI (`npm test` builds first): skipped without them on a developer's
  * machine, a FAILURE in CI (`CI` set), so the e2e tests can never pass by not running.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../../src/gen/scenarios.js';
+import { e2eNeeds, tmuxDemo } from '../helpers/tmux-demo.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/nocflow.js');
-const has = (cmd: string) => (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/bin', '/usr/local/bin', '/bin']).some((d) => d !== '' && fs.existsSync(path.join(d, cmd)));
 /** What this suite needs that may be missing on a developer's machine; in CI (`CI` set) each one is a failure. */
-const missing = [...['tmux', 'nfcapd', 'nfdump'].filter((c) => !has(c)), ...(fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js')) ? [] : ['dist/ (npm run build)'])];
-const inCi = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
-const ready = missing.length === 0;
-
-const server = `nocflow-e2e-${process.pid}`;
-/**
- * The tmux server's environment without CI: ink draws nothing but the last frame when it sees CI set (is-in-ci), and
- * CI runs this suite with CI=true. An operator's terminal has no CI variable.
- */
-const TERM_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION'));
-const tmux = (...args: string[]) => execa('tmux', ['-L', server, ...args], { reject: false, env: TERM_ENV, extendEnv: false });
-const screen = async () => String((await tmux('capture-pane', '-p', '-t', 'tui')).stdout);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** One key per send-keys call, with time for ink to draw. */
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    await tmux('send-keys', '-t', 'tui', ...(k.length === 1 ? ['-l', k] : [k]));
-    await sleep(150);
-  }
-  await sleep(400);
-}
-async function waitFor(pred: (s: string) => boolean, ms: number): Promise<string> {
-  const until = Date.now() + ms;
-  let s = '';
-  while (Date.now() < until) {
-    s = await screen();
-    if (pred(s)) return s;
-    await sleep(1000);
-  }
-  // The demo's own account of itself, when it ended early (its stderr and the engine's log).
-  const logs = ['demo/demo.log', 'demo/engine.err.log', 'demo/engine.log'].map((f) => path.join(work, f)).filter((f) => fs.existsSync(f)).map((f) => `--- ${path.basename(f)}\n${fs.readFileSync(f, 'utf8').slice(-2000)}`);
-  throw new Error(`timed out; the screen was:\n${s}\n${logs.join('\n')}`);
-}
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-e2e-'));
-afterAll(async () => {
-  await keys('q');
-  await sleep(1500);
-  await tmux('kill-server');
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const { missing, ready, inCi } = e2eNeeds(['tmux', 'nfcapd', 'nfdump']);
+const t = tmuxDemo('nocflow-e2e');
+const { screen, keys, waitFor } = t;
+afterAll(() => t.close());
 
 // In CI a missing tool must fail the run, never turn the e2e suite into a silent skip.
 describe.runIf(!ready && inCi)('the TUI e2e prerequisites (CI)', () => {
@@ -73,8 +29,7 @@ describe.skipIf(!ready)(`the TUI in tmux over \`nocflow demo\`${ready ? '' : ` â
   it(
     'shows the planted scanner, its breakdown, the help and an investigation with its peers',
     async () => {
-      const env = [`NOCFLOW_CONFIG_DIR=${path.join(work, 'config')}`, `NOCFLOW_DATA_DIR=${path.join(work, 'data')}`, 'NO_COLOR=1', 'LANG=C.UTF-8'];
-      const r = await tmux('new-session', '-d', '-s', 'tui', '-x', '80', '-y', '24', ...env.flatMap((e) => ['-e', e]), process.execPath, BIN, 'demo', '--dir', path.join(work, 'demo'));
+      const r = await t.start(['NO_COLOR=1', 'LANG=C.UTF-8']);
       expect(r.exitCode, String(r.stderr)).toBe(0);
 
       // The generator starts on the next minute boundary and nfcapd rotates a minute later.
