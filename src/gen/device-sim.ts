@@ -13,8 +13,13 @@ import { KIND_PROFILES, type DeviceKind } from '../devices/kinds.js';
 
 /** A freshly generated ed25519 key pair (private in OpenSSH format, public as an authorized_keys line). */
 export function newKeyPair(): { private: string; public: string } {
-  const k = utils.generateKeyPairSync('ed25519');
-  return { private: k.private, public: k.public };
+  // ssh2's ed25519 keygen strips a public key's leading zero byte (1 key in 256), and then neither half parses again
+  // (mscdex/ssh2#1390, #1513, open): make another until both do.
+  for (let i = 0; ; i++) {
+    const k = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(k.private) instanceof Error) && !(utils.parseKey(k.public) instanceof Error)) return { private: k.private, public: k.public };
+    if (i >= 16) throw new Error('ssh2 made 17 ed25519 keys in a row that it cannot parse');
+  }
 }
 
 /** The raw public key blob of an OpenSSH public key line. */
