@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SECTIONS = ['analyze', 'investigate', 'tui', 'flowspec', 'ship', 'hunt', 'ioc'] as const;
+const SECTIONS = ['analyze', 'investigate', 'tui', 'flowspec', 'ship', 'hunt', 'ioc', 'floor'] as const;
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
