@@ -166,8 +166,13 @@ export async function run(): Promise<void> {
     line('nfdump -o null', bNull, bigFlows, b1);
     const [bOurs, b2] = await timed(() => nocflow(big, { reader: 'native' }))();
     line('nocflow analyze (native)', bOurs, bigFlows, b2);
+    const [bBoth, b3] = await timed(() => nocflow(big, { reader: 'native' }, ['--worker', '--decode-worker']))();
+    line('nocflow analyze (both workers)', bBoth, bigFlows, b3);
     console.log(`stages: ${stages(bOurs)}`);
+    console.log(`stages (both workers): ${stages(bBoth)}`);
     console.log(`backbone: ${bOurs.seconds.toFixed(1)} s (target ≤ 60): ${verdict(bOurs.seconds <= 60)}; peak RSS ${bOurs.peakRssMiB.toFixed(0)} MiB (target ≤ 3072): ${verdict(bOurs.peakRssMiB <= 3072)}; ${(bOurs.seconds / bNull.seconds).toFixed(1)}× nfdump -o null`);
+    console.log(`backbone with both workers: ${bBoth.seconds.toFixed(1)} s (target ≤ 60): ${verdict(bBoth.seconds <= 60)}; peak RSS ${bBoth.peakRssMiB.toFixed(0)} MiB; ${(bOurs.seconds / bBoth.seconds).toFixed(2)}× faster than in-thread`);
+    if (bBoth.anomalies !== bOurs.anomalies) console.log(`WARNING: both workers reported ${bBoth.anomalies} anomalies, in-thread ${bOurs.anomalies}`);
     if (bOurs.flows !== bigFlows) console.log(`WARNING: nocflow counted ${bOurs.flows} flows, nfdump ${bigFlows}`);
   }
   console.log(`\nload average at the end: ${load()}`);
