@@ -1,7 +1,8 @@
 /**
  * The block index of an nfcapd file (pure): for each data block, where it lies, how many flows it holds, the range of
  * their start times, and a blocked Bloom filter of every address in it (sources and destinations). A read that asks
- * for one host, or for a time range, passes over the blocks that cannot hold a matching flow without reading them.
+ * for a host or a small prefix (its addresses looked up one by one), or for a time range, passes over the blocks that
+ * cannot hold a matching flow without reading them.
  *
  * nfdump has no index: it reads every block. The engine builds one as it reads each file for its window (the flows
  * are decoded then anyway, so the filter costs a hash per address) and stores it beside its database
@@ -19,7 +20,7 @@
  */
 import type { FlowBatch, FlowFilter } from '../../engine/types.js';
 import { hash2, mixInt32 } from '../../engine/tables.js';
-import { requiredAddresses } from '../../engine/filter.js';
+import { requiredAddresses, type NumericPrefix } from '../../engine/filter.js';
 
 export const INDEX_MAGIC = 'NOCFIDX1';
 export const INDEX_VERSION = 1;
@@ -259,13 +260,23 @@ export function entryOutside(e: IndexEntry, w: { from: number; to: number }): bo
 export const MAX_INDEX_KEYS = 64;
 
 /**
- * The index keys of the single addresses a filter requires (a row must have one of them as its source or
- * destination), or undefined when it requires none that way (prefixes, no address, or too many).
+ * The index keys of the addresses a filter requires (a row must have one of them as its source or destination): a
+ * single address, or every address of a prefix small enough to look up one by one (an IPv4 /26 or an IPv6 /122 and
+ * narrower: {@link MAX_INDEX_KEYS} in all); undefined when it requires none that way (wider prefixes, no address, or
+ * too many).
  */
 export function filterKeys(f: FlowFilter | undefined): number[] | undefined {
-  const lists = requiredAddresses(f, (p) => {
-    if (p.family === 4) return p.mask === 0xffffffff ? v4Key(p.net) : undefined;
-    return p.mask.every((m) => m === 0xffffffff) ? v6Key(p.net[0], p.net[1], p.net[2], p.net[3]) : undefined;
-  });
+  const lists = requiredAddresses(f, prefixKeys).map((l) => l.flat());
   return lists.filter((l) => l.length <= MAX_INDEX_KEYS).sort((a, b) => a.length - b.length)[0];
+}
+
+/** The keys of every address in `p`, or undefined when it holds more than MAX_INDEX_KEYS. */
+function prefixKeys(p: NumericPrefix): number[] | undefined {
+  if (p.family === 4) {
+    const size = (~p.mask >>> 0) + 1;
+    return size <= MAX_INDEX_KEYS ? Array.from({ length: size }, (_, k) => v4Key((p.net + k) >>> 0)) : undefined;
+  }
+  if (p.mask[0] !== 0xffffffff || p.mask[1] !== 0xffffffff || p.mask[2] !== 0xffffffff) return undefined;
+  const size = (~p.mask[3] >>> 0) + 1;
+  return size <= MAX_INDEX_KEYS ? Array.from({ length: size }, (_, k) => v6Key(p.net[0], p.net[1], p.net[2], (p.net[3] + k) >>> 0)) : undefined;
 }

@@ -81,10 +81,20 @@ describe('block index (pure): filters, times, the file layout', () => {
     expect(decodeHeader(bad, bad.length)).toEqual({ error: 'not a nocflow block index' });
   });
 
-  it('looks up single hosts only: /32 and /128 addresses a filter requires', () => {
+  it('looks up the addresses a filter requires: hosts, and each address of a prefix of 64 addresses or fewer', () => {
     expect(filterKeys({ host: ['10.1.2.3'] })).toEqual([v4Key(0x0a010203)]);
     expect(filterKeys({ src: ['2001:db8::1'], dstPort: [22] })).toEqual([v6Key(0x20010db8, 0, 0, 1)]);
     expect(filterKeys({ anyOf: [{ src: ['10.0.0.1'] }, { dst: ['10.0.0.2'] }] })).toEqual([v4Key(0x0a000001), v4Key(0x0a000002)]);
+    // A /30 is its four addresses; a /26 its 64; a /25 (128) is too many, and so is a /26 beside another host.
+    expect(filterKeys({ host: ['10.1.2.4/30'] })).toEqual([4, 5, 6, 7].map((k) => v4Key(0x0a010200 + k)));
+    expect(filterKeys({ dst: ['192.0.2.64/26'] })).toHaveLength(64);
+    expect(filterKeys({ dst: ['192.0.2.64/26'] })![63]).toBe(v4Key(0xc000027f));
+    expect(filterKeys({ host: ['10.1.2.0/25'] })).toBeUndefined();
+    expect(filterKeys({ host: ['10.1.2.0/26', '10.9.9.9'] })).toBeUndefined();
+    expect(filterKeys({ src: ['2001:db8::fffc/126'] })).toEqual([0xfffc, 0xfffd, 0xfffe, 0xffff].map((w) => v6Key(0x20010db8, 0, 0, w)));
+    expect(filterKeys({ src: ['2001:db8::/64'] })).toBeUndefined();
+    // Of two required lists, the shorter: the /32 source rather than the /28 destination.
+    expect(filterKeys({ src: ['10.0.0.1'], dst: ['10.0.1.0/28'] })).toEqual([v4Key(0x0a000001)]);
     expect(filterKeys({ host: ['10.1.2.0/24'] })).toBeUndefined();
     expect(filterKeys({ anyOf: [{ src: ['10.0.0.1'] }, { proto: [17] }] })).toBeUndefined();
     expect(filterKeys({ dstPort: [22] })).toBeUndefined();
@@ -143,6 +153,18 @@ describe('block index files: written by a whole read, used by host and time read
       expect(r.rows.length).toBeGreaterThan(0);
       expect(r.infos[0]).toMatchObject({ index: 'used', blocksUnread: expectUnread });
     }
+    // A small prefix around the host is looked up address by address: the blocks with none of its addresses pass.
+    const n = Number(fields[first][7]);
+    const net = (n & 0xfffffffc) >>> 0;
+    const inNet = (f: string[], k: number) => f[0] === '2' && ((Number(f[k]) & 0xfffffffc) >>> 0) === net;
+    const netBlocks = new Set(fields.map((f, i) => (inNet(f, 7) || inNet(f, 12) ? blockOfRow(i) : -1)).filter((k) => k >= 0));
+    const netUnread = entries.filter((e, k) => e.others === 0 && !netBlocks.has(k)).length;
+    expect(netUnread).toBeGreaterThanOrEqual(1);
+    const prefix = { host: [`${v4(net)}/30`] };
+    const rp = await collect(source, [file], { filter: prefix });
+    expect(rp.rows.sort()).toEqual((await collect(createNfdumpSource(), [file], { filter: prefix })).rows.sort());
+    expect(rp.rows.length).toBeGreaterThan(0);
+    expect(rp.infos[0]).toMatchObject({ index: 'used', blocksUnread: netUnread });
     // Without the index the same reads give the same rows, reading every block.
     const plain = await collect(createNativeSource(), [file], { filter: { host: [host] } });
     expect(plain.rows.sort()).toEqual((await collect(source, [file], { filter: { host: [host] } })).rows.sort());
