@@ -16,9 +16,9 @@ import { runInvestigate } from '../src/daemon/investigate.js';
 import { flowSourceFrom } from '../src/ingest/flow-source.js';
 import { createNativeSource } from '../src/ingest/nffile/source.js';
 import type { FlowSource } from '../src/engine/types.js';
+import { measure, median, row } from './measure.js';
 
 const source = flowSourceFrom({});
-import { measure, median, row } from './measure.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FLOWS = Number(process.env.NOCFLOW_BENCH_INVESTIGATE_FLOWS ?? 2_000_000);
