@@ -170,7 +170,13 @@ export async function connectEngine(opts: ConnectOptions = {}): Promise<EngineCo
         return;
       }
       if ('event' in m) {
-        for (const l of listeners.get(m.event) ?? []) l(m.data);
+        // After the answers that came before it have been handled: an answer resolves a promise, whose callbacks run
+        // later (microtasks), while this line handler runs on; an event that followed an answer in the same read
+        // would otherwise reach its listener first — an investigation's result before the id the answer carried.
+        const event = m.event, data = m.data;
+        setImmediate(() => {
+          for (const l of listeners.get(event) ?? []) l(data);
+        });
       } else if ('id' in m) {
         const p = pending.get(m.id);
         if (!p) return;

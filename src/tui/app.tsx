@@ -25,7 +25,6 @@ import { iocRelationLines } from '../views/ioc.js';
 import type { InvestigateProgress, InvestigateSummary } from '../daemon/investigate.js';
 import { parsePrefix } from '../util/ip.js';
 import { stripControl } from '../util/sanitize.js';
-import { EarlyEvents } from './early-events.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -39,9 +38,6 @@ export function exportAnomalies(rows: ViewAnomaly[], timeSlot: number | undefine
 }
 
 export type { Backend };
-
-/** The `investigate.result` event: an investigation's summary or error, with the target's stored history. */
-type InvestigateResultEvent = { id: number; summary?: InvestigateSummary; error?: string; history?: State['investigate'] extends infer X ? X extends { history?: infer H } ? H : never : never };
 
 const color = theme.color;
 
@@ -234,22 +230,6 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     sRef.current = reduce(sRef.current, m);
     rawDispatch(m);
   }, []);
-  // Investigation results that came before the answer carrying their id (early-events.ts).
-  const early = useRef(new EarlyEvents<InvestigateResultEvent>());
-  /** Give a result to the view waiting for its id (the investigation, the detail chart); false when none is. */
-  const deliverResult = (r: InvestigateResultEvent): boolean => {
-    let used = false;
-    if (r.id === sRef.current.investigate?.id) {
-      dispatch({ t: 'investigate', inv: { running: false, summary: r.summary, error: r.error, history: r.history } });
-      used = true;
-    }
-    const ds = sRef.current.detailSeries;
-    if (ds && r.id === ds.id) {
-      dispatch({ t: 'detailSeries', series: { key: ds.key, running: false, series: r.summary?.series, error: r.error } });
-      used = true;
-    }
-    return used;
-  };
 
   useEffect(() => {
     const onResize = () => setSize({ w: stdout.columns, h: stdout.rows });
@@ -293,8 +273,10 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
         if (p.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { progress: p } });
       }),
       backend.on('investigate.result', (d) => {
-        const r = d as InvestigateResultEvent;
-        if (!deliverResult(r)) early.current.hold(r.id, r);
+        const r = d as { id: number; summary?: InvestigateSummary; error?: string; history?: State['investigate'] extends infer X ? X extends { history?: infer H } ? H : never : never };
+        if (r.id === sRef.current.investigate?.id) dispatch({ t: 'investigate', inv: { running: false, summary: r.summary, error: r.error, history: r.history } });
+        const ds = sRef.current.detailSeries;
+        if (ds && r.id === ds.id) dispatch({ t: 'detailSeries', series: { key: ds.key, running: false, series: r.summary?.series, error: r.error } });
       }),
       backend.onState?.((st) => dispatch({ t: 'connection', state: st })) ?? (() => undefined),
       ...SCREENS.flatMap((d) => Object.entries(d.events ?? {}).map(([ev, fn]) => backend.on(ev, (data) => fn(ctxFor(d), data)))),
@@ -323,11 +305,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     dispatch({ t: 'push', screen: 'investigate' });
     void loadInvestigateSections(backend, dispatch, target, sRef.current.caps, sRef.current.lang);
     backend.call('investigate.start', { target, from, to }).then(
-      (r) => {
-        dispatch({ t: 'investigate', inv: { id: r.id } });
-        const ev = early.current.claim(r.id);
-        if (ev) deliverResult(ev);
-      },
+      (r) => dispatch({ t: 'investigate', inv: { id: r.id } }),
       (e: Error) => dispatch({ t: 'investigate', inv: { running: false, error: e.message } }),
     );
   };
@@ -351,11 +329,7 @@ export function App({ backend, lang, onQuit, size: fixedSize }: { backend: Backe
     const from = to - 3_600_000;
     dispatch({ t: 'detailSeries', series: { key, from, to, windowFrom: w.start * 1000, running: true, series: undefined, stored: undefined, error: undefined, id: undefined } });
     backend.call('investigate.start', { target: a.ip, from, to }).then(
-      (r) => {
-        dispatch({ t: 'detailSeries', series: { key, id: r.id } });
-        const ev = early.current.claim(r.id);
-        if (ev) deliverResult(ev);
-      },
+      (r) => dispatch({ t: 'detailSeries', series: { key, id: r.id } }),
       (e: Error) => dispatch({ t: 'detailSeries', series: { key, running: false, error: e.message } }),
     );
     backend.call('anomalies.history', { target: a.ip, limit: 48 }).then(

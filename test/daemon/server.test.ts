@@ -199,3 +199,35 @@ describe('a client that stops reading', () => {
   });
 });
 
+
+describe('the client: events and answers in arrival order', () => {
+  it('an event that follows an answer in the same read reaches its listener after the answer\'s callbacks ran', async () => {
+    // A raw engine stand-in: it answers hello, then answers investigate.start and publishes its result in ONE write
+    // (what a quick investigation does when the client reads both lines at once).
+    const sock = path.join(tmp(), 'engine.sock');
+    const srv = net.createServer((c) => {
+      c.setEncoding('utf8');
+      const lines = lineSplitter((line) => {
+        const m = JSON.parse(line) as { id: number; method: string };
+        if (m.method === 'hello') c.write(`${JSON.stringify({ id: m.id, result: { version: 1 } })}\n`);
+        else c.write(`${JSON.stringify({ id: m.id, result: { id: 42 } })}\n${JSON.stringify({ event: 'investigate.result', data: { id: 42 } })}\n`);
+      });
+      c.on('data', (d: string) => lines.push(d));
+    });
+    await new Promise<void>((r) => srv.listen(sock, r));
+    const c = await connectEngine({ socketPath: sock, reconnect: false });
+    try {
+      let known: number | undefined;
+      let seenWith: (number | undefined)[] = [];
+      c.on('investigate.result', () => (seenWith = [...seenWith, known]));
+      // The answer's callback goes through an async wrapper too, as the TUI's backend calls do.
+      const start = async () => (await c.call('investigate.start' as never, { target: '192.0.2.1' } as never)) as { id: number };
+      await start().then((r) => (known = r.id));
+      for (let i = 0; i < 50 && seenWith.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(seenWith).toEqual([42]);
+    } finally {
+      c.close();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+});

@@ -223,41 +223,6 @@ describe('TUI screens (ink-testing-library)', () => {
     r.unmount();
   });
 
-  it('an investigation\'s result that arrives in the same read as the answer to investigate.start is not lost (investigate view and detail chart)', async () => {
-    // The engine answers investigate.start, then publishes the result of a quick investigation; when both lines come
-    // in one read, the event is handled before the answer's promise callback has the id.
-    const summary = (flows: number) => ({ target: '203.0.113.1/32', source: 'nfcapd', from: 0, to: 1, files: 3, flows, packets: flows, bytes: flows * 40, asSource: flows, asDestination: 0, topPeers: [{ ip: '198.51.100.77', flows, bytes: 40 }], topPorts: [], protocols: [], series: Array.from({ length: 60 }, (_, i) => ({ t: (1795356450 - 3600 + i * 60) * 1000, flows: i > 50 ? flows : 0, packets: i > 50 ? flows : 0, bytes: 0 })) });
-    let next = 20;
-    const { backend } = fakeBackend(window(3), {
-      'investigate.start': () => {
-        const id = next++;
-        void Promise.resolve().then(() => emit('investigate.result', { id, history: [], summary: summary(4321) }));
-        return { id, from: 0, to: 1 };
-      },
-      'anomalies.history': () => [],
-    });
-    const emit = (event: string, data: unknown) => listeners(event).forEach((f) => f(data));
-    const seen = new Map<string, ((d: unknown) => void)[]>();
-    const on = backend.on.bind(backend);
-    backend.on = (event, fn) => (seen.set(event, [...(seen.get(event) ?? []), fn]), on(event, fn));
-    const listeners = (event: string) => seen.get(event) ?? [];
-    const r = render(<App backend={backend} lang="en" size={{ w: 80, h: 24 }} />);
-    await tick();
-    r.stdin.write('i');
-    await tick(200);
-    let frame = r.lastFrame()!;
-    expect(frame).toContain('198.51.100.77');
-    expect(frame).toContain('4.3k flows');
-    r.stdin.write('\u001b');
-    await tick(200);
-    r.stdin.write('\r');
-    await tick(300);
-    frame = r.lastFrame()!;
-    expect(frame).not.toContain("reading the last hour's nfcapd files");
-    expect(frame).toContain('Flows per minute');
-    r.unmount();
-  });
-
   it('e exports the marked anomalies to a JSON file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nocflow-export-'));
     process.env.NOCFLOW_EXPORT_DIR = dir;
