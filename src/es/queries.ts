@@ -81,14 +81,15 @@ export const NEAR_BYTES_LISTED = 8;
 export function huntNearQuery(f: FlowFieldMap, sig: Signature, near: { within: number; exactBytes: number[] }, range: TimeRange, buckets: number, exclude: HuntExclusions = {}): Record<string, unknown> {
   const bytes = { range: { [f.bytes]: { gte: Math.max(0, sig.bytes - near.within), lte: sig.bytes + near.within } } };
   const exact = [...new Set([sig.bytes, ...near.exactBytes])].sort((a, b) => a - b);
-  const body = huntBody(f, sig, [bytes], [{ terms: { [f.bytes]: exact } }, ...huntMustNot(f, sig, exclude)], buckets, range);
-  const aggs = (body.aggs as { AggsIp: { aggs: Record<string, unknown> } }).AggsIp.aggs;
-  aggs.Bytes = { terms: { field: f.bytes, size: NEAR_BYTES_LISTED, order: { _key: 'asc' } } };
-  return body;
+  const perSource = { Bytes: { terms: { field: f.bytes, size: NEAR_BYTES_LISTED, order: { _key: 'asc' } } } };
+  return huntBody(f, sig, [bytes], [{ terms: { [f.bytes]: exact } }, ...huntMustNot(f, sig, exclude)], buckets, range, perSource);
 }
 
-/** A hunt's body: the port and packets, `bytes` clauses and the time range; sources ranked by destinations. */
-function huntBody(f: FlowFieldMap, sig: Signature, bytes: Record<string, unknown>[], mustNot: Record<string, unknown>[], buckets: number, range: TimeRange): Record<string, unknown> {
+/**
+ * A hunt's body: the port and packets, `bytes` clauses and the time range; sources ranked by destinations, with
+ * `perSource` beside each source's counts.
+ */
+function huntBody(f: FlowFieldMap, sig: Signature, bytes: Record<string, unknown>[], mustNot: Record<string, unknown>[], buckets: number, range: TimeRange, perSource: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     size: 0,
     track_total_hits: true,
@@ -106,6 +107,7 @@ function huntBody(f: FlowFieldMap, sig: Signature, bytes: Record<string, unknown
           CountPort: { cardinality: { field: f.sport } },
           FirstSeen: { min: { field: f.start } },
           LastSeen: { max: { field: f.start } },
+          ...perSource,
         },
       },
       CountIP: { cardinality: { field: f.src } },
