@@ -28,10 +28,8 @@ for (let i0 = 0; i0 < n; i0 += SIZE) {
   b.srcV4.set(S.subarray(i0, i0 + m));
   b.dstV4.set(D.subarray(i0, i0 + m));
   b.dport.set(P.subarray(i0, i0 + m));
-  for (let i = 0; i < m; i++) {
-    b.packets[i] = K[i0 + i];
-    b.bytes[i] = B[i0 + i];
-  }
+  b.packets.set(K.subarray(i0, i0 + m));
+  b.bytes.set(B.subarray(i0, i0 + m));
   batches.push(b);
 }
 const agg = new WindowAggregator({ noColumns: true });

@@ -178,7 +178,6 @@ export function fileReadInfo(file: string, i: NffileInfo): FileReadInfo {
   };
 }
 
-
 function openFile(file: string): number {
   let fd: number;
   try {
