@@ -8,7 +8,7 @@ import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
 import { actionFor, capabilityMissing, COMMANDS, complete, disabledReason, helpRows, hints, keyName, scopesOf, splitKeys, type Command, type KeyFlags, type Scope } from '../views/keymap.js';
 import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
-import { typeLabel, parseLang, type Lang } from '../i18n/labels.js';
+import { typeLabel, typeShort, parseLang, type Lang, type LabelledType } from '../i18n/labels.js';
 import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
 import { askUnblock, confirmBlock, type AcceptedProposal, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
 import type { AnyScreenDef, ScreenContext } from './registry.js';
@@ -58,9 +58,9 @@ const GENERIC_ACTIONS = new Set(['down', 'up', 'first', 'last', 'pagedown', 'pag
 function Header({ s, width }: { s: State; width: number }) {
   const w = s.window;
   const when = w ? new Date(w.window.start * 1000).toISOString().slice(0, 16).replace('T', ' ') : '—';
-  const counts = new Map<string, number>();
+  const counts = new Map<LabelledType, number>();
   for (const a of w?.anomalies ?? []) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
-  const byType = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}:${n}`).join(' ');
+  const byType = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${typeShort(t, s.lang)}:${n}`).join(' ');
   const lag = s.lagSeconds === undefined ? '' : ` lag ${shortDuration(s.lagSeconds / 60)}`;
   const state = s.connection !== 'connected' ? ` [${s.connection}]` : '';
   // A window read from a damaged file holds its intact blocks only: said in the header of every screen.

@@ -73,7 +73,7 @@ describe('TUI screens (ink-testing-library)', () => {
     expect(lines.every((l) => l.length <= 80)).toBe(true);
     expect(frame).toContain('2026-11-22 14:02 UTC');
     expect(frame).toContain('123k flows');
-    expect(frame).toContain('31 anomalies');
+    expect(frame).toContain('31 anomalies  scan:30 port-ddos-victim:1  sort');
     expect(frame).toContain('203.0.113.1 ');
     expect(frame).toContain('2375-1-40');
     expect(frame).toContain('Scan or intrusion');
@@ -88,6 +88,9 @@ describe('TUI screens (ink-testing-library)', () => {
     expect(frame).toContain('疑似大範圍掃瞄或入侵');
     expect(frame).toContain('疑似被分散式攻擊特…');
     expect(frame).toContain('類型');
+    // The header's counts name the types in the operator's language, not by their keys.
+    expect(frame).toContain('4 異常  掃瞄:3 Port被DDoS:1  排序');
+    expect(frame).not.toContain('scan:');
     r.unmount();
   });
 
