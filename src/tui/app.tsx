@@ -9,7 +9,7 @@ import { actionFor, capabilityMissing, COMMANDS, complete, disabledReason, helpR
 import { fit, human, mainFeature, shortDuration } from '../views/format.js';
 import { portLabel, protoLabel } from '../engine/alert-text.js';
 import { typeLabel, typeShort, parseLang, type Lang, type LabelledType } from '../i18n/labels.js';
-import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type State, type ViewAnomaly, type ViewWindow } from './state.js';
+import { actionTargets, blockTargets, initialState, reduce, rowKey, screenOf, selectedAnomaly, visibleBlocks, visibleRows, type Msg, type SortKey, type State, type ViewAnomaly, type ViewWindow } from './state.js';
 import { askUnblock, confirmBlock, type AcceptedProposal, confirmUnblock, loadBlocks, loadInvestigateSections, probeCapabilities, proposeBlock, type Backend } from './actions.js';
 import type { AnyScreenDef, ScreenContext } from './registry.js';
 import { SCREENS } from './screens/index.js';
@@ -55,6 +55,10 @@ const scopeNow = (s: State): Scope[] => (s.confirm ? ['confirm'] : scopesOf(scre
 /** Actions every screen gets from the App itself; a registered screen handles the others (`onAction`). */
 const GENERIC_ACTIONS = new Set(['down', 'up', 'first', 'last', 'pagedown', 'pageup', 'back', 'mark', 'command', 'help', 'quit', 'confirm', 'cancel', 'blocks']);
 
+/** A sort key as the header names it. */
+const SORT_ZH: Record<SortKey, string> = { score: '分數', flows: 'Flow數', peers: '對象數', bytes: '傳輸量' };
+const sortLabel = (k: SortKey, lang: State['lang']): string => (lang === 'zh-TW' ? SORT_ZH[k] : k);
+
 function Header({ s, width }: { s: State; width: number }) {
   const w = s.window;
   const when = w ? new Date(w.window.start * 1000).toISOString().slice(0, 16).replace('T', ' ') : '—';
@@ -72,7 +76,7 @@ function Header({ s, width }: { s: State; width: number }) {
       <Text bold color={color('cyan')}>
         {fit(`nocflow  ${T(s.lang, 'window', '時段')} ${when} UTC  ${human(w?.flows ?? 0)} flows${lag}${flags}${state}${badges}`, width)}
       </Text>
-      <Text dimColor>{fit(`${w?.anomalies.length ?? 0} ${T(s.lang, 'anomalies', '異常')}  ${byType}  ${T(s.lang, 'sort', '排序')}:${s.sort}${s.filter ? `  /${s.filter}` : ''}${s.marks.size ? `  ${s.marks.size} ${T(s.lang, 'marked', '已標記')}` : ''}${s.hideFalsePositives ? `  ${T(s.lang, 'false positives hidden', '隱藏誤判')}` : ''}`, width)}</Text>
+      <Text dimColor>{fit(`${w?.anomalies.length ?? 0} ${T(s.lang, 'anomalies', '異常')}  ${byType}  ${T(s.lang, 'sort', '排序')}:${sortLabel(s.sort, s.lang)}${s.filter ? `  /${s.filter}` : ''}${s.marks.size ? `  ${s.marks.size} ${T(s.lang, 'marked', '已標記')}` : ''}${s.hideFalsePositives ? `  ${T(s.lang, 'false positives hidden', '隱藏誤判')}` : ''}`, width)}</Text>
     </Box>
   );
 }

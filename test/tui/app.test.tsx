@@ -89,7 +89,7 @@ describe('TUI screens (ink-testing-library)', () => {
     expect(frame).toContain('疑似被分散式攻擊特…');
     expect(frame).toContain('類型');
     // The header's counts name the types in the operator's language, not by their keys.
-    expect(frame).toContain('4 異常  掃瞄:3 Port被DDoS:1  排序');
+    expect(frame).toContain('4 異常  掃瞄:3 Port被DDoS:1  排序:分數');
     expect(frame).not.toContain('scan:');
     r.unmount();
   });
