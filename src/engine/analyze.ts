@@ -263,10 +263,12 @@ export async function detect(agg: WindowAggregate, opts: AnalyzeOptions = {}): P
   const candIn = { has: (id: number) => inFlag[id] === 1, add: (id: number) => { inFlag[id] = 1; inIds.push(id); } };
   const outIds: number[] = [];
   const inIds: number[] = [];
-  for (const ids of h.topEach(SOURCE_INDICATORS, n, topN)) {
+  // Ties go by address, not id: ids follow the order the aggregation met the addresses, which its paths differ in.
+  const rank = (id: number) => ips.rank(id);
+  for (const ids of h.topEach(SOURCE_INDICATORS, n, topN, rank)) {
     for (const id of ids) if (!candOut.has(id)) candOut.add(id);
   }
-  for (const ids of h.topEach(DEST_INDICATORS, n, topN)) {
+  for (const ids of h.topEach(DEST_INDICATORS, n, topN, rank)) {
     for (const id of ids) if (!candIn.has(id)) candIn.add(id);
   }
 
@@ -475,6 +477,8 @@ class KeyIndex {
   private readonly v6 = new U32Map(64);
 
   constructor(ips: WindowAggregate['ips'], ids: number[]) {
+    // Sized first: ids in order come partition by partition, which a small map would crowd into one run (U32Map).
+    this.v4.reserve(ids.length);
     ids.forEach((id, k) => {
       const v4 = ips.familyOf.get(id) === 4;
       const key = v4 ? ips.v4Of.get(id) : id;
@@ -499,7 +503,7 @@ function capBump(m: Map<number, number>, peer: number, cap: number): void {
 }
 
 function topPeerList(m: Map<number, number>, ips: WindowAggregate['ips'], n = 10): { ip: string; flows: number }[] {
-  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, n).map(([id, flows]) => ({ ip: ips.text(id), flows }));
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || ips.rank(a[0]) - ips.rank(b[0])).slice(0, n).map(([id, flows]) => ({ ip: ips.text(id), flows }));
 }
 
 /** Distinct /16 (IPv4) or /32 (IPv6) networks per source: near 1 when sources are spread at random. */
@@ -569,7 +573,7 @@ async function arpUnusedPass(agg: WindowAggregate, addresses: Iterable<string>, 
   const minTargets = Math.max(1, t['unused-probe.arpTargets']);
   const kept = [...per.entries()]
     .filter(([, r]) => r.targets.length >= minTargets)
-    .sort((a, b) => b[1].targets.length - a[1].targets.length || b[1].flows - a[1].flows || a[0] - b[0])
+    .sort((a, b) => b[1].targets.length - a[1].targets.length || b[1].flows - a[1].flows || agg.ips.rank(a[0]) - agg.ips.rank(b[0]))
     .slice(0, topN);
   return { senders: new Map(kept) };
 }
@@ -679,12 +683,12 @@ async function campusPass(agg: WindowAggregate, insideSet: PrefixSet, t: Thresho
   if (outsideOf > maxCandidates) {
     const score = new Float64Array(n);
     for (const id of externalIds) score[id] = unusedTargets[id] * 1e9 + inFlows[id];
-    externalIds = topIds(score, n, maxCandidates).sort((a, b) => a - b);
+    externalIds = topIds(score, n, maxCandidates, (id) => ips.rank(id)).sort((a, b) => a - b);
   }
   if (insideOf > maxCandidates) {
     const score = new Float64Array(n);
     for (const id of insideIds) score[id] = (beaconOf.has(id) ? 1e12 : 0) + h.outPeers.get(id) + 1;
-    insideIds = topIds(score, n, maxCandidates).sort((a, b) => a - b);
+    insideIds = topIds(score, n, maxCandidates, (id) => ips.rank(id)).sort((a, b) => a - b);
   }
   if (outsideOf > maxCandidates || insideOf > maxCandidates) {
     cut = { limit: maxCandidates, outside: { kept: externalIds.length, of: outsideOf }, inside: { kept: insideIds.length, of: insideOf } };

@@ -93,16 +93,26 @@ export class BufferPool {
 /**
  * uint32 key → non-negative int value, open addressing with linear probing. Key and value share one 8-byte slot
  * (`[key, value + 1]`, 0 = empty) so a probe touches one cache line. Any uint32 is a key (0 and 0xffffffff too).
+ *
+ * A key's slot is the high bits of its hash: keys of one {@link u32Partition} fill one contiguous
+ * 1/256 of the table at any capacity, so rows taken partition by partition walk the table a region at a time
+ * (aggregate.ts's partitioned pass) instead of at random. The price: keys inserted in partition order must find the
+ * table sized for them ({@link reserve}) — into a table far too small they crowd the first regions, one long run.
  */
 export class U32Map {
   private slots: Uint32Array; // [key, value + 1] per slot; value word 0 = empty
   private mask: number;
+  /** 32 - log2(capacity): a key's first slot is its hash's top bits. */
+  private shift: number;
   size = 0;
+  /** Insertions that probed past {@link LONG_PROBE} slots (diagnostics: a table too small for the order keys came in). */
+  longInserts = 0;
 
   constructor(initialCapacity = 1 << 16, private readonly arena?: Arena) {
     const cap = nextPow2(Math.max(16, initialCapacity));
     this.slots = zeroed(arena, Uint32Array, cap * 2);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
   }
 
   /** Slots in the table (a power of two). */
@@ -124,7 +134,7 @@ export class U32Map {
   /** Value for `key`, or -1. */
   get(key: number): number {
     const s = this.slots, mask = this.mask;
-    let i = hash2(key, 0) & mask;
+    let i = hash2(key, 0) >>> this.shift;
     for (;;) {
       const v = s[2 * i + 1];
       if (v === 0) return -1;
@@ -136,13 +146,14 @@ export class U32Map {
   /** Value for `key`, inserting `value` when absent. */
   getOrInsert(key: number, value: number): number {
     const s = this.slots, mask = this.mask;
-    let i = hash2(key, 0) & mask;
-    for (;;) {
+    let i = hash2(key, 0) >>> this.shift;
+    for (let probes = 0; ; probes++) {
       const p = 2 * i;
       const v = s[p + 1];
       if (v === 0) {
         s[p] = key;
         s[p + 1] = value + 1;
+        if (probes > LONG_PROBE) this.longInserts++;
         if (++this.size * 4 > mask * 3) this.rehash((mask + 1) * 2);
         return value;
       }
@@ -151,25 +162,57 @@ export class U32Map {
     }
   }
 
+  /** The slot holding `key`, or -1 (diagnostics: where the table put it). */
+  slotOf(key: number): number {
+    const s = this.slots, mask = this.mask;
+    for (let i = hash2(key, 0) >>> this.shift; ; i = (i + 1) & mask) {
+      if (s[2 * i + 1] === 0) return -1;
+      if (s[2 * i] === key) return i;
+    }
+  }
+
+  /** The longest distance of a key from the slot it hashes to (diagnostics: how long the runs of full slots got). */
+  longestRun(): number {
+    const s = this.slots, mask = this.mask;
+    let worst = 0;
+    for (let i = 0; i <= mask; i++) {
+      if (s[2 * i + 1] === 0) continue;
+      const d = (i - (hash2(s[2 * i], 0) >>> this.shift)) & mask;
+      if (d > worst) worst = d;
+    }
+    return worst;
+  }
+
   /** Touch the slot `key` hashes to (a load the CPU can overlap with others: call ahead of `getOrInsert`). */
   touch(key: number): number {
-    return this.slots[2 * (hash2(key, 0) & this.mask) + 1];
+    return this.slots[2 * (hash2(key, 0) >>> this.shift) + 1];
   }
 
   private rehash(cap: number): void {
     const old = this.slots;
     const s = zeroed(this.arena, Uint32Array, cap * 2);
-    const mask = cap - 1;
+    const mask = cap - 1, shift = 32 - Math.log2(cap);
     for (let p = 0; p < old.length; p += 2) {
       if (old[p + 1] === 0) continue;
-      let i = hash2(old[p], 0) & mask;
+      let i = hash2(old[p], 0) >>> shift;
       while (s[2 * i + 1] !== 0) i = (i + 1) & mask;
       s[2 * i] = old[p];
       s[2 * i + 1] = old[p + 1];
     }
     this.slots = s;
     this.mask = mask;
+    this.shift = shift;
   }
+}
+
+/** Probes past which an insertion counts as long (U32Map.longInserts). */
+const LONG_PROBE = 64;
+
+/** Bits of {@link u32Partition}: 256 partitions. */
+export const PARTITION_BITS = 8;
+/** The partition of a U32Map key: the top bits of the hash its slot comes from (the same region at any capacity). */
+export function u32Partition(key: number): number {
+  return hash2(key, 0) >>> (32 - PARTITION_BITS);
 }
 
 /**
@@ -402,6 +445,16 @@ export class IpTable {
     return this.v4.touch(n);
   }
 
+  /** The IPv4 map's longest run (U32Map.longestRun). */
+  longestV4Run(): number {
+    return this.v4.longestRun();
+  }
+
+  /** The IPv4 map's long insertions (U32Map.longInserts). */
+  get longV4Inserts(): number {
+    return this.v4.longInserts;
+  }
+
   /** Bytes held by the address maps (not the id columns). */
   get mapBytes(): number {
     return this.v4.memoryBytes;
@@ -437,6 +490,20 @@ export class IpTable {
       this.size++;
     }
     return id;
+  }
+
+  /** The IPv6 words, four per ordinal (`v4Of` of an IPv6 id): valid until the next address is interned. */
+  get v6WordArray(): Uint32Array {
+    return this.v6Words;
+  }
+
+  /**
+   * A rank for ties between ids that does not depend on the order ids were handed out (which differs between the
+   * in-thread partitioned aggregation and a destination worker): an IPv4 address by its value, an IPv6 one after
+   * every IPv4 one, by first sight (IPv6 addresses are interned as their batch arrives on every path).
+   */
+  rank(id: number): number {
+    return this.familyOf.get(id) === 6 ? 0x100000000 + this.v4Of.get(id) : this.v4Of.get(id);
   }
 
   /** Id of an IPv4 address (uint32), or -1 when unknown. */
@@ -476,8 +543,9 @@ function nextPow2(n: number): number {
 
 /**
  * For each of several fields of the same strided records in chunks (each field its view of the chunks and its word
- * offset), the ids of its `n` largest values among records [0, count), largest first (ties: the lower id), in one
- * pass over the records for all the fields. The result does not depend on the records' order.
+ * offset), the ids of its `n` largest values among records [0, count), largest first (ties: the lower `rank`, by
+ * default the lower id), in one pass over the records for all the fields. The result does not depend on the records'
+ * order.
  */
 export function topIdsStridedEach(
   fields: { chunks: ArrayLike<number>[]; offset: number }[],
@@ -487,8 +555,9 @@ export function topIdsStridedEach(
   n: number,
   /** Records that are not in id order: record i is host `ids[i]`, and only hosts below `below` are ranked. */
   mapped?: { ids: ArrayLike<number>; below: number },
+  rank?: (id: number) => number,
 ): number[][] {
-  const heaps = fields.map(() => new TopHeap(n));
+  const heaps = fields.map(() => new TopHeap(n, rank));
   const per = 1 << chunkBits;
   const m = fields.length;
   const nChunks = Math.min(...fields.map((f) => f.chunks.length));
@@ -509,20 +578,23 @@ export function topIdsStridedEach(
   return heaps.map((h) => h.sorted());
 }
 
-/** Ids of the `n` largest values of `score[0..count)` (ties: lower id first), largest first. Skips zeros. */
-export function topIds(score: ArrayLike<number>, count: number, n: number): number[] {
-  const heap = new TopHeap(n);
+/** Ids of the `n` largest values of `score[0..count)` (ties: lower rank, by default lower id, first), largest first. Skips zeros. */
+export function topIds(score: ArrayLike<number>, count: number, n: number, rank?: (id: number) => number): number[] {
+  const heap = new TopHeap(n, rank);
   for (let id = 0; id < count; id++) if (score[id] > 0) heap.offer(id, score[id]);
   return heap.sorted();
 }
 
-/** A bounded min-heap keeping the n largest (value, id), ties broken towards the lower id. */
+/** A bounded min-heap keeping the n largest (value, id), ties broken towards the lower rank (default: the id). */
 class TopHeap {
   private readonly ids: number[] = [];
   private readonly vals: number[] = [];
-  constructor(private readonly n: number) {}
+  private readonly rank: (id: number) => number;
+  constructor(private readonly n: number, rank?: (id: number) => number) {
+    this.rank = rank ?? ((id) => id);
+  }
   private less(i: number, j: number): boolean {
-    return this.vals[i] < this.vals[j] || (this.vals[i] === this.vals[j] && this.ids[i] > this.ids[j]);
+    return this.vals[i] < this.vals[j] || (this.vals[i] === this.vals[j] && this.rank(this.ids[i]) > this.rank(this.ids[j]));
   }
   private swap(i: number, j: number): void {
     [this.ids[i], this.ids[j]] = [this.ids[j], this.ids[i]];
@@ -542,8 +614,8 @@ class TopHeap {
       }
       return;
     }
-    // Replace the minimum only when strictly better (a later id loses ties).
-    if (v < this.vals[0] || (v === this.vals[0] && id > this.ids[0])) return;
+    // Replace the minimum only when strictly better (a higher rank loses ties).
+    if (v < this.vals[0] || (v === this.vals[0] && this.rank(id) > this.rank(this.ids[0]))) return;
     this.ids[0] = id;
     this.vals[0] = v;
     let i = 0;
@@ -559,7 +631,7 @@ class TopHeap {
   }
   sorted(): number[] {
     const idx = this.ids.map((_, k) => k);
-    idx.sort((a, b) => this.vals[b] - this.vals[a] || this.ids[a] - this.ids[b]);
+    idx.sort((a, b) => this.vals[b] - this.vals[a] || this.rank(this.ids[a]) - this.rank(this.ids[b]));
     return idx.map((k) => this.ids[k]);
   }
 }

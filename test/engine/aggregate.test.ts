@@ -127,3 +127,183 @@ describe('distinct destinations and ports, inline and in the pair sets', () => {
     expect(byFlows).toEqual(want.slice(0, 3).map((x) => x.id));
   });
 });
+
+describe('the partitioned in-thread pass', () => {
+  /** A mixed window: IPv4 and IPv6 rows in the same batches, a few heavy sources and many light ones, repeats. */
+  function mixedBatches(batches: number, size: number): FlowBatch[] {
+    let seed = 12345;
+    const rnd = (m: number) => {
+      // mulberry32: every bit well mixed (an LCG's low bits repeat with a short period).
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) % m;
+    };
+    const out: FlowBatch[] = [];
+    for (let k = 0; k < batches; k++) {
+      const b = createBatch(size);
+      b.exporters = ['127.0.0.1'];
+      for (let i = 0; i < size; i++) {
+        const v6 = rnd(10) === 0;
+        const heavy = rnd(4) === 0;
+        b.family[i] = v6 ? 6 : 4;
+        const s = heavy ? rnd(5) : 5 + rnd(20_000), d = rnd(heavy ? 4000 : 300);
+        if (v6) {
+          b.src6.set([0x20010db8, 0, 0, s], 4 * i);
+          b.dst6.set([0x20010db8, 1, 0, d], 4 * i);
+        } else {
+          b.srcV4[i] = (v4ToNumber('100.64.0.0') + s * 7919) >>> 0;
+          b.dstV4[i] = (v4ToNumber('10.0.0.0') + d * 104729) >>> 0;
+        }
+        b.dport[i] = heavy ? 1000 + rnd(20) : 443;
+        b.proto[i] = 6;
+        b.packets[i] = 1 + rnd(5);
+        b.bytes[i] = 40 * b.packets[i] + rnd(100);
+        b.start[i] = T0 + rnd(299_000);
+      }
+      b.size = size;
+      out.push(b);
+    }
+    return out;
+  }
+
+  it('gives every address the same counters and pairs in passes of 300 rows, in one pass, and batch by batch', async () => {
+    const { WindowAggregator, localDestinations } = await import('../../src/engine/aggregate.js');
+    const batches = mixedBatches(12, 2500);
+    const run = async (opts: ConstructorParameters<typeof WindowAggregator>[0]) => {
+      const agg = new WindowAggregator({ noColumns: true, ...opts });
+      for (const b of batches) agg.add(b);
+      return { agg, w: await agg.result(async function* () {}) };
+    };
+    const small = await run({ passRows: 300 });
+    const one = await run({});
+    // The streaming path (a destination side fed batch by batch, as a worker is): no partitioned pass.
+    const streamed = await run({ destinations: (n) => ({ ...localDestinations(n), foldsAtOnce: true }) });
+    expect(small.agg.passes).toBe(Math.ceil((12 * 2500) / 300));
+    expect(one.agg.passes).toBe(1);
+    expect(streamed.agg.passes).toBe(0);
+
+    // What the rows say, counted here.
+    const key = (b: FlowBatch, i: number, side: 'src' | 'dst') =>
+      b.family[i] === 4 ? `4:${side === 'src' ? b.srcV4[i] : b.dstV4[i]}` : `6:${(side === 'src' ? b.src6 : b.dst6).slice(4 * i, 4 * i + 4).join('.')}`;
+    const want = new Map<string, { outFlows: number; outPackets: number; peers: Set<string>; ports: Set<number>; inFlows: number; inBytes: number; sources: Set<string> }>();
+    const of = (k: string) => {
+      let e = want.get(k);
+      if (!e) want.set(k, (e = { outFlows: 0, outPackets: 0, peers: new Set(), ports: new Set(), inFlows: 0, inBytes: 0, sources: new Set() }));
+      return e;
+    };
+    for (const b of batches) {
+      for (let i = 0; i < b.size; i++) {
+        const s = key(b, i, 'src'), d = key(b, i, 'dst');
+        const es = of(s), ed = of(d);
+        es.outFlows++;
+        es.outPackets += b.packets[i];
+        es.peers.add(d);
+        es.ports.add(b.dport[i]);
+        ed.inFlows++;
+        ed.inBytes += b.bytes[i];
+        ed.sources.add(s);
+      }
+    }
+    // The test spans both sides of the inline lists (8 peers, 6 ports) and both families.
+    const counts = [...want.values()];
+    expect(Math.max(...counts.map((e) => e.peers.size))).toBeGreaterThan(100);
+    expect(counts.filter((e) => e.outFlows > 0 && e.peers.size <= 8).length).toBeGreaterThan(100);
+    expect([...want.keys()].filter((k) => k.startsWith('6:')).length).toBeGreaterThan(100);
+
+    const idOf = (w: typeof one.w, k: string) => {
+      if (k.startsWith('4:')) return w.ips.idV4(Number(k.slice(2)));
+      return w.ips.idV6(k.slice(2).split('.').map(Number), 0);
+    };
+    for (const { agg, w } of [small, one, streamed]) {
+      expect(w.ips.size).toBe(want.size);
+      expect(w.totals.flows).toBe(12 * 2500);
+      for (const [k, e] of want) {
+        const id = idOf(w, k);
+        expect(id).toBeGreaterThanOrEqual(0);
+        expect([w.hosts.value('outFlows', id), w.hosts.value('outPackets', id), w.hosts.value('outPeers', id), w.hosts.value('outPorts', id)]).toEqual([e.outFlows, e.outPackets, e.peers.size, e.ports.size]);
+        expect([w.hosts.value('inFlows', id), w.hosts.value('inBytes', id), w.hosts.value('inPeers', id)]).toEqual([e.inFlows, e.inBytes, e.sources.size]);
+      }
+      // Pairs: every pair of the heaviest source, and as many that are not pairs.
+      const heavy = [...want.entries()].sort((a, b) => b[1].peers.size - a[1].peers.size)[0];
+      const hid = idOf(w, heavy[0]);
+      let yes = 0, no = 0;
+      for (const k of want.keys()) {
+        const has = w.hasPair(hid, idOf(w, k));
+        expect(has).toBe(heavy[1].peers.has(k));
+        if (has) yes++;
+        else no++;
+      }
+      expect(yes).toBe(heavy[1].peers.size);
+      expect(no).toBeGreaterThan(0);
+      void agg;
+    }
+    // Rankings break ties by address, so the three agree on the top lists though their ids differ.
+    const top = (w: typeof one.w) => w.hosts.topEach(['outFlows', 'inPeers'], w.ips.size, 50, (id) => w.ips.rank(id)).map((l) => l.map((id) => w.ips.text(id)));
+    expect(top(small.w)).toEqual(top(one.w));
+    expect(top(streamed.w)).toEqual(top(one.w));
+  }, 60_000);
+
+  it('reserves the address maps before a pass: 200 000 new sources with no stat record leave short runs', async () => {
+    const { WindowAggregator } = await import('../../src/engine/aggregate.js');
+    const agg = new WindowAggregator({ noColumns: true });
+    agg.add(synBatch(200_000, 0, (k) => v4ToNumber('100.64.0.0') + k, () => v4ToNumber('192.0.2.10'), 80));
+    const w = await agg.result(async function* () {});
+    expect(agg.passes).toBe(1);
+    expect(w.ips.size).toBe(200_001);
+    expect(w.ips.longestV4Run()).toBeLessThanOrEqual(64);
+    // While it filled, too: no insertion probed far (a map left small collects a run that every later key walks).
+    expect(w.ips.longV4Inserts).toBeLessThan(200);
+  });
+});
+
+describe('U32Map', () => {
+  it('keeps the keys of one partition in one 1/256 of its slots, at every capacity it grows through', async () => {
+    const { U32Map, u32Partition } = await import('../../src/engine/tables.js');
+    const m = new U32Map(1 << 10);
+    const keys: number[] = [];
+    for (let k = 0; k < 200_000; k++) keys.push((Math.imul(k, 2654435761) ^ 0x5bd1e995) >>> 0);
+    let checked = 0;
+    for (let k = 0; k < keys.length; k++) {
+      m.getOrInsert(keys[k], k);
+      if (k === 999 || k === 49_999 || k === keys.length - 1) {
+        const regionBits = Math.log2(m.capacity) - 8;
+        let outside = 0;
+        for (let j = 0; j <= k; j++) {
+          const slot = m.slotOf(keys[j]);
+          const region = slot >>> regionBits;
+          // Linear probing may carry a key into the next region (at the last slot, around to the first).
+          if (region !== u32Partition(keys[j]) && region !== ((u32Partition(keys[j]) + 1) & 255)) outside++;
+        }
+        expect(outside).toBe(0);
+        checked++;
+      }
+    }
+    expect(checked).toBe(3);
+    expect(m.capacity).toBeGreaterThanOrEqual(1 << 18);
+    for (let k = 0; k < keys.length; k += 997) expect(m.get(keys[k])).toBe(k);
+  });
+
+  it('sorted by partition into a table sized for them: short runs; into one far too small: one long run', async () => {
+    const { U32Map, u32Partition } = await import('../../src/engine/tables.js');
+    const keys = Array.from({ length: 50_000 }, (_, k) => (Math.imul(k, 2654435761) ^ 0x1b873593) >>> 0);
+    keys.sort((a, b) => u32Partition(a) - u32Partition(b));
+    const sized = new U32Map(16);
+    sized.reserve(keys.length);
+    const small = new U32Map(16);
+    // Measured with a tenth of the keys in (a growing table's last rehash would tidy any layout).
+    const runs: number[] = [];
+    keys.forEach((k, v) => {
+      sized.getOrInsert(k, v);
+      small.getOrInsert(k, v);
+      if (v === 4_999) runs.push(sized.longestRun(), small.longestRun());
+    });
+    expect(runs[0]).toBeLessThanOrEqual(64);
+    // Why the partitioned pass reserves first: the first partitions crowd the first regions of a table still small.
+    expect(runs[1]).toBeGreaterThan(1000);
+    expect(sized.longestRun()).toBeLessThanOrEqual(64);
+    expect(sized.longInserts).toBe(0);
+    expect(small.longInserts).toBeGreaterThan(10_000);
+    for (let v = 0; v < keys.length; v += 101) expect([sized.get(keys[v]), small.get(keys[v])]).toEqual([v, v]);
+  });
+});
