@@ -379,26 +379,10 @@ export class DestinationSide {
 
   /** Fold one batch's destinations in. */
   add(p: DestinationPart): void {
-    if (this.ids.length < p.size) this.ids = new Uint32Array(p.size);
-    const ids = this.ids, fam = p.family, D4 = p.dstV4, PK = p.packets, BY = p.bytes;
-    let touched = 0;
-    for (let i0 = 0; i0 < p.size; i0 += RUN) {
-      const i1 = Math.min(p.size, i0 + RUN);
-      for (let i = i0; i < i1; i++) if (fam[i] === 4) touched += this.v4.touch(D4[i]);
-      for (let i = i0; i < i1; i++) ids[i] = fam[i] === 4 ? this.idV4(D4[i]) : this.idV6(p.dst6!, 4 * i);
-      const R = this.rec;
-      for (let i = i0; i < i1; i++) touched += R[ids[i] * DEST_STRIDE];
-      const RF = this.recF;
-      for (let i = i0; i < i1; i++) {
-        const r = ids[i] * DEST_STRIDE;
-        R[r]++;
-        RF[r + 1] += Math.fround(PK[i]);
-        RF[r + 2] += Math.fround(BY[i]);
-      }
-    }
-    const R = this.rec, rows = p.newPairRows;
+    const w = p.dst6;
+    this.fold(p.size, p.family, p.dstV4, p.packets, p.bytes, (i) => this.idV6(w!, 4 * i));
+    const R = this.rec, ids = this.ids, rows = p.newPairRows;
     for (let k = 0; k < p.newPairs; k++) R[ids[rows[k]] * DEST_STRIDE + 3]++;
-    this.touched = (this.touched + touched) | 0;
   }
 
   /**
@@ -407,13 +391,22 @@ export class DestinationSide {
    * opened a new (source, destination) pair. The same counts as {@link add}.
    */
   addRows(rows: PendingColumns, newPair: Uint8Array, n: number, ips: IpTable): void {
+    const D = rows.dst;
+    this.fold(n, rows.family, D, rows.packets, rows.bytes, (i) => this.idV6(ips.v6WordArray, 4 * ips.v4Of.get(D[i])), newPair);
+  }
+
+  /**
+   * Rows [0, n): each destination's id into `ids` (IPv4 from `D4`, IPv6 through `v6Id(row)`), its flows, packets
+   * and bytes counted, and its new pairs when `newPair` flags them (else the caller counts them from `ids`).
+   */
+  private fold(n: number, fam: Uint8Array, D4: Uint32Array, PK: Float32Array | Float64Array, BY: Float32Array | Float64Array, v6Id: (i: number) => number, newPair?: Uint8Array): void {
     if (this.ids.length < n) this.ids = new Uint32Array(n);
-    const ids = this.ids, fam = rows.family, D = rows.dst, PK = rows.packets, BY = rows.bytes;
+    const ids = this.ids;
     let touched = 0;
     for (let i0 = 0; i0 < n; i0 += RUN) {
       const i1 = Math.min(n, i0 + RUN);
-      for (let i = i0; i < i1; i++) if (fam[i] === 4) touched += this.v4.touch(D[i]);
-      for (let i = i0; i < i1; i++) ids[i] = fam[i] === 4 ? this.idV4(D[i]) : this.idV6(ips.v6WordArray, 4 * ips.v4Of.get(D[i]));
+      for (let i = i0; i < i1; i++) if (fam[i] === 4) touched += this.v4.touch(D4[i]);
+      for (let i = i0; i < i1; i++) ids[i] = fam[i] === 4 ? this.idV4(D4[i]) : v6Id(i);
       const R = this.rec;
       for (let i = i0; i < i1; i++) touched += R[ids[i] * DEST_STRIDE];
       const RF = this.recF;
@@ -422,8 +415,8 @@ export class DestinationSide {
         R[r]++;
         RF[r + 1] += Math.fround(PK[i]);
         RF[r + 2] += Math.fround(BY[i]);
-        R[r + 3] += newPair[i];
       }
+      if (newPair) for (let i = i0; i < i1; i++) R[ids[i] * DEST_STRIDE + 3] += newPair[i];
     }
     this.touched = (this.touched + touched) | 0;
   }
