@@ -782,6 +782,11 @@ export class WindowAggregator {
     P.bytes.set(old.bytes.subarray(0, n));
   }
 
+  /** Count the rows waiting for a partitioned pass now (result() does it too; this lets a caller time it). */
+  flush(): void {
+    this.pass();
+  }
+
   /**
    * The partitioned pass over the pending rows: copied by their source's partition and counted as sources, then
    * copied back by their destination's partition and counted as destinations (IPv6 rows by their id's partition:

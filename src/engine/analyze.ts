@@ -163,7 +163,17 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
     agg.release();
     throw err;
   }
+  // The rows still waiting for a partitioned pass are counted here, in the aggregation's time.
+  const f0 = clock?.() ?? 0;
+  try {
+    agg.flush();
+  } catch (err) {
+    agg.close();
+    agg.release();
+    throw err;
+  }
   const t1 = clock?.() ?? 0;
+  adding += t1 - f0;
   let pass = 0;
   let result: WindowResult;
   let t2 = 0;
@@ -181,7 +191,7 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
   if (t && clock) {
     // Seconds: reading (decode, decompression, the source's own work), the source side of the aggregation, waiting
     // for the destination side (flow control), the merge of the destinations, detection (with the later passes).
-    t.read = (t1 - t0 - adding - waiting) / 1000;
+    t.read = (f0 - t0 - (adding - (t1 - f0)) - waiting) / 1000;
     t.aggregate = adding / 1000;
     t.waitDestinations = waiting / 1000;
     t.merge = (t2 - t1) / 1000;
