@@ -11,7 +11,9 @@
  *
  * The hot loops work in runs of {@link RUN} rows and in stages: first they touch every hash-table slot and record the
  * run will need (independent loads the CPU overlaps), then they do the dependent work on lines already on their way.
- * Tables far larger than the cache are otherwise a chain of misses, one flow at a time.
+ * Tables far larger than the cache are otherwise a chain of misses, one flow at a time. In-thread, rows also wait for
+ * a partitioned pass (up to {@link PENDING_MAX}): counted partition by partition, first by source then by
+ * destination, they walk the tables a region at a time (a U32Map keeps one partition's keys in one region).
  *
  * The flows are kept for the passes after aggregation (features, campus, ARP) either as columns (49 B a flow), or
  * not at all when the caller can read the files again ({@link FlowStore}). Rows carry address keys, not ids: an
@@ -267,8 +269,7 @@ export class HostCounters {
 /**
  * What the destination side needs of one batch: each row's family and destination (IPv4 address, or the IPv6
  * words of IPv6 rows only), its packets and bytes, and the rows that opened a new (source, destination) pair.
- * Plain typed arrays: copies, transferable to a worker, or — for a side that folds a part in as it is pushed
- * ({@link DestinationRunner.foldsAtOnce}) — the batch's own columns.
+ * Plain typed arrays, copies: transferable to a worker.
  */
 export interface DestinationPart {
   size: number;
@@ -439,8 +440,11 @@ export class DestinationSide {
  * has room for more; `finish` resolves to its tables; `close` releases it (also after a failure).
  */
 export interface DestinationRunner {
-  /** True when `push` folds the part in before it returns: the part may then borrow the batch's arrays. */
-  readonly foldsAtOnce?: boolean;
+  /**
+   * The side itself, when it runs in this thread: the aggregator then counts in partitioned passes and hands the side
+   * its rows directly ({@link DestinationSide.addRows}); `push` is for a side elsewhere.
+   */
+  readonly side?: DestinationSide;
   push(part: DestinationPart): void;
   ready(): Promise<void>;
   finish(): Promise<DestinationTables>;
@@ -448,11 +452,11 @@ export interface DestinationRunner {
 }
 
 /** The destination side in this thread (its memory from `arena` when given). */
-export function localDestinations(expectedDestinations = 0, arena?: Arena): DestinationRunner {
+export function localDestinations(expectedDestinations = 0, arena?: Arena): DestinationRunner & { side: DestinationSide } {
   const side = new DestinationSide(arena);
   if (expectedDestinations > 0) side.reserve(expectedDestinations);
   return {
-    foldsAtOnce: true,
+    side,
     push: (p) => side.add(p),
     ready: () => Promise.resolve(),
     finish: () => Promise.resolve(side.finish()),
@@ -517,8 +521,8 @@ function pendingColumns(n: number, arena: Arena | undefined): PendingColumns {
 }
 
 /**
- * Rows the in-thread aggregation gathers before a partitioned pass: at most 4 Mi (~250 MiB of buffers with the
- * pass's own), fewer when the stat record promises fewer. Bigger passes are faster (on the 10 M window's columns,
+ * Rows the in-thread aggregation gathers before a partitioned pass: at most 4 Mi (~270 MiB of buffers with the
+ * pass's own: 65 B a row), fewer when the stat record promises fewer. Bigger passes are faster (on the 10 M window's columns,
  * bench/floor: 1 Mi rows 4.2 s, 4 Mi 3.0 s, the whole window 2.4 s, against 5.1 s without partitioning).
  */
 const PENDING_MAX = 1 << 22;
@@ -580,14 +584,14 @@ export class WindowAggregator {
   private sk = new Uint32Array(RUN);
   private dk = new Uint32Array(RUN);
   private sid = new Uint32Array(RUN);
-  /** New-pair rows of the batch being added, for an in-thread destination side (which does not keep them). */
-  private pairRows = new Uint32Array(RUN);
+  /** The rows of a partitioned pass that opened a new (source, destination) pair. */
+  private pairRows = new Uint32Array(0);
   /** One fingerprint per 4096 rows, to check that a file read again is the one aggregated. */
   private prints = new Uint32Array(256);
   private touched = 0;
   private merged = false;
   /**
-   * The in-thread destination side, when the aggregation is partitioned (no `destinations` option): rows wait in
+   * The destination side when it is in this thread (its runner's `side`): the aggregation is then partitioned. Rows wait in
    * `pending` (arrival order) until a pass copies them into `sorted` by the partition of their source, counts the
    * sources partition by partition, then copies them back by the partition of their destination and counts those.
    * A U32Map puts one partition's keys in one region of its slots, and ids and records follow first sight, so each
@@ -612,13 +616,16 @@ export class WindowAggregator {
     this.pairs = new PairSet(1 << 18, arena);
     this.srcPorts = new PairSet(1 << 16, arena);
     this.flows = opts.noColumns ? undefined : new FlowColumns();
-    this.makeDest =
-      opts.destinations ??
-      ((n) => {
-        const side = (this.side = new DestinationSide(arena));
-        if (n > 0) side.reserve(Math.ceil(n * 0.4));
-        return { foldsAtOnce: true, push: (p) => side.add(p), ready: () => Promise.resolve(), finish: () => Promise.resolve(side.finish()), close: () => undefined };
-      });
+    this.makeDest = opts.destinations ?? ((n) => localDestinations(Math.ceil(n * 0.4), arena));
+  }
+
+  /** The destination side, made at the first batch (or at the result when there was none). */
+  private destination(): DestinationRunner {
+    if (!this.dest) {
+      this.dest = this.makeDest(this.expected);
+      this.side = this.dest.side;
+    }
+    return this.dest;
   }
 
   /**
@@ -672,20 +679,20 @@ export class WindowAggregator {
   /** Fold one batch into the window. */
   add(b: FlowBatch): void {
     if (this.merged) throw new Error('WindowAggregator: add after result()');
-    this.dest ??= this.makeDest(this.expected);
+    const dest = this.destination();
     const n = b.size;
     if (this.sk.length < n) {
       this.sk = new Uint32Array(n);
       this.dk = new Uint32Array(n);
     }
-    if (this.sid.length < n) this.sid = new Uint32Array(n);
-    let v6 = false;
-    for (let i = 0; i < n; i++) if (b.family[i] !== 4) { v6 = true; break; }
     this.addTotals(b);
     let part: DestinationPart | undefined;
     if (this.side) this.keys(b);
     else {
       // A destination side elsewhere (a worker): this batch is counted now, its destinations handed over.
+      if (this.sid.length < n) this.sid = new Uint32Array(n);
+      let v6 = false;
+      for (let i = 0; i < n; i++) if (b.family[i] !== 4) { v6 = true; break; }
       part = {
         size: n, family: b.family.slice(0, n), dstV4: b.dstV4.slice(0, n), packets: new Float32Array(b.packets.subarray(0, n)), bytes: new Float32Array(b.bytes.subarray(0, n)),
         newPairRows: new Uint32Array(n), newPairs: 0,
@@ -706,7 +713,7 @@ export class WindowAggregator {
     }
     t.flows += n;
     this.flows?.append(b, this.sk, this.dk, this.exporterMap(b));
-    if (part) this.dest.push(part);
+    if (part) dest.push(part);
     else this.queue(b);
   }
 
@@ -796,8 +803,9 @@ export class WindowAggregator {
     const n = this.pendingRows, P = this.pending, Q = this.sorted, side = this.side;
     if (n === 0 || !P || !Q || !side) return;
     // Room for the addresses the pass will likely add (as reserve() estimates them: half the rows new sources, 0.4
-    // new destinations): it fills the maps a partition (a region of their slots) at a time, so each region should
-    // hold its share from the start. More than that makes a map grow early (U32Map's long-run rule), not slow.
+    // new destinations): it fills the maps a partition (a region of their slots) at a time, so each region must hold
+    // its share from the start. A few more than estimated still fit until the 3/4 rule grows the map; a map left far
+    // too small would crowd its first regions into one run that every later key walks (U32Map.longInserts).
     this.ips.reserve(this.ips.size + Math.ceil(n * 0.5));
     side.reserveMap(Math.ceil(n * 0.4));
     scatterRows(P, Q, n, P.src, this.partOf);
@@ -965,8 +973,7 @@ export class WindowAggregator {
    */
   async result(reread?: () => AsyncIterable<FlowBatch>): Promise<WindowAggregate> {
     if (!this.merged) {
-      const dest = this.dest ?? this.makeDest(0);
-      this.dest = dest;
+      const dest = this.destination();
       this.pass();
       try {
         this.merge(await dest.finish());

@@ -147,6 +147,7 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
   };
   const t0 = clock?.() ?? 0;
   let adding = 0, waiting = 0;
+  let f0 = 0;
   try {
     for await (const b of read({ pass: 0, onOpen, onFile })) {
       const a0 = clock?.() ?? 0;
@@ -158,14 +159,8 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
       adding += a1 - a0;
       waiting += a2 - a1;
     }
-  } catch (err) {
-    agg.close();
-    agg.release();
-    throw err;
-  }
-  // The rows still waiting for a partitioned pass are counted here, in the aggregation's time.
-  const f0 = clock?.() ?? 0;
-  try {
+    // The rows still waiting for a partitioned pass are counted now, in the aggregation's time.
+    f0 = clock?.() ?? 0;
     agg.flush();
   } catch (err) {
     agg.close();
@@ -173,7 +168,6 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
     throw err;
   }
   const t1 = clock?.() ?? 0;
-  adding += t1 - f0;
   let pass = 0;
   let result: WindowResult;
   let t2 = 0;
@@ -191,8 +185,8 @@ export async function analyzeRead(read: (pass: ReadPass) => AsyncIterable<FlowBa
   if (t && clock) {
     // Seconds: reading (decode, decompression, the source's own work), the source side of the aggregation, waiting
     // for the destination side (flow control), the merge of the destinations, detection (with the later passes).
-    t.read = (f0 - t0 - (adding - (t1 - f0)) - waiting) / 1000;
-    t.aggregate = adding / 1000;
+    t.read = (f0 - t0 - adding - waiting) / 1000;
+    t.aggregate = (adding + (t1 - f0)) / 1000;
     t.waitDestinations = waiting / 1000;
     t.merge = (t2 - t1) / 1000;
     t.detect = (t3 - t2) / 1000;

@@ -171,18 +171,6 @@ export class U32Map {
     }
   }
 
-  /** The longest distance of a key from the slot it hashes to (diagnostics: how long the runs of full slots got). */
-  longestRun(): number {
-    const s = this.slots, mask = this.mask;
-    let worst = 0;
-    for (let i = 0; i <= mask; i++) {
-      if (s[2 * i + 1] === 0) continue;
-      const d = (i - (hash2(s[2 * i], 0) >>> this.shift)) & mask;
-      if (d > worst) worst = d;
-    }
-    return worst;
-  }
-
   /** Touch the slot `key` hashes to (a load the CPU can overlap with others: call ahead of `getOrInsert`). */
   touch(key: number): number {
     return this.slots[2 * (hash2(key, 0) >>> this.shift) + 1];
@@ -443,11 +431,6 @@ export class IpTable {
   /** Touch the IPv4 map slot of `n` ahead of {@link internV4} (see U32Map.touch). */
   touchV4(n: number): number {
     return this.v4.touch(n);
-  }
-
-  /** The IPv4 map's longest run (U32Map.longestRun). */
-  longestV4Run(): number {
-    return this.v4.longestRun();
   }
 
   /** The IPv4 map's long insertions (U32Map.longInserts). */

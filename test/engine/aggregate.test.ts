@@ -178,7 +178,7 @@ describe('the partitioned in-thread pass', () => {
     const small = await run({ passRows: 300 });
     const one = await run({});
     // The streaming path (a destination side fed batch by batch, as a worker is): no partitioned pass.
-    const streamed = await run({ destinations: (n) => ({ ...localDestinations(n), foldsAtOnce: true }) });
+    const streamed = await run({ destinations: (n) => ({ ...localDestinations(n), side: undefined }) });
     expect(small.agg.passes).toBe(Math.ceil((12 * 2500) / 300));
     expect(one.agg.passes).toBe(1);
     expect(streamed.agg.passes).toBe(0);
@@ -251,8 +251,7 @@ describe('the partitioned in-thread pass', () => {
     const w = await agg.result(async function* () {});
     expect(agg.passes).toBe(1);
     expect(w.ips.size).toBe(200_001);
-    expect(w.ips.longestV4Run()).toBeLessThanOrEqual(64);
-    // While it filled, too: no insertion probed far (a map left small collects a run that every later key walks).
+    // No insertion probed far (a map left small collects a run that every later key walks: 98 076 of them here).
     expect(w.ips.longV4Inserts).toBeLessThan(200);
   });
 });
@@ -291,18 +290,12 @@ describe('U32Map', () => {
     const sized = new U32Map(16);
     sized.reserve(keys.length);
     const small = new U32Map(16);
-    // Measured with a tenth of the keys in (a growing table's last rehash would tidy any layout).
-    const runs: number[] = [];
     keys.forEach((k, v) => {
       sized.getOrInsert(k, v);
       small.getOrInsert(k, v);
-      if (v === 4_999) runs.push(sized.longestRun(), small.longestRun());
     });
-    expect(runs[0]).toBeLessThanOrEqual(64);
-    // Why the partitioned pass reserves first: the first partitions crowd the first regions of a table still small.
-    expect(runs[1]).toBeGreaterThan(1000);
-    expect(sized.longestRun()).toBeLessThanOrEqual(64);
     expect(sized.longInserts).toBe(0);
+    // Why the partitioned pass reserves first: the first partitions crowd the first regions of a table still small.
     expect(small.longInserts).toBeGreaterThan(10_000);
     for (let v = 0; v < keys.length; v += 101) expect([sized.get(keys[v]), small.get(keys[v])]).toEqual([v, v]);
   });

@@ -111,6 +111,10 @@ describe('analyzeRead on a generated window (real nfcapd, native reader)', () =>
     expect(fs.existsSync(WORKER), `${WORKER} is built by npx tsc (the worker runs compiled code)`).toBe(true);
     const viaWorker = await analyze(createNativeSource(), [file], {}, { destinations: workerDestinations({ minFlows: 0, workerUrl: pathToFileURL(WORKER) }) });
     expect(viaWorker).toEqual(kept);
+    // A window too small for the worker stays in-thread with its side in hand, so it is counted in partitioned passes.
+    const fallback = workerDestinations({ minFlows: 1e9, workerUrl: pathToFileURL(WORKER) })(10);
+    expect(fallback.side).toBeDefined();
+    fallback.close();
   }, 60_000);
 
   it('marks the window of a file cut short as partial and keeps every intact block', async () => {
